@@ -1,0 +1,64 @@
+import express, { type ErrorRequestHandler, type Express } from 'express';
+import type { Logger } from 'pino';
+import { GatewayErrors } from './errors.js';
+import { gatewayTime, type Gateway } from './gateway/gateway.js';
+import { adminRoutes } from './http/admin-routes.js';
+import { gatewayRoutes, HINT_HEADER } from './http/gateway-routes.js';
+import { renderGatewayXml } from './http/xml.js';
+import type { MerchantDirectory } from './merchants/merchants.js';
+import type { PayoutService } from './payouts/service.js';
+import type { Store } from './store/store.js';
+
+export interface AppDeps {
+  readonly gateway: Gateway;
+  readonly payouts: PayoutService;
+  readonly store: Store;
+  readonly merchants: MerchantDirectory;
+  readonly logger: Logger;
+}
+
+/** Wiring only: the routes and the last-resort error answer. `main.ts` and supertest both use it. */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(gatewayRoutes(deps.gateway, deps.logger));
+  app.use(adminRoutes(deps));
+  app.use((req, res) => {
+    res.status(404).json({
+      error: `${req.method} ${req.path} is not served here; payouts go to POST /api/reg2reg, the sandbox's own API is under /__sandbox`,
+    });
+  });
+  app.use(lastResort(deps.logger));
+  return app;
+}
+
+/**
+ * A bug must still get the gateway's envelope, never a stack trace. 9999 means "outcome unknown,
+ * ask for the status", which is exactly what the client should do then.
+ */
+function lastResort(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, req, res, _next) => {
+    logger.error({ err: error, method: req.method, path: req.path }, 'unexpected error');
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    if (/^\/(api|g2g)\//.test(req.path)) {
+      res.setHeader(HINT_HEADER, 'the sandbox hit an internal error; its log has the details');
+      res
+        .status(200)
+        .type('application/xml; charset=utf-8')
+        .send(
+          renderGatewayXml({
+            pg_status: 'error',
+            pg_error_code: String(GatewayErrors.systemError.code),
+            pg_error_description: GatewayErrors.systemError.description,
+            pg_datetime: gatewayTime(Date.now()),
+          }),
+        );
+      return;
+    }
+    res.status(500).json({ error: 'internal error; the sandbox log has the details' });
+  };
+}

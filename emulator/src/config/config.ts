@@ -1,0 +1,174 @@
+import { readFileSync } from 'node:fs';
+import { extname, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import type { SignatureErrorMode } from '../gateway/gateway.js';
+import type { Merchant } from '../merchants/merchants.js';
+import { parseAmount } from '../payouts/payout.js';
+
+/** Everything the sandbox is told at start, validated once and frozen. */
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** The lowdb JSON file; `undefined` keeps the state in memory. */
+  readonly dataFile: string | undefined;
+  readonly scenariosDir: string;
+  /** `undefined`: pick one at start and print it. */
+  readonly seed: number | undefined;
+  readonly merchants: readonly Merchant[];
+  /** The merchant printed in the start banner and used by the examples. */
+  readonly defaultMerchantId: string;
+  readonly signatureErrorMode: SignatureErrorMode;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+export const DEFAULTS = {
+  PORT: '4010',
+  HOST: '127.0.0.1',
+  SANDBOX_DB: './data/sandbox.json',
+  SANDBOX_SCENARIOS: './scenarios',
+  SANDBOX_MERCHANT_ID: '100001',
+  SANDBOX_SECRET_KEY: 'sandbox-payout-secret',
+  SANDBOX_OPENING_BALANCE: '1000000.00',
+  SANDBOX_SIGNATURE_ERROR: '1100',
+  SANDBOX_LOG_LEVEL: 'info',
+} as const;
+
+/** Refused configuration; the message lists every bad value and how to fix it. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`The sandbox configuration has ${problems.length} problem(s):\n- ${problems.join('\n- ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const integerText = z.string().regex(/^[0-9]+$/, 'must be a whole number');
+const amountText = z
+  .string()
+  .refine((text) => parseAmount(text) !== undefined, 'must be an amount like 1000000.00');
+
+const envSchema = z.object({
+  PORT: integerText.refine((text) => Number(text) <= 65_535, 'must be a port from 0 to 65535'),
+  HOST: z.string().min(1, 'must not be empty'),
+  SANDBOX_DB: z.string().min(1, 'must be a file path, or ":memory:"'),
+  SANDBOX_SCENARIOS: z.string().min(1, 'must be a folder path'),
+  SANDBOX_SEED: integerText.optional(),
+  SANDBOX_MERCHANT_ID: integerText,
+  SANDBOX_SECRET_KEY: z.string().min(1, 'must not be empty'),
+  SANDBOX_OPENING_BALANCE: amountText,
+  SANDBOX_MERCHANTS: z.string().min(1).optional(),
+  SANDBOX_SIGNATURE_ERROR: z.enum(['1100', '9998'], {
+    error: 'must be 1100 (signed, current docs) or 9998 (unsigned, older integrations)',
+  }),
+  SANDBOX_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+    error: 'must be one of fatal, error, warn, info, debug, trace, silent',
+  }),
+});
+
+const merchantsFileSchema = z.object({
+  merchants: z
+    .array(
+      z.object({
+        id: z.union([z.number().int().nonnegative(), integerText]).transform(String),
+        secretKey: z.string().min(1, 'must not be empty'),
+        openingBalance: z
+          .union([z.number().nonnegative(), amountText])
+          .transform(String)
+          .optional(),
+      }),
+    )
+    .min(1, 'must list at least one merchant'),
+});
+
+/** Reads the configuration from environment variables (docs in README "Configuration"). */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
+  const withDefaults: Record<string, string | undefined> = { ...DEFAULTS };
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== undefined && value !== '') withDefaults[key] = value;
+  }
+  const parsed = envSchema.safeParse(withDefaults);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const key = String(issue.path[0]);
+        return `${key}=${JSON.stringify(withDefaults[key] ?? '')} ${issue.message}`;
+      }),
+    );
+  }
+  const values = parsed.data;
+  const defaultMerchant: Merchant = {
+    id: values.SANDBOX_MERCHANT_ID,
+    secretKey: values.SANDBOX_SECRET_KEY,
+    openingBalanceMinor: parseAmount(values.SANDBOX_OPENING_BALANCE) ?? 0,
+  };
+  const merchants = values.SANDBOX_MERCHANTS
+    ? mergeMerchants(defaultMerchant, readMerchantsFile(values.SANDBOX_MERCHANTS, defaultMerchant))
+    : [defaultMerchant];
+
+  return Object.freeze({
+    port: Number(values.PORT),
+    host: values.HOST,
+    dataFile: values.SANDBOX_DB === ':memory:' ? undefined : resolve(values.SANDBOX_DB),
+    scenariosDir: resolve(values.SANDBOX_SCENARIOS),
+    seed: values.SANDBOX_SEED === undefined ? undefined : Number(values.SANDBOX_SEED),
+    merchants,
+    defaultMerchantId: defaultMerchant.id,
+    signatureErrorMode: values.SANDBOX_SIGNATURE_ERROR === '1100' ? 'signed-1100' : 'unsigned-9998',
+    logLevel: values.SANDBOX_LOG_LEVEL,
+  });
+}
+
+function readMerchantsFile(path: string, fallback: Merchant): Merchant[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError([
+      `SANDBOX_MERCHANTS=${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}); give the path of a JSON or YAML merchants file`,
+    ]);
+  }
+  let document: unknown;
+  try {
+    document = extname(path) === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new ConfigError([`${path} is not valid JSON or YAML: ${(error as Error).message}`]);
+  }
+  const parsed = merchantsFileSchema.safeParse(document);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${path}: ${issue.path.join('.') || '(top)'} ${issue.message}`),
+    );
+  }
+  return parsed.data.merchants.map((entry) => ({
+    id: entry.id,
+    secretKey: entry.secretKey,
+    openingBalanceMinor:
+      entry.openingBalance === undefined
+        ? fallback.openingBalanceMinor
+        : (parseAmount(entry.openingBalance) ?? 0),
+  }));
+}
+
+/** The env merchant plus the file's; one id with two different keys is refused, not guessed. */
+function mergeMerchants(defaultMerchant: Merchant, fromFile: Merchant[]): Merchant[] {
+  const problems: string[] = [];
+  const byId = new Map<string, Merchant>([[defaultMerchant.id, defaultMerchant]]);
+  const seenInFile = new Set<string>();
+  for (const merchant of fromFile) {
+    if (seenInFile.has(merchant.id)) {
+      problems.push(`merchant ${merchant.id} is listed twice in SANDBOX_MERCHANTS; keep one entry`);
+      continue;
+    }
+    seenInFile.add(merchant.id);
+    const existing = byId.get(merchant.id);
+    if (existing && existing.secretKey !== merchant.secretKey) {
+      problems.push(
+        `merchant ${merchant.id} has one secret key in SANDBOX_SECRET_KEY and another in SANDBOX_MERCHANTS; make them equal or use another SANDBOX_MERCHANT_ID`,
+      );
+      continue;
+    }
+    byId.set(merchant.id, merchant);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return [...byId.values()];
+}

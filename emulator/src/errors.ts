@@ -1,0 +1,106 @@
+/**
+ * The gateway's error catalogue: every `pg_error_code` the sandbox can answer with, in one place.
+ * `source` cites freedompay-api.md; `invented` marks the codes the docs do not give, chosen here
+ * (docs/decisions/0004-invented-error-codes.md). `signed: false` only where the gateway cannot
+ * know the merchant's key (§2.1).
+ */
+export interface GatewayErrorSpec {
+  readonly code: number;
+  readonly description: string;
+  readonly signed: boolean;
+  readonly source: string;
+  readonly invented?: true;
+}
+
+export const GatewayErrors = {
+  invalidSignature: {
+    code: 1100,
+    description: 'Invalid request signature',
+    signed: true,
+    source: '§6: «Некорректная подпись запроса», signed, in every g2g example',
+  },
+  invalidParameters: {
+    code: 9403,
+    description: 'Incorrectly passed input parameters',
+    signed: true,
+    source: '§6: Async API example; third-party mock',
+  },
+  unknownMethod: {
+    code: 9992,
+    description: 'Called method is not available',
+    signed: false,
+    source: '§6: third-party list, "called method not activated"; used for unknown paths',
+  },
+  merchantNotIdentified: {
+    code: 9998,
+    description: 'Merchant not identified',
+    signed: false,
+    source: '§2.1, §6: the only unsigned answer, when the merchant is unknown',
+  },
+  systemError: {
+    code: 9999,
+    description: 'System error. The outcome is unknown: check the payment status',
+    signed: true,
+    source: '§6: generic error; the PHP SDK polls status after it',
+  },
+  serviceUnavailable: {
+    code: 10000,
+    description: 'Payment error. Service unavailable, retry later',
+    signed: true,
+    source: '§6, §7: payout test card 5325349472901311',
+  },
+  contactIssuer: {
+    code: 10001,
+    description: 'Payment error. Contact the issuing bank',
+    signed: true,
+    source: '§6, §7: payout test cards 4556046085041740, 4532676596620704',
+  },
+  payoutError: {
+    code: 8888,
+    description: 'Payout error',
+    signed: true,
+    source: '§7: payout test card 5543974702876045 (no description documented)',
+  },
+  paymentNotFound: {
+    code: 11068,
+    description: 'Payment not found.',
+    signed: true,
+    source: '§5, §6: status methods',
+  },
+  cardNotFound: {
+    code: 10010,
+    description: 'Recipient card not found',
+    signed: true,
+    source: 'none: the docs give no code for an unknown card token or id',
+    invented: true,
+  },
+  insufficientBalance: {
+    code: 10011,
+    description: 'Insufficient funds on the payout balance',
+    signed: true,
+    source: 'none: the docs give no code for a payout above the balance',
+    invented: true,
+  },
+  duplicateOrder: {
+    code: 10012,
+    description: 'A payment with this pg_order_id already exists',
+    signed: true,
+    source: 'none: the docs give no code for a reused pg_order_id',
+    invented: true,
+  },
+} as const satisfies Record<string, GatewayErrorSpec>;
+
+export type GatewayErrorName = keyof typeof GatewayErrors;
+
+const byCode = new Map<number, GatewayErrorSpec>(
+  Object.values(GatewayErrors).map((spec) => [spec.code, spec]),
+);
+
+/** The catalogue entry for a code, for outcomes that name a code only. */
+export function gatewayErrorByCode(code: number): GatewayErrorSpec | undefined {
+  return byCode.get(code);
+}
+
+export function allGatewayErrors(): GatewayErrorSpec[] {
+  return [...byCode.values()];
+}

@@ -1,0 +1,70 @@
+import { Router } from 'express';
+import { TEST_CARDS } from '../cards/test-cards.js';
+import type { MerchantDirectory } from '../merchants/merchants.js';
+import { formatAmount, type Payout } from '../payouts/payout.js';
+import type { PayoutService } from '../payouts/service.js';
+import type { Store } from '../store/store.js';
+
+/** The sandbox's own JSON API under `/__sandbox`: what the real gateway does not have. */
+export function adminRoutes(deps: {
+  store: Store;
+  merchants: MerchantDirectory;
+  payouts: PayoutService;
+}): Router {
+  const router = Router();
+
+  router.get('/__sandbox/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  router.get('/__sandbox/cards', (_req, res) => {
+    res.json({
+      cards: TEST_CARDS.map((card) => ({
+        pan: card.pan,
+        pg_card_token_to: card.token,
+        pg_card_id_to: card.id,
+        outcome: card.documented,
+      })),
+    });
+  });
+
+  router.get('/__sandbox/merchants', (_req, res) => {
+    res.json({
+      merchants: deps.merchants.all().map((merchant) => ({
+        pg_merchant_id: merchant.id,
+        balance: formatAmount(deps.payouts.balance(merchant)),
+      })),
+    });
+  });
+
+  router.get('/__sandbox/payouts', (req, res) => {
+    const { merchant_id: merchantId, order_id: orderId, status } = req.query;
+    const matches: Payout[] = [];
+    for (const payout of deps.store.payouts()) {
+      if (typeof merchantId === 'string' && payout.merchantId !== merchantId) continue;
+      if (typeof orderId === 'string' && payout.orderId !== orderId) continue;
+      if (typeof status === 'string' && payout.status !== status) continue;
+      matches.push(payout);
+    }
+    res.json({ payouts: matches });
+  });
+
+  router.get('/__sandbox/payouts/:paymentId', (req, res) => {
+    const payout = deps.store.payout(Number(req.params.paymentId));
+    if (!payout) {
+      res.status(404).json({
+        error: `no payout with payment id ${req.params.paymentId}; list them at GET /__sandbox/payouts`,
+      });
+      return;
+    }
+    res.json(payout);
+  });
+
+  router.all('/__sandbox/*rest', (req, res) => {
+    res.status(404).json({
+      error: `${req.method} ${req.path} is not a sandbox admin route; see the README's "Admin API"`,
+    });
+  });
+
+  return router;
+}

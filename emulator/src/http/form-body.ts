@@ -1,0 +1,140 @@
+import express, { type Request, type RequestHandler, type Response } from 'express';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import multer from 'multer';
+import type { Fields, FieldValue } from '../signature/signature.js';
+
+/**
+ * Reads a gateway request's fields the ways the gateway accepts them (freedompay-api.md §1):
+ * multipart/form-data, application/x-www-form-urlencoded (bracket notation nests), the query
+ * string, or one `pg_xml` field holding `<request>…</request>`. A body that cannot be read is not
+ * an exception: it yields no fields and a `problem` that tells the developer what to send.
+ */
+export interface FormBody {
+  readonly fields: Fields;
+  readonly problem?: string;
+}
+
+export const FORM_LIMITS = {
+  bodyBytes: 1024 * 1024,
+  fieldCount: 500,
+  fieldBytes: 64 * 1024,
+} as const;
+
+const multipart = multer({
+  limits: {
+    fieldSize: FORM_LIMITS.fieldBytes,
+    fields: FORM_LIMITS.fieldCount,
+    fieldNameSize: 200,
+    files: 0,
+    parts: FORM_LIMITS.fieldCount,
+  },
+}).none();
+
+const urlencoded = express.urlencoded({
+  extended: true,
+  limit: FORM_LIMITS.bodyBytes,
+  parameterLimit: FORM_LIMITS.fieldCount,
+});
+
+const xmlParser = new XMLParser({
+  ignoreAttributes: true,
+  parseTagValue: false,
+  trimValues: false,
+  processEntities: true,
+});
+
+export async function readFormBody(req: Request, res: Response): Promise<FormBody> {
+  const type = req.headers['content-type'] ?? '';
+  let problem: string | undefined;
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    if (/^multipart\/form-data/i.test(type)) {
+      problem = await run(multipart, req, res, 'multipart/form-data');
+    } else if (/^application\/x-www-form-urlencoded/i.test(type)) {
+      problem = await run(urlencoded, req, res, 'form-urlencoded');
+    } else if (req.headers['content-length'] !== '0' || req.headers['transfer-encoding']) {
+      problem = `the body's Content-Type "${type || 'none'}" is not accepted; send multipart/form-data or application/x-www-form-urlencoded`;
+    }
+  }
+  const body: unknown = req.body;
+  const fields: Fields = {
+    ...toFields(req.query),
+    ...(problem === undefined && isRecord(body) ? toFields(body) : {}),
+  };
+  const xml = fields.pg_xml;
+  if (typeof xml === 'string') return fromPgXml(xml);
+  return problem === undefined ? { fields } : { fields: {}, problem };
+}
+
+function run(
+  middleware: RequestHandler,
+  req: Request,
+  res: Response,
+  kind: string,
+): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    void middleware(req, res, (error?: unknown) => {
+      resolve(error === undefined ? undefined : describeBodyError(error, kind));
+    });
+  });
+}
+
+function describeBodyError(error: unknown, kind: string): string {
+  const code = (error as { code?: string; type?: string }).code ?? (error as { type?: string }).type;
+  switch (code) {
+    case 'LIMIT_FIELD_VALUE':
+      return `a field is longer than ${FORM_LIMITS.fieldBytes} bytes`;
+    case 'LIMIT_FIELD_COUNT':
+    case 'LIMIT_PART_COUNT':
+    case 'parameters.too.many':
+      return `the body has more than ${FORM_LIMITS.fieldCount} fields`;
+    case 'LIMIT_UNEXPECTED_FILE':
+    case 'LIMIT_FILE_COUNT':
+      return 'the body carries a file; the gateway takes text fields only';
+    case 'entity.too.large':
+      return `the body is larger than ${FORM_LIMITS.bodyBytes} bytes`;
+    default:
+      return `the ${kind} body could not be read (${(error as Error).message}); check the boundary and the encoding`;
+  }
+}
+
+/** Drops anything that is not a string, list or map (qs and multer only produce those anyway). */
+function toFields(source: unknown): Fields {
+  const fields: Fields = {};
+  if (!isRecord(source)) return fields;
+  for (const [key, value] of Object.entries(source)) {
+    const field = toFieldValue(value);
+    if (field !== undefined) fields[key] = field;
+  }
+  return fields;
+}
+
+function toFieldValue(value: unknown): FieldValue | undefined {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value)) {
+    return value.map(toFieldValue).filter((item): item is FieldValue => item !== undefined);
+  }
+  if (isRecord(value)) return toFields(value);
+  return undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** `pg_xml`: the whole request as `<request>…</request>`; its children are the fields. */
+function fromPgXml(xml: string): FormBody {
+  const valid = XMLValidator.validate(xml);
+  if (valid !== true) {
+    return {
+      fields: {},
+      problem: `pg_xml is not well-formed XML (line ${valid.err.line}: ${valid.err.msg})`,
+    };
+  }
+  const document = xmlParser.parse(xml) as Record<string, unknown>;
+  const rootName = Object.keys(document).find((key) => !key.startsWith('?'));
+  const root = rootName === undefined ? undefined : document[rootName];
+  if (!isRecord(root)) {
+    return { fields: {}, problem: 'pg_xml must hold one <request> element with the fields inside' };
+  }
+  return { fields: toFields(root) };
+}

@@ -1,0 +1,79 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
+import { pino, type Logger } from 'pino';
+import { createApp } from './app.js';
+import { SystemClock, type Clock } from './clock.js';
+import type { Config } from './config/config.js';
+import { Gateway } from './gateway/gateway.js';
+import { MerchantDirectory } from './merchants/merchants.js';
+import { PayoutService } from './payouts/service.js';
+import { createRandomness, randomSeed } from './randomness.js';
+import { openLowdbStore } from './store/lowdb-store.js';
+import type { Store } from './store/store.js';
+
+export interface SandboxOptions {
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+}
+
+/** A wired sandbox, not yet listening: the app for supertest, and the parts tests look at. */
+export interface Sandbox {
+  readonly app: Express;
+  readonly config: Config;
+  readonly store: Store;
+  readonly payouts: PayoutService;
+  readonly seed: number;
+  readonly logger: Logger;
+  close(): Promise<void>;
+}
+
+export async function openSandbox(config: Config, options: SandboxOptions = {}): Promise<Sandbox> {
+  const logger = options.logger ?? pino({ level: config.logLevel });
+  const clock = options.clock ?? new SystemClock();
+  const seed = config.seed ?? randomSeed();
+  const randomness = createRandomness(seed);
+  const store = await openLowdbStore({
+    file: config.dataFile,
+    onWarning: (message) => logger.warn(message),
+  });
+  const merchants = new MerchantDirectory(config.merchants);
+  const payouts = new PayoutService({ store, clock, randomness });
+  payouts.resumePending();
+  const gateway = new Gateway({
+    merchants,
+    payouts,
+    randomness,
+    clock,
+    signatureErrorMode: config.signatureErrorMode,
+  });
+  const app = createApp({ gateway, payouts, store, merchants, logger });
+  return {
+    app,
+    config,
+    store,
+    payouts,
+    seed,
+    logger,
+    async close() {
+      payouts.stop();
+      await store.close();
+    },
+  };
+}
+
+/** Listens and resolves with the bound address; `port: 0` picks a free port. */
+export function listen(app: Express, port: number, host: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host, (error?: Error) => {
+      if (error) reject(error);
+      else resolve(server);
+    });
+  });
+}
+
+export function baseUrl(server: Server): string {
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
+}

@@ -1,0 +1,269 @@
+import { mkdir, open, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { Low, Memory, type Adapter } from 'lowdb';
+import type { Payout } from '../payouts/payout.js';
+import {
+  emptyStoreData,
+  StoreOpenError,
+  type Store,
+  type StoreChange,
+  type StoreData,
+} from './store.js';
+
+/**
+ * lowdb holds the whole state in memory and writes it as one JSON file. Rewriting that file for
+ * every payout would cost O(stored payouts) per request, so each change is first appended to a
+ * journal beside it (`<file>.journal`, one JSON line per change, fdatasync'd, many requests'
+ * changes per sync: group commit). The JSON file is rewritten only when the journal has grown
+ * as large as the file itself, and on close, so the rewrite cost stays proportional to the
+ * writes. On open, the journal is replayed over the file. See docs/decisions/0003-store.md.
+ */
+export interface LowdbStoreOptions {
+  /** The JSON file; `undefined` keeps everything in memory (for tests of other projects). */
+  readonly file?: string;
+  /** Warnings on open (a torn last journal line after a crash); defaults to ignoring them. */
+  readonly onWarning?: (message: string) => void;
+}
+
+const MIN_COMPACTION_BYTES = 1 << 20;
+
+export async function openLowdbStore(options: LowdbStoreOptions): Promise<Store> {
+  if (options.file === undefined) {
+    const db = new Low<StoreData>(new Memory<StoreData>(), emptyStoreData());
+    return new LowdbStore(db, undefined);
+  }
+  const file = options.file;
+  await mkdir(dirname(file), { recursive: true });
+  const db = new Low<StoreData>(new DurableJsonFile(file), emptyStoreData());
+  try {
+    await db.read();
+  } catch (error) {
+    throw new StoreOpenError(
+      `The data file ${file} is not a sandbox store (${(error as Error).message}). ` +
+        'Move it away or point SANDBOX_DB at another file; the sandbox never overwrites it.',
+    );
+  }
+  if (db.data.version !== 1 || typeof db.data.payouts !== 'object') {
+    throw new StoreOpenError(
+      `The data file ${file} does not look like a sandbox store (no "version": 1). ` +
+        'Point SANDBOX_DB at another file; the sandbox never overwrites it.',
+    );
+  }
+  // Create the file at once, so the data file named in the start banner exists.
+  if ((await fileSize(file)) === 0) await db.write();
+  const journalFile = `${file}.journal`;
+  const replay = await replayJournal(journalFile, db.data, options.onWarning ?? (() => {}));
+  const journal = await Journal.open(journalFile, db);
+  const store = new LowdbStore(db, journal);
+  // Fold the journal into the file now; this also drops a torn last line, which later appends
+  // would otherwise run into.
+  if (replay.applied > 0 || replay.torn) await journal.compact();
+  return store;
+}
+
+class LowdbStore implements Store {
+  private readonly byOrder = new Map<string, number>();
+
+  constructor(
+    private readonly db: Low<StoreData>,
+    private readonly journal: Journal | undefined,
+  ) {
+    for (const payout of Object.values(db.data.payouts)) this.index(payout);
+  }
+
+  payout(paymentId: number): Payout | undefined {
+    return this.db.data.payouts[paymentId];
+  }
+
+  latestPayoutForOrder(merchantId: string, orderId: string): Payout | undefined {
+    const paymentId = this.byOrder.get(orderKey(merchantId, orderId));
+    return paymentId === undefined ? undefined : this.payout(paymentId);
+  }
+
+  payouts(): Iterable<Payout> {
+    return Object.values(this.db.data.payouts);
+  }
+
+  balance(merchantId: string): number | undefined {
+    return this.db.data.balances[merchantId];
+  }
+
+  lastPaymentId(): number {
+    return this.db.data.lastPaymentId;
+  }
+
+  commit(change: StoreChange): Promise<void> {
+    applyChange(this.db.data, change);
+    for (const payout of change.payouts ?? []) this.index(payout);
+    return this.journal ? this.journal.append(JSON.stringify(change)) : Promise.resolve();
+  }
+
+  async close(): Promise<void> {
+    await this.journal?.close();
+  }
+
+  private index(payout: Payout): void {
+    const key = orderKey(payout.merchantId, payout.orderId);
+    const current = this.byOrder.get(key);
+    if (current === undefined || current <= payout.paymentId) this.byOrder.set(key, payout.paymentId);
+  }
+}
+
+function orderKey(merchantId: string, orderId: string): string {
+  return `${merchantId}\u0000${orderId}`;
+}
+
+function applyChange(data: StoreData, change: StoreChange): void {
+  for (const payout of change.payouts ?? []) data.payouts[payout.paymentId] = payout;
+  Object.assign(data.balances, change.balances);
+  if (change.lastPaymentId !== undefined && change.lastPaymentId > data.lastPaymentId) {
+    data.lastPaymentId = change.lastPaymentId;
+  }
+}
+
+async function replayJournal(
+  journalFile: string,
+  data: StoreData,
+  warn: (message: string) => void,
+): Promise<{ applied: number; torn: boolean }> {
+  let text: string;
+  try {
+    text = await readFile(journalFile, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { applied: 0, torn: false };
+    throw error;
+  }
+  const lines = text.split('\n');
+  // A complete journal ends with a newline, so the last element is empty. Anything else there is
+  // a write torn by a crash: its commit never resolved, so no answer depended on it.
+  const tail = lines.pop();
+  if (tail) warn(`ignored an incomplete last line in ${journalFile} (a write cut short by a crash)`);
+  let applied = 0;
+  lines.forEach((line, index) => {
+    if (line === '') return;
+    let change: StoreChange;
+    try {
+      change = JSON.parse(line) as StoreChange;
+    } catch {
+      throw new StoreOpenError(
+        `Line ${index + 1} of ${journalFile} is not valid JSON, so the store cannot be rebuilt ` +
+          'safely. Fix or remove that line, or move the data file and its journal away.',
+      );
+    }
+    applyChange(data, change);
+    applied++;
+  });
+  return { applied, torn: Boolean(tail) };
+}
+
+/** Appends change lines with group commit; rewrites the lowdb file when the journal is large. */
+class Journal {
+  private queue: { line: string; done: (error?: Error) => void }[] = [];
+  private flushing: Promise<void> | undefined;
+  private bytes = 0;
+  private snapshotBytes = 0;
+
+  private constructor(
+    private readonly path: string,
+    private handle: FileHandle,
+    private readonly db: Low<StoreData>,
+  ) {}
+
+  static async open(path: string, db: Low<StoreData>): Promise<Journal> {
+    const journal = new Journal(path, await open(path, 'a'), db);
+    journal.bytes = (await journal.handle.stat()).size;
+    journal.snapshotBytes = await fileSize(path.replace(/\.journal$/, ''));
+    return journal;
+  }
+
+  append(line: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ line: `${line}\n`, done: (error) => (error ? reject(error) : resolve()) });
+      this.flushing ??= this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue;
+      this.queue = [];
+      const text = batch.map((entry) => entry.line).join('');
+      try {
+        await this.handle.write(text);
+        await this.handle.datasync();
+        this.bytes += Buffer.byteLength(text);
+        for (const entry of batch) entry.done();
+      } catch (error) {
+        for (const entry of batch) entry.done(error as Error);
+      }
+      if (this.bytes > Math.max(MIN_COMPACTION_BYTES, this.snapshotBytes)) {
+        await this.compact().catch(() => {
+          // The journal still holds every change; the next threshold tries again.
+        });
+      }
+    }
+    this.flushing = undefined;
+  }
+
+  /**
+   * Writes the whole state through lowdb, then empties the journal. A crash between the two only
+   * means the journal is replayed over a file that already has its changes: harmless, since
+   * changes are whole records.
+   */
+  async compact(): Promise<void> {
+    await this.db.write();
+    await this.handle.truncate(0);
+    this.bytes = 0;
+    this.snapshotBytes = await fileSize(this.path.replace(/\.journal$/, ''));
+  }
+
+  async close(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    await this.compact();
+    await this.handle.close();
+  }
+}
+
+async function fileSize(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * A lowdb adapter that writes compact JSON to a temporary file, syncs it, and renames it over the
+ * old one: a crash leaves either the old file or the new one, never half of either.
+ */
+class DurableJsonFile implements Adapter<StoreData> {
+  constructor(private readonly path: string) {}
+
+  async read(): Promise<StoreData | null> {
+    let text: string;
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+    return JSON.parse(text) as StoreData;
+  }
+
+  async write(data: StoreData): Promise<void> {
+    const temporary = `${this.path}.${process.pid}.tmp`;
+    const handle = await open(temporary, 'w');
+    try {
+      await handle.write(JSON.stringify(data));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    try {
+      await rename(temporary, this.path);
+    } catch (error) {
+      await unlink(temporary).catch(() => {});
+      throw error;
+    }
+  }
+}

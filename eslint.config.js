@@ -1,0 +1,36 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/', 'data/', 'coverage/', 'node_modules/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // The domain stays free of the transport and of the storage engine (docs/style.md).
+    files: [
+      'emulator/src/signature/**',
+      'emulator/src/payouts/**',
+      'emulator/src/gateway/**',
+      'emulator/src/merchants/**',
+      'emulator/src/cards/**',
+    ],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: ['express', 'multer', 'xmlbuilder2', 'lowdb', 'lowdb/node', 'pino'] },
+      ],
+      'no-restricted-properties': ['error', { object: 'process', property: 'env' }],
+    },
+  },
+);
