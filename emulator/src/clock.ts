@@ -6,9 +6,14 @@
 export interface Clock {
   /** Milliseconds since the epoch. */
   now(): number;
-  /** Runs `task` once the clock reaches `at` (at once if it already has). */
-  schedule(at: number, task: () => void): ScheduledTask;
+  /**
+   * Runs `task` once the clock reaches `at` (at once if it already has). A task may return a
+   * promise: a clock that is moved by hand waits for it before it runs the next one.
+   */
+  schedule(at: number, task: ScheduledWork): ScheduledTask;
 }
+
+export type ScheduledWork = () => void | Promise<void>;
 
 export interface ScheduledTask {
   cancel(): void;
@@ -22,14 +27,17 @@ export class SystemClock implements Clock {
     return Date.now();
   }
 
-  schedule(at: number, task: () => void): ScheduledTask {
+  schedule(at: number, task: ScheduledWork): ScheduledTask {
     let timer: NodeJS.Timeout | undefined;
+    const run = (): void => {
+      void task();
+    };
     const arm = (): void => {
       const wait = at - Date.now();
       timer =
         wait > MAX_TIMEOUT_MS
           ? setTimeout(arm, MAX_TIMEOUT_MS)
-          : setTimeout(task, Math.max(0, wait));
+          : setTimeout(run, Math.max(0, wait));
       // A pending payout must not keep a closing process alive; the store resumes it on start.
       timer.unref();
     };
@@ -39,11 +47,11 @@ export class SystemClock implements Clock {
 }
 
 /**
- * A clock that moves only when told to: for unit tests of the domain. Due tasks run in time
- * order, each seeing the clock at its own due time.
+ * A clock that moves only when told to, for tests. Due tasks run in time order, each seeing the
+ * clock at its own due time, and `advance` resolves once they all finished.
  */
 export class ManualClock implements Clock {
-  private tasks: { at: number; seq: number; task: () => void }[] = [];
+  private tasks: { at: number; seq: number; task: ScheduledWork }[] = [];
   private seq = 0;
 
   constructor(private current: number) {}
@@ -52,7 +60,7 @@ export class ManualClock implements Clock {
     return this.current;
   }
 
-  schedule(at: number, task: () => void): ScheduledTask {
+  schedule(at: number, task: ScheduledWork): ScheduledTask {
     const entry = { at, seq: this.seq++, task };
     this.tasks.push(entry);
     return {
@@ -62,7 +70,7 @@ export class ManualClock implements Clock {
     };
   }
 
-  advance(ms: number): void {
+  async advance(ms: number): Promise<void> {
     const target = this.current + ms;
     for (;;) {
       const due = this.tasks
@@ -71,7 +79,7 @@ export class ManualClock implements Clock {
       if (!due) break;
       this.tasks = this.tasks.filter((t) => t !== due);
       this.current = Math.max(this.current, due.at);
-      due.task();
+      await due.task();
     }
     this.current = target;
   }

@@ -37,7 +37,9 @@ export const DEFAULTS = {
 /** Refused configuration; the message lists every bad value and how to fix it. */
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
-    super(`The sandbox configuration has ${problems.length} problem(s):\n- ${problems.join('\n- ')}`);
+    super(
+      `The sandbox configuration has ${problems.length} problem(s):\n- ${problems.join('\n- ')}`,
+    );
     this.name = 'ConfigError';
   }
 }
@@ -48,7 +50,12 @@ const amountText = z
   .refine((text) => parseAmount(text) !== undefined, 'must be an amount like 1000000.00');
 
 const envSchema = z.object({
-  PORT: integerText.refine((text) => Number(text) <= 65_535, 'must be a port from 0 to 65535'),
+  PORT: z
+    .string()
+    .refine(
+      (text) => /^[0-9]+$/.test(text) && Number(text) <= 65_535,
+      'must be a port from 0 to 65535',
+    ),
   HOST: z.string().min(1, 'must not be empty'),
   SANDBOX_DB: z.string().min(1, 'must be a file path, or ":memory:"'),
   SANDBOX_SCENARIOS: z.string().min(1, 'must be a folder path'),
@@ -136,7 +143,9 @@ function readMerchantsFile(path: string, fallback: Merchant): Merchant[] {
   const parsed = merchantsFileSchema.safeParse(document);
   if (!parsed.success) {
     throw new ConfigError(
-      parsed.error.issues.map((issue) => `${path}: ${issue.path.join('.') || '(top)'} ${issue.message}`),
+      parsed.error.issues.map(
+        (issue) => `${path}: ${issue.path.join('.') || '(top)'} ${issue.message}`,
+      ),
     );
   }
   return parsed.data.merchants.map((entry) => ({

@@ -142,7 +142,13 @@ export class Gateway {
     const expected = maskSecret(check.expectedBase, merchant.secretKey);
     const diagnosis =
       check.reason === 'mismatch' && check.received
-        ? diagnoseSignatureMismatch(script, call.path, call.fields, merchant.secretKey, check.received)
+        ? diagnoseSignatureMismatch(
+            script,
+            call.path,
+            call.fields,
+            merchant.secretKey,
+            check.received,
+          )
         : undefined;
     const hint =
       check.reason === 'missing'
@@ -230,4 +236,3 @@ export class Gateway {
 export function gatewayTime(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
-

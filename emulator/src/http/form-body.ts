@@ -79,7 +79,8 @@ function run(
 }
 
 function describeBodyError(error: unknown, kind: string): string {
-  const code = (error as { code?: string; type?: string }).code ?? (error as { type?: string }).type;
+  const code =
+    (error as { code?: string; type?: string }).code ?? (error as { type?: string }).type;
   switch (code) {
     case 'LIMIT_FIELD_VALUE':
       return `a field is longer than ${FORM_LIMITS.fieldBytes} bytes`;

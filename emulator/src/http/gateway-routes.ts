@@ -42,9 +42,15 @@ export function gatewayRoutes(gateway: Gateway, logger: Logger): Router {
     };
 
   for (const path of ['/api/reg2reg', '/g2g/reg2reg']) {
-    router.all(path, handle((call) => gateway.reg2reg(call)));
+    router.all(
+      path,
+      handle((call) => gateway.reg2reg(call)),
+    );
   }
-  router.all(['/api/*rest', '/g2g/*rest'], handle((call) => gateway.unknownMethod(call)));
+  router.all(
+    ['/api/*rest', '/g2g/*rest'],
+    handle((call) => gateway.unknownMethod(call)),
+  );
   return router;
 }
 

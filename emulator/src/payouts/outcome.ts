@@ -6,7 +6,8 @@ import type { PayoutRequest } from './request.js';
  * what the sandbox knows, so the scenario engine can put its own rules in front of the defaults
  * without touching the service (docs/style.md principle 2).
  */
-export type FinalOutcome = { readonly kind: 'ok' } | { readonly kind: 'error'; readonly code: number };
+export type FinalOutcome =
+  { readonly kind: 'ok' } | { readonly kind: 'error'; readonly code: number };
 
 export type Outcome =
   | FinalOutcome

@@ -76,7 +76,9 @@ export function transition(
   if (!TRANSITIONS[payout.status].includes(to)) {
     throw new InvalidTransitionError(payout.paymentId, payout.status, to);
   }
-  const change: StatusChange = error ? { status: to, at, reason, error } : { status: to, at, reason };
+  const change: StatusChange = error
+    ? { status: to, at, reason, error }
+    : { status: to, at, reason };
   const { pendingFinal: _done, error: _previous, ...rest } = payout;
   return {
     ...rest,

@@ -76,7 +76,10 @@ export function parsePayoutRequest(fields: Fields): ParsedPayoutRequest {
 
   const amountText = required('pg_amount');
   const amountMinor = amountText ? parseAmount(amountText) : undefined;
-  if (amountText && (amountMinor === undefined || amountMinor < 1 || amountMinor > MAX_AMOUNT_MINOR)) {
+  if (
+    amountText &&
+    (amountMinor === undefined || amountMinor < 1 || amountMinor > MAX_AMOUNT_MINOR)
+  ) {
     problems.push({
       field: 'pg_amount',
       problem:

@@ -82,7 +82,8 @@ export class PayoutService {
     const paymentId = randomness.nextPaymentId(store.lastPaymentId());
     const outcome = decision.outcome;
     // A declined payout is debited and credited back in the same instant: the balance stays.
-    const balanceAfter = outcome.kind === 'error' ? balanceBefore : balanceBefore - request.amountMinor;
+    const balanceAfter =
+      outcome.kind === 'error' ? balanceBefore : balanceBefore - request.amountMinor;
     const error = outcome.kind === 'error' ? payoutError(outcome.code) : undefined;
     const pendingFinal: PendingFinal | undefined =
       outcome.kind === 'process'
@@ -109,9 +110,7 @@ export class PayoutService {
       ...(pendingFinal ? { pendingFinal } : {}),
       createdAt: at,
       updatedAt: at,
-      history: [
-        { status: outcome.kind, at, reason: decision.reason, ...(error ? { error } : {}) },
-      ],
+      history: [{ status: outcome.kind, at, reason: decision.reason, ...(error ? { error } : {}) }],
       request: request.fields,
       answer: {},
     };
@@ -149,7 +148,9 @@ export class PayoutService {
     await store.commit({
       payouts: [next],
       // A payout that ends in error gives the money back.
-      ...(final.status === 'error' ? { balances: { [payout.merchantId]: balance + payout.amountMinor } } : {}),
+      ...(final.status === 'error'
+        ? { balances: { [payout.merchantId]: balance + payout.amountMinor } }
+        : {}),
     });
     this.deps.onFinalized?.(next);
     return next;
@@ -163,9 +164,9 @@ export class PayoutService {
 
   private scheduleFinal(paymentId: number, final: PendingFinal): void {
     this.timers.get(paymentId)?.cancel();
-    const task = this.deps.clock.schedule(Date.parse(final.dueAt), () => {
+    const task = this.deps.clock.schedule(Date.parse(final.dueAt), async () => {
       // A failed write is retried on the next start, when the payout is still in `process`.
-      this.finalize(paymentId).catch(() => {});
+      await this.finalize(paymentId).catch(() => {});
     });
     this.timers.set(paymentId, task);
   }

@@ -105,7 +105,8 @@ class LowdbStore implements Store {
   private index(payout: Payout): void {
     const key = orderKey(payout.merchantId, payout.orderId);
     const current = this.byOrder.get(key);
-    if (current === undefined || current <= payout.paymentId) this.byOrder.set(key, payout.paymentId);
+    if (current === undefined || current <= payout.paymentId)
+      this.byOrder.set(key, payout.paymentId);
   }
 }
 
@@ -137,7 +138,8 @@ async function replayJournal(
   // A complete journal ends with a newline, so the last element is empty. Anything else there is
   // a write torn by a crash: its commit never resolved, so no answer depended on it.
   const tail = lines.pop();
-  if (tail) warn(`ignored an incomplete last line in ${journalFile} (a write cut short by a crash)`);
+  if (tail)
+    warn(`ignored an incomplete last line in ${journalFile} (a write cut short by a crash)`);
   let applied = 0;
   lines.forEach((line, index) => {
     if (line === '') return;
@@ -247,7 +249,8 @@ class DurableJsonFile implements Adapter<StoreData> {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw error;
     }
-    return JSON.parse(text) as StoreData;
+    // An empty file (touched by hand, or made by a tool) is a new store, not a broken one.
+    return text.trim() === '' ? null : (JSON.parse(text) as StoreData);
   }
 
   async write(data: StoreData): Promise<void> {

@@ -1,0 +1,137 @@
+import { appendFile, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Payout } from '../payouts/payout.js';
+import { openLowdbStore } from './lowdb-store.js';
+import { StoreOpenError } from './store.js';
+
+function payout(paymentId: number, orderId: string, status: Payout['status'] = 'ok'): Payout {
+  return {
+    paymentId,
+    merchantId: '1',
+    orderId,
+    userId: 'u',
+    amountMinor: 100,
+    cardToken: 't',
+    cardId: 1,
+    cardHash: 'h',
+    postLink: 'http://x/',
+    orderTimeLimit: '2030-01-01 00:00:00',
+    status,
+    createdAt: 'a',
+    updatedAt: 'a',
+    history: [],
+    request: {},
+    answer: {},
+  };
+}
+
+describe('the lowdb store', () => {
+  let file: string;
+  beforeEach(async () => {
+    file = join(await mkdtemp(join(tmpdir(), 'fp-store-')), 'nested', 'sandbox.json');
+  });
+
+  it('creates the data file at once, in a folder it makes', async () => {
+    const store = await openLowdbStore({ file });
+    expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ version: 1, payouts: {} });
+    await store.close();
+  });
+
+  it('has a committed change on disk before the commit resolves', async () => {
+    const store = await openLowdbStore({ file });
+    await store.commit({ payouts: [payout(1, 'a')], balances: { '1': 900 }, lastPaymentId: 1 });
+    // Read what a crash right now would leave: the file plus the journal.
+    const journal = await readFile(`${file}.journal`, 'utf8');
+    expect(journal).toContain('"paymentId":1');
+    await store.close();
+  });
+
+  it('serves reads from memory at once, before the write completes', async () => {
+    const store = await openLowdbStore({ file });
+    const written = store.commit({ payouts: [payout(5, 'x')] });
+    expect(store.latestPayoutForOrder('1', 'x')?.paymentId).toBe(5);
+    await written;
+    await store.close();
+  });
+
+  it('survives a close and reopen with payouts, balances and ids', async () => {
+    const first = await openLowdbStore({ file });
+    await first.commit({ payouts: [payout(1, 'a')], balances: { '1': 900 }, lastPaymentId: 1 });
+    await first.commit({ payouts: [payout(2, 'a', 'error')], lastPaymentId: 2 });
+    await first.close();
+    const second = await openLowdbStore({ file });
+    expect(second.payout(1)?.orderId).toBe('a');
+    expect(second.latestPayoutForOrder('1', 'a')?.paymentId).toBe(2);
+    expect(second.balance('1')).toBe(900);
+    expect(second.lastPaymentId()).toBe(2);
+    await second.close();
+  });
+
+  it('replays the journal when the process died without closing', async () => {
+    const first = await openLowdbStore({ file });
+    await first.commit({ payouts: [payout(1, 'a', 'process')], lastPaymentId: 1 });
+    await first.commit({ payouts: [payout(1, 'a', 'ok')] });
+    // No close(): the journal was never folded into the file, as after kill -9.
+    const second = await openLowdbStore({ file });
+    expect(second.payout(1)?.status).toBe('ok');
+    await second.close();
+    await first.close().catch(() => {});
+  });
+
+  it('drops a torn last journal line, warns, and keeps working', async () => {
+    const first = await openLowdbStore({ file });
+    await first.commit({ payouts: [payout(1, 'a')], lastPaymentId: 1 });
+    await appendFile(`${file}.journal`, '{"payouts":[{"paymentId":2,"mer');
+    const warnings: string[] = [];
+    const second = await openLowdbStore({ file, onWarning: (w) => warnings.push(w) });
+    expect(warnings.join()).toContain('incomplete last line');
+    expect(second.payout(1)).toBeDefined();
+    expect(second.payout(2)).toBeUndefined();
+    await second.commit({ payouts: [payout(3, 'c')] });
+    await second.close();
+    const third = await openLowdbStore({ file });
+    expect(third.payout(3)).toBeDefined();
+    await third.close();
+  });
+
+  it('refuses a file that is not a sandbox store and leaves it untouched', async () => {
+    const first = await openLowdbStore({ file });
+    await first.close();
+    await writeFile(file, '{"hello": "world"');
+    await expect(openLowdbStore({ file })).rejects.toThrow(StoreOpenError);
+    expect(await readFile(file, 'utf8')).toBe('{"hello": "world"');
+    await writeFile(file, '{"hello": "world"}');
+    await expect(openLowdbStore({ file })).rejects.toThrow(/does not look like a sandbox store/);
+  });
+
+  it('refuses a journal broken in the middle, naming the line', async () => {
+    const first = await openLowdbStore({ file });
+    await first.close();
+    await writeFile(`${file}.journal`, '{"lastPaymentId":1}\nnot json\n{"lastPaymentId":2}\n');
+    await expect(openLowdbStore({ file })).rejects.toThrow(/Line 2 of .*journal/);
+  });
+
+  it('folds the journal into the file once it outgrows it, without losing changes', async () => {
+    const store = await openLowdbStore({ file });
+    const big = 'x'.repeat(4096);
+    for (let i = 1; i <= 400; i++) {
+      await store.commit({ payouts: [{ ...payout(i, `o${i}`), userId: big }], lastPaymentId: i });
+    }
+    // 400 changes of ~4 KiB passed the 1 MiB threshold: the journal was emptied at least once.
+    expect((await stat(`${file}.journal`)).size).toBeLessThan(1 << 20);
+    expect(JSON.parse(await readFile(file, 'utf8')).lastPaymentId).toBeGreaterThan(1);
+    await store.close();
+    const reopened = await openLowdbStore({ file });
+    expect([...reopened.payouts()]).toHaveLength(400);
+    await reopened.close();
+  });
+
+  it('works without a file, in memory', async () => {
+    const store = await openLowdbStore({});
+    await store.commit({ payouts: [payout(1, 'a')] });
+    expect(store.payout(1)).toBeDefined();
+    await store.close();
+  });
+});

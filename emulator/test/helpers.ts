@@ -1,0 +1,98 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { XMLParser } from 'fast-xml-parser';
+import { pino } from 'pino';
+import type { Test } from 'supertest';
+import { TEST_CARDS, type TestCard } from '../src/cards/test-cards.js';
+import { ManualClock } from '../src/clock.js';
+import { loadConfig, type Config } from '../src/config/config.js';
+import { openSandbox, type Sandbox } from '../src/sandbox.js';
+import { sign, verifySignature } from '../src/signature/signature.js';
+
+export const MERCHANT_ID = '100001';
+export const SECRET = 'sandbox-payout-secret';
+export const START = Date.parse('2026-01-15T10:00:00Z');
+
+export function card(outcome: string): TestCard {
+  const found = TEST_CARDS.find((c) => c.documented === outcome);
+  if (!found) throw new Error(`no test card documented as ${outcome}`);
+  return found;
+}
+
+export interface TestSandbox extends Sandbox {
+  readonly clock: ManualClock;
+  readonly dir: string;
+  /** Closes the sandbox and removes its folder. */
+  dispose(): Promise<void>;
+}
+
+/** A sandbox on a real lowdb file in a fresh temporary folder, on a clock the test moves. */
+export async function openTestSandbox(
+  env: Record<string, string> = {},
+  dir?: string,
+): Promise<TestSandbox> {
+  const folder = dir ?? (await mkdtemp(join(tmpdir(), 'fp-sandbox-')));
+  const config: Config = loadConfig({
+    SANDBOX_DB: join(folder, 'sandbox.json'),
+    SANDBOX_SEED: '42',
+    ...env,
+  });
+  const clock = new ManualClock(START);
+  const sandbox = await openSandbox(config, { clock, logger: pino({ level: 'silent' }) });
+  return {
+    ...sandbox,
+    clock,
+    dir: folder,
+    async dispose() {
+      await sandbox.close();
+      await rm(folder, { recursive: true, force: true });
+    },
+  };
+}
+
+let orderCounter = 0;
+
+/** A complete, valid reg2reg request to the always-successful card, minus the signature. */
+export function payoutFields(overrides: Record<string, string> = {}): Record<string, string> {
+  orderCounter += 1;
+  return {
+    pg_merchant_id: MERCHANT_ID,
+    pg_amount: '1500.50',
+    pg_order_id: `order-${orderCounter}`,
+    pg_user_id: 'user42',
+    pg_card_token_to: card('success').token,
+    pg_description: 'Выплата выигрыша',
+    pg_post_link: 'https://merchant.example/payout/notify',
+    pg_order_time_limit: '2030-12-31 23:59:59',
+    pg_salt: `salt${orderCounter}`,
+    ...overrides,
+  };
+}
+
+export function signed(
+  fields: Record<string, string>,
+  script = 'reg2reg',
+  secret = SECRET,
+): Record<string, string> {
+  return { ...fields, pg_sig: sign(script, fields, secret) };
+}
+
+/** Sends the fields as multipart/form-data, field by field, as multer will see them. */
+export function asMultipart(test: Test, fields: Record<string, string>): Test {
+  for (const [name, value] of Object.entries(fields)) void test.field(name, value);
+  return test;
+}
+
+const parser = new XMLParser({ parseTagValue: false, ignoreAttributes: true, trimValues: false });
+
+/** The answer's fields, by name, from the `<response>` element. */
+export function parseAnswer(xml: string): Record<string, string> {
+  const document = parser.parse(xml) as { response?: Record<string, string> };
+  if (!document.response) throw new Error(`not a gateway answer: ${xml}`);
+  return document.response;
+}
+
+export function expectSignedBySandbox(answer: Record<string, string>, script = 'reg2reg'): boolean {
+  return verifySignature(script, answer, SECRET).valid;
+}

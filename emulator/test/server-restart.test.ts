@@ -1,0 +1,145 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { card, parseAnswer, payoutFields, signed } from './helpers.js';
+
+/**
+ * The real server as `npm start` runs it, in its own process: payouts, kill -9, restart.
+ * Runs the TypeScript entry point through tsx so the test never depends on a stale build.
+ */
+interface Server {
+  url: string;
+  child: ChildProcess;
+}
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'fp-server-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function start(): Promise<Server> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'emulator/src/main.ts'], {
+    env: {
+      ...process.env,
+      PORT: '0',
+      SANDBOX_DB: join(dir, 'sandbox.json'),
+      SANDBOX_SEED: '7',
+      SANDBOX_LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match?.[1]) resolve({ url: match[1], child });
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)));
+  });
+}
+
+function kill9(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.child.once('exit', () => resolve());
+    server.child.kill('SIGKILL');
+  });
+}
+
+async function post(url: string, fields: Record<string, string>): Promise<Record<string, string>> {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(signed(fields))) form.append(name, value);
+  const res = await fetch(`${url}/api/reg2reg`, { method: 'POST', body: form });
+  return parseAnswer(await res.text());
+}
+
+describe('the real server', () => {
+  it('keeps every answered payout and the balance through kill -9 and a restart', async () => {
+    const first = await start();
+    const ok = await post(first.url, payoutFields({ pg_amount: '10' }));
+    const processing = await post(
+      first.url,
+      payoutFields({ pg_amount: '5', pg_card_token_to: card('process, later success').token }),
+    );
+    expect([ok.pg_status, processing.pg_status]).toEqual(['ok', 'process']);
+
+    // Under load: kill -9 once 10 of 40 parallel payouts were answered, the rest in flight.
+    // Every payout that got an answer must be in the store after the restart.
+    let answeredCount = 0;
+    let killed: Promise<void> | undefined;
+    const inFlight = Array.from({ length: 40 }, () =>
+      post(first.url, payoutFields({ pg_amount: '1' })).then(
+        (answer) => {
+          answeredCount += 1;
+          if (answeredCount === 10) killed = kill9(first);
+          return answer;
+        },
+        () => undefined,
+      ),
+    );
+    const settled = (await Promise.all(inFlight)).filter(
+      (answer): answer is Record<string, string> => answer !== undefined,
+    );
+    await (killed ?? kill9(first));
+    expect(settled.length).toBeGreaterThanOrEqual(10);
+
+    const second = await start();
+    try {
+      const res = await fetch(`${second.url}/__sandbox/payouts`);
+      const { payouts } = (await res.json()) as {
+        payouts: { paymentId: number; status: string; pendingFinal?: unknown }[];
+      };
+      const stored = new Map(payouts.map((p) => [String(p.paymentId), p]));
+      for (const answer of [ok, processing, ...settled]) {
+        if (answer.pg_status === 'ok' || answer.pg_status === 'process') {
+          expect(stored.has(answer.pg_payment_id ?? '')).toBe(true);
+        }
+      }
+      expect(stored.get(processing.pg_payment_id ?? '')).toMatchObject({
+        status: 'process',
+        pendingFinal: { status: 'ok' },
+      });
+
+      // The balance is the opening balance less every stored payout: 10 + 5 + 1 for each other.
+      const merchants = (await (await fetch(`${second.url}/__sandbox/merchants`)).json()) as {
+        merchants: { balance: string }[];
+      };
+      const paidOut = 10 + 5 + (payouts.length - 2);
+      expect(merchants.merchants[0]?.balance).toBe((1_000_000 - paidOut).toFixed(2));
+
+      // A reused order id is still refused after the restart; new payouts go on.
+      const reused = await post(second.url, {
+        ...payoutFields(),
+        pg_order_id: ok.pg_order_id ?? '',
+      });
+      expect(reused.pg_error_code).toBe('10012');
+      const after = await post(second.url, payoutFields());
+      expect(after.pg_status).toBe('ok');
+      expect(Number(after.pg_payment_id)).toBeGreaterThan(Number(ok.pg_payment_id));
+    } finally {
+      await kill9(second);
+    }
+  });
+
+  it('shuts down cleanly on SIGTERM and keeps the state in the data file', async () => {
+    const server = await start();
+    const answer = await post(server.url, payoutFields());
+    const exited = new Promise<number | null>((resolve) => server.child.once('exit', resolve));
+    server.child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const again = await start();
+    try {
+      const res = await fetch(`${again.url}/__sandbox/payouts/${answer.pg_payment_id}`);
+      expect(res.status).toBe(200);
+    } finally {
+      await kill9(again);
+    }
+  });
+});
