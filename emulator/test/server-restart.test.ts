@@ -1,19 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  startSandboxProcess,
+  type SandboxProcess,
+} from '../../client-tests/support/sandbox-process.js';
 import { card, parseAnswer, payoutFields, signed } from './helpers.js';
 
-/**
- * The real server as `npm start` runs it, in its own process: payouts, kill -9, restart.
- * Runs the TypeScript entry point through tsx so the test never depends on a stale build.
- */
-interface Server {
-  url: string;
-  child: ChildProcess;
-}
-
+/** The real server as `npm start` runs it, in its own process: payouts, kill -9, restart. */
 let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'fp-server-'));
@@ -22,35 +17,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function start(): Promise<Server> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'emulator/src/main.ts'], {
-    env: {
-      ...process.env,
-      PORT: '0',
-      SANDBOX_DB: join(dir, 'sandbox.json'),
-      SANDBOX_SEED: '7',
-      SANDBOX_LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match?.[1]) resolve({ url: match[1], child });
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)));
-  });
-}
-
-function kill9(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.child.once('exit', () => resolve());
-    server.child.kill('SIGKILL');
-  });
+function start(): Promise<SandboxProcess> {
+  return startSandboxProcess({ SANDBOX_DB: join(dir, 'sandbox.json'), SANDBOX_SEED: '7' });
 }
 
 async function post(url: string, fields: Record<string, string>): Promise<Record<string, string>> {
@@ -78,7 +46,7 @@ describe('the real server', () => {
       post(first.url, payoutFields({ pg_amount: '1' })).then(
         (answer) => {
           answeredCount += 1;
-          if (answeredCount === 10) killed = kill9(first);
+          if (answeredCount === 10) killed = first.kill9();
           return answer;
         },
         () => undefined,
@@ -87,7 +55,7 @@ describe('the real server', () => {
     const settled = (await Promise.all(inFlight)).filter(
       (answer): answer is Record<string, string> => answer !== undefined,
     );
-    await (killed ?? kill9(first));
+    await (killed ?? first.kill9());
     expect(settled.length).toBeGreaterThanOrEqual(10);
 
     const second = await start();
@@ -124,22 +92,20 @@ describe('the real server', () => {
       expect(after.pg_status).toBe('ok');
       expect(Number(after.pg_payment_id)).toBeGreaterThan(Number(ok.pg_payment_id));
     } finally {
-      await kill9(second);
+      await second.kill9();
     }
   });
 
   it('shuts down cleanly on SIGTERM and keeps the state in the data file', async () => {
     const server = await start();
     const answer = await post(server.url, payoutFields());
-    const exited = new Promise<number | null>((resolve) => server.child.once('exit', resolve));
-    server.child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await server.stop()).toBe(0);
     const again = await start();
     try {
       const res = await fetch(`${again.url}/__sandbox/payouts/${answer.pg_payment_id}`);
       expect(res.status).toBe(200);
     } finally {
-      await kill9(again);
+      await again.kill9();
     }
   });
 });
