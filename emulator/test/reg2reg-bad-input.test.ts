@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HINT_HEADER } from '../src/http/gateway-routes.js';
+import { sign } from '../src/signature/signature.js';
 import {
   asMultipart,
   expectSignedBySandbox,
@@ -230,6 +231,21 @@ describe('bodies the gateway cannot read', () => {
       await request(sandbox.app).post('/api/reg2reg').type('form').send(many),
     );
     expect(hint).toContain('more than 500 fields');
+  });
+
+  it('a list where the gateway expects one value', async () => {
+    const fields = payoutFields();
+    const body = new URLSearchParams(fields);
+    body.delete('pg_amount');
+    body.append('pg_amount[]', '10');
+    body.append('pg_amount[]', '20');
+    const withList = { ...fields, pg_amount: ['10', '20'] };
+    body.set('pg_sig', sign('reg2reg', withList, 'sandbox-payout-secret'));
+    const { answer } = refused(
+      await request(sandbox.app).post('/api/reg2reg').type('form').send(body.toString()),
+    );
+    expect(answer.pg_error_code).toBe('9403');
+    expect(answer.pg_error_description).toContain('pg_amount must be a single value');
   });
 
   it('garbled percent-encoding in a urlencoded body', async () => {

@@ -2,6 +2,7 @@ import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TEST_CARDS } from '../src/cards/test-cards.js';
 import { DEFAULT_PROCESS_DELAY_MS } from '../src/payouts/outcome.js';
+import { sign } from '../src/signature/signature.js';
 import {
   asMultipart,
   card,
@@ -123,7 +124,6 @@ describe('POST /api/reg2reg with each documented payout test card', () => {
     const nested = payoutFields();
     const body = new URLSearchParams({ ...nested, 'pg_meta[b]': '2', 'pg_meta[a]': '1' });
     const withMeta = { ...nested, pg_meta: { b: '2', a: '1' } };
-    const { sign } = await import('../src/signature/signature.js');
     body.set('pg_sig', sign('reg2reg', withMeta, 'sandbox-payout-secret'));
     const res = await request(sandbox.app).post('/api/reg2reg').type('form').send(body.toString());
     expect(parseAnswer(res.text).pg_status).toBe('ok');
