@@ -5,12 +5,18 @@ import { gatewayTime, type Gateway } from './gateway/gateway.js';
 import { adminRoutes } from './http/admin-routes.js';
 import { gatewayRoutes, HINT_HEADER } from './http/gateway-routes.js';
 import { renderGatewayXml } from './http/xml.js';
+import type { Clock } from './clock.js';
+import type { RequestJournal } from './gateway/journal.js';
 import type { MerchantDirectory } from './merchants/merchants.js';
+import type { ScenarioRegistry } from './scenarios/registry.js';
 import type { PayoutService } from './payouts/service.js';
 import type { Store } from './store/store.js';
 
 export interface AppDeps {
   readonly gateway: Gateway;
+  readonly journal: RequestJournal;
+  readonly scenarios: ScenarioRegistry;
+  readonly clock: Clock;
   readonly payouts: PayoutService;
   readonly store: Store;
   readonly merchants: MerchantDirectory;
@@ -22,7 +28,7 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(gatewayRoutes(deps.gateway, deps.logger));
+  app.use(gatewayRoutes(deps));
   app.use(adminRoutes(deps));
   app.use((req, res) => {
     res.status(404).json({

@@ -18,6 +18,8 @@ export interface Randomness {
   salt(): string;
   /** The next payment id after `last`: increasing, with the gaps other merchants' payments leave. */
   nextPaymentId(last: number): number;
+  /** A uniform draw in [0, 1) for scenario probabilities and weights. */
+  draw(): number;
 }
 
 /** Where payment ids start on an empty store: ten digits, like the gateway's. */
@@ -26,7 +28,12 @@ const FIRST_PAYMENT_ID_RANGE = { min: 1_200_000_000, max: 1_299_999_999 } as con
 export function createRandomness(seed: number): Randomness {
   const faker = new FakerClass({ locale: [sharedFaker.rawDefinitions] });
   faker.seed(seed);
+  // Scenario draws get a stream of their own, so how many salts a run drew (which depends on
+  // how many answers were signed) never shifts which requests a probability picks.
+  const scenarioFaker = new FakerClass({ locale: [sharedFaker.rawDefinitions] });
+  scenarioFaker.seed([seed, 1]);
   return {
+    draw: () => scenarioFaker.number.float({ min: 0, max: 1 }) % 1,
     seed,
     salt: () => faker.string.alphanumeric(16),
     nextPaymentId: (last) =>

@@ -7,7 +7,9 @@ import { SystemClock, type Clock } from './clock.js';
 import type { Config } from './config/config.js';
 import { Gateway } from './gateway/gateway.js';
 import { MerchantDirectory } from './merchants/merchants.js';
+import { RequestJournal } from './gateway/journal.js';
 import { PayoutService } from './payouts/service.js';
+import { ScenarioRegistry } from './scenarios/registry.js';
 import { createRandomness, randomSeed } from './randomness.js';
 import { openLowdbStore } from './store/lowdb-store.js';
 import type { Store } from './store/store.js';
@@ -15,6 +17,8 @@ import type { Store } from './store/store.js';
 export interface SandboxOptions {
   readonly clock?: Clock;
   readonly logger?: Logger;
+  /** Reload scenario files when they change (default true). */
+  readonly watchScenarios?: boolean;
 }
 
 /** A wired sandbox, not yet listening: the app for supertest, and the parts tests look at. */
@@ -23,6 +27,8 @@ export interface Sandbox {
   readonly config: Config;
   readonly store: Store;
   readonly payouts: PayoutService;
+  readonly scenarios: ScenarioRegistry;
+  readonly journal: RequestJournal;
   readonly seed: number;
   readonly logger: Logger;
   close(): Promise<void>;
@@ -38,8 +44,31 @@ export async function openSandbox(config: Config, options: SandboxOptions = {}):
     onWarning: (message) => logger.warn(message),
   });
   const merchants = new MerchantDirectory(config.merchants);
-  const payouts = new PayoutService({ store, clock, randomness });
+  const scenarios = new ScenarioRegistry({
+    dir: config.scenariosDir,
+    random: () => randomness.draw(),
+    onEvent: (event) => {
+      if (event.type === 'watch-failed') logger.warn(event.message);
+      else if (event.problems.length > 0) {
+        for (const problem of event.problems) {
+          logger.error(
+            { file: problem.file, line: problem.line, column: problem.column },
+            `scenario file problem: ${problem.message}`,
+          );
+        }
+      } else logger.info({ scenarios: event.scenarios }, 'scenarios loaded');
+    },
+  });
+  await scenarios.load();
+  if (options.watchScenarios ?? true) scenarios.watch();
+  const payouts = new PayoutService({
+    store,
+    clock,
+    randomness,
+    chooseOutcome: scenarios.chooser,
+  });
   payouts.resumePending();
+  const journal = new RequestJournal();
   const gateway = new Gateway({
     merchants,
     payouts,
@@ -47,15 +76,18 @@ export async function openSandbox(config: Config, options: SandboxOptions = {}):
     clock,
     signatureErrorMode: config.signatureErrorMode,
   });
-  const app = createApp({ gateway, payouts, store, merchants, logger });
+  const app = createApp({ gateway, payouts, store, merchants, logger, journal, scenarios, clock });
   return {
     app,
     config,
     store,
     payouts,
+    scenarios,
+    journal,
     seed,
     logger,
     async close() {
+      scenarios.close();
       payouts.stop();
       await store.close();
     },

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
@@ -31,15 +31,25 @@ export interface TestSandbox extends Sandbox {
 export async function openTestSandbox(
   env: Record<string, string> = {},
   dir?: string,
+  options: { watchScenarios?: boolean } = {},
 ): Promise<TestSandbox> {
   const folder = dir ?? (await mkdtemp(join(tmpdir(), 'fp-sandbox-')));
+  // An empty scenarios folder of its own unless the test names one: the shipped examples
+  // would otherwise take part in every test.
+  const scenarios = join(folder, 'scenarios');
+  await mkdir(scenarios, { recursive: true });
   const config: Config = loadConfig({
     SANDBOX_DB: join(folder, 'sandbox.json'),
     SANDBOX_SEED: '42',
+    SANDBOX_SCENARIOS: scenarios,
     ...env,
   });
   const clock = new ManualClock(START);
-  const sandbox = await openSandbox(config, { clock, logger: pino({ level: 'silent' }) });
+  const sandbox = await openSandbox(config, {
+    clock,
+    logger: pino({ level: 'silent' }),
+    watchScenarios: options.watchScenarios ?? false,
+  });
   return {
     ...sandbox,
     clock,

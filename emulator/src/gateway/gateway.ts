@@ -3,12 +3,14 @@ import { GatewayErrors, type GatewayErrorSpec } from '../errors.js';
 import type { Merchant, MerchantDirectory } from '../merchants/merchants.js';
 import { formatAmount, type Payout } from '../payouts/payout.js';
 import { describeProblems, parsePayoutRequest } from '../payouts/request.js';
+import type { Decision, TransportFault } from '../payouts/outcome.js';
 import type { PayoutService } from '../payouts/service.js';
 import type { Randomness } from '../randomness.js';
 import { diagnoseSignatureMismatch } from '../signature/diagnose.js';
 import {
   maskSecret,
   scriptNameFromPath,
+  sign,
   verifySignature,
   withSignature,
   type Fields,
@@ -20,6 +22,8 @@ export interface GatewayCall {
   readonly fields: Fields;
   /** Set when the body could not be read as a form; the gateway then sees no fields. */
   readonly transportProblem?: string;
+  /** The `X-Sandbox-Scenario` header: run this scenario for this request. */
+  readonly scenarioHeader?: string;
 }
 
 /**
@@ -30,11 +34,16 @@ export interface GatewayAnswer {
   readonly fields: Record<string, string>;
   readonly merchantId?: string;
   readonly orderId?: string;
+  readonly paymentId?: number;
   /** `ok`, `process`, or `error <code>`: for the log line. */
   readonly outcome: string;
   /** Which rule or check chose the answer. */
   readonly reason: string;
+  /** The scenario rule that chose the answer, if one did. */
+  readonly ruleId?: string;
   readonly hint?: string;
+  /** A scripted transport failure the HTTP layer renders instead of the XML. */
+  readonly fault?: TransportFault;
 }
 
 export type SignatureErrorMode = 'signed-1100' | 'unsigned-9998';
@@ -73,8 +82,12 @@ export class Gateway {
 
     let result;
     try {
-      result = await this.deps.payouts.create(request, merchant, (payout, balance) =>
-        this.payoutAnswer(script, merchant, payout, balance),
+      result = await this.deps.payouts.create(
+        request,
+        merchant,
+        (payout, balance, decision) =>
+          this.payoutAnswer(script, merchant, payout, balance, decision),
+        call.scenarioHeader !== undefined ? { scenarioHeader: call.scenarioHeader } : {},
       );
     } catch (error) {
       return this.error(GatewayErrors.systemError, script, merchant, {
@@ -83,20 +96,64 @@ export class Gateway {
         orderId: request.orderId,
       });
     }
+
     if (result.kind === 'rejected') {
-      return this.error(result.error, script, merchant, {
-        reason: 'payout checks',
-        hint: result.hint,
+      const answer = this.error(result.error, script, merchant, {
+        ...(result.description !== undefined ? { description: result.description } : {}),
+        reason: result.decision?.reason ?? 'payout checks',
+        ...(result.hint !== undefined ? { hint: result.hint } : {}),
         orderId: request.orderId,
       });
+      return result.decision ? this.shaped(answer, result.decision, script, merchant) : answer;
     }
-    const { payout } = result;
+    if (result.kind === 'failed-first') {
+      // The gateway broke before it did anything; what the client gets is the broken answer.
+      const answer = this.error(GatewayErrors.systemError, script, merchant, {
+        reason: result.decision.reason,
+        orderId: request.orderId,
+      });
+      return this.shaped(answer, result.decision, script, merchant);
+    }
+    const { payout, decision } = result;
+    return this.shaped(
+      {
+        fields: payout.answer,
+        merchantId: merchant.id,
+        orderId: payout.orderId,
+        paymentId: payout.paymentId,
+        outcome: payout.error ? `error ${payout.error.code}` : payout.status,
+        reason: decision.reason,
+        ...(decision.hint !== undefined ? { hint: decision.hint } : {}),
+      },
+      decision,
+      script,
+      merchant,
+    );
+  }
+
+  /**
+   * Applies a scenario's answer shaping: the latency (on the sandbox clock), a wrong `pg_sig`,
+   * and the transport fault the HTTP layer renders.
+   */
+  private async shaped(
+    answer: GatewayAnswer,
+    decision: Decision,
+    script: string,
+    merchant: Merchant,
+  ): Promise<GatewayAnswer> {
+    if (decision.latencyMs !== undefined && decision.latencyMs > 0) {
+      await sleep(this.deps.clock, decision.latencyMs);
+    }
+    const fault = decision.fault?.type;
+    const fields =
+      fault === 'bad-signature' && answer.fields.pg_sig !== undefined && !answer.paymentId
+        ? wrongSignature(script, merchant, answer.fields)
+        : answer.fields;
     return {
-      fields: payout.answer,
-      merchantId: merchant.id,
-      orderId: payout.orderId,
-      outcome: payout.error ? `error ${payout.error.code}` : payout.status,
-      reason: result.decision.reason,
+      ...answer,
+      fields,
+      ...(decision.ruleId !== undefined ? { ruleId: decision.ruleId } : {}),
+      ...(fault !== undefined && fault !== 'bad-signature' ? { fault } : {}),
     };
   }
 
@@ -203,6 +260,7 @@ export class Gateway {
     merchant: Merchant,
     payout: Payout,
     balanceMinor: number,
+    decision: Decision,
   ): Record<string, string> {
     const fields: Record<string, string> = {
       pg_payment_id: String(payout.paymentId),
@@ -220,7 +278,11 @@ export class Gateway {
       fields.pg_error_code = String(payout.error.code);
       fields.pg_error_description = payout.error.description;
     }
-    return this.sign(script, merchant, fields);
+    const signed = this.sign(script, merchant, fields);
+    // Stored as sent: a scripted wrong signature is part of the answer's record.
+    return decision.fault?.type === 'bad-signature'
+      ? wrongSignature(script, merchant, signed)
+      : signed;
   }
 
   private sign(
@@ -230,6 +292,21 @@ export class Gateway {
   ): Record<string, string> {
     return withSignature(script, fields, merchant.secretKey, this.deps.randomness.salt());
   }
+}
+
+/** A signature that looks right and is not: the key with a character too many. */
+function wrongSignature(
+  script: string,
+  merchant: Merchant,
+  fields: Record<string, string>,
+): Record<string, string> {
+  return { ...fields, pg_sig: sign(script, fields, `${merchant.secretKey}x`) };
+}
+
+function sleep(clock: Clock, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    clock.schedule(clock.now() + ms, resolve);
+  });
 }
 
 /** ISO 8601 to the second, as the seed page's example (`2019-08-24T14:15:22Z`). */

@@ -1,17 +1,30 @@
 import { Router, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
+import { isoTime, type Clock } from '../clock.js';
 import type { Gateway, GatewayAnswer, GatewayCall } from '../gateway/gateway.js';
+import type { RequestJournal } from '../gateway/journal.js';
+import type { TransportFault } from '../payouts/outcome.js';
 import { readFormBody } from './form-body.js';
 import { renderGatewayXml } from './xml.js';
 
 /** Header that tells the developer why an answer is what it is; never part of the gateway body. */
 export const HINT_HEADER = 'X-Sandbox-Hint';
+/** Header that runs one named scenario for this request. */
+export const SCENARIO_HEADER = 'X-Sandbox-Scenario';
+
+export interface GatewayRouteDeps {
+  readonly gateway: Gateway;
+  readonly journal: RequestJournal;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
 
 /**
  * The gateway's own paths. Each route only turns the HTTP request into a `GatewayCall`, asks the
- * domain, and writes the answer: HTTP 200 and XML, errors included, as the gateway does (§1).
+ * domain, and writes the answer: HTTP 200 and XML, errors included, as the gateway does (§1),
+ * unless a scenario scripted a transport fault.
  */
-export function gatewayRoutes(gateway: Gateway, logger: Logger): Router {
+export function gatewayRoutes(deps: GatewayRouteDeps): Router {
   const router = Router();
 
   const handle =
@@ -19,22 +32,41 @@ export function gatewayRoutes(gateway: Gateway, logger: Logger): Router {
     async (req: Request, res: Response): Promise<void> => {
       const started = performance.now();
       const body = await readFormBody(req, res);
+      const scenarioHeader = req.get(SCENARIO_HEADER);
       const call: GatewayCall = {
         path: req.path,
         fields: body.fields,
         ...(body.problem !== undefined ? { transportProblem: body.problem } : {}),
+        ...(scenarioHeader !== undefined ? { scenarioHeader } : {}),
       };
       const answer = await method(call);
       sendAnswer(res, answer);
-      logger.info(
+      const ms = Math.round((performance.now() - started) * 10) / 10;
+      deps.journal.record({
+        at: isoTime(deps.clock.now()),
+        method: req.method,
+        path: req.path,
+        ...(answer.merchantId !== undefined ? { merchantId: answer.merchantId } : {}),
+        ...(answer.orderId !== undefined ? { orderId: answer.orderId } : {}),
+        ...(answer.paymentId !== undefined ? { paymentId: answer.paymentId } : {}),
+        ...(scenarioHeader !== undefined ? { scenarioHeader } : {}),
+        outcome: answer.outcome,
+        ...(answer.ruleId !== undefined ? { ruleId: answer.ruleId } : {}),
+        reason: answer.reason,
+        ...(answer.fault !== undefined ? { fault: answer.fault } : {}),
+        ...(answer.hint !== undefined ? { hint: answer.hint } : {}),
+        ms,
+      });
+      deps.logger.info(
         {
           method: req.method,
           path: req.path,
           merchant: answer.merchantId,
           order: answer.orderId,
           outcome: answer.outcome,
-          rule: answer.reason,
-          ms: Math.round((performance.now() - started) * 10) / 10,
+          rule: answer.ruleId ?? answer.reason,
+          ms,
+          ...(answer.fault !== undefined ? { fault: answer.fault } : {}),
           ...(answer.hint !== undefined ? { hint: answer.hint } : {}),
         },
         'gateway request',
@@ -44,19 +76,62 @@ export function gatewayRoutes(gateway: Gateway, logger: Logger): Router {
   for (const path of ['/api/reg2reg', '/g2g/reg2reg']) {
     router.all(
       path,
-      handle((call) => gateway.reg2reg(call)),
+      handle((call) => deps.gateway.reg2reg(call)),
     );
   }
   router.all(
     ['/api/*rest', '/g2g/*rest'],
-    handle((call) => gateway.unknownMethod(call)),
+    handle((call) => deps.gateway.unknownMethod(call)),
   );
   return router;
 }
 
 function sendAnswer(res: Response, answer: GatewayAnswer): void {
   if (answer.hint !== undefined) res.setHeader(HINT_HEADER, asciiHeader(answer.hint));
+  if (answer.fault !== undefined) {
+    sendFault(res, answer.fault, renderGatewayXml(answer.fields));
+    return;
+  }
   res.status(200).type('application/xml; charset=utf-8').send(renderGatewayXml(answer.fields));
+}
+
+/** What a client sees when the gateway, or the proxy in front of it, fails. */
+function sendFault(res: Response, fault: TransportFault, xml: string): void {
+  switch (fault) {
+    case 'http-500':
+    case 'http-502':
+    case 'http-503': {
+      const status = Number(fault.slice(5));
+      const title = {
+        500: 'Internal Server Error',
+        502: 'Bad Gateway',
+        503: 'Service Unavailable',
+      }[status];
+      res
+        .status(status)
+        .type('text/html')
+        .send(
+          `<html>\r\n<head><title>${status} ${title}</title></head>\r\n<body>\r\n<center><h1>${status} ${title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`,
+        );
+      return;
+    }
+    case 'drop':
+      // No status line, no body: the connection just closes.
+      res.socket?.destroy();
+      return;
+    case 'truncated-xml':
+      res
+        .status(200)
+        .type('application/xml; charset=utf-8')
+        .send(xml.slice(0, Math.floor(xml.length / 2)));
+      return;
+    case 'malformed-xml':
+      res
+        .status(200)
+        .type('application/xml; charset=utf-8')
+        .send(xml.replace('</pg_status>', '</pg_stat>').replace('</response>', '<response>'));
+      return;
+  }
 }
 
 /** Header values must be Latin-1; field values (Cyrillic descriptions) are escaped as \uXXXX. */

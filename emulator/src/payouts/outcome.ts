@@ -2,50 +2,79 @@ import type { TestCard } from '../cards/test-cards.js';
 import type { PayoutRequest } from './request.js';
 
 /**
- * What the gateway decides for an accepted payout request. A pure function of the request and
- * what the sandbox knows, so the scenario engine can put its own rules in front of the defaults
- * without touching the service (docs/style.md principle 2).
+ * What the gateway decides for a payout request that passed its checks, and the seam where the
+ * scenario engine plugs in: the service asks an `OutcomeChooser`, the default one answers from
+ * the test card (docs/style.md principle 2).
  */
 export type FinalOutcome =
-  { readonly kind: 'ok' } | { readonly kind: 'error'; readonly code: number };
+  | { readonly status: 'ok' }
+  | { readonly status: 'error'; readonly code: number; readonly description?: string };
 
 export type Outcome =
   | FinalOutcome
-  | { readonly kind: 'process'; readonly then: FinalOutcome; readonly afterMs: number };
+  | { readonly status: 'process'; readonly then: FinalOutcome; readonly afterMs?: number };
+
+/** What the HTTP answer suffers, on top of the outcome. */
+export type TransportFault =
+  'http-500' | 'http-502' | 'http-503' | 'drop' | 'truncated-xml' | 'malformed-xml';
+
+export type FaultType = TransportFault | 'bad-signature';
+
+export interface Fault {
+  readonly type: FaultType;
+  /**
+   * `after` (default): the payout is made, then the answer is lost or broken, so the client
+   * must ask for the status. `before`: the gateway failed first and nothing is stored.
+   */
+  readonly when: 'before' | 'after';
+}
 
 export interface Decision {
   readonly outcome: Outcome;
   /** Which rule chose it, in words, for the request journal and the log line. */
   readonly reason: string;
+  readonly ruleId?: string;
+  readonly latencyMs?: number;
+  readonly fault?: Fault;
+  /** Something the developer should know about how the choice was made. */
+  readonly hint?: string;
 }
+
+export interface ChoiceContext {
+  /** The `X-Sandbox-Scenario` header, when the client sent one. */
+  readonly scenarioHeader?: string;
+}
+
+export type OutcomeChooser = (
+  request: PayoutRequest,
+  card: TestCard,
+  context: ChoiceContext,
+) => Decision;
 
 /** How long a `process` payout stays in `process` when nothing else says so. */
 export const DEFAULT_PROCESS_DELAY_MS = 5_000;
 
-export interface OutcomeContext {
-  readonly card: TestCard;
-}
-
-export function chooseOutcome(_request: PayoutRequest, context: OutcomeContext): Decision {
-  const { card } = context;
+/** The documented outcome of a payout test card (freedompay-api.md §7). */
+export function testCardDecision(card: TestCard): Decision {
   const reason = `test card ${card.pan}: ${card.documented}`;
   const outcome = card.outcome;
   switch (outcome.kind) {
     case 'ok':
-      return { outcome: { kind: 'ok' }, reason };
+      return { outcome: { status: 'ok' }, reason };
     case 'error':
-      return { outcome: { kind: 'error', code: outcome.code }, reason };
+      return { outcome: { status: 'error', code: outcome.code }, reason };
     case 'process':
       return {
         outcome: {
-          kind: 'process',
+          status: 'process',
           then:
             outcome.then === 'ok'
-              ? { kind: 'ok' }
-              : { kind: 'error', code: outcome.then.errorCode },
-          afterMs: DEFAULT_PROCESS_DELAY_MS,
+              ? { status: 'ok' }
+              : { status: 'error', code: outcome.then.errorCode },
         },
         reason,
       };
   }
 }
+
+export const testCardChooser: OutcomeChooser = (_request, card) => testCardDecision(card);

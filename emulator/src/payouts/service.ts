@@ -4,7 +4,14 @@ import { GatewayErrors, gatewayErrorByCode, type GatewayErrorSpec } from '../err
 import type { Merchant } from '../merchants/merchants.js';
 import type { Randomness } from '../randomness.js';
 import type { Store } from '../store/store.js';
-import { chooseOutcome, type Decision } from './outcome.js';
+import {
+  DEFAULT_PROCESS_DELAY_MS,
+  testCardChooser,
+  type ChoiceContext,
+  type Decision,
+  type FinalOutcome,
+  type OutcomeChooser,
+} from './outcome.js';
 import { transition, type Payout, type PayoutError, type PendingFinal } from './payout.js';
 import type { PayoutRequest } from './request.js';
 
@@ -12,6 +19,8 @@ export interface PayoutServiceDeps {
   readonly store: Store;
   readonly clock: Clock;
   readonly randomness: Randomness;
+  /** Chooses the outcome of a payout that passed the checks; the test card's by default. */
+  readonly chooseOutcome?: OutcomeChooser;
   /** Called after a payout reached a final status later than its first answer. */
   readonly onFinalized?: (payout: Payout) => void;
 }
@@ -20,8 +29,18 @@ export interface PayoutServiceDeps {
 export interface Rejection {
   readonly kind: 'rejected';
   readonly error: GatewayErrorSpec;
+  /** A description other than the catalogue's, when a scenario gave one. */
+  readonly description?: string;
   /** What the developer should do about it; for the hint header and the log, not the body. */
-  readonly hint: string;
+  readonly hint?: string;
+  /** Set when a scenario rule chose the refusal (with its latency and fault). */
+  readonly decision?: Decision;
+}
+
+/** A scripted failure before the gateway did anything: nothing is stored, the answer breaks. */
+export interface FailedFirst {
+  readonly kind: 'failed-first';
+  readonly decision: Decision;
 }
 
 export interface Created {
@@ -33,7 +52,11 @@ export interface Created {
 }
 
 /** Builds the answer's fields for a new payout, so the payout is stored with its answer at once. */
-export type AnswerBuilder = (payout: Payout, balanceMinor: number) => Record<string, string>;
+export type AnswerBuilder = (
+  payout: Payout,
+  balanceMinor: number,
+  decision: Decision,
+) => Record<string, string>;
 
 export class PayoutService {
   private readonly timers = new Map<number, ScheduledTask>();
@@ -53,7 +76,8 @@ export class PayoutService {
     request: PayoutRequest,
     merchant: Merchant,
     buildAnswer: AnswerBuilder,
-  ): Promise<Rejection | Created> {
+    context: ChoiceContext = {},
+  ): Promise<Rejection | FailedFirst | Created> {
     const { store, clock, randomness } = this.deps;
     const card = findCard({ token: request.cardToken, id: request.cardId });
     if (!card) return rejectUnknownCard(request);
@@ -76,21 +100,36 @@ export class PayoutService {
       };
     }
 
-    const decision = chooseOutcome(request, { card });
+    const decision = (this.deps.chooseOutcome ?? testCardChooser)(request, card, context);
+    if (decision.fault?.when === 'before') return { kind: 'failed-first', decision };
+    const outcome = decision.outcome;
+    if (outcome.status === 'error') {
+      const spec = gatewayErrorByCode(outcome.code);
+      // A refusal code (bad signature, validation, ...) chosen by a scenario refuses the request
+      // as the gateway would: no payment is made.
+      if (spec?.kind === 'request') {
+        return {
+          kind: 'rejected',
+          error: spec,
+          ...(outcome.description !== undefined ? { description: outcome.description } : {}),
+          decision,
+        };
+      }
+    }
+
     const now = clock.now();
     const at = isoTime(now);
     const paymentId = randomness.nextPaymentId(store.lastPaymentId());
-    const outcome = decision.outcome;
     // A declined payout is debited and credited back in the same instant: the balance stays.
     const balanceAfter =
-      outcome.kind === 'error' ? balanceBefore : balanceBefore - request.amountMinor;
-    const error = outcome.kind === 'error' ? payoutError(outcome.code) : undefined;
+      outcome.status === 'error' ? balanceBefore : balanceBefore - request.amountMinor;
+    const error = outcome.status === 'error' ? payoutError(outcome) : undefined;
     const pendingFinal: PendingFinal | undefined =
-      outcome.kind === 'process'
+      outcome.status === 'process'
         ? {
-            status: outcome.then.kind,
-            ...(outcome.then.kind === 'error' ? { error: payoutError(outcome.then.code) } : {}),
-            dueAt: isoTime(now + outcome.afterMs),
+            status: outcome.then.status,
+            ...(outcome.then.status === 'error' ? { error: payoutError(outcome.then) } : {}),
+            dueAt: isoTime(now + (outcome.afterMs ?? DEFAULT_PROCESS_DELAY_MS)),
           }
         : undefined;
 
@@ -105,16 +144,18 @@ export class PayoutService {
       cardHash: cardHash(card.pan),
       postLink: request.postLink,
       orderTimeLimit: request.orderTimeLimit,
-      status: outcome.kind,
+      status: outcome.status,
       ...(error ? { error } : {}),
       ...(pendingFinal ? { pendingFinal } : {}),
       createdAt: at,
       updatedAt: at,
-      history: [{ status: outcome.kind, at, reason: decision.reason, ...(error ? { error } : {}) }],
+      history: [
+        { status: outcome.status, at, reason: decision.reason, ...(error ? { error } : {}) },
+      ],
       request: request.fields,
       answer: {},
     };
-    const payout: Payout = { ...base, answer: buildAnswer(base, balanceAfter) };
+    const payout: Payout = { ...base, answer: buildAnswer(base, balanceAfter, decision) };
 
     await store.commit({
       payouts: [payout],
@@ -184,7 +225,13 @@ function rejectUnknownCard(request: PayoutRequest): Rejection {
   };
 }
 
-/** The error a final outcome carries, described from the catalogue when the code is in it. */
-export function payoutError(code: number): PayoutError {
-  return { code, description: gatewayErrorByCode(code)?.description ?? `Payment error ${code}` };
+/** The error a final outcome carries: its own description, else the catalogue's. */
+export function payoutError(outcome: Extract<FinalOutcome, { status: 'error' }>): PayoutError {
+  return {
+    code: outcome.code,
+    description:
+      outcome.description ??
+      gatewayErrorByCode(outcome.code)?.description ??
+      `Payment error ${outcome.code}`,
+  };
 }

@@ -1,0 +1,296 @@
+import { watch, type FSWatcher } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { TestCard } from '../cards/test-cards.js';
+import {
+  testCardDecision,
+  type ChoiceContext,
+  type Decision,
+  type OutcomeChooser,
+} from '../payouts/outcome.js';
+import type { PayoutRequest } from '../payouts/request.js';
+import { listScenarioFiles, loadScenarioFile, type LoadProblem } from './loader.js';
+import type { Rule, Scenario } from './model.js';
+import { normaliseRule, ruleSchema, type NormaliseProblem } from './schema.js';
+import { selectOutcome } from './selector.js';
+
+/**
+ * The scenarios in force and the state around them: the files' last good versions, the load
+ * problems, pins, rules added at run time and the counters sequences and `times` use. It feeds
+ * the pure selector and applies what the selector says to count.
+ */
+export interface RegistryOptions {
+  readonly dir: string;
+  /** Seeded draws in [0, 1). */
+  readonly random: () => number;
+  /** Load problems and reloads, for the log. */
+  readonly onEvent?: (event: RegistryEvent) => void;
+}
+
+export type RegistryEvent =
+  | {
+      readonly type: 'loaded';
+      readonly scenarios: number;
+      readonly problems: readonly LoadProblem[];
+    }
+  | { readonly type: 'watch-failed'; readonly message: string };
+
+export const RUNTIME_SCENARIO = 'runtime';
+/** A pin for every merchant. */
+const ALL_MERCHANTS = '*';
+const RELOAD_DEBOUNCE_MS = 75;
+
+export interface RegistryStatus {
+  readonly dir: string;
+  readonly scenarios: readonly Scenario[];
+  readonly problems: readonly LoadProblem[];
+  /** Pinned scenario names by merchant id, `*` for all merchants. */
+  readonly pins: Readonly<Record<string, string>>;
+}
+
+export class ScenarioRegistry {
+  /** The last good scenario of each file, by path. */
+  private readonly good = new Map<string, Scenario>();
+  private problems = new Map<string, readonly LoadProblem[]>();
+  private readonly pins = new Map<string, string>();
+  private runtimeRules: Rule[] = [];
+  private readonly counters = new Map<string, number>();
+  private watcher: FSWatcher | undefined;
+  private reloadTimer: NodeJS.Timeout | undefined;
+  private reloading: Promise<void> = Promise.resolve();
+  private readonly reloadListeners = new Set<() => void>();
+
+  constructor(private readonly options: RegistryOptions) {}
+
+  /** Reads every file once. Problems are reported, never thrown: the sandbox starts anyway. */
+  async load(): Promise<void> {
+    this.reloading = this.reloading.then(() => this.readAll());
+    await this.reloading;
+  }
+
+  /** Reloads on any change in the folder, within a second of it. */
+  watch(): void {
+    try {
+      this.watcher = watch(this.options.dir, () => this.scheduleReload());
+      this.watcher.on('error', (error) => {
+        this.options.onEvent?.({ type: 'watch-failed', message: error.message });
+      });
+    } catch (error) {
+      this.options.onEvent?.({
+        type: 'watch-failed',
+        message: `cannot watch ${this.options.dir} (${(error as Error).message}); changes need a restart`,
+      });
+    }
+  }
+
+  close(): void {
+    this.watcher?.close();
+    clearTimeout(this.reloadTimer);
+  }
+
+  /** Resolves after the next reload finished: for tests that change files on disk. */
+  nextReload(): Promise<void> {
+    return new Promise((resolve) => {
+      const listener = (): void => {
+        this.reloadListeners.delete(listener);
+        resolve();
+      };
+      this.reloadListeners.add(listener);
+    });
+  }
+
+  status(): RegistryStatus {
+    return {
+      dir: this.options.dir,
+      scenarios: this.all(),
+      problems: [...this.problems.values()].flat(),
+      pins: Object.fromEntries(this.pins),
+    };
+  }
+
+  find(name: string): Scenario | undefined {
+    return this.all().find((scenario) => scenario.name === name);
+  }
+
+  names(): string[] {
+    return this.all().map((scenario) => scenario.name);
+  }
+
+  /** Pins a scenario for one merchant, or for all when `merchantId` is undefined. */
+  pin(name: string, merchantId?: string): boolean {
+    if (!this.find(name)) return false;
+    this.pins.set(merchantId ?? ALL_MERCHANTS, name);
+    return true;
+  }
+
+  unpin(merchantId?: string): void {
+    if (merchantId === undefined) this.pins.clear();
+    else this.pins.delete(merchantId);
+  }
+
+  /** Adds rules for the current test; they come before the files' rules of the same priority. */
+  addRuntimeRules(
+    inputs: readonly unknown[],
+  ): { ok: true; rules: Rule[] } | { ok: false; problems: string[] } {
+    const problems: string[] = [];
+    const rules: Rule[] = [];
+    inputs.forEach((input, index) => {
+      const parsed = ruleSchema.safeParse(input);
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues) {
+          problems.push(
+            `rules[${index}]${issue.path.map((p) => `.${String(p)}`).join('')} ${issue.message}`,
+          );
+        }
+        return;
+      }
+      const normaliseProblems: NormaliseProblem[] = [];
+      const position = this.runtimeRules.length + rules.length;
+      const rule = normaliseRule(parsed.data, RUNTIME_SCENARIO, position, [], normaliseProblems);
+      problems.push(...normaliseProblems.map((p) => `rules[${index}] ${p.message}`));
+      rules.push(rule);
+    });
+    if (problems.length > 0) return { ok: false, problems };
+    this.runtimeRules = [...rules.reverse(), ...this.runtimeRules];
+    return { ok: true, rules };
+  }
+
+  /** Back to the files: run-time rules, pins and counters cleared, files read again. */
+  async reset(): Promise<void> {
+    this.runtimeRules = [];
+    this.pins.clear();
+    this.counters.clear();
+    await this.load();
+  }
+
+  /** The `OutcomeChooser` the payout service asks. */
+  readonly chooser: OutcomeChooser = (request, card, context) =>
+    this.choose(request, card, context);
+
+  private choose(request: PayoutRequest, card: TestCard, context: ChoiceContext): Decision {
+    let hint: string | undefined;
+    let selected: { scenario: Scenario; by: 'header' | 'pin' } | undefined;
+    if (context.scenarioHeader !== undefined) {
+      const scenario = this.find(context.scenarioHeader);
+      if (scenario) selected = { scenario, by: 'header' };
+      else {
+        hint = `X-Sandbox-Scenario "${context.scenarioHeader}" names no loaded scenario (loaded: ${this.names().join(', ') || 'none'}); the header was ignored`;
+      }
+    }
+    if (!selected) {
+      const pinned = this.pins.get(request.merchantId) ?? this.pins.get(ALL_MERCHANTS);
+      const scenario = pinned === undefined ? undefined : this.find(pinned);
+      if (scenario) selected = { scenario, by: 'pin' };
+    }
+
+    const selection = selectOutcome({
+      request: {
+        fields: request.fields,
+        merchantId: request.merchantId,
+        orderId: request.orderId,
+        userId: request.userId,
+        cardToken: card.token,
+      },
+      ...(selected ? { selected } : {}),
+      alwaysRules: this.alwaysRules(),
+      fallback: testCardDecision(card),
+      usage: (key) => this.counters.get(key) ?? 0,
+      random: this.options.random,
+    });
+    for (const key of selection.counted) this.counters.set(key, (this.counters.get(key) ?? 0) + 1);
+    return {
+      outcome: selection.outcome,
+      reason: selection.reason,
+      ...(selection.ruleId !== undefined ? { ruleId: selection.ruleId } : {}),
+      ...(selection.latencyMs !== undefined ? { latencyMs: selection.latencyMs } : {}),
+      ...(selection.fault !== undefined ? { fault: selection.fault } : {}),
+      ...(hint !== undefined ? { hint } : {}),
+    };
+  }
+
+  /** Run-time rules first, then the `apply: always` files by file name. */
+  private alwaysRules(): Rule[] {
+    return [
+      ...this.runtimeRules,
+      ...this.fileScenarios()
+        .filter((scenario) => scenario.apply === 'always')
+        .flatMap((scenario) => scenario.rules),
+    ];
+  }
+
+  private all(): Scenario[] {
+    const files = this.fileScenarios();
+    if (this.runtimeRules.length === 0) return files;
+    return [
+      ...files,
+      { name: RUNTIME_SCENARIO, apply: 'always', rules: this.runtimeRules, source: 'runtime' },
+    ];
+  }
+
+  private fileScenarios(): Scenario[] {
+    return [...this.good.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, scenario]) => scenario);
+  }
+
+  private scheduleReload(): void {
+    clearTimeout(this.reloadTimer);
+    this.reloadTimer = setTimeout(() => {
+      void this.load();
+    }, RELOAD_DEBOUNCE_MS);
+  }
+
+  private async readAll(): Promise<void> {
+    const { dir } = this.options;
+    const problems = new Map<string, readonly LoadProblem[]>();
+    let files: string[] = [];
+    try {
+      if (!(await stat(dir)).isDirectory()) throw new Error('not a folder');
+      files = await listScenarioFiles(dir);
+    } catch (error) {
+      problems.set(dir, [
+        {
+          file: dir,
+          message: `the scenarios folder cannot be read (${(error as Error).message}); set SANDBOX_SCENARIOS to a folder of .yaml or .json files`,
+        },
+      ]);
+    }
+
+    const present = new Set(files);
+    for (const file of this.good.keys()) if (!present.has(file)) this.good.delete(file);
+    for (const file of files) {
+      const loaded = await loadScenarioFile(file);
+      // A broken file keeps its last good version active; a good one replaces it.
+      if (loaded.ok) this.good.set(file, loaded.scenario);
+      else problems.set(file, loaded.problems);
+    }
+
+    // Names must be unique: the later file (by name) with a taken name is left out.
+    const owners = new Map<string, string>();
+    for (const [file, scenario] of [...this.good.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const owner = owners.get(scenario.name);
+      if (owner === undefined && scenario.name !== RUNTIME_SCENARIO) {
+        owners.set(scenario.name, file);
+        continue;
+      }
+      this.good.delete(file);
+      problems.set(file, [
+        ...(problems.get(file) ?? []),
+        {
+          file,
+          message:
+            scenario.name === RUNTIME_SCENARIO
+              ? `the name "${RUNTIME_SCENARIO}" is kept for rules added through the admin API; rename the scenario`
+              : `the name "${scenario.name}" is already used by ${owner ?? ''}; give this scenario another name`,
+        },
+      ]);
+    }
+
+    this.problems = problems;
+    this.options.onEvent?.({
+      type: 'loaded',
+      scenarios: this.good.size,
+      problems: [...problems.values()].flat(),
+    });
+    for (const listener of [...this.reloadListeners]) listener();
+  }
+}

@@ -1,0 +1,383 @@
+import { z } from 'zod';
+import type { Fault, FinalOutcome, Outcome } from '../payouts/outcome.js';
+import type { Matcher, Rule, RuleDecider, Scenario } from './model.js';
+
+/**
+ * The scenario file format, as a zod schema: it validates files, gives the TypeScript types, and
+ * generates `scenarios/schema.json` for editors (`npm run schema`; a test keeps the file in step).
+ */
+
+const DURATION = /^(\d+)(ms|s|m|h)?$/;
+const SHORTHAND =
+  /^(?:ok|error\s+\d+|process(?:\s*->\s*(?:ok|error\s+\d+))?(?:\s+after\s+\d+(?:ms|s|m|h)?)?)$/;
+
+const duration = z
+  .union([
+    z.number().int().nonnegative(),
+    z.string().regex(DURATION, 'must be a duration such as 250ms, 5s, 2m or 1h'),
+  ])
+  .meta({ description: 'Milliseconds as a number, or a string such as 250ms, 5s, 2m, 1h.' });
+
+const errorCode = z
+  .number()
+  .int()
+  .positive()
+  .meta({ description: 'A pg_error_code: one of the catalogue (README) or any custom code.' });
+
+const shorthand = z
+  .string()
+  .regex(
+    SHORTHAND,
+    'must be "ok", "error <code>", "process", "process -> ok" or "process -> error <code>", optionally followed by "after <duration>"',
+  )
+  .meta({
+    description:
+      '"ok", "error 10000", "process" (then ok), "process -> error 10001 after 30s", ...',
+  });
+
+const finalOutcomeObject = z.union([
+  z.object({ status: z.literal('ok') }).strict(),
+  z
+    .object({
+      status: z.literal('error'),
+      code: errorCode,
+      description: z
+        .string()
+        .min(1)
+        .optional()
+        .meta({ description: 'pg_error_description; the catalogue text by default.' }),
+    })
+    .strict(),
+]);
+
+const finalShorthand = z.string().regex(/^(?:ok|error\s+\d+)$/, 'must be "ok" or "error <code>"');
+
+const finalOutcome = z.union([finalShorthand, finalOutcomeObject]);
+
+const outcome = z
+  .union([
+    shorthand,
+    finalOutcomeObject,
+    z
+      .object({
+        status: z.literal('process'),
+        then: finalOutcome.meta({ description: 'The final status the payout reaches.' }),
+        after: duration.optional().meta({ description: 'How long it stays in process (5s).' }),
+      })
+      .strict(),
+  ])
+  .meta({ description: 'What the gateway answers: ok, error with a code, or process.' });
+
+const scalar = z.union([z.string(), z.number(), z.boolean()]);
+
+const matcher = z
+  .union([
+    scalar,
+    z.object({ equals: scalar }).strict(),
+    z.object({ regex: z.string().min(1), flags: z.string().optional() }).strict(),
+    z.object({ oneOf: z.array(scalar).min(1) }).strict(),
+    z
+      .object({ min: z.number().optional(), max: z.number().optional() })
+      .strict()
+      .refine((range) => range.min !== undefined || range.max !== undefined, {
+        message: 'a range needs min, max or both',
+      }),
+    z.object({ contains: z.string().min(1) }).strict(),
+    z.object({ exists: z.boolean() }).strict(),
+  ])
+  .meta({
+    description:
+      'A value (exact match; a number compares numerically), or one of {equals}, {regex, flags}, {oneOf: [...]}, {min, max}, {contains}, {exists}.',
+  });
+
+const faultType = z.enum([
+  'http-500',
+  'http-502',
+  'http-503',
+  'drop',
+  'truncated-xml',
+  'malformed-xml',
+  'bad-signature',
+]);
+
+const fault = z
+  .union([
+    faultType,
+    z
+      .object({
+        type: faultType,
+        when: z
+          .enum(['before', 'after'])
+          .optional()
+          .meta({ description: 'after (default): the payout is made, then the answer fails.' }),
+      })
+      .strict(),
+  ])
+  .meta({
+    description: 'Break the answer: an HTTP error, a dropped connection, bad XML or pg_sig.',
+  });
+
+const rule = z
+  .object({
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+$/, 'must be letters, digits, ".", "_" or "-"')
+      .optional(),
+    description: z.string().optional(),
+    priority: z
+      .number()
+      .int()
+      .optional()
+      .meta({ description: 'Higher first; equal priorities keep file order. Default 0.' }),
+    match: z
+      .record(z.string(), matcher)
+      .optional()
+      .meta({ description: 'Request fields (pg_amount, pg_order_id, ...) and what they must be.' }),
+    outcome: outcome.optional(),
+    sequence: z
+      .array(outcome)
+      .min(1)
+      .optional()
+      .meta({ description: 'Outcomes in turn; after the last, the last repeats (or loop).' }),
+    per: z
+      .enum(['order', 'card', 'user', 'global'])
+      .optional()
+      .meta({
+        description: 'What a sequence counts by: order id (default), card, user, globally.',
+      }),
+    loop: z.boolean().optional().meta({ description: 'Start the sequence again after its end.' }),
+    weighted: z
+      .array(z.object({ weight: z.number().positive(), outcome }).strict())
+      .min(1)
+      .optional()
+      .meta({ description: 'Random outcomes by weight, reproducible under SANDBOX_SEED.' }),
+    probability: z
+      .number()
+      .min(0)
+      .max(1)
+      .optional()
+      .meta({ description: 'The chance this rule applies to a matching request (seeded).' }),
+    times: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .meta({ description: 'Apply this many times, then stop matching.' }),
+    latency: duration.optional().meta({ description: 'Wait this long before answering.' }),
+    fault: fault.optional(),
+  })
+  .strict()
+  .superRefine((value, context) => {
+    const deciders = ['outcome', 'sequence', 'weighted'].filter(
+      (key) => value[key as keyof typeof value] !== undefined,
+    );
+    if (deciders.length > 1) {
+      context.addIssue({
+        code: 'custom',
+        message: `has ${deciders.join(' and ')}; a rule takes one of outcome, sequence or weighted`,
+      });
+    }
+    if (deciders.length === 0 && value.latency === undefined && value.fault === undefined) {
+      context.addIssue({
+        code: 'custom',
+        message:
+          'does nothing; give it an outcome, a sequence, weighted outcomes, a latency or a fault',
+      });
+    }
+    if ((value.per !== undefined || value.loop !== undefined) && value.sequence === undefined) {
+      context.addIssue({ code: 'custom', message: 'has per or loop without a sequence' });
+    }
+  });
+
+export const scenarioFileSchema = z
+  .object({
+    $schema: z.string().optional(),
+    name: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9_.-]+$/,
+        'must be letters, digits, ".", "_" or "-" (it is used in a header)',
+      )
+      .meta({
+        description: 'Unique; select it with the X-Sandbox-Scenario header or the admin API.',
+      }),
+    description: z.string().optional(),
+    apply: z.enum(['always', 'when-selected']).optional().meta({
+      description:
+        'always (default): the rules take part in every request. when-selected: only when named by the X-Sandbox-Scenario header or pinned.',
+    }),
+    rules: z.array(rule).min(1, 'must hold at least one rule'),
+  })
+  .strict();
+
+export type ScenarioFile = z.input<typeof scenarioFileSchema>;
+export type RuleInput = z.input<typeof rule>;
+export const ruleSchema = rule;
+
+/** The JSON Schema of a scenario file, for editors. */
+export function scenarioJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(scenarioFileSchema, { io: 'input', target: 'draft-7' }),
+    $id: 'https://freedompay-sandbox.local/scenarios/schema.json',
+    title: 'freedompay-sandbox scenario file',
+  };
+}
+
+/** A problem found after the schema passed (a regex that does not compile), with its path. */
+export interface NormaliseProblem {
+  readonly path: readonly (string | number)[];
+  readonly message: string;
+}
+
+export class NormaliseError extends Error {
+  constructor(readonly problems: readonly NormaliseProblem[]) {
+    super(problems.map((p) => p.message).join('; '));
+  }
+}
+
+/** Turns a validated file into the model the selector uses. */
+export function normaliseScenario(
+  file: z.output<typeof scenarioFileSchema>,
+  source: string,
+): Scenario {
+  const problems: NormaliseProblem[] = [];
+  const rules = file.rules.map((input, index) =>
+    normaliseRule(input, file.name, index, ['rules', index], problems),
+  );
+  if (problems.length > 0) throw new NormaliseError(problems);
+  return {
+    name: file.name,
+    ...(file.description !== undefined ? { description: file.description } : {}),
+    apply: file.apply ?? 'always',
+    rules,
+    source,
+  };
+}
+
+export function normaliseRule(
+  input: z.output<typeof rule>,
+  scenarioName: string,
+  index: number,
+  path: readonly (string | number)[],
+  problems: NormaliseProblem[],
+): Rule {
+  const match: Record<string, Matcher> = {};
+  for (const [field, value] of Object.entries(input.match ?? {})) {
+    const compiled = toMatcher(value);
+    if (typeof compiled === 'string') {
+      problems.push({ path: [...path, 'match', field], message: compiled });
+    } else {
+      match[field] = compiled;
+    }
+  }
+  return {
+    id: input.name ? `${scenarioName}/${input.name}` : `${scenarioName}#${index + 1}`,
+    ...(input.description !== undefined ? { description: input.description } : {}),
+    priority: input.priority ?? 0,
+    match,
+    decider: toDecider(input),
+    ...(input.probability !== undefined ? { probability: input.probability } : {}),
+    ...(input.times !== undefined ? { times: input.times } : {}),
+    ...(input.latency !== undefined ? { latencyMs: toMs(input.latency) } : {}),
+    ...(input.fault !== undefined ? { fault: toFault(input.fault) } : {}),
+  };
+}
+
+function toDecider(input: z.output<typeof rule>): RuleDecider {
+  if (input.outcome !== undefined) return { kind: 'outcome', outcome: toOutcome(input.outcome) };
+  if (input.sequence !== undefined) {
+    return {
+      kind: 'sequence',
+      steps: input.sequence.map(toOutcome),
+      per: input.per ?? 'order',
+      loop: input.loop ?? false,
+    };
+  }
+  if (input.weighted !== undefined) {
+    return {
+      kind: 'weighted',
+      choices: input.weighted.map((choice) => ({
+        weight: choice.weight,
+        outcome: toOutcome(choice.outcome),
+      })),
+    };
+  }
+  return { kind: 'default' };
+}
+
+export function toMs(value: z.output<typeof duration>): number {
+  if (typeof value === 'number') return value;
+  const [, amount = '0', unit = 'ms'] = DURATION.exec(value) ?? [];
+  const factor = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[unit] ?? 1;
+  return Number(amount) * factor;
+}
+
+type OutcomeInput = z.output<typeof outcome>;
+
+export function toOutcome(input: OutcomeInput): Outcome {
+  if (typeof input === 'string') return parseShorthand(input);
+  if (input.status === 'process') {
+    return {
+      status: 'process',
+      then: toFinal(input.then),
+      ...(input.after !== undefined ? { afterMs: toMs(input.after) } : {}),
+    };
+  }
+  return input;
+}
+
+function toFinal(input: z.output<typeof finalOutcome>): FinalOutcome {
+  const spec = typeof input === 'string' ? parseShorthand(input) : input;
+  // The schema admits only "ok" or "error <code>" here.
+  return spec.status === 'process' ? spec.then : spec;
+}
+
+/** "ok", "error 10000", "process", "process -> error 10001 after 30s". */
+export function parseShorthand(text: string): Outcome {
+  const words = text.trim().split(/\s+/);
+  const after = words.indexOf('after');
+  const afterMs = after === -1 ? undefined : toMs(words[after + 1] ?? '0');
+  const core = (after === -1 ? words : words.slice(0, after)).join(' ');
+  const final = (phrase: string): FinalOutcome => {
+    const code = /^error\s+(\d+)$/.exec(phrase);
+    return code ? { status: 'error', code: Number(code[1]) } : { status: 'ok' };
+  };
+  if (core.startsWith('process')) {
+    const then = core.replace(/^process\s*(->)?\s*/, '');
+    return {
+      status: 'process',
+      then: then === '' ? { status: 'ok' } : final(then),
+      ...(afterMs !== undefined ? { afterMs } : {}),
+    };
+  }
+  return final(core);
+}
+
+function toFault(input: z.output<typeof fault>): Fault {
+  return typeof input === 'string'
+    ? { type: input, when: 'after' }
+    : { type: input.type, when: input.when ?? 'after' };
+}
+
+function toMatcher(input: z.output<typeof matcher>): Matcher | string {
+  if (typeof input === 'number') return { kind: 'number', value: input };
+  if (typeof input === 'string' || typeof input === 'boolean') {
+    return { kind: 'equals', value: String(input) };
+  }
+  if ('equals' in input) return toMatcher(input.equals);
+  if ('regex' in input) {
+    try {
+      return { kind: 'regex', regex: new RegExp(input.regex, input.flags) };
+    } catch (error) {
+      return `regex ${JSON.stringify(input.regex)} does not compile: ${(error as Error).message}`;
+    }
+  }
+  if ('oneOf' in input) return { kind: 'oneOf', values: input.oneOf.map(String) };
+  if ('contains' in input) return { kind: 'contains', value: input.contains };
+  if ('exists' in input) return { kind: 'exists', value: input.exists };
+  return {
+    kind: 'range',
+    ...(input.min !== undefined ? { min: input.min } : {}),
+    ...(input.max !== undefined ? { max: input.max } : {}),
+  };
+}
