@@ -70,6 +70,11 @@ export class ManualClock implements Clock {
     };
   }
 
+  /** Tasks waiting for their time: lets a test see that a request is waiting on the clock. */
+  pendingCount(): number {
+    return this.tasks.length;
+  }
+
   async advance(ms: number): Promise<void> {
     const target = this.current + ms;
     for (;;) {

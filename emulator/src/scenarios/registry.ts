@@ -150,7 +150,8 @@ export class ScenarioRegistry {
       rules.push(rule);
     });
     if (problems.length > 0) return { ok: false, problems };
-    this.runtimeRules = [...rules.reverse(), ...this.runtimeRules];
+    // The newest batch goes first; rules within a batch keep their order.
+    this.runtimeRules = [...rules, ...this.runtimeRules];
     return { ok: true, rules };
   }
 

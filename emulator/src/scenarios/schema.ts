@@ -139,12 +139,9 @@ const rule = z
       .min(1)
       .optional()
       .meta({ description: 'Outcomes in turn; after the last, the last repeats (or loop).' }),
-    per: z
-      .enum(['order', 'card', 'user', 'global'])
-      .optional()
-      .meta({
-        description: 'What a sequence counts by: order id (default), card, user, globally.',
-      }),
+    per: z.enum(['order', 'card', 'user', 'global']).optional().meta({
+      description: 'What a sequence counts by: order id (default), card, user, globally.',
+    }),
     loop: z.boolean().optional().meta({ description: 'Start the sequence again after its end.' }),
     weighted: z
       .array(z.object({ weight: z.number().positive(), outcome }).strict())

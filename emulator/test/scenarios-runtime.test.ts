@@ -1,0 +1,289 @@
+import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  card,
+  openTestSandbox,
+  parseAnswer,
+  payoutFields,
+  signed,
+  type TestSandbox,
+} from './helpers.js';
+
+/** Scenario files on a real disk: precedence, the admin API, hot reload, broken files. */
+let dir: string;
+let sandbox: TestSandbox;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'fp-scenarios-'));
+});
+afterEach(async () => {
+  await sandbox.dispose();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function open(watch = false): Promise<void> {
+  sandbox = await openTestSandbox({ SANDBOX_SCENARIOS: dir }, undefined, { watchScenarios: watch });
+}
+
+async function status(
+  overrides: Record<string, string> = {},
+  headers: Record<string, string> = {},
+): Promise<string> {
+  const res = await request(sandbox.app)
+    .post('/api/reg2reg')
+    .type('form')
+    .set(headers)
+    .send(signed(payoutFields(overrides)));
+  const answer = parseAnswer(res.text);
+  return answer.pg_error_code ?? answer.pg_status ?? '';
+}
+
+const admin = (): request.Agent => request.agent(sandbox.app);
+
+describe('precedence: header > pin > matching rules > test card', () => {
+  beforeEach(async () => {
+    await writeFile(
+      join(dir, 'a-always.yaml'),
+      'name: always-big\nrules:\n  - match: { pg_amount: { min: 1000 } }\n    outcome: error 10001\n',
+    );
+    await writeFile(
+      join(dir, 'b-selected.yaml'),
+      'name: declines\napply: when-selected\nrules:\n  - outcome: error 8888\n',
+    );
+    await writeFile(
+      join(dir, 'c-selected.yaml'),
+      'name: processing\napply: when-selected\nrules:\n  - outcome: process\n',
+    );
+    await open();
+  });
+
+  it('uses the test card when no rule matches', async () => {
+    expect(await status({ pg_amount: '10', pg_card_token_to: card('error 10000').token })).toBe(
+      '10000',
+    );
+  });
+
+  it('lets a matching always-rule beat the test card', async () => {
+    expect(await status({ pg_amount: '1500' })).toBe('10001');
+  });
+
+  it('lets a pin beat the rules, per merchant or for all', async () => {
+    await admin().put('/__sandbox/scenarios/active').send({ name: 'declines' }).expect(200);
+    expect(await status({ pg_amount: '1500' })).toBe('8888');
+    await admin()
+      .put('/__sandbox/scenarios/active')
+      .send({ name: 'processing', merchant_id: '100001' })
+      .expect(200);
+    expect(await status()).toBe('process');
+    await admin().delete('/__sandbox/scenarios/active?merchant_id=100001').expect(200);
+    expect(await status()).toBe('8888');
+    await admin().delete('/__sandbox/scenarios/active').expect(200);
+    expect(await status({ pg_amount: '10' })).toBe('ok');
+  });
+
+  it('lets the header beat a pin', async () => {
+    await admin().put('/__sandbox/scenarios/active').send({ name: 'declines' }).expect(200);
+    expect(await status({}, { 'X-Sandbox-Scenario': 'processing' })).toBe('process');
+  });
+
+  it('ignores a header that names no scenario, and says so', async () => {
+    const res = await request(sandbox.app)
+      .post('/api/reg2reg')
+      .type('form')
+      .set('X-Sandbox-Scenario', 'nope')
+      .send(signed(payoutFields({ pg_amount: '10' })));
+    expect(parseAnswer(res.text).pg_status).toBe('ok');
+    expect(res.headers['x-sandbox-hint']).toContain('names no loaded scenario');
+  });
+
+  it('refuses to pin an unknown scenario, listing the known ones', async () => {
+    const res = await admin().put('/__sandbox/scenarios/active').send({ name: 'nope' });
+    expect(res.status).toBe(404);
+    expect(res.body.scenarios).toEqual(['always-big', 'declines', 'processing']);
+  });
+});
+
+describe('the admin API', () => {
+  beforeEach(open);
+
+  it('lists scenarios, their files and rules', async () => {
+    await writeFile(
+      join(dir, 'x.yaml'),
+      'name: x\nrules:\n  - match: { pg_user_id: { regex: "^v" } }\n    outcome: ok\n',
+    );
+    await sandbox.scenarios.load();
+    const res = await admin().get('/__sandbox/scenarios').expect(200);
+    expect(res.body.scenarios).toEqual([
+      {
+        name: 'x',
+        apply: 'always',
+        source: 'x.yaml',
+        rules: [
+          {
+            id: 'x#1',
+            priority: 0,
+            match: { pg_user_id: { regex: '^v', flags: '' } },
+            decider: { kind: 'outcome', outcome: { status: 'ok' } },
+          },
+        ],
+      },
+    ]);
+    expect(res.body.problems).toEqual([]);
+  });
+
+  it('adds a rule at run time that wins ties with the files, until reset', async () => {
+    await writeFile(join(dir, 'x.yaml'), 'name: x\nrules:\n  - outcome: error 10001\n');
+    await sandbox.scenarios.load();
+    const added = await admin()
+      .post('/__sandbox/scenarios')
+      .send({ match: { pg_order_id: 'special' }, outcome: 'error 8888' });
+    expect(added.status).toBe(201);
+    expect(added.body.rules[0].id).toBe('runtime#1');
+    expect(await status({ pg_order_id: 'special' })).toBe('8888');
+    expect(await status()).toBe('10001');
+    await admin().post('/__sandbox/reset').expect(200);
+    expect(await status({ pg_order_id: 'special' })).toBe('10001');
+  });
+
+  it('adds several rules at once', async () => {
+    const res = await admin()
+      .post('/__sandbox/scenarios')
+      .send({
+        rules: [
+          { name: 'one', outcome: 'ok' },
+          { name: 'two', fault: 'drop' },
+        ],
+      });
+    expect(res.body.rules.map((r: { id: string }) => r.id)).toEqual(['runtime/one', 'runtime/two']);
+  });
+
+  it('refuses a bad run-time rule with what to fix', async () => {
+    const res = await admin().post('/__sandbox/scenarios').send({ outcome: 'maybe' });
+    expect(res.status).toBe(400);
+    expect(res.body.problems.join()).toContain('rules[0].outcome');
+  });
+
+  it('answers a body that is not JSON with a JSON error', async () => {
+    const res = await admin()
+      .post('/__sandbox/scenarios')
+      .set('Content-Type', 'application/json')
+      .send('{not json');
+    expect(res.status).toBe(400);
+    expect(res.body.error).toContain('not valid JSON');
+  });
+
+  it('clears counters on reset, so sequences start over', async () => {
+    await admin()
+      .post('/__sandbox/scenarios')
+      .send({ sequence: ['error 10000', 'ok'], per: 'global' });
+    expect([await status(), await status()]).toEqual(['10000', 'ok']);
+    await admin().post('/__sandbox/reset').expect(200);
+    await admin()
+      .post('/__sandbox/scenarios')
+      .send({ sequence: ['error 10000', 'ok'], per: 'global' });
+    expect(await status()).toBe('10000');
+  });
+
+  it('journals which rule answered each request and why', async () => {
+    await admin()
+      .post('/__sandbox/scenarios')
+      .send({ name: 'big', match: { pg_amount: { min: 100 } }, outcome: 'error 10001' });
+    await status({ pg_order_id: 'j-1', pg_amount: '500' });
+    await status({ pg_order_id: 'j-2', pg_amount: '5' });
+    const res = await admin().get('/__sandbox/requests').expect(200);
+    const [first, second] = res.body.requests as Record<string, unknown>[];
+    expect(first).toMatchObject({
+      path: '/api/reg2reg',
+      orderId: 'j-1',
+      outcome: 'error 10001',
+      ruleId: 'runtime/big',
+      reason: 'rule runtime/big',
+    });
+    expect(second).toMatchObject({
+      orderId: 'j-2',
+      outcome: 'ok',
+      reason: expect.stringContaining('test card'),
+    });
+    const filtered = await admin().get('/__sandbox/requests?order_id=j-2').expect(200);
+    expect(filtered.body.requests).toHaveLength(1);
+  });
+});
+
+describe('loading files from disk', () => {
+  it('starts with a broken file, reports it with file and line, and loads the rest', async () => {
+    await writeFile(join(dir, 'good.yaml'), 'name: good\nrules:\n  - outcome: error 10001\n');
+    await writeFile(join(dir, 'bad.yaml'), 'name: bad\nrules:\n  - outcome: sometimes\n');
+    await open();
+    const res = await admin().get('/__sandbox/scenarios').expect(200);
+    expect(res.body.scenarios.map((s: { name: string }) => s.name)).toEqual(['good']);
+    expect(res.body.problems).toEqual([
+      expect.objectContaining({
+        file: join(dir, 'bad.yaml'),
+        line: 3,
+        message: expect.stringContaining('rules[0].outcome'),
+      }),
+    ]);
+    expect(await status()).toBe('10001');
+  });
+
+  it('refuses a second scenario with a taken name', async () => {
+    await writeFile(join(dir, 'a.yaml'), 'name: same\nrules:\n  - outcome: ok\n');
+    await writeFile(join(dir, 'b.json'), '{"name": "same", "rules": [{"outcome": "ok"}]}');
+    await open();
+    const { problems } = sandbox.scenarios.status();
+    expect(problems[0]?.message).toContain('already used by');
+  });
+
+  it('reports a missing folder and starts anyway', async () => {
+    await rm(dir, { recursive: true });
+    await open();
+    expect(sandbox.scenarios.status().problems[0]?.message).toContain('cannot be read');
+    expect(await status()).toBe('ok');
+  });
+});
+
+describe('hot reload', () => {
+  beforeEach(async () => {
+    await writeFile(join(dir, 'live.yaml'), 'name: live\nrules:\n  - outcome: error 10001\n');
+    await open(true);
+  });
+
+  it('takes a new file, an edit and a deletion without a restart', async () => {
+    expect(await status()).toBe('10001');
+
+    let reloaded = sandbox.scenarios.nextReload();
+    await writeFile(join(dir, 'live.yaml'), 'name: live\nrules:\n  - outcome: error 8888\n');
+    await reloaded;
+    expect(await status()).toBe('8888');
+
+    reloaded = sandbox.scenarios.nextReload();
+    await writeFile(
+      join(dir, 'more.json'),
+      '{"name": "more", "rules": [{"priority": 5, "outcome": "process"}]}',
+    );
+    await reloaded;
+    expect(await status()).toBe('process');
+
+    reloaded = sandbox.scenarios.nextReload();
+    await unlink(join(dir, 'more.json'));
+    await unlink(join(dir, 'live.yaml'));
+    await reloaded;
+    expect(await status()).toBe('ok');
+  });
+
+  it('keeps the last good version of a file that breaks, and says why', async () => {
+    const reloaded = sandbox.scenarios.nextReload();
+    await writeFile(join(dir, 'live.yaml'), 'name: live\nrules:\n  - outcome: [unclosed\n');
+    await reloaded;
+    expect(await status()).toBe('10001');
+    const res = await admin().get('/__sandbox/scenarios').expect(200);
+    expect(res.body.scenarios.map((s: { name: string }) => s.name)).toEqual(['live']);
+    expect(res.body.problems[0]).toMatchObject({
+      file: join(dir, 'live.yaml'),
+      message: expect.stringContaining('is not valid YAML'),
+    });
+  });
+});

@@ -1,0 +1,334 @@
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { XMLValidator } from 'fast-xml-parser';
+import request from 'supertest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { allGatewayErrors } from '../src/errors.js';
+import { verifySignature } from '../src/signature/signature.js';
+import {
+  card,
+  openTestSandbox,
+  parseAnswer,
+  payoutFields,
+  SECRET,
+  signed,
+  type TestSandbox,
+} from './helpers.js';
+
+/** Every file in scenarios/ does what its description says, proved over HTTP. */
+const SHIPPED = fileURLToPath(new URL('../../scenarios', import.meta.url));
+
+let sandbox: TestSandbox;
+beforeEach(async () => {
+  sandbox = await openTestSandbox({ SANDBOX_SCENARIOS: SHIPPED });
+});
+afterEach(async () => {
+  await sandbox.dispose();
+});
+
+function send(overrides: Record<string, string>, scenario?: string): request.Test {
+  const req = request(sandbox.app).post('/api/reg2reg').type('form');
+  if (scenario !== undefined) void req.set('X-Sandbox-Scenario', scenario);
+  return req.send(signed(payoutFields(overrides)));
+}
+
+async function answer(
+  overrides: Record<string, string>,
+  scenario?: string,
+): Promise<Record<string, string>> {
+  const res = await send(overrides, scenario);
+  expect(res.status).toBe(200);
+  return parseAnswer(res.text);
+}
+
+function storedFor(orderId: string): { status: string }[] {
+  return [...sandbox.store.payouts()].filter((p) => p.orderId === orderId);
+}
+
+it('loads every shipped file without a problem, and each is covered here', () => {
+  const status = sandbox.scenarios.status();
+  expect(status.problems).toEqual([]);
+  const files = readdirSync(SHIPPED).filter((f) => /\.ya?ml$/.test(f));
+  expect(files.length).toBeGreaterThanOrEqual(10);
+  expect(status.scenarios.map((s) => s.name).sort()).toEqual([...covered].sort());
+});
+
+const covered = new Set<string>();
+function shipped(name: string, body: () => void): void {
+  covered.add(name);
+  describe(`scenarios/${name}.yaml`, body);
+}
+
+shipped('magic-values', () => {
+  it.each([
+    ['777.01', 'error', '10000'],
+    ['777.02', 'error', '10001'],
+    ['777.03', 'error', '8888'],
+    ['777.04', 'process', undefined],
+    ['777.05', 'process', undefined],
+  ])('amount %s answers %s %s on the always-ok card', async (amount, status, code) => {
+    const got = await answer({ pg_amount: amount });
+    expect(got.pg_status).toBe(status);
+    expect(got.pg_error_code).toBe(code);
+  });
+
+  it.each([
+    ['[sandbox:error 10000]', 'error', '10000'],
+    ['[sandbox:error 10001]', 'error', '10001'],
+    ['[sandbox:error 8888]', 'error', '8888'],
+    ['[sandbox:error 9999]', 'error', '9999'],
+    ['[sandbox:process]', 'process', undefined],
+    ['[sandbox:process error 10001]', 'process', undefined],
+  ])('the tag %s in pg_description answers %s %s', async (tag, status, code) => {
+    const got = await answer({ pg_description: `Payout ${tag}` });
+    expect(got.pg_status).toBe(status);
+    expect(got.pg_error_code).toBe(code);
+  });
+
+  it('[sandbox:ok] succeeds even on a declining card', async () => {
+    const got = await answer({
+      pg_description: 'x [sandbox:ok]',
+      pg_card_token_to: card('error 10000').token,
+    });
+    expect(got.pg_status).toBe('ok');
+  });
+
+  it('[sandbox:process error 10001] ends in 10001 after 30 s', async () => {
+    const got = await answer({ pg_description: '[sandbox:process error 10001]' });
+    await sandbox.clock.advance(30_000);
+    expect(sandbox.store.payout(Number(got.pg_payment_id))?.error?.code).toBe(10001);
+  });
+
+  it('[sandbox:502] answers HTTP 502 and makes nothing', async () => {
+    const fields = payoutFields({ pg_description: '[sandbox:502]' });
+    const res = await request(sandbox.app).post('/api/reg2reg').type('form').send(signed(fields));
+    expect(res.status).toBe(502);
+    expect(storedFor(fields.pg_order_id ?? '')).toEqual([]);
+  });
+
+  it('[sandbox:drop] makes the payout and drops the connection', async () => {
+    const fields = payoutFields({ pg_description: '[sandbox:drop]' });
+    await expect(
+      request(sandbox.app).post('/api/reg2reg').type('form').send(signed(fields)),
+    ).rejects.toThrow(/socket hang up|ECONNRESET/);
+    expect(storedFor(fields.pg_order_id ?? '')).toHaveLength(1);
+  });
+
+  it('[sandbox:slow] answers after 65 s on the sandbox clock', async () => {
+    const pending = answer({ pg_description: '[sandbox:slow]' });
+    await vi.waitFor(() => expect(sandbox.clock.pendingCount()).toBe(1));
+    await sandbox.clock.advance(64_999);
+    expect(sandbox.clock.pendingCount()).toBe(1);
+    await sandbox.clock.advance(1);
+    expect((await pending).pg_status).toBe('ok');
+  });
+
+  it('leaves ordinary requests to their card', async () => {
+    expect((await answer({ pg_amount: '777.00' })).pg_status).toBe('ok');
+    expect((await answer({ pg_description: '[sandbox:error]' })).pg_status).toBe('ok');
+  });
+});
+
+shipped('every-error-code', () => {
+  it.each(allGatewayErrors().map((spec) => [spec.code, spec] as const))(
+    'code=%i answers that code, signed as the catalogue says',
+    async (code, spec) => {
+      const got = await answer({ pg_description: `code=${code}` }, 'every-error-code');
+      expect(got.pg_status).toBe('error');
+      expect(got.pg_error_code).toBe(String(code));
+      expect(got.pg_error_description).toBe(spec.description);
+      expect(got.pg_sig !== undefined).toBe(spec.signed);
+      if (spec.signed) expect(verifySignature('reg2reg', got, SECRET).valid).toBe(true);
+      // A decline is a payment that failed; a refusal makes none.
+      expect(got.pg_payment_id !== undefined).toBe(spec.kind === 'decline');
+    },
+  );
+
+  it('is in force only when selected', async () => {
+    expect((await answer({ pg_description: 'code=10000' })).pg_status).toBe('ok');
+  });
+});
+
+shipped('process-then-ok', () => {
+  it('answers process and succeeds 30 s later', async () => {
+    const got = await answer({}, 'process-then-ok');
+    expect(got.pg_status).toBe('process');
+    await sandbox.clock.advance(29_999);
+    expect(sandbox.store.payout(Number(got.pg_payment_id))?.status).toBe('process');
+    await sandbox.clock.advance(1);
+    expect(sandbox.store.payout(Number(got.pg_payment_id))?.status).toBe('ok');
+  });
+});
+
+shipped('process-then-error', () => {
+  it('answers process, fails with 10001 30 s later and gives the money back', async () => {
+    const before = sandbox.store.balance('100001') ?? 100_000_000;
+    const got = await answer({ pg_amount: '40.00' }, 'process-then-error');
+    expect(got.pg_status).toBe('process');
+    expect(sandbox.store.balance('100001')).toBe(before - 4000);
+    await sandbox.clock.advance(30_000);
+    const payout = sandbox.store.payout(Number(got.pg_payment_id));
+    expect(payout?.status).toBe('error');
+    expect(payout?.error?.code).toBe(10001);
+    expect(sandbox.store.balance('100001')).toBe(before);
+  });
+});
+
+shipped('flaky-gateway', () => {
+  it('fails an order twice with 10000, then succeeds; another order starts over', async () => {
+    const order = { pg_order_id: 'flaky-order' };
+    const codes = [];
+    for (let i = 0; i < 3; i++) {
+      const got = await answer(order, 'flaky-gateway');
+      codes.push(got.pg_error_code ?? got.pg_status);
+    }
+    expect(codes).toEqual(['10000', '10000', 'ok']);
+    expect((await answer({ pg_order_id: 'other' }, 'flaky-gateway')).pg_error_code).toBe('10000');
+  });
+});
+
+shipped('slow-gateway', () => {
+  it('answers after 65 s, and the payout exists before that', async () => {
+    const fields = payoutFields();
+    const pending = request(sandbox.app)
+      .post('/api/reg2reg')
+      .type('form')
+      .set('X-Sandbox-Scenario', 'slow-gateway')
+      .send(signed(fields))
+      .then((res) => parseAnswer(res.text));
+    await vi.waitFor(() => expect(sandbox.clock.pendingCount()).toBe(1));
+    expect(storedFor(fields.pg_order_id ?? '')).toHaveLength(1);
+    await sandbox.clock.advance(65_000);
+    expect((await pending).pg_status).toBe('ok');
+  });
+});
+
+shipped('broken-xml', () => {
+  it('cuts the answer in half; the payout is made', async () => {
+    const fields = payoutFields();
+    const res = await request(sandbox.app)
+      .post('/api/reg2reg')
+      .type('form')
+      .set('X-Sandbox-Scenario', 'broken-xml')
+      .send(signed(fields));
+    expect(res.status).toBe(200);
+    expect(res.text.startsWith('<?xml')).toBe(true);
+    expect(XMLValidator.validate(res.text)).not.toBe(true);
+    expect(storedFor(fields.pg_order_id ?? '')).toHaveLength(1);
+  });
+
+  it('answers whole but malformed XML when pg_description says "malformed"', async () => {
+    const res = await send({ pg_description: 'malformed please' }, 'broken-xml');
+    // Whole: every field is there, through the signature; broken: mismatched tags.
+    expect(res.text).toMatch(/<pg_sig>[0-9a-f]{32}<\/pg_sig>/);
+    expect(XMLValidator.validate(res.text)).not.toBe(true);
+  });
+});
+
+shipped('wrong-signature', () => {
+  it('answers with a pg_sig that does not verify, and stores the answer as sent', async () => {
+    const got = await answer({}, 'wrong-signature');
+    expect(got.pg_status).toBe('ok');
+    expect(got.pg_sig).toMatch(/^[0-9a-f]{32}$/);
+    expect(verifySignature('reg2reg', got, SECRET).valid).toBe(false);
+    expect(sandbox.store.payout(Number(got.pg_payment_id))?.answer.pg_sig).toBe(got.pg_sig);
+  });
+});
+
+shipped('insufficient-balance', () => {
+  it('refuses with a signed 10011 and stores nothing', async () => {
+    const fields = { pg_amount: '1.00', pg_order_id: 'poor' };
+    const got = await answer(fields, 'insufficient-balance');
+    expect(got).toMatchObject({ pg_status: 'error', pg_error_code: '10011' });
+    expect(verifySignature('reg2reg', got, SECRET).valid).toBe(true);
+    expect(storedFor('poor')).toEqual([]);
+  });
+});
+
+shipped('reused-order-id', () => {
+  it('refuses a fresh order id as reused (10012)', async () => {
+    expect((await answer({}, 'reused-order-id')).pg_error_code).toBe('10012');
+  });
+});
+
+shipped('gateway-down', () => {
+  it('answers HTTP 503 with an HTML page and makes nothing', async () => {
+    const fields = payoutFields();
+    const res = await request(sandbox.app)
+      .post('/api/reg2reg')
+      .type('form')
+      .set('X-Sandbox-Scenario', 'gateway-down')
+      .send(signed(fields));
+    expect(res.status).toBe(503);
+    expect(res.headers['content-type']).toMatch(/text\/html/);
+    expect(res.text).toContain('503 Service Unavailable');
+    expect(storedFor(fields.pg_order_id ?? '')).toEqual([]);
+  });
+});
+
+shipped('lost-answer', () => {
+  it('drops the connection after the payout was made', async () => {
+    const fields = payoutFields();
+    await expect(
+      request(sandbox.app)
+        .post('/api/reg2reg')
+        .type('form')
+        .set('X-Sandbox-Scenario', 'lost-answer')
+        .send(signed(fields)),
+    ).rejects.toThrow(/socket hang up|ECONNRESET/);
+    expect(storedFor(fields.pg_order_id ?? '')).toHaveLength(1);
+  });
+});
+
+shipped('outage-then-recovery', () => {
+  it('answers 502 three times, then normally', async () => {
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await send({}, 'outage-then-recovery')).status);
+    expect(statuses).toEqual([502, 502, 502, 200]);
+  });
+});
+
+shipped('random-declines', () => {
+  async function run(target: TestSandbox): Promise<string> {
+    let outcomes = '';
+    for (let i = 0; i < 60; i++) {
+      const res = await request(target.app)
+        .post('/api/reg2reg')
+        .type('form')
+        .set('X-Sandbox-Scenario', 'random-declines')
+        .send(signed(payoutFields({ pg_amount: '1' })));
+      outcomes += parseAnswer(res.text).pg_status === 'ok' ? '.' : 'x';
+    }
+    return outcomes;
+  }
+
+  it('declines about one in ten, the same ones under the same seed', async () => {
+    const first = await run(sandbox);
+    const twin = await openTestSandbox({ SANDBOX_SCENARIOS: SHIPPED });
+    const second = await run(twin);
+    await twin.dispose();
+    expect(second).toBe(first);
+    const declines = first.split('').filter((c) => c === 'x').length;
+    expect(declines).toBeGreaterThan(0);
+    expect(declines).toBeLessThan(20);
+  });
+});
+
+shipped('high-value-review', () => {
+  it.each([
+    [{ pg_user_id: 'blocked-42' }, 'error', '10001'],
+    [{ pg_user_id: 'fraud-2' }, 'error', '10001'],
+    [{ pg_amount: '50000' }, 'process', undefined],
+    [{ pg_amount: '50000', pg_back_link: 'http://x.example/back' }, 'ok', undefined],
+    [{ pg_amount: '49999.99' }, 'ok', undefined],
+  ])('%j answers %s %s', async (overrides, status, code) => {
+    const got = await answer(overrides, 'high-value-review');
+    expect(got.pg_status).toBe(status);
+    expect(got.pg_error_code).toBe(code);
+  });
+
+  it('uses its own description for the block list', async () => {
+    const got = await answer({ pg_user_id: 'fraud-1' }, 'high-value-review');
+    expect(got.pg_error_description).toBe('Recipient is on the block list');
+  });
+});
