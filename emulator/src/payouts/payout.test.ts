@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { samplePayout } from '../../test/fixtures.js';
 import {
   formatAmount,
   InvalidTransitionError,
@@ -10,24 +11,7 @@ import {
 } from './payout.js';
 
 function payoutIn(status: PayoutStatus): Payout {
-  return {
-    paymentId: 1,
-    merchantId: '1',
-    orderId: 'o',
-    userId: 'u',
-    amountMinor: 100,
-    cardToken: 't',
-    cardId: 1,
-    cardHash: 'h',
-    postLink: 'http://x/',
-    orderTimeLimit: '2030-01-01 00:00:00',
-    status,
-    createdAt: 'a',
-    updatedAt: 'a',
-    history: [{ status, at: 'a', reason: 'created' }],
-    request: {},
-    answer: {},
-  };
+  return samplePayout({ status });
 }
 
 describe('the payout state table', () => {

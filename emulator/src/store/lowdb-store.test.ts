@@ -2,29 +2,13 @@ import { appendFile, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { samplePayout } from '../../test/fixtures.js';
 import type { Payout } from '../payouts/payout.js';
 import { openLowdbStore } from './lowdb-store.js';
 import { StoreOpenError } from './store.js';
 
 function payout(paymentId: number, orderId: string, status: Payout['status'] = 'ok'): Payout {
-  return {
-    paymentId,
-    merchantId: '1',
-    orderId,
-    userId: 'u',
-    amountMinor: 100,
-    cardToken: 't',
-    cardId: 1,
-    cardHash: 'h',
-    postLink: 'http://x/',
-    orderTimeLimit: '2030-01-01 00:00:00',
-    status,
-    createdAt: 'a',
-    updatedAt: 'a',
-    history: [],
-    request: {},
-    answer: {},
-  };
+  return samplePayout({ paymentId, orderId, status, history: [] });
 }
 
 describe('the lowdb store', () => {

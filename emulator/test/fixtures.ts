@@ -1,0 +1,25 @@
+import type { Payout } from '../src/payouts/payout.js';
+
+/** A stored payout with plain values, for tests of the model and the store. */
+export function samplePayout(overrides: Partial<Payout> = {}): Payout {
+  const status = overrides.status ?? 'ok';
+  return {
+    paymentId: 1,
+    merchantId: '1',
+    orderId: 'o',
+    userId: 'u',
+    amountMinor: 100,
+    cardToken: 't',
+    cardId: 1,
+    cardHash: 'h',
+    postLink: 'http://x/',
+    orderTimeLimit: '2030-01-01 00:00:00',
+    status,
+    createdAt: 'a',
+    updatedAt: 'a',
+    history: [{ status, at: 'a', reason: 'created' }],
+    request: {},
+    answer: {},
+    ...overrides,
+  };
+}
