@@ -151,6 +151,13 @@ export const GatewayErrors = {
     kind: 'decline',
     source: '§6: Async API example',
   },
+  orderExpired: {
+    code: 360,
+    description: 'Transaction expired',
+    signed: true,
+    kind: 'decline',
+    source: '§6: legacy PayBox list, "transaction expired"; used when pg_order_time_limit passes',
+  },
   paymentNotFound: {
     code: 11068,
     description: 'Payment not found.',

@@ -3,19 +3,23 @@ import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { pino, type Logger } from 'pino';
 import { createApp } from './app.js';
-import { SystemClock, type Clock } from './clock.js';
+import { VirtualClock } from './clock.js';
 import type { Config } from './config/config.js';
 import { Gateway } from './gateway/gateway.js';
 import { MerchantDirectory } from './merchants/merchants.js';
 import { RequestJournal } from './gateway/journal.js';
 import { PayoutService } from './payouts/service.js';
+import { PostbackDispatcher } from './postbacks/dispatcher.js';
+import { HostAllowlist } from './postbacks/postback.js';
+import { HttpPostbackSender, type PostbackSender } from './postbacks/sender.js';
 import { ScenarioRegistry } from './scenarios/registry.js';
 import { createRandomness, randomSeed } from './randomness.js';
 import { openLowdbStore } from './store/lowdb-store.js';
 import type { Store } from './store/store.js';
 
 export interface SandboxOptions {
-  readonly clock?: Clock;
+  readonly clock?: VirtualClock;
+  readonly sender?: PostbackSender;
   readonly logger?: Logger;
   /** Reload scenario files when they change (default true). */
   readonly watchScenarios?: boolean;
@@ -29,6 +33,8 @@ export interface Sandbox {
   readonly payouts: PayoutService;
   readonly scenarios: ScenarioRegistry;
   readonly journal: RequestJournal;
+  readonly postbacks: PostbackDispatcher;
+  readonly clock: VirtualClock;
   readonly seed: number;
   readonly logger: Logger;
   close(): Promise<void>;
@@ -36,7 +42,7 @@ export interface Sandbox {
 
 export async function openSandbox(config: Config, options: SandboxOptions = {}): Promise<Sandbox> {
   const logger = options.logger ?? pino({ level: config.logLevel });
-  const clock = options.clock ?? new SystemClock();
+  const clock = options.clock ?? new VirtualClock({ speed: config.clockSpeed });
   const seed = config.seed ?? randomSeed();
   const randomness = createRandomness(seed);
   const store = await openLowdbStore({
@@ -61,13 +67,40 @@ export async function openSandbox(config: Config, options: SandboxOptions = {}):
   });
   await scenarios.load();
   if (options.watchScenarios ?? true) scenarios.watch();
+  const postbacks = new PostbackDispatcher({
+    store,
+    clock,
+    randomness,
+    merchants,
+    sender: options.sender ?? new HttpPostbackSender(),
+    policy: config.postbacks.retry,
+    allowlist: new HostAllowlist(config.postbacks.allow),
+    defaultDelayMs: config.postbacks.delayMs,
+    timeoutMs: config.postbacks.timeoutMs,
+    onAttempt: (postback, attempt) =>
+      logger.info(
+        {
+          postback: postback.id,
+          order: postback.orderId,
+          url: attempt.url,
+          status: attempt.status,
+          error: attempt.error,
+          ms: attempt.durationMs,
+          state: postback.state,
+        },
+        'postback attempt',
+      ),
+  });
   const payouts = new PayoutService({
     store,
     clock,
     randomness,
     chooseOutcome: scenarios.chooser,
+    notifier: postbacks,
+    timeLimitOffsetMinutes: config.timeLimitOffsetMinutes,
   });
   payouts.resumePending();
+  postbacks.resumePending();
   const journal = new RequestJournal();
   const gateway = new Gateway({
     merchants,
@@ -76,7 +109,17 @@ export async function openSandbox(config: Config, options: SandboxOptions = {}):
     clock,
     signatureErrorMode: config.signatureErrorMode,
   });
-  const app = createApp({ gateway, payouts, store, merchants, logger, journal, scenarios, clock });
+  const app = createApp({
+    gateway,
+    payouts,
+    store,
+    merchants,
+    logger,
+    journal,
+    scenarios,
+    clock,
+    postbacks,
+  });
   return {
     app,
     config,
@@ -84,11 +127,15 @@ export async function openSandbox(config: Config, options: SandboxOptions = {}):
     payouts,
     scenarios,
     journal,
+    postbacks,
+    clock,
     seed,
     logger,
     async close() {
       scenarios.close();
+      clock.stop();
       payouts.stop();
+      postbacks.stop();
       await store.close();
     },
   };

@@ -5,8 +5,9 @@ import { XMLParser } from 'fast-xml-parser';
 import { pino } from 'pino';
 import type { Test } from 'supertest';
 import { TEST_CARDS, type TestCard } from '../src/cards/test-cards.js';
-import { ManualClock } from '../src/clock.js';
+import { VirtualClock } from '../src/clock.js';
 import { loadConfig, type Config } from '../src/config/config.js';
+import type { PostbackSender, SendResult } from '../src/postbacks/sender.js';
 import { openSandbox, type Sandbox } from '../src/sandbox.js';
 import { sign, verifySignature } from '../src/signature/signature.js';
 
@@ -20,9 +21,21 @@ export function card(outcome: string): TestCard {
   return found;
 }
 
+/** Records postbacks instead of sending them, and acknowledges each with HTTP 200. */
+export class RecordingSender implements PostbackSender {
+  readonly sent: { url: string; body: URLSearchParams }[] = [];
+
+  send(url: string, body: string): Promise<SendResult> {
+    this.sent.push({ url, body: new URLSearchParams(body) });
+    return Promise.resolve({ status: 200, durationMs: 0 });
+  }
+}
+
 export interface TestSandbox extends Sandbox {
-  readonly clock: ManualClock;
+  readonly clock: VirtualClock;
   readonly dir: string;
+  /** The postbacks sent, unless the test gave a sender of its own. */
+  readonly sender: RecordingSender;
   /** Closes the sandbox and removes its folder. */
   dispose(): Promise<void>;
 }
@@ -31,7 +44,7 @@ export interface TestSandbox extends Sandbox {
 export async function openTestSandbox(
   env: Record<string, string> = {},
   dir?: string,
-  options: { watchScenarios?: boolean } = {},
+  options: { watchScenarios?: boolean; sender?: PostbackSender } = {},
 ): Promise<TestSandbox> {
   const folder = dir ?? (await mkdtemp(join(tmpdir(), 'fp-sandbox-')));
   // An empty scenarios folder of its own unless the test names one: the shipped examples
@@ -44,15 +57,18 @@ export async function openTestSandbox(
     SANDBOX_SCENARIOS: scenarios,
     ...env,
   });
-  const clock = new ManualClock(START);
+  const clock = new VirtualClock({ speed: 0, start: START });
+  const recorder = new RecordingSender();
   const sandbox = await openSandbox(config, {
     clock,
     logger: pino({ level: 'silent' }),
     watchScenarios: options.watchScenarios ?? false,
+    sender: options.sender ?? recorder,
   });
   return {
     ...sandbox,
     clock,
+    sender: recorder,
     dir: folder,
     async dispose() {
       await sandbox.close();

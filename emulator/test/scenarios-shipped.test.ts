@@ -115,10 +115,15 @@ shipped('magic-values', () => {
   });
 
   it('[sandbox:slow] answers after 65 s on the sandbox clock', async () => {
-    const pending = answer({ pg_description: '[sandbox:slow]' });
-    await vi.waitFor(() => expect(sandbox.clock.pendingCount()).toBe(1));
+    let answered = false;
+    const pending = answer({ pg_description: '[sandbox:slow]' }).then((got) => {
+      answered = true;
+      return got;
+    });
+    // The payout is stored and its postback queued; the answer waits on the clock.
+    await vi.waitFor(() => expect(sandbox.clock.pendingCount()).toBe(2));
     await sandbox.clock.advance(64_999);
-    expect(sandbox.clock.pendingCount()).toBe(1);
+    expect(answered).toBe(false);
     await sandbox.clock.advance(1);
     expect((await pending).pg_status).toBe('ok');
   });
@@ -196,7 +201,8 @@ shipped('slow-gateway', () => {
       .set('X-Sandbox-Scenario', 'slow-gateway')
       .send(signed(fields))
       .then((res) => parseAnswer(res.text));
-    await vi.waitFor(() => expect(sandbox.clock.pendingCount()).toBe(1));
+    // The payout is stored and its postback queued; the answer waits on the clock.
+    await vi.waitFor(() => expect(sandbox.clock.pendingCount()).toBe(2));
     expect(storedFor(fields.pg_order_id ?? '')).toHaveLength(1);
     await sandbox.clock.advance(65_000);
     expect((await pending).pg_status).toBe('ok');

@@ -2,7 +2,10 @@ import { readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { parseDuration } from '../duration.js';
 import type { SignatureErrorMode } from '../gateway/gateway.js';
+import { parseOffset } from '../payouts/time-limit.js';
+import { parseRetryPolicy, type RetryPolicy } from '../postbacks/retry-policy.js';
 import type { Merchant } from '../merchants/merchants.js';
 import { parseAmount } from '../payouts/payout.js';
 
@@ -19,6 +22,17 @@ export interface Config {
   /** The merchant printed in the start banner and used by the examples. */
   readonly defaultMerchantId: string;
   readonly signatureErrorMode: SignatureErrorMode;
+  /** 1 is real time, 10 ten times faster, 0 stopped (it moves only by /__sandbox/clock/advance). */
+  readonly clockSpeed: number;
+  readonly postbacks: {
+    readonly delayMs: number;
+    readonly retry: RetryPolicy;
+    readonly timeoutMs: number;
+    /** `*`, or host names, `host:port` and `*.domain` patterns. */
+    readonly allow: readonly string[];
+  };
+  /** The zone of `pg_order_time_limit`, minutes east of UTC. */
+  readonly timeLimitOffsetMinutes: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -31,6 +45,12 @@ export const DEFAULTS = {
   SANDBOX_SECRET_KEY: 'sandbox-payout-secret',
   SANDBOX_OPENING_BALANCE: '1000000.00',
   SANDBOX_SIGNATURE_ERROR: '1100',
+  SANDBOX_CLOCK_SPEED: '1',
+  SANDBOX_POSTBACK_DELAY: '3s',
+  SANDBOX_POSTBACK_RETRY: 'gateway',
+  SANDBOX_POSTBACK_TIMEOUT: '10s',
+  SANDBOX_POSTBACK_ALLOW: '*',
+  SANDBOX_TIME_LIMIT_OFFSET: '+05:00',
   SANDBOX_LOG_LEVEL: 'info',
 } as const;
 
@@ -67,6 +87,28 @@ const envSchema = z.object({
   SANDBOX_SIGNATURE_ERROR: z.enum(['1100', '9998'], {
     error: 'must be 1100 (signed, current docs) or 9998 (unsigned, older integrations)',
   }),
+  SANDBOX_CLOCK_SPEED: z
+    .string()
+    .refine(
+      (text) => /^\d+(\.\d+)?$/.test(text),
+      'must be a number: 1 for real time, 10 for ten times faster, 0 to stop the clock',
+    ),
+  SANDBOX_POSTBACK_DELAY: z
+    .string()
+    .refine((text) => parseDuration(text) !== undefined, 'must be a duration such as 3s or 500ms'),
+  SANDBOX_POSTBACK_RETRY: z
+    .string()
+    .refine(
+      (text) => parseRetryPolicy(text) !== undefined,
+      'must be gateway (every 30 min for 2 h), fast (1s,2s,4s,8s) or a list of waits such as 5s,30s,2m',
+    ),
+  SANDBOX_POSTBACK_TIMEOUT: z
+    .string()
+    .refine((text) => (parseDuration(text) ?? 0) > 0, 'must be a duration such as 10s'),
+  SANDBOX_POSTBACK_ALLOW: z.string().min(1, 'must be * or a comma-separated list of hosts'),
+  SANDBOX_TIME_LIMIT_OFFSET: z
+    .string()
+    .refine((text) => parseOffset(text) !== undefined, 'must be an offset such as +05:00 or Z'),
   SANDBOX_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
     error: 'must be one of fatal, error, warn, info, debug, trace, silent',
   }),
@@ -86,6 +128,8 @@ const merchantsFileSchema = z.object({
     )
     .min(1, 'must list at least one merchant'),
 });
+
+const RETRY_FALLBACK: RetryPolicy = { name: 'none', waitsMs: [] };
 
 /** Reads the configuration from environment variables (docs in README "Configuration"). */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
@@ -121,6 +165,14 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     merchants,
     defaultMerchantId: defaultMerchant.id,
     signatureErrorMode: values.SANDBOX_SIGNATURE_ERROR === '1100' ? 'signed-1100' : 'unsigned-9998',
+    clockSpeed: Number(values.SANDBOX_CLOCK_SPEED),
+    postbacks: {
+      delayMs: parseDuration(values.SANDBOX_POSTBACK_DELAY) ?? 0,
+      retry: parseRetryPolicy(values.SANDBOX_POSTBACK_RETRY) ?? RETRY_FALLBACK,
+      timeoutMs: parseDuration(values.SANDBOX_POSTBACK_TIMEOUT) ?? 10_000,
+      allow: values.SANDBOX_POSTBACK_ALLOW.split(','),
+    },
+    timeLimitOffsetMinutes: parseOffset(values.SANDBOX_TIME_LIMIT_OFFSET) ?? 300,
     logLevel: values.SANDBOX_LOG_LEVEL,
   });
 }

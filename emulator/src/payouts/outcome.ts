@@ -1,4 +1,5 @@
 import type { TestCard } from '../cards/test-cards.js';
+import type { PostbackPlan } from '../postbacks/postback.js';
 import type { PayoutRequest } from './request.js';
 
 /**
@@ -36,6 +37,8 @@ export interface Decision {
   readonly ruleId?: string;
   readonly latencyMs?: number;
   readonly fault?: Fault;
+  /** How the postback is delivered: delay, duplicate, out of order. */
+  readonly postback?: PostbackPlan;
   /** Something the developer should know about how the choice was made. */
   readonly hint?: string;
 }

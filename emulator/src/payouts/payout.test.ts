@@ -42,7 +42,7 @@ describe('the payout state table', () => {
   it('records the error of a payout that fails and drops the pending final status', () => {
     const pending = {
       ...payoutIn('process'),
-      pendingFinal: { status: 'error', dueAt: 'b' },
+      pendingFinal: { status: 'error', dueAt: 'b', reason: 'r' },
     } as const;
     const failed = transition(pending, 'error', 'b', 'done', { code: 10001, description: 'x' });
     expect(failed.error).toEqual({ code: 10001, description: 'x' });

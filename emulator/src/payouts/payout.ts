@@ -1,3 +1,4 @@
+import type { PostbackPlan } from '../postbacks/postback.js';
 import type { Fields } from '../signature/signature.js';
 
 /**
@@ -41,6 +42,10 @@ export interface PendingFinal {
   readonly status: 'ok' | 'error';
   readonly error?: PayoutError;
   readonly dueAt: string;
+  /** Why it ends so: the scenario's final outcome, or the order's time limit passing. */
+  readonly reason: string;
+  /** How its postback is to be delivered, kept so that a restart does not forget it. */
+  readonly postback?: PostbackPlan;
 }
 
 export interface Payout {

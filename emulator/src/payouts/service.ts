@@ -2,6 +2,7 @@ import { findCard, cardHash } from '../cards/test-cards.js';
 import { isoTime, type Clock, type ScheduledTask } from '../clock.js';
 import { GatewayErrors, gatewayErrorByCode, type GatewayErrorSpec } from '../errors.js';
 import type { Merchant } from '../merchants/merchants.js';
+import type { Postback, PostbackPlan } from '../postbacks/postback.js';
 import type { Randomness } from '../randomness.js';
 import type { Store } from '../store/store.js';
 import {
@@ -14,6 +15,13 @@ import {
 } from './outcome.js';
 import { transition, type Payout, type PayoutError, type PendingFinal } from './payout.js';
 import type { PayoutRequest } from './request.js';
+import { timeLimitToEpoch } from './time-limit.js';
+
+/** Turns a payout that became final into postbacks, stored in the same commit as the payout. */
+export interface FinalNotifier {
+  prepare(payout: Payout, balanceMinor: number, plan?: PostbackPlan): Postback[];
+  activate(postbacks: readonly Postback[]): void;
+}
 
 export interface PayoutServiceDeps {
   readonly store: Store;
@@ -21,9 +29,14 @@ export interface PayoutServiceDeps {
   readonly randomness: Randomness;
   /** Chooses the outcome of a payout that passed the checks; the test card's by default. */
   readonly chooseOutcome?: OutcomeChooser;
-  /** Called after a payout reached a final status later than its first answer. */
-  readonly onFinalized?: (payout: Payout) => void;
+  /** Sends the postback of every payout that becomes final; none without one. */
+  readonly notifier?: FinalNotifier;
+  /** The zone `pg_order_time_limit` is read in, in minutes east of UTC (+05:00 by default). */
+  readonly timeLimitOffsetMinutes?: number;
 }
+
+/** Kazakhstan and Uzbekistan: UTC+5. */
+const DEFAULT_TIME_LIMIT_OFFSET_MINUTES = 300;
 
 /** Refused before a payout exists: nothing is stored. */
 export interface Rejection {
@@ -126,11 +139,7 @@ export class PayoutService {
     const error = outcome.status === 'error' ? payoutError(outcome) : undefined;
     const pendingFinal: PendingFinal | undefined =
       outcome.status === 'process'
-        ? {
-            status: outcome.then.status,
-            ...(outcome.then.status === 'error' ? { error: payoutError(outcome.then) } : {}),
-            dueAt: isoTime(now + (outcome.afterMs ?? DEFAULT_PROCESS_DELAY_MS)),
-          }
+        ? this.pendingFinal(outcome, now, request.orderTimeLimit, decision)
         : undefined;
 
     const base: Payout = {
@@ -156,14 +165,65 @@ export class PayoutService {
       answer: {},
     };
     const payout: Payout = { ...base, answer: buildAnswer(base, balanceAfter, decision) };
+    // A payout final at once notifies at once; a `process` one when it ends (docs/decisions/0007).
+    const postbacks = pendingFinal
+      ? []
+      : (this.deps.notifier?.prepare(payout, balanceAfter, decision.postback) ?? []);
 
     await store.commit({
       payouts: [payout],
       balances: { [merchant.id]: balanceAfter },
       lastPaymentId: paymentId,
+      postbacks,
     });
+    this.deps.notifier?.activate(postbacks);
     if (payout.pendingFinal) this.scheduleFinal(payout.paymentId, payout.pendingFinal);
-    return { kind: 'created', payout, decision, balanceMinor: balanceAfter };
+    const expiredAtOnce = pendingFinal?.error?.code === GatewayErrors.orderExpired.code;
+    return {
+      kind: 'created',
+      payout,
+      decision: expiredAtOnce
+        ? {
+            ...decision,
+            hint: `pg_order_time_limit ${request.orderTimeLimit} has passed: this process payout ends in error ${GatewayErrors.orderExpired.code} at once`,
+          }
+        : decision,
+      balanceMinor: balanceAfter,
+    };
+  }
+
+  /**
+   * Where a `process` payout is heading. If `pg_order_time_limit` passes first, the gateway gives
+   * up on it: error 360, "Transaction expired" (docs/decisions/0007).
+   */
+  private pendingFinal(
+    outcome: Extract<Decision['outcome'], { status: 'process' }>,
+    now: number,
+    orderTimeLimit: string,
+    decision: Decision,
+  ): PendingFinal {
+    const finalAt = now + (outcome.afterMs ?? DEFAULT_PROCESS_DELAY_MS);
+    const limit = timeLimitToEpoch(
+      orderTimeLimit,
+      this.deps.timeLimitOffsetMinutes ?? DEFAULT_TIME_LIMIT_OFFSET_MINUTES,
+    );
+    const plan = decision.postback ? { postback: decision.postback } : {};
+    if (limit !== undefined && limit < finalAt) {
+      return {
+        status: 'error',
+        error: payoutError({ status: 'error', code: GatewayErrors.orderExpired.code }),
+        dueAt: isoTime(Math.max(now, limit)),
+        reason: `pg_order_time_limit ${orderTimeLimit} passed while in process`,
+        ...plan,
+      };
+    }
+    return {
+      status: outcome.then.status,
+      ...(outcome.then.status === 'error' ? { error: payoutError(outcome.then) } : {}),
+      dueAt: isoTime(finalAt),
+      reason: 'processing finished',
+      ...plan,
+    };
   }
 
   /** Re-arms the timers of payouts still in `process`, after a restart. */
@@ -184,16 +244,17 @@ export class PayoutService {
     if (!payout || payout.status !== 'process' || !payout.pendingFinal) return payout;
     const final = payout.pendingFinal;
     const at = isoTime(clock.now());
-    const next = transition(payout, final.status, at, 'processing finished', final.error);
-    const balance = store.balance(payout.merchantId) ?? 0;
+    const next = transition(payout, final.status, at, final.reason, final.error);
+    const before = store.balance(payout.merchantId) ?? 0;
+    // A payout that ends in error gives the money back.
+    const balance = final.status === 'error' ? before + payout.amountMinor : before;
+    const postbacks = this.deps.notifier?.prepare(next, balance, final.postback) ?? [];
     await store.commit({
       payouts: [next],
-      // A payout that ends in error gives the money back.
-      ...(final.status === 'error'
-        ? { balances: { [payout.merchantId]: balance + payout.amountMinor } }
-        : {}),
+      ...(final.status === 'error' ? { balances: { [payout.merchantId]: balance } } : {}),
+      postbacks,
     });
-    this.deps.onFinalized?.(next);
+    this.deps.notifier?.activate(postbacks);
     return next;
   }
 

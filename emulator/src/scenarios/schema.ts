@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DURATION, parseDuration } from '../duration.js';
 import type { Fault, FinalOutcome, Outcome } from '../payouts/outcome.js';
 import type { Matcher, Rule, RuleDecider, Scenario } from './model.js';
 
@@ -7,7 +8,6 @@ import type { Matcher, Rule, RuleDecider, Scenario } from './model.js';
  * generates `scenarios/schema.json` for editors (`npm run schema`; a test keeps the file in step).
  */
 
-const DURATION = /^(\d+)(ms|s|m|h)?$/;
 const SHORTHAND =
   /^(?:ok|error\s+\d+|process(?:\s*->\s*(?:ok|error\s+\d+))?(?:\s+after\s+\d+(?:ms|s|m|h)?)?)$/;
 
@@ -303,10 +303,7 @@ function toDecider(input: z.output<typeof rule>): RuleDecider {
 }
 
 export function toMs(value: z.output<typeof duration>): number {
-  if (typeof value === 'number') return value;
-  const [, amount = '0', unit = 'ms'] = DURATION.exec(value) ?? [];
-  const factor = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[unit] ?? 1;
-  return Number(amount) * factor;
+  return typeof value === 'number' ? value : (parseDuration(value) ?? 0);
 }
 
 type OutcomeInput = z.output<typeof outcome>;

@@ -2,6 +2,7 @@ import { mkdir, open, readFile, rename, stat, unlink, type FileHandle } from 'no
 import { dirname } from 'node:path';
 import { Low, Memory, type Adapter } from 'lowdb';
 import type { Payout } from '../payouts/payout.js';
+import type { Postback } from '../postbacks/postback.js';
 import {
   emptyStoreData,
   StoreOpenError,
@@ -51,6 +52,8 @@ export async function openLowdbStore(options: LowdbStoreOptions): Promise<Store>
   }
   // Create the file at once, so the data file named in the start banner exists.
   if ((await fileSize(file)) === 0) await db.write();
+  // Files written before the outbox existed have no postbacks yet.
+  db.data.postbacks ??= {};
   const journalFile = `${file}.journal`;
   const replay = await replayJournal(journalFile, db.data, options.onWarning ?? (() => {}));
   const journal = await Journal.open(journalFile, db);
@@ -92,6 +95,14 @@ class LowdbStore implements Store {
     return this.db.data.lastPaymentId;
   }
 
+  postback(id: string): Postback | undefined {
+    return this.db.data.postbacks[id];
+  }
+
+  postbacks(): Iterable<Postback> {
+    return Object.values(this.db.data.postbacks);
+  }
+
   commit(change: StoreChange): Promise<void> {
     applyChange(this.db.data, change);
     for (const payout of change.payouts ?? []) this.index(payout);
@@ -116,6 +127,7 @@ function orderKey(merchantId: string, orderId: string): string {
 
 function applyChange(data: StoreData, change: StoreChange): void {
   for (const payout of change.payouts ?? []) data.payouts[payout.paymentId] = payout;
+  for (const postback of change.postbacks ?? []) data.postbacks[postback.id] = postback;
   Object.assign(data.balances, change.balances);
   if (change.lastPaymentId !== undefined && change.lastPaymentId > data.lastPaymentId) {
     data.lastPaymentId = change.lastPaymentId;

@@ -1,4 +1,5 @@
 import type { Payout } from '../payouts/payout.js';
+import type { Postback } from '../postbacks/postback.js';
 
 /**
  * What the domain sees of storage. Reads come from memory and are synchronous, so a check and
@@ -13,6 +14,9 @@ export interface Store {
   payouts(): Iterable<Payout>;
   balance(merchantId: string): number | undefined;
   lastPaymentId(): number;
+  postback(id: string): Postback | undefined;
+  /** The outbox and its delivery log. */
+  postbacks(): Iterable<Postback>;
   commit(change: StoreChange): Promise<void>;
   close(): Promise<void>;
 }
@@ -23,6 +27,7 @@ export interface StoreChange {
   /** Balances in minor units, by merchant id. */
   readonly balances?: Readonly<Record<string, number>>;
   readonly lastPaymentId?: number;
+  readonly postbacks?: readonly Postback[];
 }
 
 /** The JSON document lowdb holds. */
@@ -31,10 +36,11 @@ export interface StoreData {
   lastPaymentId: number;
   balances: Record<string, number>;
   payouts: Record<string, Payout>;
+  postbacks: Record<string, Postback>;
 }
 
 export function emptyStoreData(): StoreData {
-  return { version: 1, lastPaymentId: 0, balances: {}, payouts: {} };
+  return { version: 1, lastPaymentId: 0, balances: {}, payouts: {}, postbacks: {} };
 }
 
 /** The data file cannot be used as it is. The message says what to do. */

@@ -1,0 +1,258 @@
+import { isoTime, type Clock, type ScheduledTask } from '../clock.js';
+import type { MerchantDirectory } from '../merchants/merchants.js';
+import type { Payout } from '../payouts/payout.js';
+import type { Randomness } from '../randomness.js';
+import { scriptNameFromPath, withSignature } from '../signature/signature.js';
+import type { Store } from '../store/store.js';
+import {
+  notifyFields,
+  type DeliveryAttempt,
+  type HostAllowlist,
+  type Postback,
+  type PostbackPlan,
+} from './postback.js';
+import { nextAttemptAt, type RetryPolicy } from './retry-policy.js';
+import type { PostbackSender } from './sender.js';
+
+export interface DispatcherDeps {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly randomness: Randomness;
+  readonly merchants: MerchantDirectory;
+  readonly sender: PostbackSender;
+  readonly policy: RetryPolicy;
+  readonly allowlist: HostAllowlist;
+  /** Before the first attempt, unless a scenario says otherwise. */
+  readonly defaultDelayMs: number;
+  readonly timeoutMs: number;
+  readonly onAttempt?: (postback: Postback, attempt: DeliveryAttempt) => void;
+}
+
+/** A duplicate arrives this long after the original. */
+const DUPLICATE_GAP_MS = 1_000;
+/** An out-of-order postback waits at most this long for the merchant's next one. */
+const MAX_HOLD_MS = 60_000;
+
+/**
+ * The outbox: turns final payouts into postbacks, delivers them on the clock, retries on the
+ * policy, records every attempt. Delivery happens after the answer and never throws into a
+ * request (docs/style.md principle 5).
+ */
+export class PostbackDispatcher {
+  private readonly timers = new Map<string, ScheduledTask>();
+  private readonly waiters = new Set<{ matches: (p: Postback) => boolean; done: () => void }>();
+
+  constructor(private readonly deps: DispatcherDeps) {}
+
+  /** The postbacks a payout that just became final sends: stored with it in one commit. */
+  prepare(payout: Payout, balanceMinor: number, plan: PostbackPlan = {}): Postback[] {
+    const now = this.deps.clock.now();
+    const dueAt = now + (plan.delayMs ?? this.deps.defaultDelayMs);
+    const base = {
+      paymentId: payout.paymentId,
+      merchantId: payout.merchantId,
+      orderId: payout.orderId,
+      url: payout.postLink,
+      fields: notifyFields(payout, balanceMinor),
+      state: 'pending' as const,
+      createdAt: isoTime(now),
+      attempts: [],
+    };
+    const sequence = this.countFor(payout.paymentId);
+    const notify: Postback = {
+      ...base,
+      id: `${payout.paymentId}-${sequence + 1}`,
+      kind: 'notify',
+      dueAt: isoTime(plan.outOfOrder ? dueAt + MAX_HOLD_MS : dueAt),
+      ...(plan.outOfOrder ? { holdForNext: true } : {}),
+    };
+    if (!plan.duplicate) return [notify];
+    return [
+      notify,
+      {
+        ...base,
+        id: `${payout.paymentId}-${sequence + 2}`,
+        kind: 'duplicate',
+        dueAt: isoTime(dueAt + DUPLICATE_GAP_MS),
+      },
+    ];
+  }
+
+  /** Arms the timers of postbacks that are now stored. */
+  activate(postbacks: readonly Postback[]): void {
+    for (const postback of postbacks) this.arm(postback);
+  }
+
+  /** After a start: every pending postback gets its timer back (an overdue one fires at once). */
+  resumePending(): void {
+    for (const postback of this.deps.store.postbacks()) {
+      if (postback.state === 'pending') this.arm(postback);
+    }
+  }
+
+  /** Sends a payout's notify again, now, as a new postback with its own log. */
+  async resend(id: string): Promise<Postback | undefined> {
+    const original = this.deps.store.postback(id);
+    if (!original) return undefined;
+    const now = this.deps.clock.now();
+    const copy: Postback = {
+      id: `${original.paymentId}-${this.countFor(original.paymentId) + 1}`,
+      paymentId: original.paymentId,
+      merchantId: original.merchantId,
+      orderId: original.orderId,
+      url: original.url,
+      fields: original.fields,
+      kind: 'resend',
+      state: 'pending',
+      createdAt: isoTime(now),
+      dueAt: isoTime(now),
+      attempts: [],
+    };
+    await this.deps.store.commit({ postbacks: [copy] });
+    this.arm(copy);
+    return copy;
+  }
+
+  /**
+   * Resolves with the newest payout's postback for the order once it is delivered (or failed for
+   * good), or with undefined after `timeoutMs` of real time.
+   */
+  waitFor(
+    filter: { orderId?: string; paymentId?: number; merchantId?: string },
+    timeoutMs: number,
+  ): Promise<Postback | undefined> {
+    const settled = (): Postback | undefined => {
+      const candidates = [...this.deps.store.postbacks()].filter(
+        (p) =>
+          (filter.orderId === undefined || p.orderId === filter.orderId) &&
+          (filter.paymentId === undefined || p.paymentId === filter.paymentId) &&
+          (filter.merchantId === undefined || p.merchantId === filter.merchantId),
+      );
+      const newestPayment = Math.max(...candidates.map((p) => p.paymentId));
+      const ofNewest = candidates.filter((p) => p.paymentId === newestPayment);
+      return (
+        ofNewest.find((p) => p.state === 'delivered') ??
+        (ofNewest.length > 0 && ofNewest.every((p) => p.state === 'failed')
+          ? ofNewest[0]
+          : undefined)
+      );
+    };
+    const now = settled();
+    if (now) return Promise.resolve(now);
+    return new Promise((resolve) => {
+      const waiter = {
+        matches: () => settled() !== undefined,
+        done: () => {
+          clearTimeout(timer);
+          this.waiters.delete(waiter);
+          resolve(settled());
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiters.delete(waiter);
+        resolve(undefined);
+      }, timeoutMs);
+      this.waiters.add(waiter);
+    });
+  }
+
+  stop(): void {
+    for (const timer of this.timers.values()) timer.cancel();
+    this.timers.clear();
+    for (const waiter of [...this.waiters]) waiter.done();
+  }
+
+  private countFor(paymentId: number): number {
+    let count = 0;
+    for (const postback of this.deps.store.postbacks())
+      if (postback.paymentId === paymentId) count++;
+    return count;
+  }
+
+  private arm(postback: Postback): void {
+    this.timers.get(postback.id)?.cancel();
+    const at = postback.dueAt ? Date.parse(postback.dueAt) : this.deps.clock.now();
+    this.timers.set(
+      postback.id,
+      this.deps.clock.schedule(at, () => this.attempt(postback.id)),
+    );
+  }
+
+  /** One delivery attempt: sign with a fresh salt, POST, record, and decide what comes next. */
+  private async attempt(id: string): Promise<void> {
+    this.timers.delete(id);
+    const postback = this.deps.store.postback(id);
+    if (!postback || postback.state !== 'pending') return;
+    const { clock, sender, allowlist, policy } = this.deps;
+    const startedAt = clock.now();
+    const body = this.signedBody(postback);
+
+    const result = allowlist.allows(postback.url)
+      ? await sender.send(postback.url, body, this.deps.timeoutMs)
+      : {
+          error: `the host is not in SANDBOX_POSTBACK_ALLOW (${allowlist.describe()})`,
+          durationMs: 0,
+        };
+    const attempt: DeliveryAttempt = {
+      at: isoTime(startedAt),
+      url: postback.url,
+      body,
+      ...result,
+    };
+    const attempts = [...postback.attempts, attempt];
+    const delivered = result.status === 200;
+    const next =
+      delivered || !allowlist.allows(postback.url)
+        ? undefined
+        : nextAttemptAt(policy, attempts.length, startedAt);
+    const { dueAt: _due, holdForNext: _held, ...rest } = postback;
+    const updated: Postback = {
+      ...rest,
+      attempts,
+      state: delivered ? 'delivered' : next === undefined ? 'failed' : 'pending',
+      ...(next !== undefined ? { dueAt: isoTime(next) } : {}),
+    };
+    await this.deps.store.commit({ postbacks: [updated] });
+    this.deps.onAttempt?.(updated, attempt);
+    if (updated.state === 'pending') this.arm(updated);
+    else this.releaseHeld(updated);
+    for (const waiter of [...this.waiters]) if (waiter.matches(updated)) waiter.done();
+  }
+
+  /** Out-of-order: postbacks held back for this merchant's next one may go now. */
+  private releaseHeld(sent: Postback): void {
+    for (const held of this.deps.store.postbacks()) {
+      if (
+        held.holdForNext &&
+        held.state === 'pending' &&
+        held.id !== sent.id &&
+        held.merchantId === sent.merchantId &&
+        held.createdAt <= sent.createdAt
+      ) {
+        this.arm({ ...held, dueAt: isoTime(this.deps.clock.now()) });
+      }
+    }
+  }
+
+  /**
+   * The form body: the notify fields, `pg_salt` and `pg_sig`. The signature covers the query
+   * parameters of `pg_post_link` too, since the merchant's PHP sees them among the request's
+   * parameters (docs/decisions/0007); they stay in the URL, not in the body.
+   */
+  private signedBody(postback: Postback): string {
+    const merchant = this.deps.merchants.find(postback.merchantId);
+    const url = new URL(postback.url);
+    const query = Object.fromEntries(url.searchParams);
+    const signed = withSignature(
+      scriptNameFromPath(url.pathname),
+      { ...query, ...postback.fields },
+      merchant?.secretKey ?? '',
+      this.deps.randomness.salt(),
+    );
+    return new URLSearchParams({
+      ...postback.fields,
+      pg_salt: signed.pg_salt ?? '',
+      pg_sig: signed.pg_sig ?? '',
+    }).toString();
+  }
+}

@@ -1,0 +1,108 @@
+import { formatAmount, type Payout } from '../payouts/payout.js';
+
+/**
+ * A postback: the payout notify the gateway POSTs to the merchant's `pg_post_link` once a payout
+ * is final (freedompay-api.md §4), with every delivery attempt on record. Stored in the outbox,
+ * so a pending one survives a restart.
+ */
+export type PostbackState = 'pending' | 'delivered' | 'failed';
+
+export interface DeliveryAttempt {
+  readonly at: string;
+  readonly url: string;
+  /** The form body exactly as sent, signature included. */
+  readonly body: string;
+  readonly status?: number;
+  readonly error?: string;
+  readonly durationMs: number;
+  /** The start of the merchant's answer. */
+  readonly response?: string;
+  /** The merchant's XML acknowledgement, when it sent one (`ok`, `rejected`, `error`). */
+  readonly ack?: { readonly status: string; readonly description?: string };
+}
+
+export interface Postback {
+  readonly id: string;
+  readonly paymentId: number;
+  readonly merchantId: string;
+  readonly orderId: string;
+  readonly url: string;
+  /** The notify fields, unsigned: each attempt signs them with a fresh `pg_salt`. */
+  readonly fields: Readonly<Record<string, string>>;
+  /** `notify`: the payout's own; `duplicate`: a scripted second copy; `resend`: asked for. */
+  readonly kind: 'notify' | 'duplicate' | 'resend';
+  readonly state: PostbackState;
+  readonly createdAt: string;
+  /** When the next attempt is due, while pending. */
+  readonly dueAt?: string;
+  /** Out-of-order delivery: wait until the merchant's next postback went out first. */
+  readonly holdForNext?: boolean;
+  readonly attempts: readonly DeliveryAttempt[];
+}
+
+/** How a scenario wants a payout's postback delivered. */
+export interface PostbackPlan {
+  readonly delayMs?: number;
+  readonly duplicate?: boolean;
+  readonly outOfOrder?: boolean;
+}
+
+/**
+ * The payout notify fields of §4, in the docs' order. `pg_to_pay` is the amount plus the
+ * commission, which the sandbox does not charge. An error adds its code and description, which
+ * §4 does not list but a merchant needs to tell a decline from a failure.
+ */
+export function notifyFields(payout: Payout, balanceMinor: number): Record<string, string> {
+  const fields: Record<string, string> = {
+    pg_payment_id: String(payout.paymentId),
+    pg_order_id: payout.orderId,
+    pg_card_hash: payout.cardHash,
+    pg_card_id: String(payout.cardId),
+    pg_card_token: payout.cardToken,
+    pg_status: payout.status === 'ok' ? 'ok' : 'error',
+    pg_balance: formatAmount(balanceMinor),
+    pg_payment_amount: formatAmount(payout.amountMinor),
+    pg_to_pay: formatAmount(payout.amountMinor),
+    pg_merchant_id: payout.merchantId,
+    pg_payment_date: payout.updatedAt.replace(/\.\d{3}Z$/, 'Z'),
+  };
+  if (payout.error) {
+    fields.pg_error_code = String(payout.error.code);
+    fields.pg_error_description = payout.error.description;
+  }
+  return fields;
+}
+
+/**
+ * Where postbacks may go: `*` (any host, the default for a local sandbox) or a list of host
+ * names, `host:port`, and `*.domain` wildcards, for shared deployments.
+ */
+export class HostAllowlist {
+  private readonly patterns: readonly string[];
+
+  constructor(patterns: readonly string[]) {
+    this.patterns = patterns.map((p) => p.trim().toLowerCase()).filter((p) => p !== '');
+  }
+
+  allows(url: string): boolean {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      return false;
+    }
+    const host = parsed.hostname.toLowerCase().replace(/^\[|\]$/g, '');
+    const hostPort = `${host}:${parsed.port || (parsed.protocol === 'https:' ? '443' : '80')}`;
+    return this.patterns.some(
+      (pattern) =>
+        pattern === '*' ||
+        pattern === host ||
+        pattern === hostPort ||
+        (pattern.startsWith('*.') && host.endsWith(pattern.slice(1))),
+    );
+  }
+
+  describe(): string {
+    return this.patterns.join(',');
+  }
+}
