@@ -6,8 +6,8 @@
 export function timeLimitToEpoch(text: string, offsetMinutes: number): number | undefined {
   const match = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/.exec(text);
   if (!match) return undefined;
-  const [year, month, day, hour, minute, second] = match.slice(1).map(Number) as number[];
-  const utc = Date.UTC(year ?? 0, (month ?? 1) - 1, day, hour, minute, second);
+  const [year = 0, month = 1, day, hour, minute, second] = match.slice(1).map(Number);
+  const utc = Date.UTC(year, month - 1, day, hour, minute, second);
   return utc - offsetMinutes * 60_000;
 }
 

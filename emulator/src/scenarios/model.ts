@@ -5,6 +5,7 @@
  */
 
 import type { Fault, Outcome } from '../payouts/outcome.js';
+import type { PostbackPlan } from '../postbacks/postback.js';
 
 export type Matcher =
   | { readonly kind: 'equals'; readonly value: string }
@@ -43,6 +44,7 @@ export interface Rule {
   readonly times?: number;
   readonly latencyMs?: number;
   readonly fault?: Fault;
+  readonly postback?: PostbackPlan;
 }
 
 export interface Scenario {

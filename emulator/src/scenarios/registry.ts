@@ -204,6 +204,7 @@ export class ScenarioRegistry {
       ...(selection.ruleId !== undefined ? { ruleId: selection.ruleId } : {}),
       ...(selection.latencyMs !== undefined ? { latencyMs: selection.latencyMs } : {}),
       ...(selection.fault !== undefined ? { fault: selection.fault } : {}),
+      ...(selection.postback !== undefined ? { postback: selection.postback } : {}),
       ...(hint !== undefined ? { hint } : {}),
     };
   }

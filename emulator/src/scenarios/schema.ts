@@ -162,6 +162,23 @@ const rule = z
       .meta({ description: 'Apply this many times, then stop matching.' }),
     latency: duration.optional().meta({ description: 'Wait this long before answering.' }),
     fault: fault.optional(),
+    postback: z
+      .object({
+        delay: duration
+          .optional()
+          .meta({ description: 'Before the first attempt (SANDBOX_POSTBACK_DELAY, 3s).' }),
+        duplicate: z
+          .boolean()
+          .optional()
+          .meta({ description: 'Deliver the postback twice, the copy a second later.' }),
+        outOfOrder: z.boolean().optional().meta({
+          description:
+            "Hold the postback until the merchant's next postback went out (at most 60 s more).",
+        }),
+      })
+      .strict()
+      .optional()
+      .meta({ description: "How the payout's postback to pg_post_link is delivered." }),
   })
   .strict()
   .superRefine((value, context) => {
@@ -174,7 +191,12 @@ const rule = z
         message: `has ${deciders.join(' and ')}; a rule takes one of outcome, sequence or weighted`,
       });
     }
-    if (deciders.length === 0 && value.latency === undefined && value.fault === undefined) {
+    if (
+      deciders.length === 0 &&
+      value.latency === undefined &&
+      value.fault === undefined &&
+      value.postback === undefined
+    ) {
       context.addIssue({
         code: 'custom',
         message:
@@ -277,6 +299,19 @@ export function normaliseRule(
     ...(input.times !== undefined ? { times: input.times } : {}),
     ...(input.latency !== undefined ? { latencyMs: toMs(input.latency) } : {}),
     ...(input.fault !== undefined ? { fault: toFault(input.fault) } : {}),
+    ...(input.postback !== undefined
+      ? {
+          postback: {
+            ...(input.postback.delay !== undefined ? { delayMs: toMs(input.postback.delay) } : {}),
+            ...(input.postback.duplicate !== undefined
+              ? { duplicate: input.postback.duplicate }
+              : {}),
+            ...(input.postback.outOfOrder !== undefined
+              ? { outOfOrder: input.postback.outOfOrder }
+              : {}),
+          },
+        }
+      : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { FieldValue, Fields } from '../signature/signature.js';
 import type { Fault, Outcome } from '../payouts/outcome.js';
+import type { PostbackPlan } from '../postbacks/postback.js';
 import type { Matcher, Rule, Scenario } from './model.js';
 
 /**
@@ -44,6 +45,7 @@ export interface Selection {
   readonly reason: string;
   readonly latencyMs?: number;
   readonly fault?: Fault;
+  readonly postback?: PostbackPlan;
   /** Counter keys to advance by one, now that this selection is used. */
   readonly counted: readonly string[];
 }
@@ -69,6 +71,7 @@ export function selectOutcome(input: SelectionInput): Selection {
       reason: `${where}${chosen.detail ? `: ${chosen.detail}` : ''}${chosen.outcome ? '' : ` (outcome from ${input.fallback.reason})`}`,
       ...(rule.latencyMs !== undefined ? { latencyMs: rule.latencyMs } : {}),
       ...(rule.fault !== undefined ? { fault: rule.fault } : {}),
+      ...(rule.postback !== undefined ? { postback: rule.postback } : {}),
       counted: [...counted, ...chosen.counted],
     };
   }
