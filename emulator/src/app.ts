@@ -1,7 +1,9 @@
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { Logger } from 'pino';
 import { GatewayErrors } from './errors.js';
-import { gatewayTime, type Gateway } from './gateway/gateway.js';
+import { gatewayTime, type GatewayEnvelope } from './gateway/envelope.js';
+import type { Gateway } from './gateway/gateway.js';
+import type { StatusGateway } from './gateway/status.js';
 import { adminRoutes } from './http/admin-routes.js';
 import { gatewayRoutes, HINT_HEADER } from './http/gateway-routes.js';
 import { renderGatewayXml } from './http/xml.js';
@@ -15,6 +17,8 @@ import type { Store } from './store/store.js';
 
 export interface AppDeps {
   readonly gateway: Gateway;
+  readonly status: StatusGateway;
+  readonly envelope: GatewayEnvelope;
   readonly journal: RequestJournal;
   readonly scenarios: ScenarioRegistry;
   readonly clock: VirtualClock;

@@ -5,7 +5,9 @@ import { pino, type Logger } from 'pino';
 import { createApp } from './app.js';
 import { VirtualClock } from './clock.js';
 import type { Config } from './config/config.js';
+import { GatewayEnvelope } from './gateway/envelope.js';
 import { Gateway } from './gateway/gateway.js';
+import { StatusGateway } from './gateway/status.js';
 import { MerchantDirectory } from './merchants/merchants.js';
 import { RequestJournal } from './gateway/journal.js';
 import { PayoutService } from './payouts/service.js';
@@ -102,15 +104,18 @@ export async function openSandbox(config: Config, options: SandboxOptions = {}):
   payouts.resumePending();
   postbacks.resumePending();
   const journal = new RequestJournal();
-  const gateway = new Gateway({
+  const envelope = new GatewayEnvelope({
     merchants,
-    payouts,
     randomness,
     clock,
     signatureErrorMode: config.signatureErrorMode,
   });
+  const gateway = new Gateway({ envelope, payouts, clock });
+  const status = new StatusGateway({ envelope, store, payouts });
   const app = createApp({
     gateway,
+    status,
+    envelope,
     payouts,
     store,
     merchants,

@@ -320,6 +320,42 @@ shipped('random-declines', () => {
   });
 });
 
+shipped('late-postback', () => {
+  it('delivers the postback after 2 minutes, and a copy a second later', async () => {
+    const got = await answer({}, 'late-postback');
+    expect(got.pg_status).toBe('ok');
+    await sandbox.clock.advance(119_999);
+    expect(sandbox.sender.sent).toHaveLength(0);
+    await sandbox.clock.advance(1);
+    expect(sandbox.sender.sent).toHaveLength(1);
+    await sandbox.clock.advance(1_000);
+    const [first, copy] = sandbox.sender.sent;
+    expect(copy?.body.get('pg_payment_id')).toBe(got.pg_payment_id);
+    expect(first?.body.get('pg_payment_id')).toBe(got.pg_payment_id);
+    expect(copy?.body.get('pg_salt')).not.toBe(first?.body.get('pg_salt'));
+  });
+});
+
+shipped('out-of-order-postbacks', () => {
+  it('delivers a "late" payout\'s postback after the next payout\'s', async () => {
+    const early = await answer({ pg_description: 'late one' }, 'out-of-order-postbacks');
+    const next = await answer({ pg_description: 'next one' }, 'out-of-order-postbacks');
+    await sandbox.clock.advance(3_000);
+    expect(sandbox.sender.sent.map((s) => s.body.get('pg_payment_id'))).toEqual([
+      next.pg_payment_id,
+      early.pg_payment_id,
+    ]);
+  });
+
+  it('sends a held postback after 60 s when no other comes', async () => {
+    await answer({ pg_description: 'late and alone' }, 'out-of-order-postbacks');
+    await sandbox.clock.advance(62_999);
+    expect(sandbox.sender.sent).toHaveLength(0);
+    await sandbox.clock.advance(1);
+    expect(sandbox.sender.sent).toHaveLength(1);
+  });
+});
+
 shipped('high-value-review', () => {
   it.each([
     [{ pg_user_id: 'blocked-42' }, 'error', '10001'],

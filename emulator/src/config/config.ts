@@ -3,7 +3,7 @@ import { extname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseDuration } from '../duration.js';
-import type { SignatureErrorMode } from '../gateway/gateway.js';
+import type { SignatureErrorMode } from '../gateway/envelope.js';
 import { parseOffset } from '../payouts/time-limit.js';
 import { parseRetryPolicy, type RetryPolicy } from '../postbacks/retry-policy.js';
 import type { Merchant } from '../merchants/merchants.js';

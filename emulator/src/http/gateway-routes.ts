@@ -1,7 +1,9 @@
 import { Router, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { isoTime, type Clock } from '../clock.js';
-import type { Gateway, GatewayAnswer, GatewayCall } from '../gateway/gateway.js';
+import type { GatewayAnswer, GatewayCall, GatewayEnvelope } from '../gateway/envelope.js';
+import type { Gateway } from '../gateway/gateway.js';
+import type { StatusGateway } from '../gateway/status.js';
 import type { RequestJournal } from '../gateway/journal.js';
 import type { TransportFault } from '../payouts/outcome.js';
 import { readFormBody } from './form-body.js';
@@ -14,6 +16,8 @@ export const SCENARIO_HEADER = 'X-Sandbox-Scenario';
 
 export interface GatewayRouteDeps {
   readonly gateway: Gateway;
+  readonly status: StatusGateway;
+  readonly envelope: GatewayEnvelope;
   readonly journal: RequestJournal;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -73,15 +77,26 @@ export function gatewayRoutes(deps: GatewayRouteDeps): Router {
       );
     };
 
-  for (const path of ['/api/reg2reg', '/g2g/reg2reg']) {
-    router.all(
-      path,
-      handle((call) => deps.gateway.reg2reg(call)),
-    );
-  }
+  router.all(
+    ['/api/reg2reg', '/g2g/reg2reg'],
+    handle((call) => deps.gateway.reg2reg(call)),
+  );
+  // Status and balance (freedompay-api.md §5); each signs with its own script name.
+  router.all(
+    ['/api/payment_status2', '/g2g/payout_status2'],
+    handle((call) => deps.status.paymentStatus2(call)),
+  );
+  router.all(
+    '/get_status2.php',
+    handle((call) => deps.status.statusByOrder(call)),
+  );
+  router.all(
+    ['/api/balance_status', '/g2g/balance_status'],
+    handle((call) => deps.status.balance(call)),
+  );
   router.all(
     ['/api/*rest', '/g2g/*rest'],
-    handle((call) => deps.gateway.unknownMethod(call)),
+    handle((call) => deps.envelope.unknownMethod(call)),
   );
   return router;
 }

@@ -1,0 +1,162 @@
+import type { Clock } from '../clock.js';
+import { GatewayErrors, type GatewayErrorSpec } from '../errors.js';
+import type { Merchant, MerchantDirectory } from '../merchants/merchants.js';
+import type { TransportFault } from '../payouts/outcome.js';
+import type { Randomness } from '../randomness.js';
+import { diagnoseSignatureMismatch } from '../signature/diagnose.js';
+import { maskSecret, verifySignature, withSignature, type Fields } from '../signature/signature.js';
+
+/** A gateway call as the HTTP layer hands it over: the path and the fields, already decoded. */
+export interface GatewayCall {
+  readonly path: string;
+  readonly fields: Fields;
+  /** Set when the body could not be read as a form; the gateway then sees no fields. */
+  readonly transportProblem?: string;
+  /** The `X-Sandbox-Scenario` header: run this scenario for this request. */
+  readonly scenarioHeader?: string;
+}
+
+/**
+ * The gateway's answer: the XML fields in document order (signed where the gateway signs), plus
+ * what the developer is told on the side (a header and a log line) without changing the body.
+ */
+export interface GatewayAnswer {
+  readonly fields: Record<string, string>;
+  readonly merchantId?: string;
+  readonly orderId?: string;
+  readonly paymentId?: number;
+  /** `ok`, `process`, or `error <code>`: for the log line. */
+  readonly outcome: string;
+  /** Which rule or check chose the answer. */
+  readonly reason: string;
+  /** The scenario rule that chose the answer, if one did. */
+  readonly ruleId?: string;
+  readonly hint?: string;
+  /** A scripted transport failure the HTTP layer renders instead of the XML. */
+  readonly fault?: TransportFault;
+}
+
+export type SignatureErrorMode = 'signed-1100' | 'unsigned-9998';
+
+export type Identified =
+  | { readonly ok: true; readonly merchant: Merchant }
+  | { readonly ok: false; readonly answer: GatewayAnswer };
+
+export interface EnvelopeDeps {
+  readonly merchants: MerchantDirectory;
+  readonly randomness: Randomness;
+  readonly clock: Clock;
+  /** §9.3: current docs answer a bad signature with signed 1100, older integrations saw 9998. */
+  readonly signatureErrorMode: SignatureErrorMode;
+}
+
+/**
+ * What every gateway method shares: identifying the merchant, checking `pg_sig` with the
+ * method's script name, the error envelope, and signing answers with a fresh salt.
+ */
+export class GatewayEnvelope {
+  constructor(private readonly deps: EnvelopeDeps) {}
+
+  /** Any other path under `/api` or `/g2g`: the gateway has no such method. */
+  unknownMethod(call: GatewayCall): GatewayAnswer {
+    const spec = GatewayErrors.unknownMethod;
+    return {
+      fields: this.errorFields(spec, spec.description),
+      outcome: `error ${spec.code}`,
+      reason: 'unknown path',
+      hint: `the sandbox does not emulate ${call.path}; payouts go to POST /api/reg2reg or /g2g/reg2reg`,
+    };
+  }
+
+  /** Identifies the merchant and checks `pg_sig`, the two checks every signed method shares. */
+  authenticate(call: GatewayCall, script: string): Identified {
+    const rawId = call.fields.pg_merchant_id;
+    const merchant = typeof rawId === 'string' ? this.deps.merchants.find(rawId) : undefined;
+    if (!merchant) {
+      const spec = GatewayErrors.merchantNotIdentified;
+      const known = this.deps.merchants
+        .all()
+        .map((m) => m.id)
+        .join(', ');
+      const hint =
+        call.transportProblem ??
+        (typeof rawId === 'string'
+          ? `pg_merchant_id ${rawId} is not configured; this sandbox knows ${known} (SANDBOX_MERCHANT_ID or the merchants file)`
+          : `send pg_merchant_id (this sandbox knows ${known})`);
+      return {
+        ok: false,
+        answer: {
+          fields: this.errorFields(spec, spec.description),
+          outcome: `error ${spec.code}`,
+          reason: 'merchant identification',
+          hint,
+        },
+      };
+    }
+
+    const check = verifySignature(script, call.fields, merchant.secretKey);
+    if (check.valid) return { ok: true, merchant };
+    const expected = maskSecret(check.expectedBase, merchant.secretKey);
+    const diagnosis =
+      check.reason === 'mismatch' && check.received
+        ? diagnoseSignatureMismatch(
+            script,
+            call.path,
+            call.fields,
+            merchant.secretKey,
+            check.received,
+          )
+        : undefined;
+    const hint =
+      check.reason === 'missing'
+        ? `pg_sig is missing; sign md5("${expected}")`
+        : `pg_sig does not match: the sandbox signed md5("${expected}"); ${
+            diagnosis ??
+            "if your string is the same, your secret key differs from this merchant's payout key"
+          }`;
+    const spec =
+      this.deps.signatureErrorMode === 'signed-1100'
+        ? GatewayErrors.invalidSignature
+        : GatewayErrors.merchantNotIdentified;
+    return {
+      ok: false,
+      answer: this.error(spec, script, merchant, { reason: 'signature check', hint }),
+    };
+  }
+
+  error(
+    spec: GatewayErrorSpec,
+    script: string,
+    merchant: Merchant,
+    options: { description?: string; reason: string; hint?: string; orderId?: string },
+  ): GatewayAnswer {
+    const fields = this.errorFields(spec, options.description ?? spec.description);
+    return {
+      fields: spec.signed ? this.sign(script, merchant, fields) : fields,
+      merchantId: merchant.id,
+      ...(options.orderId !== undefined ? { orderId: options.orderId } : {}),
+      outcome: `error ${spec.code}`,
+      reason: options.reason,
+      ...(options.hint !== undefined ? { hint: options.hint } : {}),
+    };
+  }
+
+  /** The Gateway error envelope (freedompay-api.md §3.2). */
+  errorFields(spec: GatewayErrorSpec, description: string): Record<string, string> {
+    return {
+      pg_status: 'error',
+      pg_error_code: String(spec.code),
+      pg_error_description: description,
+      pg_datetime: gatewayTime(this.deps.clock.now()),
+    };
+  }
+
+  sign(script: string, merchant: Merchant, fields: Record<string, string>): Record<string, string> {
+    return withSignature(script, fields, merchant.secretKey, this.deps.randomness.salt());
+  }
+}
+
+/** ISO 8601 to the second, as the seed page's example (`2019-08-24T14:15:22Z`). */
+export function gatewayTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

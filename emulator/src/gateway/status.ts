@@ -1,0 +1,202 @@
+import { GatewayErrors } from '../errors.js';
+import type { Merchant } from '../merchants/merchants.js';
+import { formatAmount, type Payout } from '../payouts/payout.js';
+import type { PayoutService } from '../payouts/service.js';
+import { scriptNameFromPath, type Fields } from '../signature/signature.js';
+import type { Store } from '../store/store.js';
+import {
+  gatewayTime,
+  type GatewayAnswer,
+  type GatewayCall,
+  type GatewayEnvelope,
+} from './envelope.js';
+
+/**
+ * The payout family's status and balance methods (freedompay-api.md §5). They read the same
+ * payout record the postback is made from, so a status never disagrees with a postback.
+ */
+export interface StatusDeps {
+  readonly envelope: GatewayEnvelope;
+  readonly store: Store;
+  readonly payouts: PayoutService;
+}
+
+/** The only currency the sandbox keeps a payout balance in. */
+export const BALANCE_CURRENCY = 'KZT';
+
+type Lookup =
+  | { readonly ok: true; readonly payout: Payout; readonly merchant: Merchant }
+  | { readonly ok: false; readonly answer: GatewayAnswer };
+
+export class StatusGateway {
+  constructor(private readonly deps: StatusDeps) {}
+
+  /**
+   * `/api/payment_status2` and `/g2g/payout_status2`: by `pg_payment_id` (and `pg_order_id`).
+   * `pg_payment_status` is `success`, `error` or `process`.
+   */
+  paymentStatus2(call: GatewayCall): GatewayAnswer {
+    const script = scriptNameFromPath(call.path);
+    const found = this.lookup(call, script);
+    if (!found.ok) return found.answer;
+    const { payout, merchant } = found;
+    const fields: Record<string, string> = {
+      pg_status: 'ok',
+      pg_payment_id: String(payout.paymentId),
+      pg_order_id: payout.orderId,
+      pg_payment_status: { process: 'process', ok: 'success', error: 'error' }[payout.status],
+      pg_amount: formatAmount(payout.amountMinor),
+      pg_net_amount: formatAmount(payout.amountMinor),
+      pg_currency: BALANCE_CURRENCY,
+      pg_card_hash: payout.cardHash,
+      pg_payment_date: gatewayTime(Date.parse(payout.createdAt)),
+      ...failure(payout),
+    };
+    return this.answer(script, merchant, fields, payout, `status ${payout.status}`);
+  }
+
+  /**
+   * `/get_status2.php`, the deprecated status by order id: `pg_transaction_status` is `pending`
+   * while in process, then `ok` or `failed`.
+   */
+  statusByOrder(call: GatewayCall): GatewayAnswer {
+    const script = scriptNameFromPath(call.path);
+    const found = this.lookup(call, script);
+    if (!found.ok) return found.answer;
+    const { payout, merchant } = found;
+    const fields: Record<string, string> = {
+      pg_status: 'ok',
+      pg_payment_id: String(payout.paymentId),
+      pg_order_id: payout.orderId,
+      pg_transaction_status: { process: 'pending', ok: 'ok', error: 'failed' }[payout.status],
+      pg_amount: formatAmount(payout.amountMinor),
+      pg_currency: BALANCE_CURRENCY,
+      pg_can_reject: '0',
+      pg_testing_mode: '1',
+      pg_create_date: legacyDate(payout.createdAt),
+      ...failure(payout),
+    };
+    return this.answer(script, merchant, fields, payout, `status ${payout.status}`);
+  }
+
+  /** `/g2g/balance_status` and `/api/balance_status`: the merchant's payout balance. */
+  balance(call: GatewayCall): GatewayAnswer {
+    const script = scriptNameFromPath(call.path);
+    const identified = this.deps.envelope.authenticate(call, script);
+    if (!identified.ok) return identified.answer;
+    const { merchant } = identified;
+    const salt = call.fields.pg_salt;
+    if (typeof salt !== 'string' || salt === '')
+      return this.invalid(script, merchant, 'pg_salt is required');
+    const currency = call.fields.pg_currency;
+    const fields = {
+      pg_status: 'ok',
+      pg_balance: formatAmount(this.deps.payouts.balance(merchant)),
+      pg_currency: BALANCE_CURRENCY,
+    };
+    return {
+      fields: this.deps.envelope.sign(script, merchant, fields),
+      merchantId: merchant.id,
+      outcome: 'ok',
+      reason: 'balance',
+      ...(typeof currency === 'string' && currency !== BALANCE_CURRENCY
+        ? {
+            hint: `the sandbox keeps one payout balance, in ${BALANCE_CURRENCY}; pg_currency=${currency} was not used`,
+          }
+        : {}),
+    };
+  }
+
+  /** Finds the merchant's payout by payment id and/or order id, after the shared checks. */
+  private lookup(call: GatewayCall, script: string): Lookup {
+    const identified = this.deps.envelope.authenticate(call, script);
+    if (!identified.ok) return identified;
+    const { merchant } = identified;
+    const paymentId = single(call.fields, 'pg_payment_id');
+    const orderId = single(call.fields, 'pg_order_id');
+    const salt = single(call.fields, 'pg_salt');
+    const problems: string[] = [];
+    if (!salt) problems.push('pg_salt is required');
+    if (!paymentId && !orderId) problems.push('pg_payment_id or pg_order_id is required');
+    if (paymentId && !/^\d{1,18}$/.test(paymentId))
+      problems.push('pg_payment_id must be an integer');
+    if (problems.length > 0) {
+      return { ok: false, answer: this.invalid(script, merchant, problems.join('; ')) };
+    }
+
+    const byId = paymentId ? this.deps.store.payout(Number(paymentId)) : undefined;
+    const payout = paymentId
+      ? byId
+      : this.deps.store.latestPayoutForOrder(merchant.id, orderId ?? '');
+    const belongs =
+      payout !== undefined &&
+      payout.merchantId === merchant.id &&
+      (orderId === undefined || payout.orderId === orderId);
+    if (!payout || !belongs) {
+      const spec = GatewayErrors.paymentNotFound;
+      return {
+        ok: false,
+        answer: this.deps.envelope.error(spec, script, merchant, {
+          reason: 'payment lookup',
+          hint: `merchant ${merchant.id} has no payout with ${[
+            paymentId ? `pg_payment_id ${paymentId}` : '',
+            orderId ? `pg_order_id "${orderId}"` : '',
+          ]
+            .filter(Boolean)
+            .join(' and ')}; its payouts are at GET /__sandbox/payouts?merchant_id=${merchant.id}`,
+          ...(orderId !== undefined ? { orderId } : {}),
+        }),
+      };
+    }
+    return { ok: true, payout, merchant };
+  }
+
+  private answer(
+    script: string,
+    merchant: Merchant,
+    fields: Record<string, string>,
+    payout: Payout,
+    outcome: string,
+  ): GatewayAnswer {
+    return {
+      fields: this.deps.envelope.sign(script, merchant, fields),
+      merchantId: merchant.id,
+      orderId: payout.orderId,
+      paymentId: payout.paymentId,
+      outcome,
+      reason: 'status lookup',
+    };
+  }
+
+  private invalid(script: string, merchant: Merchant, details: string): GatewayAnswer {
+    const spec = GatewayErrors.invalidParameters;
+    return this.deps.envelope.error(spec, script, merchant, {
+      description: `${spec.description}: ${details}`,
+      reason: 'request validation',
+      hint: `fix the fields: ${details}`,
+    });
+  }
+}
+
+function single(fields: Fields, name: string): string | undefined {
+  const value = fields[name];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/**
+ * Why a failed payout failed. The status methods' docs name no field for it; `pg_error_code`
+ * would read as a failed request (and the PHP SDK throws on it), so these are the sandbox's names.
+ */
+function failure(payout: Payout): Record<string, string> {
+  return payout.status === 'error' && payout.error
+    ? {
+        pg_failure_code: String(payout.error.code),
+        pg_failure_description: payout.error.description,
+      }
+    : {};
+}
+
+/** `2018-12-31 15:00:00`, the legacy methods' date format. */
+function legacyDate(iso: string): string {
+  return iso.replace('T', ' ').replace(/\.\d{3}Z$/, '');
+}

@@ -1,0 +1,98 @@
+import { Router } from 'express';
+import type { VirtualClock } from '../clock.js';
+import type { PostbackDispatcher } from '../postbacks/dispatcher.js';
+import type { Postback } from '../postbacks/postback.js';
+import type { Store } from '../store/store.js';
+
+const MAX_WAIT_MS = 120_000;
+const DEFAULT_WAIT_MS = 10_000;
+/** Ten years: more is a typo, not a test. */
+const MAX_ADVANCE_MS = 10 * 365 * 24 * 3_600_000;
+
+/** The outbox, its delivery log, the long poll, and the clock that drives them. */
+export function postbackRoutes(deps: {
+  store: Store;
+  postbacks: PostbackDispatcher;
+  clock: VirtualClock;
+}): Router {
+  const router = Router();
+
+  router.get('/__sandbox/clock', (_req, res) => {
+    res.json(deps.clock.status());
+  });
+
+  router.post('/__sandbox/clock/advance', async (req, res) => {
+    const ms = (req.body as { ms?: unknown } | undefined)?.ms;
+    if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 0 || ms > MAX_ADVANCE_MS) {
+      res.status(400).json({
+        error:
+          'send {"ms": N} with N a whole number of milliseconds, 0 or more (at most ten years)',
+      });
+      return;
+    }
+    await deps.clock.advance(ms);
+    res.json(deps.clock.status());
+  });
+
+  router.get('/__sandbox/postbacks/wait', async (req, res) => {
+    const orderId = text(req.query.order_id);
+    const paymentId = text(req.query.payment_id);
+    const timeout = text(req.query.timeout_ms) ?? String(DEFAULT_WAIT_MS);
+    if ((orderId === undefined && paymentId === undefined) || !/^\d+$/.test(timeout)) {
+      res.status(400).json({
+        error:
+          'send order_id or payment_id, and optionally timeout_ms (milliseconds, at most 120000)',
+      });
+      return;
+    }
+    const postback = await deps.postbacks.waitFor(
+      {
+        ...(orderId !== undefined ? { orderId } : {}),
+        ...(paymentId !== undefined ? { paymentId: Number(paymentId) } : {}),
+      },
+      Math.min(Number(timeout), MAX_WAIT_MS),
+    );
+    if (!postback) {
+      res.status(408).json({
+        error: `no postback for that order was delivered within ${timeout} ms; a stopped clock (SANDBOX_CLOCK_SPEED=0) needs POST /__sandbox/clock/advance`,
+        postbacks: matching(deps.store, orderId, paymentId),
+      });
+      return;
+    }
+    res.json(postback);
+  });
+
+  router.get('/__sandbox/postbacks', (req, res) => {
+    const state = text(req.query.state);
+    res.json({
+      postbacks: matching(deps.store, text(req.query.order_id), text(req.query.payment_id)).filter(
+        (p) => state === undefined || p.state === state,
+      ),
+    });
+  });
+
+  router.post('/__sandbox/postbacks/:id/resend', async (req, res) => {
+    const copy = await deps.postbacks.resend(req.params.id);
+    if (!copy) {
+      res.status(404).json({
+        error: `no postback ${req.params.id}; list them at GET /__sandbox/postbacks`,
+      });
+      return;
+    }
+    res.status(201).json(copy);
+  });
+
+  return router;
+}
+
+function matching(store: Store, orderId?: string, paymentId?: string): Postback[] {
+  return [...store.postbacks()].filter(
+    (p) =>
+      (orderId === undefined || p.orderId === orderId) &&
+      (paymentId === undefined || String(p.paymentId) === paymentId),
+  );
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
