@@ -85,11 +85,26 @@ export class VirtualClock implements Clock {
     };
   }
 
-  /** Moves the clock `ms` ahead and resolves once every task due by then has run. */
-  async advance(ms: number): Promise<void> {
+  /**
+   * Moves the clock `ms` ahead and resolves once every task due by then has run. The clock steps
+   * through the due times: a task sees the time it was due at, so a retry it schedules lands
+   * where it would have in real time, and runs in this same advance if it is due by the end.
+   */
+  advance(ms: number): Promise<void> {
     if (!(ms >= 0)) throw new RangeError('the clock only moves forward: ms must be 0 or more');
-    this.advanced += ms;
-    await this.runDue();
+    this.running = this.running.then(async () => {
+      const target = this.now() + ms;
+      for (;;) {
+        const due = this.queue[0];
+        if (!due || due.at > target) break;
+        this.queue.shift();
+        this.moveTo(due.at);
+        await runTask(due);
+      }
+      this.moveTo(target);
+      this.arm();
+    });
+    return this.running;
   }
 
   pendingCount(): number {
@@ -119,18 +134,19 @@ export class VirtualClock implements Clock {
     return this.options.realNow ? this.options.realNow() : Date.now();
   }
 
+  private moveTo(at: number): void {
+    const now = this.now();
+    if (at > now) this.advanced += at - now;
+  }
+
+  /** Runs what real time (at this speed) made due. */
   private runDue(): Promise<void> {
     this.running = this.running.then(async () => {
       for (;;) {
         const due = this.queue[0];
         if (!due || due.at > this.now()) break;
         this.queue.shift();
-        if (due.cancelled) continue;
-        try {
-          await due.task();
-        } catch {
-          // A task reports its own failures; one failing never stops the ones after it.
-        }
+        await runTask(due);
       }
       this.arm();
     });
@@ -146,6 +162,15 @@ export class VirtualClock implements Clock {
     this.timer = setTimeout(() => void this.runDue(), Math.min(wait, MAX_TIMEOUT_MS));
     // Pending work must not keep a closing process alive; the store resumes it on the next start.
     this.timer.unref();
+  }
+}
+
+async function runTask(entry: Entry): Promise<void> {
+  if (entry.cancelled) return;
+  try {
+    await entry.task();
+  } catch {
+    // A task reports its own failures; one failing never stops the ones after it.
   }
 }
 

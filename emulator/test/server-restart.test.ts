@@ -7,6 +7,7 @@ import {
   type SandboxProcess,
 } from '../../client-tests/support/sandbox-process.js';
 import { card, parseAnswer, payoutFields, signed } from './helpers.js';
+import { answers, Receiver } from './receiver.js';
 
 /** The real server as `npm start` runs it, in its own process: payouts, kill -9, restart. */
 let dir: string;
@@ -106,6 +107,50 @@ describe('the real server', () => {
       expect(res.status).toBe(200);
     } finally {
       await again.kill9();
+    }
+  });
+});
+
+describe('postbacks across a crash', () => {
+  it('survives kill -9 in the middle of the retry schedule, and is never sent again once acknowledged', async () => {
+    const receiver = await Receiver.start();
+    const env = {
+      SANDBOX_DB: join(dir, 'postbacks.json'),
+      SANDBOX_CLOCK_SPEED: '0',
+    };
+    const advance = (url: string, ms: number): Promise<Response> =>
+      fetch(`${url}/__sandbox/clock/advance`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ ms }),
+      });
+    try {
+      receiver.answer(answers.status(500), answers.ok);
+      const first = await startSandboxProcess(env);
+      const answer = await post(first.url, payoutFields({ pg_post_link: receiver.url('/notify') }));
+      await advance(first.url, 3_000);
+      expect(receiver.received).toHaveLength(1);
+      await first.kill9();
+
+      // The pending postback comes back with its schedule: next attempt 30 minutes after the first.
+      const second = await startSandboxProcess(env);
+      await advance(second.url, 29 * 60_000);
+      expect(receiver.received).toHaveLength(1);
+      await advance(second.url, 2 * 60_000);
+      expect(receiver.received).toHaveLength(2);
+      const waited = await fetch(
+        `${second.url}/__sandbox/postbacks/wait?order_id=${answer.pg_order_id}&timeout_ms=1000`,
+      );
+      expect(((await waited.json()) as { state: string }).state).toBe('delivered');
+      await second.kill9();
+
+      // Acknowledged: no restart sends it again, however far the clock moves.
+      const third = await startSandboxProcess(env);
+      await advance(third.url, 24 * 3_600_000);
+      expect(receiver.received).toHaveLength(2);
+      await third.kill9();
+    } finally {
+      await receiver.close();
     }
   });
 });
