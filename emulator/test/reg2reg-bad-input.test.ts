@@ -166,6 +166,17 @@ describe('bodies the gateway cannot read', () => {
     expect(hint).toContain('send pg_merchant_id');
   });
 
+  it('pg_merchant_id sent twice', async () => {
+    const { answer, hint } = refused(
+      await request(sandbox.app)
+        .post('/api/reg2reg')
+        .field('pg_merchant_id', '100001')
+        .field('pg_merchant_id', '100001'),
+    );
+    expect(answer.pg_error_code).toBe('9998');
+    expect(hint).toContain('sent more than once');
+  });
+
   it('a plain-text body', async () => {
     const { hint } = refused(
       await request(sandbox.app).post('/api/reg2reg').type('text').send('pg_amount=10'),

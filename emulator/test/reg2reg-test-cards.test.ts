@@ -80,6 +80,12 @@ describe('POST /api/reg2reg with each documented payout test card', () => {
     });
   });
 
+  it('masks 18- and 19-digit cards without splitting the last four digits', async () => {
+    const long = TEST_CARDS.find((c) => c.pan.length === 19);
+    const answer = await payout(payoutFields({ pg_card_token_to: long?.token ?? '' }));
+    expect(answer.pg_card_hash).toBe('620450XXXXXXXXX0939');
+  });
+
   it('describes a declined payout from the error catalogue', async () => {
     const answer = await payout(payoutFields({ pg_card_token_to: card('error 10000').token }));
     expect(answer.pg_error_description).toBe('Payment error. Service unavailable, retry later');

@@ -99,6 +99,61 @@ describe('precedence: header > pin > matching rules > test card', () => {
     expect(res.headers['x-sandbox-hint']).toContain('names no loaded scenario');
   });
 
+  it('says so, in the hint and the problems, when a pinned scenario goes away', async () => {
+    await admin().put('/__sandbox/scenarios/active').send({ name: 'declines' }).expect(200);
+    await rm(join(dir, 'b-selected.yaml'));
+    await sandbox.scenarios.load();
+    const res = await request(sandbox.app)
+      .post('/api/reg2reg')
+      .type('form')
+      .send(signed(payoutFields({ pg_amount: '10' })));
+    expect(parseAnswer(res.text).pg_status).toBe('ok');
+    expect(res.headers['x-sandbox-hint']).toContain('"declines" is no longer loaded');
+    const listed = await admin().get('/__sandbox/scenarios');
+    expect(listed.body.problems[0].message).toContain('"declines"');
+  });
+
+  it('matches a card by token however the client named it', async () => {
+    await admin()
+      .post('/__sandbox/scenarios')
+      .send({ match: { pg_card_token_to: card('success').token }, outcome: 'error 8888' });
+    const byId = payoutFields({ pg_amount: '10', pg_card_id_to: String(card('success').id) });
+    delete byId.pg_card_token_to;
+    const res = await request(sandbox.app).post('/api/reg2reg').type('form').send(signed(byId));
+    expect(parseAnswer(res.text).pg_error_code).toBe('8888');
+  });
+
+  it('journals a fault before the payout as what the client saw', async () => {
+    await admin()
+      .post('/__sandbox/scenarios')
+      .send({ name: 'down', fault: { type: 'http-502', when: 'before' } });
+    const res = await request(sandbox.app)
+      .post('/api/reg2reg')
+      .type('form')
+      .send(signed(payoutFields()));
+    expect(res.status).toBe(502);
+    const journal = await admin().get('/__sandbox/requests');
+    expect(journal.body.requests.at(-1)).toMatchObject({
+      outcome: 'fault http-502, nothing made',
+      reason: 'rule runtime/down: fault http-502 before any payout',
+      fault: 'http-502',
+    });
+  });
+
+  it('tells a pin request that is not an object, or names an unknown merchant, what to send', async () => {
+    const text = await admin()
+      .put('/__sandbox/scenarios/active')
+      .set('Content-Type', 'application/json')
+      .send('"declines"');
+    expect(text.status).toBe(400);
+    expect(text.body.error).toContain('{"name"');
+    const unknown = await admin()
+      .put('/__sandbox/scenarios/active')
+      .send({ name: 'declines', merchant_id: '424242' });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.merchants).toEqual(['100001']);
+  });
+
   it('refuses to pin an unknown scenario, listing the known ones', async () => {
     const res = await admin().put('/__sandbox/scenarios/active').send({ name: 'nope' });
     expect(res.status).toBe(404);
@@ -235,6 +290,25 @@ describe('loading files from disk', () => {
     await open();
     const { problems } = sandbox.scenarios.status();
     expect(problems[0]?.message).toContain('already used by');
+  });
+
+  it('keeps a name with the file that had it when a new file takes it later', async () => {
+    await writeFile(
+      join(dir, 'z-first.yaml'),
+      'name: taken\napply: when-selected\nrules:\n  - outcome: error 10001\n',
+    );
+    await open();
+    await writeFile(join(dir, 'a-newcomer.yaml'), 'name: taken\nrules:\n  - outcome: error 8888\n');
+    await sandbox.scenarios.load();
+    expect(await status({}, { 'X-Sandbox-Scenario': 'taken' })).toBe('10001');
+    expect(await status()).toBe('ok');
+    const { problems } = sandbox.scenarios.status();
+    expect(problems).toEqual([
+      expect.objectContaining({
+        file: join(dir, 'a-newcomer.yaml'),
+        message: expect.stringContaining('z-first.yaml'),
+      }),
+    ]);
   });
 
   it('reports a missing folder and starts anyway', async () => {

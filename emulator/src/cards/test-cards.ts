@@ -103,5 +103,6 @@ export function findCard(ref: CardReference): TestCard | undefined {
 /** The masked PAN the gateway returns as `pg_card_hash`, in the PHP SDK sample's format. */
 export function cardHash(pan: string): string {
   const masked = `${pan.slice(0, 6)}${'X'.repeat(pan.length - 10)}${pan.slice(-4)}`;
-  return masked.match(/.{1,4}/g)?.join('-') ?? masked;
+  // Groups of four only where they fall on the last four digits: 16-digit cards.
+  return pan.length === 16 ? (masked.match(/.{4}/g)?.join('-') ?? masked) : masked;
 }

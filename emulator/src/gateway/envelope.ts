@@ -82,7 +82,9 @@ export class GatewayEnvelope {
         call.transportProblem ??
         (typeof rawId === 'string'
           ? `pg_merchant_id ${rawId} is not configured; this sandbox knows ${known} (SANDBOX_MERCHANT_ID or the merchants file)`
-          : `send pg_merchant_id (this sandbox knows ${known})`);
+          : rawId === undefined
+            ? `send pg_merchant_id (this sandbox knows ${known})`
+            : `pg_merchant_id was sent more than once or as a list; send it once (this sandbox knows ${known})`);
       return {
         ok: false,
         answer: {

@@ -67,12 +67,18 @@ export class Gateway {
       return result.decision ? this.shaped(answer, result.decision, script, merchant) : answer;
     }
     if (result.kind === 'failed-first') {
-      // The gateway broke before it did anything; what the client gets is the broken answer.
+      // The gateway broke before it did anything; the client gets only the broken answer.
+      const fault = result.decision.fault?.type ?? 'http-500';
       const answer = this.deps.envelope.error(GatewayErrors.systemError, script, merchant, {
-        reason: result.decision.reason,
+        reason: `rule ${result.decision.ruleId ?? ''}: fault ${fault} before any payout`,
         orderId: request.orderId,
       });
-      return this.shaped(answer, result.decision, script, merchant);
+      return this.shaped(
+        { ...answer, outcome: `fault ${fault}, nothing made` },
+        result.decision,
+        script,
+        merchant,
+      );
     }
     const { payout, decision } = result;
     return this.shaped(

@@ -24,7 +24,8 @@ export interface AdminDeps {
 /** The sandbox's own JSON API under `/__sandbox`: what the real gateway does not have. */
 export function adminRoutes(deps: AdminDeps): Router {
   const router = Router();
-  router.use('/__sandbox', express.json({ limit: '256kb' }));
+  // strict: false lets a JSON string or null through, to be told what shape to send instead.
+  router.use('/__sandbox', express.json({ limit: '256kb', strict: false }));
   router.use(scenarioRoutes(deps));
   router.use(postbackRoutes(deps));
 

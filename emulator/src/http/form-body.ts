@@ -128,7 +128,7 @@ function fromPgXml(xml: string): FormBody {
   if (valid !== true) {
     return {
       fields: {},
-      problem: `pg_xml is not well-formed XML (line ${valid.err.line}: ${valid.err.msg})`,
+      problem: `pg_xml is not well-formed XML at line ${valid.err.line}, column ${valid.err.col}: ${valid.err.msg.replace(/\s+/g, ' ')}; check that every tag is closed and & < > are escaped`,
     };
   }
   const document = xmlParser.parse(xml) as Record<string, unknown>;

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { RequestJournal } from '../gateway/journal.js';
+import type { MerchantDirectory } from '../merchants/merchants.js';
 import type { Matcher, Rule, Scenario } from '../scenarios/model.js';
 import type { ScenarioRegistry } from '../scenarios/registry.js';
 
@@ -7,6 +8,7 @@ import type { ScenarioRegistry } from '../scenarios/registry.js';
 export function scenarioRoutes(deps: {
   scenarios: ScenarioRegistry;
   journal: RequestJournal;
+  merchants: MerchantDirectory;
 }): Router {
   const router = Router();
 
@@ -21,20 +23,29 @@ export function scenarioRoutes(deps: {
   });
 
   router.put('/__sandbox/scenarios/active', (req, res) => {
-    const body = (req.body ?? {}) as { name?: unknown; merchant_id?: unknown };
-    if (typeof body.name !== 'string') {
+    const body: unknown = req.body;
+    const name = isRecord(body) ? body.name : undefined;
+    const rawMerchant = isRecord(body) ? body.merchant_id : undefined;
+    if (typeof name !== 'string') {
       res.status(400).json({
         error: 'send {"name": "<scenario>"} and, to pin it for one merchant only, "merchant_id"',
       });
       return;
     }
     const merchantId =
-      typeof body.merchant_id === 'string' || typeof body.merchant_id === 'number'
-        ? String(body.merchant_id)
+      typeof rawMerchant === 'string' || typeof rawMerchant === 'number'
+        ? String(rawMerchant)
         : undefined;
-    if (!deps.scenarios.pin(body.name, merchantId)) {
+    if (merchantId !== undefined && !deps.merchants.find(merchantId)) {
       res.status(404).json({
-        error: `no scenario is named "${body.name}"`,
+        error: `no merchant ${merchantId} is configured`,
+        merchants: deps.merchants.all().map((m) => m.id),
+      });
+      return;
+    }
+    if (!deps.scenarios.pin(name, merchantId)) {
+      res.status(404).json({
+        error: `no scenario is named "${name}"`,
         scenarios: deps.scenarios.names(),
       });
       return;
@@ -110,4 +121,8 @@ function describeMatcher(matcher: Matcher): unknown {
   return matcher.kind === 'regex'
     ? { regex: matcher.regex.source, flags: matcher.regex.flags }
     : matcher;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -63,6 +63,22 @@ describe('loading a scenario file', () => {
       'bad.yaml:3: rules[0].latency must be a duration',
     ],
     ['no rules', 'name: x\nrules: []\n', 'bad.yaml:2: rules must hold at least one rule'],
+    [
+      'error code 0 (0 means no error)',
+      'name: x\nrules:\n  - outcome: error 0\n',
+      'bad.yaml:3: rules[0].outcome must be',
+    ],
+    [
+      'an unknown fault',
+      'name: x\nrules:\n  - fault: http-504\n',
+      'bad.yaml:3: rules[0].fault must be one of http-500',
+    ],
+    [
+      'a misspelt matcher',
+      'name: x\nrules:\n  - match: { pg_user_id: { regx: a } }\n    outcome: ok\n',
+      'Unrecognized key: "regx"',
+    ],
+    ['an empty file', '', 'bad.yaml:?: is empty; a scenario needs a name and rules'],
     ['no name', 'rules:\n  - outcome: ok\n', 'bad.yaml:1: name'],
     [
       'two deciders',

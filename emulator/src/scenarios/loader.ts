@@ -59,7 +59,13 @@ export function parseScenarioText(text: string, file: string): FileLoad {
     );
   }
 
-  const parsed = scenarioFileSchema.safeParse(document.toJS());
+  const content: unknown = document.toJS();
+  if (content === null || content === undefined) {
+    return failed(file, [
+      { file, message: 'is empty; a scenario needs a name and rules (scenarios/README.md)' },
+    ]);
+  }
+  const parsed = scenarioFileSchema.safeParse(content);
   if (!parsed.success) {
     return failed(
       file,

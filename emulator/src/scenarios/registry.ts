@@ -102,9 +102,19 @@ export class ScenarioRegistry {
     return {
       dir: this.options.dir,
       scenarios: this.all(),
-      problems: [...this.problems.values()].flat(),
+      problems: [...[...this.problems.values()].flat(), ...this.danglingPins()],
       pins: Object.fromEntries(this.pins),
     };
+  }
+
+  /** Pins whose scenario went away (its file deleted or renamed): said, not silently ignored. */
+  private danglingPins(): LoadProblem[] {
+    return [...this.pins.entries()]
+      .filter(([, name]) => !this.find(name))
+      .map(([merchant, name]) => ({
+        file: this.options.dir,
+        message: `the pinned scenario "${name}" (${merchant === ALL_MERCHANTS ? 'all merchants' : `merchant ${merchant}`}) is no longer loaded; pin another or DELETE /__sandbox/scenarios/active`,
+      }));
   }
 
   find(name: string): Scenario | undefined {
@@ -181,11 +191,15 @@ export class ScenarioRegistry {
       const pinned = this.pins.get(request.merchantId) ?? this.pins.get(ALL_MERCHANTS);
       const scenario = pinned === undefined ? undefined : this.find(pinned);
       if (scenario) selected = { scenario, by: 'pin' };
+      else if (pinned !== undefined) {
+        hint = `the pinned scenario "${pinned}" is no longer loaded, so the pin was ignored; pin another or DELETE /__sandbox/scenarios/active`;
+      }
     }
 
     const selection = selectOutcome({
       request: {
-        fields: request.fields,
+        // The card fields match the card the payout goes to, however the client named it.
+        fields: { ...request.fields, pg_card_token_to: card.token, pg_card_id_to: String(card.id) },
         merchantId: request.merchantId,
         orderId: request.orderId,
         userId: request.userId,
@@ -257,6 +271,9 @@ export class ScenarioRegistry {
       ]);
     }
 
+    // Who had each name before this reload keeps it: a new file that takes a used name is the
+    // one refused, not the file that was there first.
+    const previousOwner = new Map([...this.good].map(([file, scenario]) => [scenario.name, file]));
     const present = new Set(files);
     for (const file of this.good.keys()) if (!present.has(file)) this.good.delete(file);
     for (const file of files) {
@@ -268,7 +285,12 @@ export class ScenarioRegistry {
 
     // Names must be unique: the later file (by name) with a taken name is left out.
     const owners = new Map<string, string>();
-    for (const [file, scenario] of [...this.good.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const firstOwnersFirst = [...this.good.entries()].sort(([a, x], [b, y]) => {
+      const aOwned = previousOwner.get(x.name) === a ? 0 : 1;
+      const bOwned = previousOwner.get(y.name) === b ? 0 : 1;
+      return aOwned - bOwned || (a < b ? -1 : 1);
+    });
+    for (const [file, scenario] of firstOwnersFirst) {
       const owner = owners.get(scenario.name);
       if (owner === undefined && scenario.name !== RUNTIME_SCENARIO) {
         owners.set(scenario.name, file);

@@ -9,13 +9,16 @@ import type { Matcher, Rule, RuleDecider, Scenario } from './model.js';
  */
 
 const SHORTHAND =
-  /^(?:ok|error\s+\d+|process(?:\s*->\s*(?:ok|error\s+\d+))?(?:\s+after\s+\d+(?:ms|s|m|h)?)?)$/;
+  /^(?:ok|error\s+[1-9]\d*|process(?:\s*->\s*(?:ok|error\s+[1-9]\d*))?(?:\s+after\s+\d+(?:ms|s|m|h)?)?)$/;
 
 const duration = z
-  .union([
-    z.number().int().nonnegative(),
-    z.string().regex(DURATION, 'must be a duration such as 250ms, 5s, 2m or 1h'),
-  ])
+  .union(
+    [
+      z.number().int().nonnegative(),
+      z.string().regex(DURATION, 'must be a duration such as 250ms, 5s, 2m or 1h'),
+    ],
+    { error: 'must be a duration such as 250ms, 5s, 2m, 1h, or a number of milliseconds' },
+  )
   .meta({ description: 'Milliseconds as a number, or a string such as 250ms, 5s, 2m, 1h.' });
 
 const errorCode = z
@@ -52,45 +55,78 @@ const finalOutcomeObject = z.union([
 
 const finalShorthand = z.string().regex(/^(?:ok|error\s+\d+)$/, 'must be "ok" or "error <code>"');
 
-const finalOutcome = z.union([finalShorthand, finalOutcomeObject]);
+const finalOutcome = z.union([finalShorthand, finalOutcomeObject], {
+  error: 'must be "ok", "error <code>", {status: ok} or {status: error, code: <code>}',
+});
+
+const OUTCOME_HELP =
+  'must be "ok", "error <code>", "process", "process -> ok", "process -> error <code>" (optionally "after <duration>"), or an object with status ok, error (with code) or process (with then)';
 
 const outcome = z
-  .union([
-    shorthand,
-    finalOutcomeObject,
-    z
-      .object({
-        status: z.literal('process'),
-        then: finalOutcome.meta({ description: 'The final status the payout reaches.' }),
-        after: duration.optional().meta({ description: 'How long it stays in process (5s).' }),
-      })
-      .strict(),
-  ])
+  .union(
+    [
+      shorthand,
+      finalOutcomeObject,
+      z
+        .object({
+          status: z.literal('process'),
+          then: finalOutcome.meta({ description: 'The final status the payout reaches.' }),
+          after: duration.optional().meta({ description: 'How long it stays in process (5s).' }),
+        })
+        .strict(),
+    ],
+    { error: OUTCOME_HELP },
+  )
   .meta({ description: 'What the gateway answers: ok, error with a code, or process.' });
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 
-const matcher = z
-  .union([
-    scalar,
-    z.object({ equals: scalar }).strict(),
-    z.object({ regex: z.string().min(1), flags: z.string().optional() }).strict(),
-    z.object({ oneOf: z.array(scalar).min(1) }).strict(),
-    z
-      .object({ min: z.number().optional(), max: z.number().optional() })
-      .strict()
-      .refine((range) => range.min !== undefined || range.max !== undefined, {
-        message: 'a range needs min, max or both',
-      }),
-    z.object({ contains: z.string().min(1) }).strict(),
-    z.object({ exists: z.boolean() }).strict(),
-  ])
-  .meta({
-    description:
-      'A value (exact match; a number compares numerically), or one of {equals}, {regex, flags}, {oneOf: [...]}, {min, max}, {contains}, {exists}.',
+const MATCHER_HELP =
+  'must be a value, or an object with one of equals, regex (and flags), oneOf, min and/or max, contains, exists';
+
+const matcherObject = z
+  .object({
+    equals: scalar.optional(),
+    regex: z.string().min(1).optional(),
+    flags: z.string().optional(),
+    oneOf: z.array(scalar).min(1).optional(),
+    min: z.number().optional(),
+    max: z.number().optional(),
+    contains: z.string().min(1).optional(),
+    exists: z.boolean().optional(),
+  })
+  .strict()
+  .superRefine((m, context) => {
+    const operators = [
+      m.equals !== undefined && 'equals',
+      m.regex !== undefined && 'regex',
+      m.oneOf !== undefined && 'oneOf',
+      (m.min !== undefined || m.max !== undefined) && 'min/max',
+      m.contains !== undefined && 'contains',
+      m.exists !== undefined && 'exists',
+    ].filter((op): op is string => op !== false);
+    if (operators.length === 0) {
+      context.addIssue({
+        code: 'custom',
+        message: 'needs one of equals, regex, oneOf, min/max, contains or exists',
+      });
+    } else if (operators.length > 1) {
+      context.addIssue({
+        code: 'custom',
+        message: `has ${operators.join(' and ')}; one condition per field (all fields must hold)`,
+      });
+    }
+    if (m.flags !== undefined && m.regex === undefined) {
+      context.addIssue({ code: 'custom', message: 'has flags without a regex' });
+    }
   });
 
-const faultType = z.enum([
+const matcher = z.union([scalar, matcherObject], { error: MATCHER_HELP }).meta({
+  description:
+    'A value (exact match; a number compares numerically), or one of {equals}, {regex, flags}, {oneOf: [...]}, {min, max}, {contains}, {exists}.',
+});
+
+const FAULT_TYPES = [
   'http-500',
   'http-502',
   'http-503',
@@ -98,21 +134,28 @@ const faultType = z.enum([
   'truncated-xml',
   'malformed-xml',
   'bad-signature',
-]);
+] as const;
+
+const FAULT_HELP = `must be one of ${FAULT_TYPES.join(', ')}, or {type: <one of those>, when: before|after}`;
+
+const faultType = z.enum(FAULT_TYPES, { error: FAULT_HELP });
 
 const fault = z
-  .union([
-    faultType,
-    z
-      .object({
-        type: faultType,
-        when: z
-          .enum(['before', 'after'])
-          .optional()
-          .meta({ description: 'after (default): the payout is made, then the answer fails.' }),
-      })
-      .strict(),
-  ])
+  .union(
+    [
+      faultType,
+      z
+        .object({
+          type: faultType,
+          when: z
+            .enum(['before', 'after'])
+            .optional()
+            .meta({ description: 'after (default): the payout is made, then the answer fails.' }),
+        })
+        .strict(),
+    ],
+    { error: FAULT_HELP },
+  )
   .meta({
     description: 'Break the answer: an HTTP error, a dropped connection, bad XML or pg_sig.',
   });
@@ -393,17 +436,17 @@ function toMatcher(input: z.output<typeof matcher>): Matcher | string {
   if (typeof input === 'string' || typeof input === 'boolean') {
     return { kind: 'equals', value: String(input) };
   }
-  if ('equals' in input) return toMatcher(input.equals);
-  if ('regex' in input) {
+  if (input.equals !== undefined) return toMatcher(input.equals);
+  if (input.regex !== undefined) {
     try {
       return { kind: 'regex', regex: new RegExp(input.regex, input.flags) };
     } catch (error) {
       return `regex ${JSON.stringify(input.regex)} does not compile: ${(error as Error).message}`;
     }
   }
-  if ('oneOf' in input) return { kind: 'oneOf', values: input.oneOf.map(String) };
-  if ('contains' in input) return { kind: 'contains', value: input.contains };
-  if ('exists' in input) return { kind: 'exists', value: input.exists };
+  if (input.oneOf !== undefined) return { kind: 'oneOf', values: input.oneOf.map(String) };
+  if (input.contains !== undefined) return { kind: 'contains', value: input.contains };
+  if (input.exists !== undefined) return { kind: 'exists', value: input.exists };
   return {
     kind: 'range',
     ...(input.min !== undefined ? { min: input.min } : {}),
