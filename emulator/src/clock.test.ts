@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { VirtualClock } from './clock.js';
+
+const START = Date.parse('2026-01-01T00:00:00Z');
+
+describe('the virtual clock', () => {
+  it('runs due tasks in time order, each at its own time, before advance resolves', async () => {
+    const clock = new VirtualClock({ speed: 0, start: START });
+    const seen: string[] = [];
+    clock.schedule(START + 300, () => void seen.push(`c@${clock.now() - START}`));
+    clock.schedule(START + 100, () => void seen.push(`a@${clock.now() - START}`));
+    clock.schedule(START + 100, () => void seen.push(`b@${clock.now() - START}`));
+    await clock.advance(250);
+    expect(seen).toEqual(['a@100', 'b@100']);
+    expect(clock.now()).toBe(START + 250);
+    await clock.advance(50);
+    expect(seen).toEqual(['a@100', 'b@100', 'c@300']);
+  });
+
+  it('runs within the same advance what a task schedules inside the window', async () => {
+    const clock = new VirtualClock({ speed: 0, start: START });
+    const seen: number[] = [];
+    const retry = (): void => {
+      seen.push(clock.now() - START);
+      if (seen.length < 4) clock.schedule(clock.now() + 1_000, retry);
+    };
+    clock.schedule(START + 1_000, retry);
+    await clock.advance(3_500);
+    expect(seen).toEqual([1_000, 2_000, 3_000]);
+    await clock.advance(500);
+    expect(seen).toEqual([1_000, 2_000, 3_000, 4_000]);
+  });
+
+  it('waits for an async task before running the next', async () => {
+    const clock = new VirtualClock({ speed: 0, start: START });
+    const seen: string[] = [];
+    clock.schedule(START + 1, async () => {
+      await Promise.resolve();
+      seen.push('slow');
+    });
+    clock.schedule(START + 2, () => void seen.push('next'));
+    await clock.advance(2);
+    expect(seen).toEqual(['slow', 'next']);
+  });
+
+  it('keeps going after a task that throws', async () => {
+    const clock = new VirtualClock({ speed: 0, start: START });
+    const seen: string[] = [];
+    clock.schedule(START + 1, () => {
+      throw new Error('boom');
+    });
+    clock.schedule(START + 2, () => void seen.push('after'));
+    await clock.advance(2);
+    expect(seen).toEqual(['after']);
+  });
+
+  it('does not run a cancelled task', async () => {
+    const clock = new VirtualClock({ speed: 0, start: START });
+    let ran = false;
+    clock.schedule(START + 1, () => void (ran = true)).cancel();
+    await clock.advance(10);
+    expect(ran).toBe(false);
+    expect(clock.pendingCount()).toBe(0);
+  });
+
+  it('moves N times faster than real time at speed N', () => {
+    let real = 1_000;
+    const clock = new VirtualClock({ speed: 10, start: START, realNow: () => real });
+    real += 500;
+    expect(clock.now()).toBe(START + 5_000);
+    clock.stop();
+  });
+
+  it('stands still at speed 0 until advanced, and reports itself', async () => {
+    let real = 0;
+    const clock = new VirtualClock({ speed: 0, start: START, realNow: () => real });
+    real += 60_000;
+    expect(clock.now()).toBe(START);
+    clock.schedule(START + 5_000, () => {});
+    expect(clock.status()).toEqual({
+      now: '2026-01-01T00:00:00.000Z',
+      nowMs: START,
+      speed: 0,
+      advancedMs: 0,
+      pending: 1,
+      next: '2026-01-01T00:00:05.000Z',
+    });
+    await clock.advance(5_000);
+    expect(clock.status()).toMatchObject({ advancedMs: 5_000, pending: 0 });
+  });
+
+  it('refuses to go back', () => {
+    const clock = new VirtualClock({ speed: 0, start: START });
+    expect(() => clock.advance(-1)).toThrow(RangeError);
+  });
+
+  it('fires by itself in real time at speed 1', async () => {
+    const clock = new VirtualClock();
+    const fired = new Promise<number>((resolve) => {
+      clock.schedule(clock.now(), () => resolve(clock.now()));
+    });
+    expect(await fired).toBeGreaterThan(0);
+    clock.stop();
+  });
+});
