@@ -27,6 +27,7 @@ export interface AppDeps {
   readonly store: Store;
   readonly merchants: MerchantDirectory;
   readonly logger: Logger;
+  readonly adminToken?: string;
 }
 
 /** Wiring only: the routes and the last-resort error answer. `main.ts` and supertest both use it. */

@@ -25,6 +25,10 @@ export interface SandboxOptions {
   readonly logger?: Logger;
   /** Reload scenario files when they change (default true). */
   readonly watchScenarios?: boolean;
+  /** Overrides the configured folder; `undefined` in the options object means none. */
+  readonly scenariosDir?: string | undefined;
+  /** Scenarios given as data, loaded beside the folder's. */
+  readonly inlineScenarios?: readonly unknown[];
 }
 
 /** A wired sandbox, not yet listening: the app for supertest, and the parts tests look at. */
@@ -53,7 +57,8 @@ export async function openSandbox(config: Config, options: SandboxOptions = {}):
   });
   const merchants = new MerchantDirectory(config.merchants);
   const scenarios = new ScenarioRegistry({
-    dir: config.scenariosDir,
+    dir: 'scenariosDir' in options ? options.scenariosDir : config.scenariosDir,
+    inline: options.inlineScenarios ?? [],
     random: () => randomness.draw(),
     onEvent: (event) => {
       if (event.type === 'watch-failed') logger.warn(event.message);
@@ -124,6 +129,7 @@ export async function openSandbox(config: Config, options: SandboxOptions = {}):
     scenarios,
     clock,
     postbacks,
+    ...(config.adminToken !== undefined ? { adminToken: config.adminToken } : {}),
   });
   return {
     app,

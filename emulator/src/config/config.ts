@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { extname, resolve } from 'node:path';
+import { dirname, extname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseDuration } from '../duration.js';
@@ -34,6 +34,8 @@ export interface Config {
   /** The zone of `pg_order_time_limit`, minutes east of UTC. */
   readonly timeLimitOffsetMinutes: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** When set, /__sandbox/* (but health) needs it: `Authorization: Bearer <token>`. */
+  readonly adminToken: string | undefined;
 }
 
 export const DEFAULTS = {
@@ -109,6 +111,7 @@ const envSchema = z.object({
   SANDBOX_TIME_LIMIT_OFFSET: z
     .string()
     .refine((text) => parseOffset(text) !== undefined, 'must be an offset such as +05:00 or Z'),
+  SANDBOX_ADMIN_TOKEN: z.string().min(8, 'must be at least 8 characters').optional(),
   SANDBOX_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
     error: 'must be one of fatal, error, warn, info, debug, trace, silent',
   }),
@@ -132,7 +135,10 @@ const merchantsFileSchema = z.object({
 const RETRY_FALLBACK: RetryPolicy = { name: 'none', waitsMs: [] };
 
 /** Reads the configuration from environment variables (docs in README "Configuration"). */
-export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
+export function loadConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  options: { merchants?: readonly Merchant[] } = {},
+): Config {
   const withDefaults: Record<string, string | undefined> = { ...DEFAULTS };
   for (const [key, value] of Object.entries(env)) {
     if (value !== undefined && value !== '') withDefaults[key] = value;
@@ -152,15 +158,25 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     secretKey: values.SANDBOX_SECRET_KEY,
     openingBalanceMinor: parseAmount(values.SANDBOX_OPENING_BALANCE) ?? 0,
   };
-  const merchants = values.SANDBOX_MERCHANTS
-    ? mergeMerchants(defaultMerchant, readMerchantsFile(values.SANDBOX_MERCHANTS, defaultMerchant))
-    : [defaultMerchant];
+  const fromFile = values.SANDBOX_MERCHANTS
+    ? readMerchantsFile(values.SANDBOX_MERCHANTS, defaultMerchant)
+    : [];
+  const merchants = mergeMerchants(defaultMerchant, [...fromFile, ...(options.merchants ?? [])]);
+
+  const dataFile = values.SANDBOX_DB === ':memory:' ? undefined : resolve(values.SANDBOX_DB);
+  const scenariosDir = resolve(values.SANDBOX_SCENARIOS);
+  // The scenario loader reads every .json in its folder: a data file there would be read too.
+  if (dataFile !== undefined && dirname(dataFile) === scenariosDir) {
+    throw new ConfigError([
+      `SANDBOX_DB=${dataFile} is inside SANDBOX_SCENARIOS=${scenariosDir}; keep the data file in another folder`,
+    ]);
+  }
 
   return Object.freeze({
     port: Number(values.PORT),
     host: values.HOST,
-    dataFile: values.SANDBOX_DB === ':memory:' ? undefined : resolve(values.SANDBOX_DB),
-    scenariosDir: resolve(values.SANDBOX_SCENARIOS),
+    dataFile,
+    scenariosDir,
     seed: values.SANDBOX_SEED === undefined ? undefined : Number(values.SANDBOX_SEED),
     merchants,
     defaultMerchantId: defaultMerchant.id,
@@ -174,6 +190,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     },
     timeLimitOffsetMinutes: parseOffset(values.SANDBOX_TIME_LIMIT_OFFSET) ?? 300,
     logLevel: values.SANDBOX_LOG_LEVEL,
+    adminToken: values.SANDBOX_ADMIN_TOKEN,
   });
 }
 

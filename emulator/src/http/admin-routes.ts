@@ -1,4 +1,5 @@
-import express, { Router, type ErrorRequestHandler } from 'express';
+import { timingSafeEqual } from 'node:crypto';
+import express, { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
 import { TEST_CARDS } from '../cards/test-cards.js';
 import type { MerchantDirectory } from '../merchants/merchants.js';
 import { formatAmount, type Payout } from '../payouts/payout.js';
@@ -19,19 +20,21 @@ export interface AdminDeps {
   readonly journal: RequestJournal;
   readonly postbacks: PostbackDispatcher;
   readonly clock: VirtualClock;
+  /** When set, every admin route but health needs it. */
+  readonly adminToken?: string;
 }
 
 /** The sandbox's own JSON API under `/__sandbox`: what the real gateway does not have. */
 export function adminRoutes(deps: AdminDeps): Router {
   const router = Router();
+  router.get('/__sandbox/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  if (deps.adminToken !== undefined) router.use('/__sandbox', requireToken(deps.adminToken));
   // strict: false lets a JSON string or null through, to be told what shape to send instead.
   router.use('/__sandbox', express.json({ limit: '256kb', strict: false }));
   router.use(scenarioRoutes(deps));
   router.use(postbackRoutes(deps));
-
-  router.get('/__sandbox/health', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
 
   router.get('/__sandbox/cards', (_req, res) => {
     res.json({
@@ -84,6 +87,25 @@ export function adminRoutes(deps: AdminDeps): Router {
 
   router.use('/__sandbox', adminErrors);
   return router;
+}
+
+/** Admin routes on a shared host: `Authorization: Bearer <token>` or `X-Sandbox-Token`. */
+function requireToken(token: string): RequestHandler {
+  const expected = Buffer.from(token);
+  return (req, res, next) => {
+    const header = req.get('authorization') ?? '';
+    const given = Buffer.from(
+      header.startsWith('Bearer ') ? header.slice(7) : (req.get('x-sandbox-token') ?? ''),
+    );
+    if (given.length === expected.length && timingSafeEqual(given, expected)) {
+      next();
+      return;
+    }
+    res.status(401).json({
+      error:
+        'this sandbox protects /__sandbox/* with SANDBOX_ADMIN_TOKEN; send "Authorization: Bearer <token>"',
+    });
+  };
 }
 
 /** A body that is not JSON gets a JSON answer that says so, not an HTML error page. */

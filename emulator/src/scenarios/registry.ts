@@ -8,7 +8,12 @@ import {
   type OutcomeChooser,
 } from '../payouts/outcome.js';
 import type { PayoutRequest } from '../payouts/request.js';
-import { listScenarioFiles, loadScenarioFile, type LoadProblem } from './loader.js';
+import {
+  listScenarioFiles,
+  loadScenarioFile,
+  parseScenarioText,
+  type LoadProblem,
+} from './loader.js';
 import type { Rule, Scenario } from './model.js';
 import { normaliseRule, ruleSchema, type NormaliseProblem } from './schema.js';
 import { selectOutcome } from './selector.js';
@@ -19,7 +24,10 @@ import { selectOutcome } from './selector.js';
  * the pure selector and applies what the selector says to count.
  */
 export interface RegistryOptions {
-  readonly dir: string;
+  /** The folder of scenario files; undefined for none. */
+  readonly dir: string | undefined;
+  /** Scenarios given as data (the in-process API), loaded like files named `inline[n]`. */
+  readonly inline?: readonly unknown[];
   /** Seeded draws in [0, 1). */
   readonly random: () => number;
   /** Load problems and reloads, for the log. */
@@ -40,7 +48,7 @@ const ALL_MERCHANTS = '*';
 const RELOAD_DEBOUNCE_MS = 75;
 
 export interface RegistryStatus {
-  readonly dir: string;
+  readonly dir: string | undefined;
   readonly scenarios: readonly Scenario[];
   readonly problems: readonly LoadProblem[];
   /** Pinned scenario names by merchant id, `*` for all merchants. */
@@ -69,6 +77,7 @@ export class ScenarioRegistry {
 
   /** Reloads on any change in the folder, within a second of it. */
   watch(): void {
+    if (this.options.dir === undefined) return;
     try {
       this.watcher = watch(this.options.dir, () => this.scheduleReload());
       this.watcher.on('error', (error) => {
@@ -112,7 +121,7 @@ export class ScenarioRegistry {
     return [...this.pins.entries()]
       .filter(([, name]) => !this.find(name))
       .map(([merchant, name]) => ({
-        file: this.options.dir,
+        file: this.options.dir ?? 'pins',
         message: `the pinned scenario "${name}" (${merchant === ALL_MERCHANTS ? 'all merchants' : `merchant ${merchant}`}) is no longer loaded; pin another or DELETE /__sandbox/scenarios/active`,
       }));
   }
@@ -259,16 +268,18 @@ export class ScenarioRegistry {
     const { dir } = this.options;
     const problems = new Map<string, readonly LoadProblem[]>();
     let files: string[] = [];
-    try {
-      if (!(await stat(dir)).isDirectory()) throw new Error('not a folder');
-      files = await listScenarioFiles(dir);
-    } catch (error) {
-      problems.set(dir, [
-        {
-          file: dir,
-          message: `the scenarios folder cannot be read (${(error as Error).message}); set SANDBOX_SCENARIOS to a folder of .yaml or .json files`,
-        },
-      ]);
+    if (dir !== undefined) {
+      try {
+        if (!(await stat(dir)).isDirectory()) throw new Error('not a folder');
+        files = await listScenarioFiles(dir);
+      } catch (error) {
+        problems.set(dir, [
+          {
+            file: dir,
+            message: `the scenarios folder cannot be read (${(error as Error).message}); set SANDBOX_SCENARIOS to a folder of .yaml or .json files`,
+          },
+        ]);
+      }
     }
 
     // Who had each name before this reload keeps it: a new file that takes a used name is the
@@ -276,11 +287,16 @@ export class ScenarioRegistry {
     const previousOwner = new Map([...this.good].map(([file, scenario]) => [scenario.name, file]));
     const present = new Set(files);
     for (const file of this.good.keys()) if (!present.has(file)) this.good.delete(file);
-    for (const file of files) {
-      const loaded = await loadScenarioFile(file);
+    const loads = [
+      ...(await Promise.all(files.map((file) => loadScenarioFile(file)))),
+      ...(this.options.inline ?? []).map((scenario, index) =>
+        parseScenarioText(JSON.stringify(scenario), `inline[${index}].json`),
+      ),
+    ];
+    for (const loaded of loads) {
       // A broken file keeps its last good version active; a good one replaces it.
-      if (loaded.ok) this.good.set(file, loaded.scenario);
-      else problems.set(file, loaded.problems);
+      if (loaded.ok) this.good.set(loaded.file, loaded.scenario);
+      else problems.set(loaded.file, loaded.problems);
     }
 
     // Names must be unique: the later file (by name) with a taken name is left out.

@@ -1,0 +1,174 @@
+/**
+ * The in-process API: start a sandbox inside another project's test suite.
+ *
+ *   const sandbox = await startSandbox({ port: 0, clockSpeed: 0 });
+ *   // ... point the client at sandbox.url, sign with sandbox.secretKey ...
+ *   await sandbox.close();
+ */
+import { TEST_CARDS } from './cards/test-cards.js';
+import { ConfigError, loadConfig } from './config/config.js';
+import { bundledScenariosDir } from './config/settings.js';
+import { createLogger } from './logger.js';
+import type { Merchant } from './merchants/merchants.js';
+import { parseAmount } from './payouts/payout.js';
+import type { Postback } from './postbacks/postback.js';
+import { baseUrl, listen, openSandbox } from './sandbox.js';
+import { sign as signFields, type Fields } from './signature/signature.js';
+
+export type { Postback, DeliveryAttempt } from './postbacks/postback.js';
+export type { Payout, PayoutStatus } from './payouts/payout.js';
+export type { ScenarioFile, RuleInput } from './scenarios/schema.js';
+export type { Fields } from './signature/signature.js';
+export { sign, signatureBase, scriptNameFromPath, verifySignature } from './signature/signature.js';
+
+export interface MerchantInput {
+  readonly id: string | number;
+  readonly secretKey: string;
+  /** `"1000000.00"` or a number; 1,000,000.00 by default. */
+  readonly openingBalance?: string | number;
+}
+
+export interface StartOptions {
+  /** 0 (the default) picks a free port, so parallel test files never collide. */
+  readonly port?: number;
+  readonly host?: string;
+  /** The lowdb file; by default everything stays in memory. */
+  readonly dataFile?: string;
+  /**
+   * A folder of scenario files, scenarios as data (the file format, as objects), or `false` for
+   * none. By default the bundled examples (magic values included).
+   */
+  readonly scenarios?: string | readonly unknown[] | false;
+  readonly seed?: number;
+  /** The first is the default merchant; by default merchant 100001, key sandbox-payout-secret. */
+  readonly merchants?: readonly MerchantInput[];
+  /** 1 real time (default), 0 stopped: then time moves only by `advanceClock`. */
+  readonly clockSpeed?: number;
+  /** Any other setting by its environment variable name, e.g. `{ SANDBOX_POSTBACK_RETRY: 'fast' }`. */
+  readonly settings?: Readonly<Record<string, string>>;
+  /** `silent` by default: a test run stays quiet. */
+  readonly logLevel?: string;
+}
+
+export interface TestCardInfo {
+  readonly pan: string;
+  readonly token: string;
+  readonly id: number;
+  readonly outcome: string;
+}
+
+export interface RunningSandbox {
+  /** `http://127.0.0.1:<port>`: the gateway's base URL. */
+  readonly url: string;
+  readonly merchantId: string;
+  readonly secretKey: string;
+  readonly seed: number;
+  readonly cards: readonly TestCardInfo[];
+  /** Signs fields for a script name with the default merchant's key (or another key). */
+  sign(script: string, fields: Fields, secretKey?: string): string;
+  /** Resolves with the order's postback once delivered; rejects after `timeoutMs` (10 s). */
+  waitForPostback(orderId: string, options?: { timeoutMs?: number }): Promise<Postback>;
+  /** Moves the sandbox clock and runs everything that became due. */
+  advanceClock(ms: number): Promise<void>;
+  /** Back to the scenario files: run-time rules, pins, counters and the journal cleared. */
+  reset(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startSandbox(options: StartOptions = {}): Promise<RunningSandbox> {
+  const [first, ...others] = (options.merchants ?? []).map(toMerchant);
+  const folder =
+    typeof options.scenarios === 'string'
+      ? options.scenarios
+      : options.scenarios === undefined
+        ? bundledScenariosDir()
+        : undefined;
+  const config = loadConfig(
+    {
+      PORT: String(options.port ?? 0),
+      HOST: options.host ?? '127.0.0.1',
+      SANDBOX_DB: options.dataFile ?? ':memory:',
+      ...(folder !== undefined ? { SANDBOX_SCENARIOS: folder } : {}),
+      ...(options.seed !== undefined ? { SANDBOX_SEED: String(options.seed) } : {}),
+      ...(first
+        ? {
+            SANDBOX_MERCHANT_ID: first.id,
+            SANDBOX_SECRET_KEY: first.secretKey,
+            SANDBOX_OPENING_BALANCE: String(first.openingBalanceMinor / 100),
+          }
+        : {}),
+      ...(options.clockSpeed !== undefined
+        ? { SANDBOX_CLOCK_SPEED: String(options.clockSpeed) }
+        : {}),
+      SANDBOX_LOG_LEVEL: options.logLevel ?? 'silent',
+      ...options.settings,
+    },
+    { merchants: others },
+  );
+  const sandbox = await openSandbox(config, {
+    logger: await createLogger(config.logLevel, false),
+    scenariosDir: folder,
+    inlineScenarios: Array.isArray(options.scenarios) ? options.scenarios : [],
+    watchScenarios: typeof options.scenarios === 'string',
+  });
+  // A test that names scenarios wants them: a broken one fails the start, with file and line.
+  const { problems } = sandbox.scenarios.status();
+  if (problems.length > 0) {
+    await sandbox.close();
+    throw new ConfigError(
+      problems.map((p) => `${p.file}${p.line !== undefined ? `:${p.line}` : ''}: ${p.message}`),
+    );
+  }
+  const server = await listen(sandbox.app, config.port, config.host);
+  const merchant = config.merchants.find((m) => m.id === config.defaultMerchantId);
+
+  return {
+    url: baseUrl(server),
+    merchantId: config.defaultMerchantId,
+    secretKey: merchant?.secretKey ?? '',
+    seed: sandbox.seed,
+    cards: TEST_CARDS.map((card) => ({
+      pan: card.pan,
+      token: card.token,
+      id: card.id,
+      outcome: card.documented,
+    })),
+    sign: (script, fields, secretKey) =>
+      signFields(script, fields, secretKey ?? merchant?.secretKey ?? ''),
+    async waitForPostback(orderId, waitOptions = {}) {
+      const timeoutMs = waitOptions.timeoutMs ?? 10_000;
+      const postback = await sandbox.postbacks.waitFor({ orderId }, timeoutMs);
+      if (!postback) {
+        throw new Error(
+          `no postback for order ${orderId} was delivered within ${timeoutMs} ms; with clockSpeed 0, call advanceClock() first`,
+        );
+      }
+      return postback;
+    },
+    advanceClock: (ms) => sandbox.clock.advance(ms),
+    async reset() {
+      await sandbox.scenarios.reset();
+      sandbox.journal.clear();
+    },
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await sandbox.close();
+    },
+  };
+}
+
+function toMerchant(input: MerchantInput): Merchant {
+  const balance = input.openingBalance === undefined ? '1000000.00' : String(input.openingBalance);
+  const minor = parseAmount(
+    typeof input.openingBalance === 'number' ? input.openingBalance.toFixed(2) : balance,
+  );
+  if (minor === undefined) {
+    throw new ConfigError([
+      `merchant ${input.id}: openingBalance ${balance} is not an amount like 1000.00`,
+    ]);
+  }
+  return { id: String(input.id), secretKey: input.secretKey, openingBalanceMinor: minor };
+}
