@@ -4,12 +4,15 @@ import { XMLParser } from 'fast-xml-parser';
 /**
  * A small reference client of the Freedom Pay payout API, written from the public rule
  * (freedompay-api.md §2) and not from the emulator's code, so the contract tests check two
- * independent implementations against each other.
+ * independent implementations against each other. It signs requests, sends them as multipart,
+ * parses and verifies the signed XML answers, and verifies incoming postbacks.
  */
 export interface ClientOptions {
   readonly baseUrl: string;
   readonly merchantId: string;
   readonly secretKey: string;
+  /** Sent with every request, e.g. the sandbox's `X-Sandbox-Scenario`. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export type Answer = Record<string, string>;
@@ -19,6 +22,23 @@ export interface SignedAnswer {
   /** Whether `pg_sig` verified with the merchant's key; `undefined` when the answer has none. */
   readonly signatureValid: boolean | undefined;
   readonly hint: string | undefined;
+}
+
+export interface PayoutParams {
+  readonly orderId: string;
+  readonly amount: string;
+  readonly userId: string;
+  readonly cardToken: string;
+  readonly description: string;
+  readonly postLink: string;
+  readonly orderTimeLimit: string;
+  readonly extra?: Record<string, string>;
+}
+
+/** The script name a message is signed with: the last path segment, `""` after a final `/`. */
+export function scriptName(pathOrUrl: string): string {
+  const path = new URL(pathOrUrl, 'http://x').pathname;
+  return path.slice(path.lastIndexOf('/') + 1);
 }
 
 export function freedomPaySignature(
@@ -38,19 +58,10 @@ export function freedomPaySignature(
 const parser = new XMLParser({ parseTagValue: false, ignoreAttributes: true, trimValues: false });
 
 export class FreedomPayClient {
-  constructor(private readonly options: ClientOptions) {}
+  constructor(readonly options: ClientOptions) {}
 
   /** `POST /api/reg2reg`: pays out to a saved card. */
-  reg2reg(params: {
-    orderId: string;
-    amount: string;
-    userId: string;
-    cardToken: string;
-    description: string;
-    postLink: string;
-    orderTimeLimit: string;
-    extra?: Record<string, string>;
-  }): Promise<SignedAnswer> {
+  reg2reg(params: PayoutParams): Promise<SignedAnswer> {
     return this.call('/api/reg2reg', {
       pg_order_id: params.orderId,
       pg_amount: params.amount,
@@ -63,9 +74,36 @@ export class FreedomPayClient {
     });
   }
 
+  /** `POST /api/payment_status2`: `pg_payment_status` is success, error or process. */
+  paymentStatus(paymentId: string): Promise<SignedAnswer> {
+    return this.call('/api/payment_status2', { pg_payment_id: paymentId });
+  }
+
+  /** `POST /g2g/balance_status`: the payout balance. */
+  balance(): Promise<SignedAnswer> {
+    return this.call('/g2g/balance_status', {});
+  }
+
+  /**
+   * Asks for the status until it is final. `wait` decides how time passes between two asks:
+   * a real pause against a real gateway, a clock advance against the sandbox.
+   */
+  async pollUntilFinal(
+    paymentId: string,
+    wait: () => Promise<void>,
+    attempts = 20,
+  ): Promise<SignedAnswer> {
+    for (let i = 0; i < attempts; i++) {
+      const status = await this.paymentStatus(paymentId);
+      if (status.fields.pg_payment_status !== 'process') return status;
+      await wait();
+    }
+    throw new Error(`payment ${paymentId} was still in process after ${attempts} asks`);
+  }
+
   /** Signs and sends any method as multipart/form-data, and verifies the signed answer. */
   async call(path: string, fields: Record<string, string>): Promise<SignedAnswer> {
-    const script = path.slice(path.lastIndexOf('/') + 1);
+    const script = scriptName(path);
     const request: Record<string, string> = {
       pg_merchant_id: this.options.merchantId,
       pg_salt: randomBytes(16).toString('hex'),
@@ -77,14 +115,13 @@ export class FreedomPayClient {
     const response = await fetch(new URL(path, this.options.baseUrl), {
       method: 'POST',
       body: form,
+      ...(this.options.headers ? { headers: this.options.headers } : {}),
     });
     const text = await response.text();
     if (response.status !== 200) {
       throw new Error(`${path} answered HTTP ${response.status}: ${text.slice(0, 200)}`);
     }
-    const document = parser.parse(text) as { response?: Answer };
-    if (!document.response) throw new Error(`${path} answered something that is not XML: ${text}`);
-    const answer = document.response;
+    const answer = parseAnswer(text);
     return {
       fields: answer,
       signatureValid:
@@ -94,4 +131,49 @@ export class FreedomPayClient {
       hint: response.headers.get('x-sandbox-hint') ?? undefined,
     };
   }
+}
+
+export function parseAnswer(xml: string): Answer {
+  const document = parser.parse(xml) as { response?: Answer };
+  if (!document.response) throw new Error(`not a gateway answer: ${xml.slice(0, 200)}`);
+  return document.response;
+}
+
+/**
+ * Verifies a postback the way the merchant's server must: over every parameter it received
+ * (the body and the post link's query string), with the script name of the URL it was called on.
+ */
+export function verifyPostback(
+  requestUrl: string,
+  params: Readonly<Record<string, string>>,
+  secretKey: string,
+): boolean {
+  return (
+    typeof params.pg_sig === 'string' &&
+    freedomPaySignature(scriptName(requestUrl), params, secretKey) === params.pg_sig
+  );
+}
+
+/** The merchant's XML answer to a postback, signed and echoing its salt (freedompay-api.md §4). */
+export function postbackAnswer(
+  requestUrl: string,
+  received: Readonly<Record<string, string>>,
+  secretKey: string,
+  status: 'ok' | 'rejected' | 'error' = 'ok',
+  description = 'Accepted',
+): string {
+  const fields: Record<string, string> = {
+    pg_status: status,
+    pg_description: description,
+    pg_salt: received.pg_salt ?? randomBytes(8).toString('hex'),
+  };
+  fields.pg_sig = freedomPaySignature(scriptName(requestUrl), fields, secretKey);
+  const body = Object.entries(fields)
+    .map(([name, value]) => `<${name}>${escapeXml(value)}</${name}>`)
+    .join('');
+  return `<?xml version="1.0" encoding="utf-8"?><response>${body}</response>`;
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
