@@ -44,7 +44,9 @@ describe('resolving settings', () => {
   });
 
   it('refuses an unknown flag and points at --help', () => {
-    expect(() => resolveSettings(['--prot', '1'], {})).toThrow(/unknown option '--prot'[\s\S]*--help/);
+    expect(() => resolveSettings(['--prot', '1'], {})).toThrow(
+      /unknown option '--prot'[\s\S]*--help/,
+    );
   });
 
   it('prints help listing every option with its env variable and default', () => {
