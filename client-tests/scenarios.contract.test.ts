@@ -90,6 +90,74 @@ describe.skipIf(SANDBOX_ONLY !== undefined)(
       expect(answer.fields.pg_error_code).toBe(code);
     });
 
+    it('slow-gateway answers only when 65 s have passed', async () => {
+      let answered = false;
+      const pending = payout(clientFor('slow-gateway')).then((answer) => {
+        answered = true;
+        return answer;
+      });
+      // Move the clock in steps until the answer comes; it must not come before 65 s.
+      let moved = 0;
+      while (!answered && moved < 120_000) {
+        await target.pass(5_000);
+        moved += 5_000;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      expect((await pending).fields.pg_status).toBe('ok');
+      expect(moved).toBeGreaterThanOrEqual(65_000);
+    });
+
+    it('broken-xml answers XML the client cannot read', async () => {
+      await expect(payout(clientFor('broken-xml'))).rejects.toThrow();
+    });
+
+    it('outage-then-recovery fails three times with HTTP 502, then answers', async () => {
+      const client = clientFor('outage-then-recovery');
+      for (let i = 0; i < 3; i++) await expect(payout(client)).rejects.toThrow(/HTTP 502/);
+      expect((await payout(client)).fields.pg_status).toBe('ok');
+    });
+
+    it('random-declines declines some payouts with 10000 and pays the rest', async () => {
+      const client = clientFor('random-declines');
+      const codes = new Set<string>();
+      for (let i = 0; i < 40; i++) {
+        const answer = await payout(client, undefined, '1.00');
+        codes.add(answer.fields.pg_error_code ?? answer.fields.pg_status ?? '');
+      }
+      expect([...codes].sort()).toEqual(['10000', 'ok']);
+    });
+
+    it('high-value-review sends 50000 to review and declines blocked users', async () => {
+      const client = clientFor('high-value-review');
+      expect((await payout(client, undefined, '50000.00')).fields.pg_status).toBe('process');
+      const blocked = await client.reg2reg({
+        orderId: `scn-${run}-blocked`,
+        amount: '1.00',
+        userId: 'blocked-7',
+        cardToken: OK_CARD,
+        description: 'x',
+        postLink: 'http://127.0.0.1:9/n',
+        orderTimeLimit: '2030-12-31 23:59:59',
+      });
+      expect(blocked.fields.pg_error_code).toBe('10001');
+    });
+
+    it.each([['9999'], ['10004'], ['8888']])(
+      'every-error-code answers code=%s on demand',
+      async (code) => {
+        const answer = await clientFor('every-error-code').reg2reg({
+          orderId: `scn-${run}-code-${code}`,
+          amount: '1.00',
+          userId: 'u',
+          cardToken: OK_CARD,
+          description: `code=${code}`,
+          postLink: 'http://127.0.0.1:9/n',
+          orderTimeLimit: '2030-12-31 23:59:59',
+        });
+        expect(answer.fields.pg_error_code).toBe(code);
+      },
+    );
+
     it('process-then-ok ends ok when the clock has moved 30 s', async () => {
       const answer = await payout(clientFor('process-then-ok'));
       await target.pass(30_000);
