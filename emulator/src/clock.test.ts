@@ -31,16 +31,29 @@ describe('the virtual clock', () => {
     expect(seen).toEqual([1_000, 2_000, 3_000, 4_000]);
   });
 
-  it('waits for an async task before running the next', async () => {
+  it('does not let a slow task hold up the next, and waits for both', async () => {
     const clock = new VirtualClock({ speed: 0, start: START });
     const seen: string[] = [];
+    let release = (): void => {};
     clock.schedule(START + 1, async () => {
-      await Promise.resolve();
+      await new Promise<void>((resolve) => (release = resolve));
       seen.push('slow');
     });
-    clock.schedule(START + 2, () => void seen.push('next'));
+    clock.schedule(START + 2, () => {
+      seen.push('next');
+      release();
+    });
     await clock.advance(2);
-    expect(seen).toEqual(['slow', 'next']);
+    expect(seen).toEqual(['next', 'slow']);
+  });
+
+  it('starts a task that is due already even when the clock is stopped', async () => {
+    const clock = new VirtualClock({ speed: 0, start: START });
+    const ran = new Promise<number>((resolve) => {
+      clock.schedule(START, () => resolve(clock.now()));
+    });
+    expect(await ran).toBe(START);
+    clock.stop();
   });
 
   it('keeps going after a task that throws', async () => {

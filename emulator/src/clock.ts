@@ -7,13 +7,14 @@ export interface Clock {
   /** Milliseconds since the epoch, on the sandbox's clock. */
   now(): number;
   /**
-   * Runs `task` once the clock reaches `at` (at once if it already has). A task may return a
-   * promise: the clock runs due tasks one at a time, in time order, each after the last ended.
+   * Runs `task` once the clock reaches `at` (at once if it already has). Due tasks start in time
+   * order, each seeing the clock at its due time, which is also passed in: a task that awaits
+   * (a postback waiting for a slow merchant) never holds up the tasks after it.
    */
   schedule(at: number, task: ScheduledWork): ScheduledTask;
 }
 
-export type ScheduledWork = () => void | Promise<void>;
+export type ScheduledWork = (dueAt: number) => void | Promise<void>;
 
 export interface ScheduledTask {
   cancel(): void;
@@ -52,8 +53,10 @@ export class VirtualClock implements Clock {
   /** Sorted by time, then by scheduling order. */
   private queue: Entry[] = [];
   private timer: NodeJS.Timeout | undefined;
-  /** Due tasks run one at a time; this is the tail of that chain. */
-  private running: Promise<void> = Promise.resolve();
+  /** Tasks started and not finished yet: `advance` waits for them. */
+  private readonly inFlight = new Set<Promise<void>>();
+  /** Advances run one after another. */
+  private advancing: Promise<void> = Promise.resolve();
   private stopped = false;
 
   constructor(
@@ -86,25 +89,29 @@ export class VirtualClock implements Clock {
   }
 
   /**
-   * Moves the clock `ms` ahead and resolves once every task due by then has run. The clock steps
-   * through the due times: a task sees the time it was due at, so a retry it schedules lands
-   * where it would have in real time, and runs in this same advance if it is due by the end.
+   * Moves the clock `ms` ahead and resolves once every task due by then has run to its end,
+   * including what those tasks scheduled within the window (a retry due before the end).
    */
   advance(ms: number): Promise<void> {
     if (!(ms >= 0)) throw new RangeError('the clock only moves forward: ms must be 0 or more');
-    this.running = this.running.then(async () => {
+    this.advancing = this.advancing.then(async () => {
       const target = this.now() + ms;
       for (;;) {
         const due = this.queue[0];
-        if (!due || due.at > target) break;
-        this.queue.shift();
-        this.moveTo(due.at);
-        await runTask(due);
+        if (due && due.at <= target) {
+          this.queue.shift();
+          this.moveTo(due.at);
+          this.start(due);
+          continue;
+        }
+        if (this.inFlight.size === 0) break;
+        // Started tasks may schedule more within the window: let them finish, then look again.
+        await Promise.all(this.inFlight);
       }
       this.moveTo(target);
       this.arm();
     });
-    return this.running;
+    return this.advancing;
   }
 
   pendingCount(): number {
@@ -139,38 +146,44 @@ export class VirtualClock implements Clock {
     if (at > now) this.advanced += at - now;
   }
 
-  /** Runs what real time (at this speed) made due. */
-  private runDue(): Promise<void> {
-    this.running = this.running.then(async () => {
-      for (;;) {
-        const due = this.queue[0];
-        if (!due || due.at > this.now()) break;
-        this.queue.shift();
-        await runTask(due);
-      }
-      this.arm();
-    });
-    return this.running;
+  /** Starts what the passing of time made due. */
+  private runDue(): void {
+    for (;;) {
+      const due = this.queue[0];
+      if (!due || due.at > this.now()) break;
+      this.queue.shift();
+      this.start(due);
+    }
+    this.arm();
   }
 
-  /** One real timer, for the earliest task, when the clock moves by itself. */
+  private start(entry: Entry): void {
+    if (entry.cancelled) return;
+    const run = (async () => {
+      try {
+        await entry.task(entry.at);
+      } catch {
+        // A task reports its own failures; one failing never stops the others.
+      }
+    })();
+    this.inFlight.add(run);
+    void run.finally(() => this.inFlight.delete(run));
+  }
+
+  /**
+   * One real timer, for the earliest task. A task that is due already (a resend "now") starts
+   * even on a stopped clock; a later one waits for time to pass, or for `advance`.
+   */
   private arm(): void {
     clearTimeout(this.timer);
     const next = this.queue[0];
-    if (!next || this.speed <= 0 || this.stopped) return;
-    const wait = Math.max(0, (next.at - this.now()) / this.speed);
-    this.timer = setTimeout(() => void this.runDue(), Math.min(wait, MAX_TIMEOUT_MS));
+    if (!next || this.stopped) return;
+    const ahead = next.at - this.now();
+    if (ahead > 0 && this.speed <= 0) return;
+    const wait = ahead <= 0 ? 0 : ahead / this.speed;
+    this.timer = setTimeout(() => this.runDue(), Math.min(wait, MAX_TIMEOUT_MS));
     // Pending work must not keep a closing process alive; the store resumes it on the next start.
     this.timer.unref();
-  }
-}
-
-async function runTask(entry: Entry): Promise<void> {
-  if (entry.cancelled) return;
-  try {
-    await entry.task();
-  } catch {
-    // A task reports its own failures; one failing never stops the ones after it.
   }
 }
 

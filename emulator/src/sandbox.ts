@@ -115,7 +115,12 @@ export async function openSandbox(config: Config, options: SandboxOptions = {}):
     clock,
     signatureErrorMode: config.signatureErrorMode,
   });
-  const gateway = new Gateway({ envelope, payouts, clock });
+  const gateway = new Gateway({
+    envelope,
+    payouts,
+    clock,
+    postLinkWarning: (url) => postbacks.warningFor(url),
+  });
   const status = new StatusGateway({ envelope, store, payouts });
   const app = createApp({
     gateway,

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { HttpPostbackSender } from '../src/postbacks/sender.js';
 import { verifySignature } from '../src/signature/signature.js';
 import {
@@ -195,10 +195,43 @@ describe('retries', () => {
   });
 });
 
+describe('a receiver that hangs', () => {
+  it('holds up no other postback while its attempt waits for the timeout', async () => {
+    await open({ SANDBOX_POSTBACK_TIMEOUT: '1s' });
+    receiver.answer((req, res) => {
+      if (req.url === '/hang') return;
+      answers.ok(req, res);
+    });
+    await payout({ pg_post_link: receiver.url('/hang') });
+    const healthy = await payout({ pg_post_link: receiver.url('/healthy') });
+    let advanced = false;
+    const advancing = sandbox.clock.advance(3_000).then(() => (advanced = true));
+    // The healthy postback arrives while the hung one is still waiting for its answer.
+    await vi.waitFor(() =>
+      expect(receiver.received.map((r) => r.path)).toEqual(expect.arrayContaining(['/healthy'])),
+    );
+    expect(advanced).toBe(false);
+    await advancing;
+    const res = await request(sandbox.app).get('/__sandbox/postbacks');
+    const states = Object.fromEntries(
+      (
+        res.body.postbacks as { orderId: string; state: string; attempts: { error?: string }[] }[]
+      ).map((p) => [p.orderId, p.attempts[0]?.error ?? p.state]),
+    );
+    expect(states[healthy.pg_order_id ?? '']).toBe('delivered');
+    expect(Object.values(states)).toContain('no answer within 1000 ms');
+  });
+});
+
 describe('where postbacks may go', () => {
   it('refuses a host outside SANDBOX_POSTBACK_ALLOW without sending, and says why', async () => {
     await open({ SANDBOX_POSTBACK_ALLOW: 'merchant.example,*.shop.example' });
-    await payout();
+    const res0 = await request(sandbox.app)
+      .post('/api/reg2reg')
+      .type('form')
+      .send(signed(payoutFields({ pg_post_link: receiver.url('/payout/notify') })));
+    expect(parseAnswer(res0.text).pg_status).toBe('ok');
+    expect(res0.headers['x-sandbox-hint']).toContain('SANDBOX_POSTBACK_ALLOW');
     await sandbox.clock.advance(3_000);
     expect(receiver.received).toHaveLength(0);
     const res = await request(sandbox.app).get('/__sandbox/postbacks');
@@ -246,6 +279,12 @@ describe('the admin API', () => {
     const res = await done;
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ orderId: answer.pg_order_id, state: 'delivered' });
+  });
+
+  it('says which states there are when asked for another', async () => {
+    const res = await request(sandbox.app).get('/__sandbox/postbacks?state=bogus');
+    expect(res.status).toBe(400);
+    expect(res.body.error).toContain('pending, delivered or failed');
   });
 
   it('answers the wait at once when already delivered, and 408 when nothing comes', async () => {

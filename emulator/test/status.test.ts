@@ -89,7 +89,10 @@ describe.each([
       pg_payment_id: answer.pg_payment_id,
     });
     await sandbox.clock.advance(5_000);
-    expect((await call(path, key(answer)))[field]).toBe(expected.ok);
+    const final = await call(path, key(answer));
+    expect(final[field]).toBe(expected.ok);
+    // The same date the postback reports: when the payout became final.
+    if (!byOrder) expect(final.pg_payment_date).toBe('2026-01-15T10:00:05Z');
   });
 
   it('reports an error with its code', async () => {

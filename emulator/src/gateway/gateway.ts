@@ -17,6 +17,8 @@ export interface GatewayDeps {
   readonly envelope: GatewayEnvelope;
   readonly payouts: PayoutService;
   readonly clock: Clock;
+  /** Says when a post link's postback cannot be delivered (SANDBOX_POSTBACK_ALLOW). */
+  readonly postLinkWarning?: (url: string) => string | undefined;
 }
 
 export class Gateway {
@@ -89,7 +91,7 @@ export class Gateway {
         paymentId: payout.paymentId,
         outcome: payout.error ? `error ${payout.error.code}` : payout.status,
         reason: decision.reason,
-        ...(decision.hint !== undefined ? { hint: decision.hint } : {}),
+        ...hints(decision.hint, this.deps.postLinkWarning?.(payout.postLink)),
       },
       decision,
       script,
@@ -158,6 +160,11 @@ export class Gateway {
   }
 }
 
+function hints(...texts: (string | undefined)[]): { hint?: string } {
+  const present = texts.filter((text): text is string => text !== undefined);
+  return present.length > 0 ? { hint: present.join('; ') } : {};
+}
+
 /** A signature that looks right and is not: the key with a character too many. */
 function wrongSignature(
   script: string,
@@ -169,6 +176,6 @@ function wrongSignature(
 
 function sleep(clock: Clock, ms: number): Promise<void> {
   return new Promise((resolve) => {
-    clock.schedule(clock.now() + ms, resolve);
+    clock.schedule(clock.now() + ms, () => resolve());
   });
 }

@@ -49,7 +49,8 @@ export class StatusGateway {
       pg_net_amount: formatAmount(payout.amountMinor),
       pg_currency: BALANCE_CURRENCY,
       pg_card_hash: payout.cardHash,
-      pg_payment_date: gatewayTime(Date.parse(payout.createdAt)),
+      // When the payout became what it is: the date its postback reports too.
+      pg_payment_date: gatewayTime(Date.parse(payout.updatedAt)),
       ...failure(payout),
     };
     return this.answer(script, merchant, fields, payout, `status ${payout.status}`);

@@ -64,6 +64,10 @@ export function postbackRoutes(deps: {
 
   router.get('/__sandbox/postbacks', (req, res) => {
     const state = text(req.query.state);
+    if (state !== undefined && !['pending', 'delivered', 'failed'].includes(state)) {
+      res.status(400).json({ error: `state must be pending, delivered or failed, not "${state}"` });
+      return;
+    }
     res.json({
       postbacks: matching(deps.store, text(req.query.order_id), text(req.query.payment_id)).filter(
         (p) => state === undefined || p.state === state,

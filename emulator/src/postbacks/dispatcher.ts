@@ -78,6 +78,13 @@ export class PostbackDispatcher {
     ];
   }
 
+  /** What the developer should know about a post link before its postback fails. */
+  warningFor(url: string): string | undefined {
+    return this.deps.allowlist.allows(url)
+      ? undefined
+      : `pg_post_link's host is not in SANDBOX_POSTBACK_ALLOW (${this.deps.allowlist.describe()}), so its postback will not be sent; hosts match as written (localhost is not 127.0.0.1)`;
+  }
+
   /** Arms the timers of postbacks that are now stored. */
   activate(postbacks: readonly Postback[]): void {
     for (const postback of postbacks) this.arm(postback);
