@@ -15,6 +15,11 @@ export async function createLogger(level: string, pretty: boolean): Promise<Logg
   const { default: prettyStream } = await import('pino-pretty');
   return pino(
     options,
-    prettyStream({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }),
+    prettyStream({
+      colorize: true,
+      singleLine: true,
+      translateTime: 'SYS:HH:MM:ss.l',
+      ignore: 'pid,hostname',
+    }),
   );
 }
