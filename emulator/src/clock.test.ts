@@ -67,6 +67,27 @@ describe('the virtual clock', () => {
     expect(seen).toEqual(['after']);
   });
 
+  it('keeps its count right when a task cancels itself while running', async () => {
+    const clock = new VirtualClock({ speed: 0, start: START });
+    const self = clock.schedule(START + 1, () => self.cancel());
+    clock.schedule(START + 5, () => {});
+    await clock.advance(1);
+    expect(clock.pendingCount()).toBe(1);
+  });
+
+  it('takes thousands of tasks in any order and runs them in time order', async () => {
+    const clock = new VirtualClock({ speed: 0, start: START });
+    const seen: number[] = [];
+    const times = Array.from({ length: 5_000 }, (_, i) => (i * 7919) % 5_000);
+    const tasks = times.map((t) => clock.schedule(START + t, () => void seen.push(t)));
+    tasks.filter((_, i) => i % 10 === 0).forEach((task) => task.cancel());
+    expect(clock.pendingCount()).toBe(4_500);
+    await clock.advance(5_000);
+    expect(seen).toHaveLength(4_500);
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
+    expect(clock.pendingCount()).toBe(0);
+  });
+
   it('does not run a cancelled task', async () => {
     const clock = new VirtualClock({ speed: 0, start: START });
     let ran = false;

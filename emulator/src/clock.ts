@@ -38,6 +38,8 @@ interface Entry {
   readonly seq: number;
   readonly task: ScheduledWork;
   cancelled: boolean;
+  /** Still waiting in the heap (not yet taken to run, nor dropped). */
+  queued: boolean;
 }
 
 /**
@@ -50,8 +52,8 @@ export class VirtualClock implements Clock {
   private readonly virtualStart: number;
   private advanced = 0;
   private seq = 0;
-  /** Sorted by time, then by scheduling order. */
-  private queue: Entry[] = [];
+  /** Due tasks, earliest first (then in scheduling order); cancelled ones are skipped when met. */
+  private readonly queue = new TaskHeap();
   private timer: NodeJS.Timeout | undefined;
   /** Tasks started and not finished yet: `advance` waits for them. */
   private readonly inFlight = new Set<Promise<void>>();
@@ -75,15 +77,16 @@ export class VirtualClock implements Clock {
   }
 
   schedule(at: number, task: ScheduledWork): ScheduledTask {
-    const entry: Entry = { at, seq: this.seq++, task, cancelled: false };
-    const index = this.queue.findIndex((e) => e.at > at);
-    if (index === -1) this.queue.push(entry);
-    else this.queue.splice(index, 0, entry);
-    this.arm();
+    const entry: Entry = { at, seq: this.seq++, task, cancelled: false, queued: true };
+    const first = this.queue.peek();
+    this.queue.push(entry);
+    // Only a new earliest task moves the real timer.
+    if (!first || entry.at < first.at) this.arm();
     return {
       cancel: () => {
+        if (entry.cancelled) return;
         entry.cancelled = true;
-        this.queue = this.queue.filter((e) => e !== entry);
+        this.queue.cancelled(entry);
       },
     };
   }
@@ -97,9 +100,9 @@ export class VirtualClock implements Clock {
     this.advancing = this.advancing.then(async () => {
       const target = this.now() + ms;
       for (;;) {
-        const due = this.queue[0];
+        const due = this.queue.peek();
         if (due && due.at <= target) {
-          this.queue.shift();
+          this.queue.pop();
           this.moveTo(due.at);
           this.start(due);
           continue;
@@ -115,18 +118,18 @@ export class VirtualClock implements Clock {
   }
 
   pendingCount(): number {
-    return this.queue.length;
+    return this.queue.size;
   }
 
   status(): ClockStatus {
     const now = this.now();
-    const next = this.queue[0];
+    const next = this.queue.peek();
     return {
       now: isoTime(now),
       nowMs: now,
       speed: this.speed,
       advancedMs: this.advanced,
-      pending: this.queue.length,
+      pending: this.queue.size,
       ...(next ? { next: isoTime(next.at) } : {}),
     };
   }
@@ -149,9 +152,9 @@ export class VirtualClock implements Clock {
   /** Starts what the passing of time made due. */
   private runDue(): void {
     for (;;) {
-      const due = this.queue[0];
+      const due = this.queue.peek();
       if (!due || due.at > this.now()) break;
-      this.queue.shift();
+      this.queue.pop();
       this.start(due);
     }
     this.arm();
@@ -176,7 +179,7 @@ export class VirtualClock implements Clock {
    */
   private arm(): void {
     clearTimeout(this.timer);
-    const next = this.queue[0];
+    const next = this.queue.peek();
     if (!next || this.stopped) return;
     const ahead = next.at - this.now();
     if (ahead > 0 && this.speed <= 0) return;
@@ -184,6 +187,94 @@ export class VirtualClock implements Clock {
     this.timer = setTimeout(() => this.runDue(), Math.min(wait, MAX_TIMEOUT_MS));
     // Pending work must not keep a closing process alive; the store resumes it on the next start.
     this.timer.unref();
+  }
+}
+
+/**
+ * A binary min-heap of tasks by (time, scheduling order): scheduling and taking the earliest are
+ * O(log n), so ten thousand pending postbacks cost no more per request than ten.
+ */
+class TaskHeap {
+  private readonly items: Entry[] = [];
+  private cancelledCount = 0;
+
+  /** Tasks still to run. */
+  get size(): number {
+    return this.items.length - this.cancelledCount;
+  }
+
+  push(entry: Entry): void {
+    this.items.push(entry);
+    this.up(this.items.length - 1);
+  }
+
+  /** The earliest task that is not cancelled. */
+  peek(): Entry | undefined {
+    while (this.items[0]?.cancelled) {
+      this.removeTop();
+      this.cancelledCount--;
+    }
+    return this.items[0];
+  }
+
+  pop(): Entry | undefined {
+    const top = this.peek();
+    if (top) this.removeTop();
+    return top;
+  }
+
+  /** A cancelled task stays in place until it reaches the top, then is dropped. */
+  cancelled(entry: Entry): void {
+    if (entry.queued) this.cancelledCount++;
+  }
+
+  private removeTop(): void {
+    const top = this.items[0];
+    if (top) top.queued = false;
+    const last = this.items.pop();
+    if (last && this.items.length > 0) {
+      this.items[0] = last;
+      this.down(0);
+    }
+  }
+
+  private before(a: Entry, b: Entry): boolean {
+    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+  }
+
+  private up(index: number): void {
+    const items = this.items;
+    let i = index;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const child = items[i] as Entry;
+      const above = items[parent] as Entry;
+      if (!this.before(child, above)) break;
+      items[i] = above;
+      items[parent] = child;
+      i = parent;
+    }
+  }
+
+  private down(index: number): void {
+    const items = this.items;
+    let i = index;
+    for (;;) {
+      const left = 2 * i + 1;
+      const right = left + 1;
+      let smallest = i;
+      if (left < items.length && this.before(items[left] as Entry, items[smallest] as Entry)) {
+        smallest = left;
+      }
+      if (right < items.length && this.before(items[right] as Entry, items[smallest] as Entry)) {
+        smallest = right;
+      }
+      if (smallest === i) return;
+      const here = items[i] as Entry;
+      items[i] = items[smallest] as Entry;
+      items[smallest] = here;
+      i = smallest;
+    }
   }
 }
 

@@ -40,6 +40,8 @@ const MAX_HOLD_MS = 60_000;
  */
 export class PostbackDispatcher {
   private readonly timers = new Map<string, ScheduledTask>();
+  /** Out-of-order postbacks waiting for their merchant's next one: kept apart, never searched for. */
+  private readonly held = new Set<string>();
   private readonly waiters = new Set<{ matches: (p: Postback) => boolean; done: () => void }>();
 
   constructor(private readonly deps: DispatcherDeps) {}
@@ -87,13 +89,16 @@ export class PostbackDispatcher {
 
   /** Arms the timers of postbacks that are now stored. */
   activate(postbacks: readonly Postback[]): void {
-    for (const postback of postbacks) this.arm(postback);
+    for (const postback of postbacks) {
+      if (postback.holdForNext) this.held.add(postback.id);
+      this.arm(postback);
+    }
   }
 
   /** After a start: every pending postback gets its timer back (an overdue one fires at once). */
   resumePending(): void {
     for (const postback of this.deps.store.postbacks()) {
-      if (postback.state === 'pending') this.arm(postback);
+      if (postback.state === 'pending') this.activate([postback]);
     }
   }
 
@@ -169,10 +174,10 @@ export class PostbackDispatcher {
     for (const waiter of [...this.waiters]) waiter.done();
   }
 
+  /** How many postbacks a payment has: ids are `<payment id>-1`, `-2`, ... in order. */
   private countFor(paymentId: number): number {
     let count = 0;
-    for (const postback of this.deps.store.postbacks())
-      if (postback.paymentId === paymentId) count++;
+    while (this.deps.store.postback(`${paymentId}-${count + 1}`)) count++;
     return count;
   }
 
@@ -228,14 +233,13 @@ export class PostbackDispatcher {
 
   /** Out-of-order: postbacks held back for this merchant's next one may go now. */
   private releaseHeld(sent: Postback): void {
-    for (const held of this.deps.store.postbacks()) {
-      if (
-        held.holdForNext &&
-        held.state === 'pending' &&
-        held.id !== sent.id &&
-        held.merchantId === sent.merchantId &&
-        held.createdAt <= sent.createdAt
-      ) {
+    this.held.delete(sent.id);
+    for (const id of this.held) {
+      const held = this.deps.store.postback(id);
+      if (!held || held.state !== 'pending') {
+        this.held.delete(id);
+      } else if (held.merchantId === sent.merchantId && held.createdAt <= sent.createdAt) {
+        this.held.delete(id);
         this.arm({ ...held, dueAt: isoTime(this.deps.clock.now()) });
       }
     }
