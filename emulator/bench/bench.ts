@@ -199,7 +199,8 @@ async function pendingPostbacks(
   const lateness = Object.values(data.postbacks)
     .map((p) => (arrivals.get(String(p.paymentId)) ?? Infinity) - Date.parse(p.dueAt ?? ''))
     .sort((a, b) => a - b);
-  const at = (q: number): number => lateness[Math.min(lateness.length - 1, Math.floor(q * lateness.length))] ?? 0;
+  const at = (q: number): number =>
+    lateness[Math.min(lateness.length - 1, Math.floor(q * lateness.length))] ?? 0;
   return { p50: at(0.5), p99: at(0.99), max: lateness.at(-1) ?? 0, delivered: arrivals.size };
 }
 
@@ -259,7 +260,10 @@ async function main(): Promise<void> {
     `Errors: ${rows.map((r) => `${r.name}: ${r.c10.errors + r.c50.errors} errors, ${r.c10.non2xx + r.c50.non2xx} non-2xx`).join('; ')}.`,
   ].join('\n');
   process.stdout.write(`${report}\n`);
-  writeFileSync(join(ROOT, 'docs', 'benchmark.md'), `# Benchmark\n\n\`npm run bench\`\n\n${report}\n`);
+  writeFileSync(
+    join(ROOT, 'docs', 'benchmark.md'),
+    `# Benchmark\n\n\`npm run bench\`\n\n${report}\n`,
+  );
   rmSync(work, { recursive: true, force: true });
 }
 

@@ -27,7 +27,13 @@ export function seedStore(
   const secret = options.secretKey ?? 'sandbox-payout-secret';
   const card = TEST_CARDS[0] ?? { pan: '', token: '', id: 0 };
   const postLink = options.postLink ?? 'https://merchant.example/payout/notify';
-  const data: StoreData = { version: 1, lastPaymentId: 0, balances: {}, payouts: {}, postbacks: {} };
+  const data: StoreData = {
+    version: 1,
+    lastPaymentId: 0,
+    balances: {},
+    payouts: {},
+    postbacks: {},
+  };
   const start = Date.parse('2026-01-01T00:00:00Z');
   const pending = options.pendingPostbacks ?? 0;
   for (let i = 0; i < options.count + pending; i++) {
@@ -103,7 +109,11 @@ export function seedStore(
             {
               at,
               url: postLink,
-              body: new URLSearchParams({ ...fields, pg_salt: 's', pg_sig: 'x'.repeat(32) }).toString(),
+              body: new URLSearchParams({
+                ...fields,
+                pg_salt: 's',
+                pg_sig: 'x'.repeat(32),
+              }).toString(),
               status: 200,
               durationMs: 2,
               response: '<response><pg_status>ok</pg_status></response>',

@@ -119,7 +119,7 @@ export async function startSandbox(options: StartOptions = {}): Promise<RunningS
       problems.map((p) => `${p.file}${p.line !== undefined ? `:${p.line}` : ''}: ${p.message}`),
     );
   }
-  const server = await listen(sandbox.app, config.port, config.host);
+  const server = await listen(sandbox.app, config.port, config.host, config.requestTimeoutMs);
   const merchant = config.merchants.find((m) => m.id === config.defaultMerchantId);
 
   return {

@@ -16,10 +16,12 @@ async function main(): Promise<void> {
   const config = loadConfig(settings.values);
   const logger = await createLogger(config.logLevel, process.stdout.isTTY);
   const sandbox = await openSandbox(config, { logger });
-  const server = await listen(sandbox.app, config.port, config.host).catch((error: unknown) => {
-    void sandbox.close();
-    throw error;
-  });
+  const server = await listen(sandbox.app, config.port, config.host, config.requestTimeoutMs).catch(
+    (error: unknown) => {
+      void sandbox.close();
+      throw error;
+    },
+  );
   const url = baseUrl(server);
   const merchant = config.merchants.find((m) => m.id === config.defaultMerchantId);
   const card = TEST_CARDS[0];

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { pino, type Logger } from 'pino';
@@ -84,6 +84,7 @@ export async function openSandbox(config: Config, options: SandboxOptions = {}):
     allowlist: new HostAllowlist(config.postbacks.allow),
     defaultDelayMs: config.postbacks.delayMs,
     timeoutMs: config.postbacks.timeoutMs,
+    maxPending: config.maxPendingPostbacks,
     onAttempt: (postback, attempt) =>
       logger.info(
         {
@@ -157,12 +158,31 @@ export async function openSandbox(config: Config, options: SandboxOptions = {}):
   };
 }
 
-/** Listens and resolves with the bound address; `port: 0` picks a free port. */
-export function listen(app: Express, port: number, host: string): Promise<Server> {
+/**
+ * Listens and resolves with the server; `port: 0` picks a free port. A client that stops
+ * sending halfway through a request is cut off after `requestTimeoutMs` (HTTP 408), so it holds
+ * no connection forever.
+ */
+export function listen(
+  app: Express,
+  port: number,
+  host: string,
+  requestTimeoutMs = 30_000,
+): Promise<Server> {
+  const server = createServer(
+    {
+      requestTimeout: requestTimeoutMs,
+      headersTimeout: Math.min(requestTimeoutMs, 20_000),
+      // How often Node looks for requests past their timeout.
+      connectionsCheckingInterval: Math.min(1_000, requestTimeoutMs),
+    },
+    app,
+  );
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host, (error?: Error) => {
-      if (error) reject(error);
-      else resolve(server);
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server);
     });
   });
 }

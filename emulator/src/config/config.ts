@@ -31,6 +31,10 @@ export interface Config {
     /** `*`, or host names, `host:port` and `*.domain` patterns. */
     readonly allow: readonly string[];
   };
+  /** A request not fully received by then is cut off with HTTP 408. */
+  readonly requestTimeoutMs: number;
+  /** At most this many postbacks wait in the outbox. */
+  readonly maxPendingPostbacks: number;
   /** The zone of `pg_order_time_limit`, minutes east of UTC. */
   readonly timeLimitOffsetMinutes: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -53,6 +57,8 @@ export const DEFAULTS = {
   SANDBOX_POSTBACK_TIMEOUT: '10s',
   SANDBOX_POSTBACK_ALLOW: '*',
   SANDBOX_TIME_LIMIT_OFFSET: '+05:00',
+  SANDBOX_REQUEST_TIMEOUT: '30s',
+  SANDBOX_MAX_PENDING_POSTBACKS: '100000',
   SANDBOX_LOG_LEVEL: 'info',
 } as const;
 
@@ -111,6 +117,15 @@ const envSchema = z.object({
   SANDBOX_TIME_LIMIT_OFFSET: z
     .string()
     .refine((text) => parseOffset(text) !== undefined, 'must be an offset such as +05:00 or Z'),
+  SANDBOX_REQUEST_TIMEOUT: z
+    .string()
+    .refine(
+      (text) => (parseDuration(text) ?? 0) >= 100,
+      'must be a duration of 100ms or more, e.g. 30s',
+    ),
+  SANDBOX_MAX_PENDING_POSTBACKS: z
+    .string()
+    .regex(/^[1-9][0-9]*$/, 'must be a whole number of postbacks, 1 or more'),
   SANDBOX_ADMIN_TOKEN: z.string().min(8, 'must be at least 8 characters').optional(),
   SANDBOX_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
     error: 'must be one of fatal, error, warn, info, debug, trace, silent',
@@ -189,6 +204,8 @@ export function loadConfig(
       allow: values.SANDBOX_POSTBACK_ALLOW.split(','),
     },
     timeLimitOffsetMinutes: parseOffset(values.SANDBOX_TIME_LIMIT_OFFSET) ?? 300,
+    requestTimeoutMs: parseDuration(values.SANDBOX_REQUEST_TIMEOUT) ?? 30_000,
+    maxPendingPostbacks: Number(values.SANDBOX_MAX_PENDING_POSTBACKS),
     logLevel: values.SANDBOX_LOG_LEVEL,
     adminToken: values.SANDBOX_ADMIN_TOKEN,
   });

@@ -21,6 +21,8 @@ import { timeLimitToEpoch } from './time-limit.js';
 export interface FinalNotifier {
   prepare(payout: Payout, balanceMinor: number, plan?: PostbackPlan): Postback[];
   activate(postbacks: readonly Postback[]): void;
+  /** Set when no more postbacks can be queued: then no payout is taken. */
+  capacityProblem(): string | undefined;
 }
 
 export interface PayoutServiceDeps {
@@ -111,6 +113,11 @@ export class PayoutService {
         error: GatewayErrors.insufficientBalance,
         hint: `the payout balance of merchant ${merchant.id} is ${balanceBefore / 100}; configure a larger opening balance in the merchants file`,
       };
+    }
+
+    const full = this.deps.notifier?.capacityProblem();
+    if (full !== undefined) {
+      return { kind: 'rejected', error: GatewayErrors.systemError, hint: full };
     }
 
     const decision = (this.deps.chooseOutcome ?? testCardChooser)(request, card, context);

@@ -25,6 +25,8 @@ export interface DispatcherDeps {
   /** Before the first attempt, unless a scenario says otherwise. */
   readonly defaultDelayMs: number;
   readonly timeoutMs: number;
+  /** At most this many postbacks wait in the outbox; new payouts are refused beyond it. */
+  readonly maxPending?: number;
   readonly onAttempt?: (postback: Postback, attempt: DeliveryAttempt) => void;
 }
 
@@ -42,6 +44,8 @@ export class PostbackDispatcher {
   private readonly timers = new Map<string, ScheduledTask>();
   /** Out-of-order postbacks waiting for their merchant's next one: kept apart, never searched for. */
   private readonly held = new Set<string>();
+  /** Postbacks still to be delivered (or to fail for good). */
+  private readonly pending = new Set<string>();
   private readonly waiters = new Set<{ matches: (p: Postback) => boolean; done: () => void }>();
 
   constructor(private readonly deps: DispatcherDeps) {}
@@ -80,6 +84,13 @@ export class PostbackDispatcher {
     ];
   }
 
+  /** Why no more payouts can be taken, when the outbox is full. */
+  capacityProblem(): string | undefined {
+    const max = this.deps.maxPending;
+    if (max === undefined || this.pending.size < max) return undefined;
+    return `the outbox holds ${this.pending.size} pending postbacks, its limit (SANDBOX_MAX_PENDING_POSTBACKS); let them be delivered or fail, check GET /__sandbox/postbacks?state=pending, or raise the limit`;
+  }
+
   /** What the developer should know about a post link before its postback fails. */
   warningFor(url: string): string | undefined {
     return this.deps.allowlist.allows(url)
@@ -91,6 +102,7 @@ export class PostbackDispatcher {
   activate(postbacks: readonly Postback[]): void {
     for (const postback of postbacks) {
       if (postback.holdForNext) this.held.add(postback.id);
+      this.pending.add(postback.id);
       this.arm(postback);
     }
   }
@@ -121,7 +133,7 @@ export class PostbackDispatcher {
       attempts: [],
     };
     await this.deps.store.commit({ postbacks: [copy] });
-    this.arm(copy);
+    this.activate([copy]);
     return copy;
   }
 
@@ -226,8 +238,12 @@ export class PostbackDispatcher {
     };
     await this.deps.store.commit({ postbacks: [updated] });
     this.deps.onAttempt?.(updated, attempt);
-    if (updated.state === 'pending') this.arm(updated);
-    else this.releaseHeld(updated);
+    if (updated.state === 'pending') {
+      this.arm(updated);
+    } else {
+      this.pending.delete(updated.id);
+      this.releaseHeld(updated);
+    }
     for (const waiter of [...this.waiters]) if (waiter.matches(updated)) waiter.done();
   }
 
