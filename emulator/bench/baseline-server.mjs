@@ -1,5 +1,6 @@
 // The floor for this stack: bare Express + multer answering a fixed XML body. The sandbox is
 // measured against it in the same run (npm run bench).
+import process from 'node:process';
 import express from 'express';
 import multer from 'multer';
 
