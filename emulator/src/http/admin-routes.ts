@@ -32,7 +32,7 @@ export function adminRoutes(deps: AdminDeps): Router {
   });
   if (deps.adminToken !== undefined) router.use('/__sandbox', requireToken(deps.adminToken));
   // strict: false lets a JSON string or null through, to be told what shape to send instead.
-  router.use('/__sandbox', express.json({ limit: '256kb', strict: false }));
+  router.use('/__sandbox', express.json({ limit: '256kb', strict: false }), drainOtherBodies);
   router.use(scenarioRoutes(deps));
   router.use(postbackRoutes(deps));
 
@@ -88,6 +88,30 @@ export function adminRoutes(deps: AdminDeps): Router {
   router.use('/__sandbox', adminErrors);
   return router;
 }
+
+const MAX_IGNORED_BODY = 1024 * 1024;
+
+/**
+ * A body the admin API does not read (a form sent to GET /__sandbox/requests) is read to its end
+ * and dropped before the answer, so the client is not cut off while it still sends.
+ */
+const drainOtherBodies: RequestHandler = (req, res, next) => {
+  if (req.readableEnded || req.complete) {
+    next();
+    return;
+  }
+  let size = 0;
+  req.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > MAX_IGNORED_BODY && !res.headersSent) {
+      res.status(413).json({ error: 'the admin API takes JSON bodies of at most 256 KB' });
+    }
+  });
+  req.on('end', () => {
+    if (!res.headersSent) next();
+  });
+  req.on('error', () => {});
+};
 
 /** Admin routes on a shared host: `Authorization: Bearer <token>` or `X-Sandbox-Token`. */
 function requireToken(token: string): RequestHandler {

@@ -66,7 +66,7 @@ export function gatewayRoutes(deps: GatewayRouteDeps): Router {
           method: req.method,
           path: req.path,
           merchant: answer.merchantId,
-          order: answer.orderId,
+          order: answer.orderId ?? orderOf(call),
           outcome: answer.outcome,
           rule: answer.ruleId ?? answer.reason,
           ms,
@@ -99,6 +99,12 @@ export function gatewayRoutes(deps: GatewayRouteDeps): Router {
     handle((call) => deps.envelope.unknownMethod(call)),
   );
   return router;
+}
+
+/** The order id as sent, for the log line of a request refused before it was read. */
+function orderOf(call: GatewayCall): string | undefined {
+  const orderId = call.fields.pg_order_id;
+  return typeof orderId === 'string' ? orderId.slice(0, 100) : undefined;
 }
 
 function sendAnswer(res: Response, answer: GatewayAnswer): void {
@@ -149,9 +155,19 @@ function sendFault(res: Response, fault: TransportFault, xml: string): void {
   }
 }
 
-/** Header values must be Latin-1; field values (Cyrillic descriptions) are escaped as \uXXXX. */
+/** Room for the hint in a response header: clients refuse headers past about 16 KB. */
+const MAX_HINT_LENGTH = 2_000;
+
+/**
+ * Header values must be Latin-1; field values (Cyrillic descriptions) are escaped as \uXXXX. A
+ * hint that quotes a huge field is cut, so the answer's headers stay readable.
+ */
 function asciiHeader(text: string): string {
-  return text.replace(
+  const cut =
+    text.length > MAX_HINT_LENGTH
+      ? `${text.slice(0, MAX_HINT_LENGTH)}... (${text.length - MAX_HINT_LENGTH} more characters; the log has the whole hint)`
+      : text;
+  return cut.replace(
     /[^\x20-\x7e]/g,
     (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
