@@ -147,7 +147,7 @@ async function send(input: Call): Promise<request.Response> {
       return await req.type('form').send(new URLSearchParams(b.fields).toString());
     case 'multipart':
       for (const [name, value] of Object.entries(b.fields)) {
-        if (name !== '') req = req.field(name, value as string);
+        if (name !== '') req = req.field(name, value);
       }
       return await req;
     case 'signed': {
