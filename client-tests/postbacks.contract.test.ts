@@ -15,8 +15,8 @@ beforeAll(async () => {
   receiver = await PostbackReceiver.start(target.client.options.secretKey);
 });
 afterAll(async () => {
-  await receiver.close();
-  await target.stop();
+  await receiver?.close();
+  await target?.stop();
 });
 
 describe.skipIf(SANDBOX_ONLY !== undefined)(

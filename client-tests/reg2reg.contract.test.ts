@@ -65,9 +65,17 @@ const CARDS = [
   },
 ] as const;
 
-const realTokens = EXTERNAL
-  ? (JSON.parse(process.env.FREEDOMPAY_CARD_TOKENS ?? '{}') as Record<string, string>)
-  : undefined;
+const realTokens = EXTERNAL ? readCardTokens() : undefined;
+
+function readCardTokens(): Record<string, string> {
+  try {
+    return JSON.parse(process.env.FREEDOMPAY_CARD_TOKENS ?? '{}') as Record<string, string>;
+  } catch {
+    throw new Error(
+      'FREEDOMPAY_CARD_TOKENS must be JSON mapping test-card PANs to tokens, e.g. {"4671593866478252": "<token>"}',
+    );
+  }
+}
 
 function tokenFor(pan: string, sandboxToken: string): string | undefined {
   return realTokens ? realTokens[pan] : sandboxToken;
@@ -79,7 +87,7 @@ beforeAll(async () => {
   target = await openTarget();
 });
 afterAll(async () => {
-  await target.stop();
+  await target?.stop();
 });
 
 function payout(cardToken: string, orderId: string, amount = '10.00'): Promise<SignedAnswer> {

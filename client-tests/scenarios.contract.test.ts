@@ -15,7 +15,7 @@ beforeAll(async () => {
   target = await openTarget();
 });
 afterAll(async () => {
-  await target.stop();
+  await target?.stop();
 });
 
 /** The reference client with the scenario header on every request. */

@@ -32,7 +32,7 @@ export function startSandboxProcess(env: Record<string, string>): Promise<Sandbo
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
+      const match = /listening on (http:\/\/[^\s"]+)/.exec(output);
       if (match?.[1]) {
         resolve({
           url: match[1],

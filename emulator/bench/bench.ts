@@ -55,7 +55,7 @@ async function start(args: string[], env: Record<string, string>): Promise<Serve
     let output = '';
     child.stdout?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
+      const match = /listening on (http:\/\/[^\s"]+)/.exec(output);
       if (match?.[1]) resolve(match[1]);
     });
     child.on('exit', (code) => reject(new Error(`server exited ${code}: ${output}`)));

@@ -6,8 +6,8 @@
  *   await sandbox.close();
  */
 import { TEST_CARDS } from './cards/test-cards.js';
-import { ConfigError, loadConfig } from './config/config.js';
-import { bundledScenariosDir } from './config/settings.js';
+import { ConfigError, loadConfig, type LogLevel } from './config/config.js';
+import { bundledScenariosDir, SETTINGS } from './config/settings.js';
 import { createLogger } from './logger.js';
 import type { Merchant } from './merchants/merchants.js';
 import { parseAmount } from './payouts/payout.js';
@@ -47,7 +47,7 @@ export interface StartOptions {
   /** Any other setting by its environment variable name, e.g. `{ SANDBOX_POSTBACK_RETRY: 'fast' }`. */
   readonly settings?: Readonly<Record<string, string>>;
   /** `silent` by default: a test run stays quiet. */
-  readonly logLevel?: string;
+  readonly logLevel?: LogLevel;
 }
 
 export interface TestCardInfo {
@@ -83,11 +83,20 @@ export async function startSandbox(options: StartOptions = {}): Promise<RunningS
       : options.scenarios === undefined
         ? bundledScenariosDir()
         : undefined;
+  const known = new Set(SETTINGS.map((setting) => setting.env));
+  const unknown = Object.keys(options.settings ?? {}).filter((name) => !known.has(name as never));
+  if (unknown.length > 0) {
+    throw new ConfigError(
+      unknown.map((name) => `settings.${name} is not a setting; known: ${[...known].join(', ')}`),
+    );
+  }
   const config = loadConfig(
     {
+      // Named options win over the same setting given in `settings`.
+      ...options.settings,
       PORT: String(options.port ?? 0),
       HOST: options.host ?? '127.0.0.1',
-      SANDBOX_DB: options.dataFile ?? ':memory:',
+      SANDBOX_DB: options.dataFile ?? options.settings?.SANDBOX_DB ?? ':memory:',
       ...(folder !== undefined ? { SANDBOX_SCENARIOS: folder } : {}),
       ...(options.seed !== undefined ? { SANDBOX_SEED: String(options.seed) } : {}),
       ...(first
@@ -100,8 +109,7 @@ export async function startSandbox(options: StartOptions = {}): Promise<RunningS
       ...(options.clockSpeed !== undefined
         ? { SANDBOX_CLOCK_SPEED: String(options.clockSpeed) }
         : {}),
-      SANDBOX_LOG_LEVEL: options.logLevel ?? 'silent',
-      ...options.settings,
+      SANDBOX_LOG_LEVEL: options.logLevel ?? options.settings?.SANDBOX_LOG_LEVEL ?? 'silent',
     },
     { merchants: others },
   );
@@ -119,7 +127,15 @@ export async function startSandbox(options: StartOptions = {}): Promise<RunningS
       problems.map((p) => `${p.file}${p.line !== undefined ? `:${p.line}` : ''}: ${p.message}`),
     );
   }
-  const server = await listen(sandbox.app, config.port, config.host, config.requestTimeoutMs);
+  let server;
+  try {
+    server = await listen(sandbox.app, config.port, config.host, config.requestTimeoutMs);
+  } catch (error) {
+    await sandbox.close();
+    throw new ConfigError([
+      `cannot listen on ${config.host}:${config.port} (${(error as NodeJS.ErrnoException).code ?? String(error)}); use port 0 for a free one`,
+    ]);
+  }
   const merchant = config.merchants.find((m) => m.id === config.defaultMerchantId);
 
   return {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { TEST_CARDS } from './cards/test-cards.js';
-import { ConfigError, loadConfig } from './config/config.js';
+import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { resolveSettings } from './config/settings.js';
 import { createLogger } from './logger.js';
 import { baseUrl, listen, openSandbox } from './sandbox.js';
@@ -16,45 +16,55 @@ async function main(): Promise<void> {
   const config = loadConfig(settings.values);
   const logger = await createLogger(config.logLevel, process.stdout.isTTY);
   const sandbox = await openSandbox(config, { logger });
-  const server = await listen(sandbox.app, config.port, config.host, config.requestTimeoutMs).catch(
-    (error: unknown) => {
-      void sandbox.close();
-      throw error;
-    },
-  );
+  let server;
+  try {
+    server = await listen(sandbox.app, config.port, config.host, config.requestTimeoutMs);
+  } catch (error) {
+    await sandbox.close();
+    throw new ListenError(config.host, config.port, error);
+  }
   const url = baseUrl(server);
   const merchant = config.merchants.find((m) => m.id === config.defaultMerchantId);
-  const card = TEST_CARDS[0];
-  process.stdout.write(
-    [
-      '',
+  if (process.stdout.isTTY) {
+    process.stdout.write(banner(url, config, sandbox.seed, merchant?.secretKey ?? ''));
+  } else {
+    // Piped output is JSON lines for machines: the same facts, without the secret key, and
+    // printed at any log level, since scripts and orchestrators wait for it.
+    logger.child({}, { level: 'info' }).info(
+      {
+        url,
+        merchant: merchant?.id,
+        dataFile: config.dataFile ?? '(in memory)',
+        scenarios: config.scenariosDir,
+        seed: sandbox.seed,
+      },
       `freedompay-sandbox listening on ${url}`,
-      `  merchant id (pg_merchant_id): ${merchant?.id ?? ''}`,
-      `  payout secret key:            ${merchant?.secretKey ?? ''}`,
-      `  data file:                    ${config.dataFile ?? '(in memory)'}`,
-      `  scenarios:                    ${config.scenariosDir}`,
-      `  seed:                         ${sandbox.seed} (SANDBOX_SEED=${sandbox.seed} repeats this run)`,
-      `  test cards:                   ${url}/__sandbox/cards`,
-      '',
-      'First payout: POST multipart or urlencoded fields to',
-      `  ${url}/api/reg2reg`,
-      `  with pg_card_token_to=${card?.token ?? ''} (always succeeds), signed as`,
-      `  md5("reg2reg;<values sorted by field name>;${merchant?.secretKey ?? ''}"). The README has a curl example.`,
-      '',
-    ].join('\n'),
-  );
+    );
+  }
 
   let closing = false;
   const shutdown = (signal: string): void => {
-    if (closing) return;
+    if (closing) {
+      logger.warn({ signal }, 'second signal: stopping at once');
+      process.exit(1);
+    }
     closing = true;
-    sandbox.logger.info({ signal }, 'shutting down: finishing requests, flushing the store');
-    // Stop accepting; answer what is in flight; then fold the journal into the data file.
+    logger.info({ signal }, 'shutting down: finishing requests, flushing the store');
+    // Requests held by a latency or a stopped clock would keep the server open: cut them after
+    // a grace period, so `docker stop` and Ctrl-C always end.
+    const force = setTimeout(() => {
+      logger.warn(
+        'requests still open after 5 s (a scripted latency or a stopped clock): closing them',
+      );
+      server.closeAllConnections();
+    }, SHUTDOWN_GRACE_MS);
+    force.unref();
     server.close(() => {
+      clearTimeout(force);
       sandbox.close().then(
         () => process.exit(0),
         (error: unknown) => {
-          sandbox.logger.error({ err: error }, 'could not flush the store');
+          logger.error({ err: error }, 'could not flush the store');
           process.exit(1);
         },
       );
@@ -65,14 +75,49 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
 
-main().catch((error: unknown) => {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (error instanceof ConfigError || error instanceof StoreOpenError) {
-    process.stderr.write(`${error.message}\n`);
-  } else if (code === 'EADDRINUSE' || code === 'EACCES') {
-    process.stderr.write(
-      `freedompay-sandbox cannot listen there (${code}): another program has the port, or it needs rights; set --port or PORT to another port (0 picks a free one)\n`,
+const SHUTDOWN_GRACE_MS = 5_000;
+
+/** The port could not be had; says which and what to do. */
+class ListenError extends Error {
+  constructor(host: string, port: number, cause: unknown) {
+    const code = (cause as NodeJS.ErrnoException).code ?? String(cause);
+    super(
+      code === 'EADDRINUSE'
+        ? `freedompay-sandbox cannot listen on ${host}:${port} (EADDRINUSE): another program has the port; set --port or PORT to another one (0 picks a free one)`
+        : `freedompay-sandbox cannot listen on ${host}:${port} (${code}); set --port/PORT (0 picks a free one) or --host/HOST`,
     );
+  }
+}
+
+function banner(url: string, config: Config, seed: number, secretKey: string): string {
+  const card = TEST_CARDS[0];
+  // 0.0.0.0 is where it listens, not an address to call.
+  const callable = url.replace('//0.0.0.0:', '//127.0.0.1:').replace('//[::]:', '//127.0.0.1:');
+  return [
+    '',
+    `freedompay-sandbox listening on ${url}`,
+    `  merchant id (pg_merchant_id): ${config.defaultMerchantId}`,
+    `  payout secret key:            ${secretKey}`,
+    `  data file:                    ${config.dataFile ?? '(in memory)'}`,
+    `  scenarios:                    ${config.scenariosDir}`,
+    `  seed:                         ${seed} (SANDBOX_SEED=${seed} repeats this run)`,
+    `  test cards:                   ${callable}/__sandbox/cards`,
+    '',
+    'First payout: POST multipart or urlencoded fields to',
+    `  ${callable}/api/reg2reg`,
+    `  with pg_card_token_to=${card?.token ?? ''} (always succeeds), signed as`,
+    `  md5("reg2reg;<values sorted by field name>;${secretKey}"). The README has a curl example.`,
+    '',
+  ].join('\n');
+}
+
+main().catch((error: unknown) => {
+  if (
+    error instanceof ConfigError ||
+    error instanceof StoreOpenError ||
+    error instanceof ListenError
+  ) {
+    process.stderr.write(`${error.message}\n`);
   } else {
     process.stderr.write(`freedompay-sandbox could not start: ${String(error)}\n`);
   }

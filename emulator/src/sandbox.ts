@@ -69,6 +69,11 @@ export async function openSandbox(config: Config, options: SandboxOptions = {}):
             `scenario file problem: ${problem.message}`,
           );
         }
+      } else if (event.scenarios === 0 && (options.inlineScenarios ?? []).length === 0) {
+        logger.warn(
+          { dir: config.scenariosDir },
+          'no scenario files found: only the test cards decide answers (no magic values); mount or point SANDBOX_SCENARIOS at a folder of scenarios',
+        );
       } else logger.info({ scenarios: event.scenarios }, 'scenarios loaded');
     },
   });

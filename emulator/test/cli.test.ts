@@ -47,6 +47,31 @@ describe('freedompay-sandbox (the CLI)', () => {
     expect(out).toContain('--port');
   });
 
+  it('says the data file cannot be used, not the port, when its folder cannot be made', async () => {
+    const { code, out } = await run(['--port', '0', '--data-file', '/etc/hostname/sandbox.json']);
+    expect(code).toBe(1);
+    expect(out).toContain('The data file /etc/hostname/sandbox.json cannot be used');
+    expect(out).not.toContain('listen');
+  });
+
+  it('stops on SIGTERM even when a request waits on a stopped clock', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fp-cli-'));
+    const sandbox = await startSandboxProcess({
+      SANDBOX_DB: join(dir, 'db.json'),
+      SANDBOX_CLOCK_SPEED: '0',
+    });
+    await fetch(`${sandbox.url}/__sandbox/scenarios`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ latency: '3s' }),
+    });
+    const held = fetch(`${sandbox.url}/api/reg2reg`, { method: 'POST' }).catch(() => 'cut');
+    // The held request reaches the sandbox before it is told to stop.
+    await fetch(`${sandbox.url}/__sandbox/health`);
+    expect(await sandbox.stop()).toBe(0);
+    await held;
+  }, 20_000);
+
   it('protects the admin API with a token, health excepted', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'fp-cli-'));
     const config = join(dir, 'sandbox.yaml');

@@ -9,6 +9,8 @@ import { parseRetryPolicy, type RetryPolicy } from '../postbacks/retry-policy.js
 import type { Merchant } from '../merchants/merchants.js';
 import { parseAmount } from '../payouts/payout.js';
 
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
 /** Everything the sandbox is told at start, validated once and frozen. */
 export interface Config {
   readonly port: number;
@@ -37,7 +39,7 @@ export interface Config {
   readonly maxPendingPostbacks: number;
   /** The zone of `pg_order_time_limit`, minutes east of UTC. */
   readonly timeLimitOffsetMinutes: number;
-  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly logLevel: LogLevel;
   /** When set, /__sandbox/* (but health) needs it: `Authorization: Bearer <token>`. */
   readonly adminToken: string | undefined;
 }
@@ -71,6 +73,8 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
+
+const SECRETS = new Set(['SANDBOX_SECRET_KEY', 'SANDBOX_ADMIN_TOKEN']);
 
 const integerText = z.string().regex(/^[0-9]+$/, 'must be a whole number');
 const amountText = z
@@ -163,7 +167,9 @@ export function loadConfig(
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
         const key = String(issue.path[0]);
-        return `${key}=${JSON.stringify(withDefaults[key] ?? '')} ${issue.message}`;
+        // A secret is named, never shown.
+        const shown = SECRETS.has(key) ? '(hidden)' : JSON.stringify(withDefaults[key] ?? '');
+        return `${key}=${shown} ${issue.message}`;
       }),
     );
   }

@@ -145,6 +145,7 @@ export function resolveSettings(
   const program = buildProgram();
   let helpText: string | undefined;
   program.exitOverride();
+  // --help and --version both print through writeOut and stop.
   program.configureOutput({ writeOut: (text) => (helpText = text), writeErr: () => {} });
   try {
     program.parse(argv, { from: 'user' });
@@ -184,6 +185,7 @@ function buildProgram(): Command {
         'beats the file, which beats the defaults.',
     )
     .helpOption('-h, --help', 'show this help')
+    .version(packageVersion(), '-v, --version', 'show the version')
     .allowExcessArguments(false);
   // The environment is read here, not by commander, so that the precedence stays in one place.
   program.addOption(
@@ -249,17 +251,28 @@ export function readConfigFile(path: string): SettingValues {
   return values;
 }
 
-/** The examples shipped with the package, wherever it is installed. */
-export function bundledScenariosDir(): string {
+/** The package's own folder, wherever it is installed (source or dist). */
+function packageRoot(): string | undefined {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'scenarios'))) {
-      return join(dir, 'scenarios');
-    }
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'scenarios'))) return dir;
     const parent = dirname(dir);
-    if (parent === dir) return resolve(DEFAULTS.SANDBOX_SCENARIOS);
+    if (parent === dir) return undefined;
     dir = parent;
   }
+}
+
+/** The examples shipped with the package, wherever it is installed. */
+export function bundledScenariosDir(): string {
+  const root = packageRoot();
+  return root === undefined ? resolve(DEFAULTS.SANDBOX_SCENARIOS) : join(root, 'scenarios');
+}
+
+function packageVersion(): string {
+  const root = packageRoot();
+  if (root === undefined) return 'unknown';
+  return (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string })
+    .version;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

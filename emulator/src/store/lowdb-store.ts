@@ -34,6 +34,18 @@ export async function openLowdbStore(options: LowdbStoreOptions): Promise<Store>
     return new LowdbStore(db, undefined);
   }
   const file = options.file;
+  try {
+    return await openFileStore(file, options);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (error instanceof StoreOpenError || code === undefined) throw error;
+    throw new StoreOpenError(
+      `The data file ${file} cannot be used (${code}: ${(error as Error).message}). Point SANDBOX_DB at a file in a folder this user can write, or fix the folder's permissions.`,
+    );
+  }
+}
+
+async function openFileStore(file: string, options: LowdbStoreOptions): Promise<Store> {
   await mkdir(dirname(file), { recursive: true });
   const db = new Low<StoreData>(new DurableJsonFile(file), emptyStoreData());
   try {
