@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import type { Test } from 'supertest';
 import { TEST_CARDS, type TestCard } from '../src/cards/test-cards.js';
 import { VirtualClock } from '../src/clock.js';
@@ -44,7 +44,7 @@ export interface TestSandbox extends Sandbox {
 export async function openTestSandbox(
   env: Record<string, string> = {},
   dir?: string,
-  options: { watchScenarios?: boolean; sender?: PostbackSender } = {},
+  options: { watchScenarios?: boolean; sender?: PostbackSender; logger?: Logger } = {},
 ): Promise<TestSandbox> {
   const folder = dir ?? (await mkdtemp(join(tmpdir(), 'fp-sandbox-')));
   // An empty scenarios folder of its own unless the test names one: the shipped examples
@@ -61,7 +61,7 @@ export async function openTestSandbox(
   const recorder = new RecordingSender();
   const sandbox = await openSandbox(config, {
     clock,
-    logger: pino({ level: 'silent' }),
+    logger: options.logger ?? pino({ level: 'silent' }),
     watchScenarios: options.watchScenarios ?? false,
     sender: options.sender ?? recorder,
   });
