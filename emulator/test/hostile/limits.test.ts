@@ -96,7 +96,7 @@ describe('receivers that misbehave', () => {
     ['redirects', answers.redirect],
     [
       'answers slowly',
-      ((_req, res) => setTimeout(() => res.end('late'), 300)) as typeof answers.ok,
+      ((_req, res) => setTimeout(() => res.end('late'), 300)),
     ],
   ])(
     'one that %s holds up neither the gateway nor the other postbacks',
