@@ -16,6 +16,7 @@ export interface SandboxProcess {
 }
 
 const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
+const START_TIMEOUT_MS = 15_000;
 
 export function startSandboxProcess(env: Record<string, string>): Promise<SandboxProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'emulator/src/main.ts'], {
@@ -24,16 +25,27 @@ export function startSandboxProcess(env: Record<string, string>): Promise<Sandbo
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  // A test that fails or times out must not leave a sandbox running after the test process.
+  const reap = (): void => {
+    child.kill('SIGKILL');
+  };
+  process.once('exit', reap);
+  void exited.then(() => process.off('exit', reap));
   const signal = async (name: NodeJS.Signals): Promise<number | null> => {
     if (child.exitCode === null && child.signalCode === null) child.kill(name);
     return exited;
   };
   return new Promise((resolve, reject) => {
     let output = '';
+    const slow = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`the sandbox did not start within ${START_TIMEOUT_MS} ms: ${output}`));
+    }, START_TIMEOUT_MS);
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       const match = /listening on (http:\/\/[^\s"]+)/.exec(output);
       if (match?.[1]) {
+        clearTimeout(slow);
         resolve({
           url: match[1],
           child,
