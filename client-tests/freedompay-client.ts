@@ -55,7 +55,12 @@ export function freedomPaySignature(
     .digest('hex');
 }
 
-const parser = new XMLParser({ parseTagValue: false, ignoreAttributes: true, trimValues: false });
+const parser = new XMLParser({
+  parseTagValue: false,
+  ignoreAttributes: true,
+  trimValues: false,
+  htmlEntities: true,
+});
 
 export class FreedomPayClient {
   constructor(readonly options: ClientOptions) {}

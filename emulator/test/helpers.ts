@@ -110,7 +110,12 @@ export function asMultipart(test: Test, fields: Record<string, string>): Test {
   return test;
 }
 
-const parser = new XMLParser({ parseTagValue: false, ignoreAttributes: true, trimValues: false });
+const parser = new XMLParser({
+  parseTagValue: false,
+  ignoreAttributes: true,
+  trimValues: false,
+  htmlEntities: true,
+});
 
 /** The answer's fields, by name, from the `<response>` element. */
 export function parseAnswer(xml: string): Record<string, string> {

@@ -41,6 +41,7 @@ const xmlParser = new XMLParser({
   parseTagValue: false,
   trimValues: false,
   processEntities: true,
+  htmlEntities: true,
 });
 
 export async function readFormBody(req: Request, res: Response): Promise<FormBody> {

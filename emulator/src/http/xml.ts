@@ -4,9 +4,68 @@ import { create } from 'xmlbuilder2';
  * Renders answer fields as the gateway's XML: `<response>` root (freedompay-api.md §9.12, every
  * real sample), children in the given order, and nothing before `<?xml` (the PHP SDK breaks on
  * a byte before it).
+ *
+ * xmlbuilder2 builds a DOM per document, about 20 µs an answer: a fifth of the time budget of a
+ * request. Answers come in a handful of shapes (the same field names in the same order), so it
+ * renders each shape once, with a marker where each value goes, and a request only fills the
+ * markers with escaped values. A property test holds this to xmlbuilder2's own output.
  */
 export function renderGatewayXml(fields: Record<string, string>): string {
+  const names = Object.keys(fields);
+  const shape = names.join('\n');
+  let template = templates.get(shape);
+  if (!template) {
+    template = compile(names);
+    if (templates.size < MAX_SHAPES) templates.set(shape, template);
+  }
+  let xml = template[0] ?? '';
+  for (let i = 0; i < names.length; i++) {
+    xml += escapeText(fields[names[i] as string] ?? '') + (template[i + 1] ?? '');
+  }
+  return xml;
+}
+
+/**
+ * xmlbuilder2's rendering, a DOM per document: the reference the fast path is tested against.
+ * Characters XML 1.0 cannot hold are dropped first: xmlbuilder2 would write some of them as they
+ * are, and the answer would not be well-formed.
+ */
+export function renderWithXmlbuilder(fields: Record<string, string>): string {
   const root = create({ version: '1.0', encoding: 'utf-8' }).ele('response');
-  for (const [name, value] of Object.entries(fields)) root.ele(name).txt(value);
+  for (const [name, value] of Object.entries(fields)) root.ele(name).txt(dropInvalid(value));
   return root.end({ prettyPrint: false });
 }
+
+export function dropInvalid(text: string): string {
+  return text.replace(INVALID, '');
+}
+
+/** Shapes are few (success, decline, error, status, balance); a bound keeps odd callers cheap. */
+const MAX_SHAPES = 64;
+const templates = new Map<string, string[]>();
+const MARKER = 'fpsandboxvalue';
+
+function compile(names: readonly string[]): string[] {
+  const marked = Object.fromEntries(names.map((name, i) => [name, `${MARKER}${i}${MARKER}`]));
+  const parts = renderWithXmlbuilder(marked).split(new RegExp(`${MARKER}\\d+${MARKER}`));
+  return parts;
+}
+
+/**
+ * Text as xmlbuilder2 writes it, `&`, `<` and `>` escaped, after `dropInvalid`, and a carriage
+ * return as `&#xD;`: a parser turns a bare one into a newline, and the value read back would no
+ * longer match the signature made over it.
+ */
+function escapeText(text: string): string {
+  if (SAFE.test(text)) return text;
+  return dropInvalid(text)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\r/g, '&#xD;');
+}
+
+const SAFE = /^[\x09\x0A\x20-\x25\x27-\x3B\x3D\x3F-\x7E]*$/;
+// Lone surrogates and the C0 controls but tab, newline and carriage return.
+const INVALID =
+  /[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;

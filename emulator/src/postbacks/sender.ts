@@ -14,7 +14,7 @@ export interface SendResult {
 }
 
 const RESPONSE_KEPT = 2_048;
-const xml = new XMLParser({ parseTagValue: false, ignoreAttributes: true });
+const xml = new XMLParser({ parseTagValue: false, ignoreAttributes: true, htmlEntities: true });
 
 /**
  * Over HTTP with Node's fetch. Redirects are not followed (a 3xx is not a 200, so it is retried

@@ -94,10 +94,7 @@ describe('receivers that misbehave', () => {
     ['hangs', answers.hang],
     ['resets the connection', answers.reset],
     ['redirects', answers.redirect],
-    [
-      'answers slowly',
-      ((_req, res) => setTimeout(() => res.end('late'), 300)),
-    ],
+    ['answers slowly', (_req, res) => setTimeout(() => res.end('late'), 300)],
   ])(
     'one that %s holds up neither the gateway nor the other postbacks',
     async (_name, responder) => {
