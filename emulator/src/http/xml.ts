@@ -65,10 +65,9 @@ function escapeText(text: string): string {
     .replace(/\r/g, '&#xD;');
 }
 
-// Control characters are the point of these two patterns.
-// eslint-disable-next-line no-control-regex
+/* eslint-disable no-control-regex -- control characters are the point of these two patterns */
 const SAFE = /^[\x09\x0A\x20-\x25\x27-\x3B\x3D\x3F-\x7E]*$/;
 // Lone surrogates and the C0 controls but tab, newline and carriage return.
-// eslint-disable-next-line no-control-regex
 const INVALID =
   /[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+/* eslint-enable no-control-regex */
