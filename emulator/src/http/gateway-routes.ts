@@ -113,8 +113,14 @@ function sendAnswer(res: Response, answer: GatewayAnswer): void {
     sendFault(res, answer.fault, renderGatewayXml(answer.fields));
     return;
   }
-  res.status(200).type('application/xml; charset=utf-8').send(renderGatewayXml(answer.fields));
+  // Node's own writeHead/end: Express's send() would look up the type, compute freshness and
+  // more, for a body that is always the same kind.
+  const body = Buffer.from(renderGatewayXml(answer.fields));
+  res.writeHead(200, { 'Content-Type': XML_TYPE, 'Content-Length': body.length });
+  res.end(body);
 }
+
+const XML_TYPE = 'application/xml; charset=utf-8';
 
 /** What a client sees when the gateway, or the proxy in front of it, fails. */
 function sendFault(res: Response, fault: TransportFault, xml: string): void {

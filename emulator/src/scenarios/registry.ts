@@ -62,6 +62,7 @@ export class ScenarioRegistry {
   private readonly pins = new Map<string, string>();
   private runtimeRules: Rule[] = [];
   private readonly counters = new Map<string, number>();
+  private alwaysCache: readonly Rule[] | undefined;
   private watcher: FSWatcher | undefined;
   private reloadTimer: NodeJS.Timeout | undefined;
   private reloading: Promise<void> = Promise.resolve();
@@ -171,12 +172,14 @@ export class ScenarioRegistry {
     if (problems.length > 0) return { ok: false, problems };
     // The newest batch goes first; rules within a batch keep their order.
     this.runtimeRules = [...rules, ...this.runtimeRules];
+    this.alwaysCache = undefined;
     return { ok: true, rules };
   }
 
   /** Back to the files: run-time rules, pins and counters cleared, files read again. */
   async reset(): Promise<void> {
     this.runtimeRules = [];
+    this.alwaysCache = undefined;
     this.pins.clear();
     this.counters.clear();
     await this.load();
@@ -232,14 +235,18 @@ export class ScenarioRegistry {
     };
   }
 
-  /** Run-time rules first, then the `apply: always` files by file name. */
-  private alwaysRules(): Rule[] {
-    return [
+  /**
+   * Run-time rules first, then the `apply: always` files by file name. Built once per change of
+   * the files or the run-time rules, not per request.
+   */
+  private alwaysRules(): readonly Rule[] {
+    this.alwaysCache ??= [
       ...this.runtimeRules,
       ...this.fileScenarios()
         .filter((scenario) => scenario.apply === 'always')
         .flatMap((scenario) => scenario.rules),
     ];
+    return this.alwaysCache;
   }
 
   private all(): Scenario[] {
@@ -326,6 +333,7 @@ export class ScenarioRegistry {
     }
 
     this.problems = problems;
+    this.alwaysCache = undefined;
     this.options.onEvent?.({
       type: 'loaded',
       scenarios: this.good.size,

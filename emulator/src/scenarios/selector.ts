@@ -84,10 +84,20 @@ export function selectOutcome(input: SelectionInput): Selection {
   };
 }
 
-/** Higher priority first; equal priorities keep their order (Array.prototype.sort is stable). */
-function byPriority(rules: readonly Rule[]): Rule[] {
-  return [...rules].sort((a, b) => b.priority - a.priority);
+/**
+ * Higher priority first; equal priorities keep their order (Array.prototype.sort is stable).
+ * Rule lists are built once and reused, so the sorted copy is kept for each.
+ */
+function byPriority(rules: readonly Rule[]): readonly Rule[] {
+  let sorted = sortedCache.get(rules);
+  if (!sorted) {
+    sorted = [...rules].sort((a, b) => b.priority - a.priority);
+    sortedCache.set(rules, sorted);
+  }
+  return sorted;
 }
+
+const sortedCache = new WeakMap<readonly Rule[], readonly Rule[]>();
 
 function decide(
   rule: Rule,

@@ -100,7 +100,7 @@ describe('the lowdb store', () => {
   });
 
   it('folds the journal into the file once it outgrows it, without losing changes', async () => {
-    const store = await openLowdbStore({ file });
+    const store = await openLowdbStore({ file, compactionBytes: 1 << 20 });
     const big = 'x'.repeat(4096);
     for (let i = 1; i <= 400; i++) {
       await store.commit({ payouts: [{ ...payout(i, `o${i}`), userId: big }], lastPaymentId: i });

@@ -24,9 +24,16 @@ export interface LowdbStoreOptions {
   readonly file?: string;
   /** Warnings on open (a torn last journal line after a crash); defaults to ignoring them. */
   readonly onWarning?: (message: string) => void;
+  /** The journal size below which it is never folded into the file (64 MiB). */
+  readonly compactionBytes?: number;
 }
 
-const MIN_COMPACTION_BYTES = 1 << 20;
+/**
+ * The journal is folded into the file when it outgrows the file and this floor. Folding writes
+ * the whole store (and stops the event loop while it serialises it), so it should be rare: 64 MiB
+ * of journal replays in well under a second at start.
+ */
+const MIN_COMPACTION_BYTES = 64 * 1024 * 1024;
 
 export async function openLowdbStore(options: LowdbStoreOptions): Promise<Store> {
   if (options.file === undefined) {
@@ -68,7 +75,11 @@ async function openFileStore(file: string, options: LowdbStoreOptions): Promise<
   db.data.postbacks ??= {};
   const journalFile = `${file}.journal`;
   const replay = await replayJournal(journalFile, db.data, options.onWarning ?? (() => {}));
-  const journal = await Journal.open(journalFile, db);
+  const journal = await Journal.open(
+    journalFile,
+    db,
+    options.compactionBytes ?? MIN_COMPACTION_BYTES,
+  );
   const store = new LowdbStore(db, journal);
   // Fold the journal into the file now; this also drops a torn last line, which later appends
   // would otherwise run into.
@@ -193,10 +204,11 @@ class Journal {
     private readonly path: string,
     private handle: FileHandle,
     private readonly db: Low<StoreData>,
+    private readonly floorBytes: number,
   ) {}
 
-  static async open(path: string, db: Low<StoreData>): Promise<Journal> {
-    const journal = new Journal(path, await open(path, 'a'), db);
+  static async open(path: string, db: Low<StoreData>, floorBytes: number): Promise<Journal> {
+    const journal = new Journal(path, await open(path, 'a'), db, floorBytes);
     journal.bytes = (await journal.handle.stat()).size;
     journal.snapshotBytes = await fileSize(path.replace(/\.journal$/, ''));
     return journal;
@@ -222,7 +234,7 @@ class Journal {
       } catch (error) {
         for (const entry of batch) entry.done(error as Error);
       }
-      if (this.bytes > Math.max(MIN_COMPACTION_BYTES, this.snapshotBytes)) {
+      if (this.bytes > Math.max(this.floorBytes, this.snapshotBytes)) {
         await this.compact().catch(() => {
           // The journal still holds every change; the next threshold tries again.
         });
