@@ -108,12 +108,8 @@ export function seedStore(
         : [
             {
               at,
-              url: postLink,
-              body: new URLSearchParams({
-                ...fields,
-                pg_salt: 's',
-                pg_sig: 'x'.repeat(32),
-              }).toString(),
+              salt: `pbsalt${i}`,
+              sig: '0123456789abcdef0123456789abcdef',
               status: 200,
               durationMs: 2,
               response: '<response><pg_status>ok</pg_status></response>',

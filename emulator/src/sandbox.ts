@@ -95,7 +95,7 @@ export async function openSandbox(config: Config, options: SandboxOptions = {}):
         {
           postback: postback.id,
           order: postback.orderId,
-          url: attempt.url,
+          url: postback.url,
           status: attempt.status,
           error: attempt.error,
           ms: attempt.durationMs,

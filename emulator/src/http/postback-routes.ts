@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { VirtualClock } from '../clock.js';
 import type { PostbackDispatcher } from '../postbacks/dispatcher.js';
-import type { Postback } from '../postbacks/postback.js';
+import { describePostback, type Postback } from '../postbacks/postback.js';
 import type { Store } from '../store/store.js';
 
 const MAX_WAIT_MS = 120_000;
@@ -55,11 +55,11 @@ export function postbackRoutes(deps: {
     if (!postback) {
       res.status(408).json({
         error: `no postback for that order was delivered within ${timeout} ms; a stopped clock (SANDBOX_CLOCK_SPEED=0) needs POST /__sandbox/clock/advance`,
-        postbacks: matching(deps.store, orderId, paymentId),
+        postbacks: matching(deps.store, orderId, paymentId).map(describePostback),
       });
       return;
     }
-    res.json(postback);
+    res.json(describePostback(postback));
   });
 
   router.get('/__sandbox/postbacks', (req, res) => {
@@ -69,9 +69,9 @@ export function postbackRoutes(deps: {
       return;
     }
     res.json({
-      postbacks: matching(deps.store, text(req.query.order_id), text(req.query.payment_id)).filter(
-        (p) => state === undefined || p.state === state,
-      ),
+      postbacks: matching(deps.store, text(req.query.order_id), text(req.query.payment_id))
+        .filter((p) => state === undefined || p.state === state)
+        .map(describePostback),
     });
   });
 
@@ -83,7 +83,7 @@ export function postbackRoutes(deps: {
       });
       return;
     }
-    res.status(201).json(copy);
+    res.status(201).json(describePostback(copy));
   });
 
   return router;

@@ -5,6 +5,7 @@ import type { Randomness } from '../randomness.js';
 import { scriptNameFromPath, withSignature } from '../signature/signature.js';
 import type { Store } from '../store/store.js';
 import {
+  attemptBody,
   notifyFields,
   type DeliveryAttempt,
   type HostAllowlist,
@@ -209,7 +210,8 @@ export class PostbackDispatcher {
     if (!postback || postback.state !== 'pending') return;
     const { clock, sender, allowlist, policy } = this.deps;
     const startedAt = clock.now();
-    const body = this.signedBody(postback);
+    const signature = this.sign(postback);
+    const body = attemptBody(postback, signature);
 
     const result = allowlist.allows(postback.url)
       ? await sender.send(postback.url, body, this.deps.timeoutMs)
@@ -219,8 +221,8 @@ export class PostbackDispatcher {
         };
     const attempt: DeliveryAttempt = {
       at: isoTime(startedAt),
-      url: postback.url,
-      body,
+      salt: signature.salt,
+      sig: signature.sig,
       ...result,
     };
     const attempts = [...postback.attempts, attempt];
@@ -262,11 +264,11 @@ export class PostbackDispatcher {
   }
 
   /**
-   * The form body: the notify fields, `pg_salt` and `pg_sig`. The signature covers the query
-   * parameters of `pg_post_link` too, since the merchant's PHP sees them among the request's
-   * parameters (docs/decisions/0007); they stay in the URL, not in the body.
+   * A fresh salt and the signature over the notify fields and the query parameters of
+   * `pg_post_link`, since the merchant's PHP sees those among the request's parameters
+   * (docs/decisions/0007); they stay in the URL, not in the body.
    */
-  private signedBody(postback: Postback): string {
+  private sign(postback: Postback): { salt: string; sig: string } {
     const merchant = this.deps.merchants.find(postback.merchantId);
     const url = new URL(postback.url);
     const query = Object.fromEntries(url.searchParams);
@@ -276,10 +278,6 @@ export class PostbackDispatcher {
       merchant?.secretKey ?? '',
       this.deps.randomness.salt(),
     );
-    return new URLSearchParams({
-      ...postback.fields,
-      pg_salt: signed.pg_salt ?? '',
-      pg_sig: signed.pg_sig ?? '',
-    }).toString();
+    return { salt: signed.pg_salt ?? '', sig: signed.pg_sig ?? '' };
   }
 }

@@ -7,11 +7,15 @@ import { formatAmount, type Payout } from '../payouts/payout.js';
  */
 export type PostbackState = 'pending' | 'delivered' | 'failed';
 
+/**
+ * One delivery attempt as stored. The body sent was the postback's fields with this attempt's
+ * salt and signature: kept as those two, not as a copy of the body, and shown whole by the admin
+ * API (`attemptBody`).
+ */
 export interface DeliveryAttempt {
   readonly at: string;
-  readonly url: string;
-  /** The form body exactly as sent, signature included. */
-  readonly body: string;
+  readonly salt: string;
+  readonly sig: string;
   readonly status?: number;
   readonly error?: string;
   readonly durationMs: number;
@@ -38,6 +42,30 @@ export interface Postback {
   /** Out-of-order delivery: wait until the merchant's next postback went out first. */
   readonly holdForNext?: boolean;
   readonly attempts: readonly DeliveryAttempt[];
+}
+
+/** The form body an attempt sent, exactly: the fields, then its salt and signature. */
+export function attemptBody(
+  postback: Postback,
+  attempt: Pick<DeliveryAttempt, 'salt' | 'sig'>,
+): string {
+  return new URLSearchParams({
+    ...postback.fields,
+    pg_salt: attempt.salt,
+    pg_sig: attempt.sig,
+  }).toString();
+}
+
+/** A postback as the admin API shows it: every attempt with its URL and the body it sent. */
+export function describePostback(postback: Postback): Record<string, unknown> {
+  return {
+    ...postback,
+    attempts: postback.attempts.map((attempt) => ({
+      ...attempt,
+      url: postback.url,
+      body: attemptBody(postback, attempt),
+    })),
+  };
 }
 
 /** How a scenario wants a payout's postback delivered. */

@@ -22,7 +22,13 @@ const xml = new XMLParser({ parseTagValue: false, ignoreAttributes: true, htmlEn
  * attempt, so no receiver can hold up the others.
  */
 export class HttpPostbackSender implements PostbackSender {
-  async send(url: string, body: string, timeoutMs: number): Promise<SendResult> {
+  private readonly limiter = new OriginLimiter(MAX_CONNECTIONS_PER_ORIGIN);
+
+  send(url: string, body: string, timeoutMs: number): Promise<SendResult> {
+    return this.limiter.run(originOf(url), () => this.post(url, body, timeoutMs));
+  }
+
+  private async post(url: string, body: string, timeoutMs: number): Promise<SendResult> {
     const started = performance.now();
     const elapsed = (): number => Math.round(performance.now() - started);
     try {
@@ -44,6 +50,55 @@ export class HttpPostbackSender implements PostbackSender {
     } catch (error) {
       return { error: describeFailure(error, timeoutMs), durationMs: elapsed() };
     }
+  }
+}
+
+/**
+ * Ten thousand postbacks due at once to one merchant would otherwise open ten thousand
+ * connections. A few per merchant host carry them one after another; other hosts are not held
+ * up by a slow one.
+ */
+const MAX_CONNECTIONS_PER_ORIGIN = 16;
+
+class OriginLimiter {
+  private readonly active = new Map<string, number>();
+  private readonly waiting = new Map<string, (() => void)[]>();
+
+  constructor(private readonly limit: number) {}
+
+  async run<T>(origin: string, work: () => Promise<T>): Promise<T> {
+    const running = this.active.get(origin) ?? 0;
+    if (running >= this.limit) {
+      await new Promise<void>((resolve) => {
+        const queue = this.waiting.get(origin) ?? [];
+        queue.push(resolve);
+        this.waiting.set(origin, queue);
+      });
+    } else {
+      this.active.set(origin, running + 1);
+    }
+    try {
+      return await work();
+    } finally {
+      const next = this.waiting.get(origin)?.shift();
+      if (next) {
+        // The slot passes straight to the next in line.
+        next();
+      } else {
+        const left = (this.active.get(origin) ?? 1) - 1;
+        if (left === 0) this.active.delete(origin);
+        else this.active.set(origin, left);
+        this.waiting.delete(origin);
+      }
+    }
+  }
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
   }
 }
 

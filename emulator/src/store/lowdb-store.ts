@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { Low, Memory, type Adapter } from 'lowdb';
 import type { Payout } from '../payouts/payout.js';
 import type { Postback } from '../postbacks/postback.js';
+import { StringPool } from './intern.js';
 import {
   emptyStoreData,
   StoreOpenError,
@@ -89,12 +90,21 @@ async function openFileStore(file: string, options: LowdbStoreOptions): Promise<
 
 class LowdbStore implements Store {
   private readonly byOrder = new Map<string, number>();
+  private readonly strings = new StringPool();
 
   constructor(
     private readonly db: Low<StoreData>,
     private readonly journal: Journal | undefined,
   ) {
-    for (const payout of Object.values(db.data.payouts)) this.index(payout);
+    // What JSON.parse gave every record separately is shared from here on (see intern.ts).
+    for (const [id, payout] of Object.entries(db.data.payouts)) {
+      const shared = this.strings.payout(payout);
+      db.data.payouts[id] = shared;
+      this.index(shared);
+    }
+    for (const [id, postback] of Object.entries(db.data.postbacks)) {
+      db.data.postbacks[id] = this.strings.postback(postback);
+    }
   }
 
   payout(paymentId: number): Payout | undefined {
@@ -127,9 +137,16 @@ class LowdbStore implements Store {
   }
 
   commit(change: StoreChange): Promise<void> {
-    applyChange(this.db.data, change);
+    const line = this.journal ? JSON.stringify(change) : '';
+    applyChange(this.db.data, {
+      ...change,
+      ...(change.payouts ? { payouts: change.payouts.map((p) => this.strings.payout(p)) } : {}),
+      ...(change.postbacks
+        ? { postbacks: change.postbacks.map((p) => this.strings.postback(p)) }
+        : {}),
+    });
     for (const payout of change.payouts ?? []) this.index(payout);
-    return this.journal ? this.journal.append(JSON.stringify(change)) : Promise.resolve();
+    return this.journal ? this.journal.append(line) : Promise.resolve();
   }
 
   async close(): Promise<void> {
