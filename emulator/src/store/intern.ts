@@ -55,7 +55,7 @@ export class StringPool {
       postLink: this.intern(payout.postLink),
       orderTimeLimit: this.intern(payout.orderTimeLimit),
       history: payout.history.map((change) => ({ ...change, reason: this.intern(change.reason) })),
-      request: this.fields(payout.request) as Fields,
+      request: this.fields(payout.request),
       answer: this.fields(payout.answer) as Record<string, string>,
     };
   }
