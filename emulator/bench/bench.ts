@@ -5,8 +5,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,7 +42,11 @@ interface Row {
 }
 
 /** Starts a server process and measures the time to its first answer. */
-async function start(args: string[], env: Record<string, string>): Promise<Server> {
+async function start(
+  args: string[],
+  env: Record<string, string>,
+  healthPath = '/__sandbox/health',
+): Promise<Server> {
   const started = performance.now();
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
@@ -63,7 +65,7 @@ async function start(args: string[], env: Record<string, string>): Promise<Serve
   // Keep reading its output, so a full pipe never slows it down.
   child.stdout?.resume();
   for (;;) {
-    const ok = await fetch(`${url}/__sandbox/health`).then(
+    const ok = await fetch(`${url}${healthPath}`).then(
       (res) => res.ok,
       () => false,
     );
@@ -148,21 +150,27 @@ async function measure(name: string, server: Server, postLink: string): Promise<
   return { name, startupMs: server.startupMs, c10, c50, peakRssMb: peakRssMb(server.child.pid) };
 }
 
-/** A merchant endpoint that acknowledges every postback, and notes when each arrived. */
-async function receiver(): Promise<{ url: string; arrivals: Map<string, number>; close(): void }> {
-  const arrivals = new Map<string, number>();
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    req.on('end', () => {
-      const id = new URLSearchParams(body).get('pg_payment_id');
-      if (id && !arrivals.has(id)) arrivals.set(id, Date.now());
-      res.end('OK');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/notify`, arrivals, close: () => server.close() };
+/** The merchant endpoint, in its own process: acknowledges postbacks, notes their arrival. */
+async function receiver(): Promise<{
+  url: string;
+  arrivals(): Promise<Map<string, number>>;
+  clear(): Promise<void>;
+  close(): Promise<void>;
+}> {
+  const server = await start(['emulator/bench/receiver-server.mjs'], {}, '/arrivals');
+  return {
+    url: `${server.url}/notify`,
+    arrivals: async () =>
+      new Map(
+        Object.entries(
+          (await (await fetch(`${server.url}/arrivals`)).json()) as Record<string, number>,
+        ),
+      ),
+    clear: async () => {
+      await fetch(`${server.url}/arrivals`, { method: 'DELETE' });
+    },
+    close: () => stop(server),
+  };
 }
 
 function sandboxEnv(dataFile: string): Record<string, string> {
@@ -178,7 +186,7 @@ function sandboxEnv(dataFile: string): Record<string, string> {
 
 async function pendingPostbacks(
   postLink: string,
-  arrivals: Map<string, number>,
+  arrivalsOf: () => Promise<Map<string, number>>,
 ): Promise<{ p50: number; p99: number; max: number; delivered: number }> {
   const file = join(work, 'pending.json');
   const from = Date.now() + 4_000;
@@ -192,8 +200,10 @@ async function pendingPostbacks(
   });
   const server = await start(['dist/emulator/src/main.js'], sandboxEnv(file));
   const deadline = from + spread + 5_000;
+  let arrivals = await arrivalsOf();
   while (arrivals.size < PENDING && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    arrivals = await arrivalsOf();
   }
   await stop(server);
   const lateness = Object.values(data.postbacks)
@@ -237,9 +247,9 @@ async function main(): Promise<void> {
   );
   await stop(seeded);
 
-  sink.arrivals.clear();
-  const pending = await pendingPostbacks(sink.url, sink.arrivals);
-  sink.close();
+  await sink.clear();
+  const pending = await pendingPostbacks(sink.url, () => sink.arrivals());
+  await sink.close();
 
   const [floor, sandbox, full] = rows as [Row, Row, Row];
   const ratio = (a: number, b: number): string => (a / b).toFixed(2);

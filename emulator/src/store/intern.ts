@@ -1,6 +1,6 @@
 import type { Payout } from '../payouts/payout.js';
 import type { Postback } from '../postbacks/postback.js';
-import type { FieldValue, Fields } from '../signature/signature.js';
+import type { FieldValue } from '../signature/signature.js';
 
 /**
  * Most field values repeat from payout to payout: the merchant, the card, the post link, the
