@@ -184,6 +184,7 @@ export class PostbackDispatcher {
   stop(): void {
     for (const timer of this.timers.values()) timer.cancel();
     this.timers.clear();
+    this.deps.sender.close?.();
     for (const waiter of [...this.waiters]) waiter.done();
   }
 
