@@ -1,35 +1,70 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { HttpPostbackSender } from '../src/postbacks/sender.js';
 import { card, openTestSandbox, parseAnswer, type TestSandbox } from './helpers.js';
+import { Receiver } from './receiver.js';
 
 /**
- * The request the official PHP SDK (payboxmoney/payout, PayboxCore DataContainer::save/sign)
- * builds for Facade::reg2reg(), rebuilt here from its observed behaviour, not from its code:
- * multipart, the script name is the last segment of 'api/reg2reg', ksort on the field names,
- * the secret appended, a 16-hex-character salt from md5(), pg_card_id_to and pg_back_link sent.
+ * The official PHP payout SDK (payboxmoney/payout 1.2.x on payboxmoney/core 1.2.9) as observed
+ * when run, rebuilt from those observations and not from its code (GPL-3.0, not vendored):
+ * multipart POSTs to api/reg2reg, api/payment_status and api/balance_status, signed with the
+ * last path segment, ksort on field names, the secret last, a 32-hex-character pg_salt. It fails
+ * a call whose answer contains pg_error_code anywhere (even 0), crashes without pg_status (and
+ * pg_balance for balance), and breaks on any byte before <?xml. It never checks the answer's
+ * signature.
  */
-function phpSdkReg2reg(secret: string, orderId: string): Record<string, string> {
-  const query: Record<string, string> = {
+const SECRET = 'sandbox-payout-secret';
+
+function sdkSign(
+  path: string,
+  query: Record<string, string>,
+  secret = SECRET,
+): Record<string, string> {
+  const fields: Record<string, string> = { ...query, pg_salt: randomBytes(16).toString('hex') };
+  const sorted = Object.keys(fields)
+    .sort()
+    .map((key) => fields[key]);
+  const script = path.split('/').at(-1) ?? '';
+  fields.pg_sig = createHash('md5')
+    .update([script, ...sorted, secret].join(';'))
+    .digest('hex');
+  return fields;
+}
+
+/** Sends as the SDK does: multipart, every field a part. */
+async function sdkCall(
+  sandbox: TestSandbox,
+  path: string,
+  query: Record<string, string>,
+  secret?: string,
+): Promise<string> {
+  let req = request(sandbox.app).post(`/${path}`);
+  for (const [name, value] of Object.entries(sdkSign(path, query, secret)))
+    req = req.field(name, value);
+  const res = await req;
+  return res.text;
+}
+
+/** What the SDK needs of an answer not to throw or crash. */
+function sdkAccepts(xml: string, needs: string[] = ['pg_status']): boolean {
+  if (!xml.startsWith('<?xml')) return false;
+  if (xml.includes('pg_error_code')) return false;
+  return needs.every((field) => xml.includes(`<${field}>`));
+}
+
+function reg2regQuery(orderId: string, cardId: number): Record<string, string> {
+  return {
     pg_merchant_id: '100001',
     pg_description: 'Description',
     pg_amount: '100',
     pg_order_id: orderId,
     pg_user_id: '131',
-    pg_card_id_to: String(card('success').id),
+    pg_card_id_to: String(cardId),
     pg_post_link: 'http://site.ru/',
     pg_back_link: 'http://site.ru/',
-    pg_order_time_limit: '2019-11-25 00:00:00',
-    pg_salt: createHash('md5').update(`0.12345 1700000000${orderId}`).digest('hex').slice(0, 16),
+    pg_order_time_limit: '2030-11-25 00:00:00',
   };
-  const sorted = Object.keys(query)
-    .sort()
-    .map((key) => query[key]);
-  const script = 'api/reg2reg'.split('/').at(-1);
-  const sig = createHash('md5')
-    .update([script, ...sorted, secret].join(';'))
-    .digest('hex');
-  return { ...query, pg_sig: sig };
 }
 
 let sandbox: TestSandbox;
@@ -40,26 +75,136 @@ afterEach(async () => {
   await sandbox.dispose();
 });
 
-describe('a request signed the way the official PHP SDK builds it', () => {
-  it('is accepted, and the answer has what the SDK reads and nothing it trips on', async () => {
-    let req = request(sandbox.app).post('/api/reg2reg');
-    for (const [name, value] of Object.entries(phpSdkReg2reg('sandbox-payout-secret', '852014'))) {
-      req = req.field(name, value);
-    }
-    const res = await req;
-    // The SDK parses from the first byte and fails on any pg_error_code, even 0.
-    expect(res.text.startsWith('<?xml')).toBe(true);
-    const answer = parseAnswer(res.text);
-    expect(answer.pg_status).toBe('ok');
-    expect(answer.pg_error_code).toBeUndefined();
-    expect(answer.pg_card_id).toBe(String(card('success').id));
+describe('the official PHP SDK, as it calls the gateway', () => {
+  it('reg2reg: a request signed as it signs is paid, with an answer it accepts', async () => {
+    const xml = await sdkCall(sandbox, 'api/reg2reg', reg2regQuery('852014', card('success').id));
+    expect(sdkAccepts(xml)).toBe(true);
+    expect(parseAnswer(xml)).toMatchObject({
+      pg_status: 'ok',
+      pg_card_id: String(card('success').id),
+    });
   });
 
-  it('is refused with 1100 when signed with another key', async () => {
-    let req = request(sandbox.app).post('/api/reg2reg');
-    for (const [name, value] of Object.entries(phpSdkReg2reg('wrong', '852015'))) {
-      req = req.field(name, value);
+  it('reg2reg: a request signed with another key is refused in a way it reports (pg_error_code)', async () => {
+    const xml = await sdkCall(
+      sandbox,
+      'api/reg2reg',
+      reg2regQuery('852015', card('success').id),
+      'wrong',
+    );
+    expect(parseAnswer(xml).pg_error_code).toBe('1100');
+    expect(sdkAccepts(xml)).toBe(false);
+  });
+
+  it('balance_status: pg_status and pg_balance, no pg_error_code', async () => {
+    const xml = await sdkCall(sandbox, 'api/balance_status', { pg_merchant_id: '100001' });
+    expect(sdkAccepts(xml, ['pg_status', 'pg_balance'])).toBe(true);
+    expect(parseAnswer(xml)).toMatchObject({ pg_status: 'ok', pg_balance: '1000000.00' });
+  });
+
+  describe('payment_status: the status is pg_status itself', () => {
+    async function pay(orderId: string, documented: string): Promise<string> {
+      const xml = await sdkCall(sandbox, 'api/reg2reg', {
+        ...reg2regQuery(orderId, card(documented).id),
+      });
+      return parseAnswer(xml).pg_payment_id ?? '';
     }
-    expect(parseAnswer((await req).text).pg_error_code).toBe('1100');
+
+    it.each([
+      ['success', 'ok', 'ok'],
+      ['error 10000', 'failed', 'failed'],
+      ['process, later success', 'new', 'pending'],
+    ])(
+      'a payout with card "%s" is %s by payment id and %s by order id',
+      async (documented, byPayment, byOrder) => {
+        const orderId = `sdk-${documented.replace(/\W/g, '')}`;
+        const paymentId = await pay(orderId, documented);
+        const asked = await sdkCall(sandbox, 'api/payment_status', {
+          pg_merchant_id: '100001',
+          pg_payment_id: paymentId,
+        });
+        expect(sdkAccepts(asked)).toBe(true);
+        expect(parseAnswer(asked).pg_status).toBe(byPayment);
+        const byOrderXml = await sdkCall(sandbox, 'api/payment_status', {
+          pg_merchant_id: '100001',
+          pg_order_id: orderId,
+        });
+        expect(sdkAccepts(byOrderXml)).toBe(true);
+        expect(parseAnswer(byOrderXml).pg_status).toBe(byOrder);
+      },
+    );
+
+    it('a process payout that ends in time is ok; one whose time limit passes is incomplete', async () => {
+      const inTime = await pay('sdk-in-time', 'process, later success');
+      const late = await sdkCall(sandbox, 'api/reg2reg', {
+        ...reg2regQuery('sdk-late', card('process, later success').id),
+        pg_order_time_limit: '2026-01-15 15:00:01',
+      });
+      await sandbox.clock.advance(5_000);
+      const statusOf = async (query: Record<string, string>): Promise<string | undefined> =>
+        parseAnswer(
+          await sdkCall(sandbox, 'api/payment_status', { pg_merchant_id: '100001', ...query }),
+        ).pg_status;
+      expect(await statusOf({ pg_payment_id: inTime })).toBe('ok');
+      expect(await statusOf({ pg_payment_id: parseAnswer(late).pg_payment_id ?? '' })).toBe(
+        'incomplete',
+      );
+      expect(await statusOf({ pg_order_id: 'sdk-late' })).toBe('incomplete');
+    });
+
+    it('an unknown payment is an error it reports', async () => {
+      const xml = await sdkCall(sandbox, 'api/payment_status', {
+        pg_merchant_id: '100001',
+        pg_payment_id: '1',
+      });
+      expect(parseAnswer(xml).pg_error_code).toBe('11068');
+    });
+  });
+});
+
+describe('the official PHP SDK, as it receives a postback', () => {
+  it('verifies the signature over every parameter, the post link query included, and answers in XML', async () => {
+    const receiver = await Receiver.start();
+    const shop = await openTestSandbox({}, undefined, { sender: new HttpPostbackSender() });
+    try {
+      // The SDK's accept(): <response> with pg_status, pg_description, pg_salt, pg_sig, pg_merchant_id.
+      receiver.answer((_req, res) => {
+        res.writeHead(200, { 'Content-Type': 'application/xml' });
+        res.end(
+          `<?xml version="1.0"?>\n<response><pg_status>ok</pg_status><pg_description>Thanks</pg_description><pg_salt>${randomBytes(8).toString('hex')}</pg_salt><pg_sig>${'0'.repeat(32)}</pg_sig><pg_merchant_id>100001</pg_merchant_id></response>`,
+        );
+      });
+      const postLink = receiver.url('/index.php?route=payout/result&shop=7');
+      const xml = await sdkCall(shop, 'api/reg2reg', {
+        ...reg2regQuery('sdk-postback', card('success').id),
+        pg_post_link: postLink,
+      });
+      expect(parseAnswer(xml).pg_status).toBe('ok');
+      await shop.clock.advance(3_000);
+
+      const [postback] = receiver.received;
+      // $_REQUEST: the query and the body together; the script is the path's last segment.
+      const params = {
+        ...Object.fromEntries(postback?.query ?? []),
+        ...Object.fromEntries(postback?.body ?? []),
+      };
+      const { pg_sig: sig, ...rest } = params;
+      const sorted = Object.keys(rest)
+        .sort()
+        .map((key) => rest[key]);
+      const expected = createHash('md5')
+        .update(['index.php', ...sorted, SECRET].join(';'))
+        .digest('hex');
+      expect(sig).toBe(expected);
+
+      const log = await request(shop.app).get('/__sandbox/postbacks?order_id=sdk-postback');
+      expect(log.body.postbacks[0]).toMatchObject({
+        state: 'delivered',
+        attempts: [{ status: 200, ack: { status: 'ok', description: 'Thanks' } }],
+      });
+    } finally {
+      await shop.dispose();
+      await receiver.close();
+    }
   });
 });

@@ -80,6 +80,31 @@ export class StatusGateway {
     return this.answer(script, merchant, fields, payout, `status ${payout.status}`);
   }
 
+  /**
+   * `/api/payment_status`, the legacy status the official PHP SDK asks (`Facade::getStatus`). The
+   * SDK returns `pg_status` as the status itself, so that is where it goes: by payment id `new`,
+   * `ok`, `failed`, `incomplete`; by order id `pending`, `ok`, `failed`, `incomplete` (table in
+   * the README). No `pg_error_code` on success: the SDK fails any answer that has one.
+   */
+  legacyPaymentStatus(call: GatewayCall): GatewayAnswer {
+    const script = scriptNameFromPath(call.path);
+    const found = this.lookup(call, script);
+    if (!found.ok) return found.answer;
+    const { payout, merchant } = found;
+    const byPayment = single(call.fields, 'pg_payment_id') !== undefined;
+    const status = legacyStatus(payout, byPayment ? 'payment' : 'order');
+    const fields: Record<string, string> = {
+      pg_status: status,
+      pg_payment_id: String(payout.paymentId),
+      pg_order_id: payout.orderId,
+      pg_amount: formatAmount(payout.amountMinor),
+      pg_currency: BALANCE_CURRENCY,
+      pg_payment_date: legacyDate(payout.updatedAt),
+      ...failure(payout),
+    };
+    return this.answer(script, merchant, fields, payout, `status ${status}`);
+  }
+
   /** `/g2g/balance_status` and `/api/balance_status`: the merchant's payout balance. */
   balance(call: GatewayCall): GatewayAnswer {
     const script = scriptNameFromPath(call.path);
@@ -195,6 +220,16 @@ function failure(payout: Payout): Record<string, string> {
         pg_failure_description: payout.error.description,
       }
     : {};
+}
+
+/**
+ * The legacy SDK's statuses (freedompay-api.md §5, §8). A payout has no partial or revoked state
+ * in the sandbox: it is never refunded, and it exists from its first answer.
+ */
+export function legacyStatus(payout: Payout, by: 'payment' | 'order'): string {
+  if (payout.status === 'process') return by === 'payment' ? 'new' : 'pending';
+  if (payout.status === 'ok') return 'ok';
+  return payout.error?.code === GatewayErrors.orderExpired.code ? 'incomplete' : 'failed';
 }
 
 /** `2018-12-31 15:00:00`, the legacy methods' date format. */

@@ -90,6 +90,11 @@ export function gatewayRoutes(deps: GatewayRouteDeps): Router {
     '/get_status2.php',
     handle((call) => deps.status.statusByOrder(call)),
   );
+  // The legacy status the official PHP SDK asks for.
+  router.all(
+    '/api/payment_status',
+    handle((call) => deps.status.legacyPaymentStatus(call)),
+  );
   router.all(
     ['/api/balance_status', '/g2g/balance_status'],
     handle((call) => deps.status.balance(call)),

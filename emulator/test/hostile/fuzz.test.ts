@@ -27,6 +27,7 @@ const GATEWAY_PATHS = [
   '/api/balance_status',
   '/g2g/balance_status',
   '/api/unknown',
+  '/api/payment_status',
   '/g2g/a/b',
 ];
 const ADMIN_PATHS = [
