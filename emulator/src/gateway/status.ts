@@ -36,11 +36,7 @@ export class StatusGateway {
    * `pg_payment_status` is `success`, `error` or `process`.
    */
   paymentStatus2(call: GatewayCall): GatewayAnswer {
-    const script = scriptNameFromPath(call.path);
-    const found = this.lookup(call, script);
-    if (!found.ok) return found.answer;
-    const { payout, merchant } = found;
-    const fields: Record<string, string> = {
+    return this.status(call, (payout) => ({
       pg_status: 'ok',
       pg_payment_id: String(payout.paymentId),
       pg_order_id: payout.orderId,
@@ -51,9 +47,7 @@ export class StatusGateway {
       pg_card_hash: payout.cardHash,
       // When the payout became what it is: the date its postback reports too.
       pg_payment_date: gatewayTime(Date.parse(payout.updatedAt)),
-      ...failure(payout),
-    };
-    return this.answer(script, merchant, fields, payout, `status ${payout.status}`);
+    }));
   }
 
   /**
@@ -61,11 +55,7 @@ export class StatusGateway {
    * while in process, then `ok` or `failed`.
    */
   statusByOrder(call: GatewayCall): GatewayAnswer {
-    const script = scriptNameFromPath(call.path);
-    const found = this.lookup(call, script);
-    if (!found.ok) return found.answer;
-    const { payout, merchant } = found;
-    const fields: Record<string, string> = {
+    return this.status(call, (payout) => ({
       pg_status: 'ok',
       pg_payment_id: String(payout.paymentId),
       pg_order_id: payout.orderId,
@@ -75,9 +65,7 @@ export class StatusGateway {
       pg_can_reject: '0',
       pg_testing_mode: '1',
       pg_create_date: legacyDate(payout.createdAt),
-      ...failure(payout),
-    };
-    return this.answer(script, merchant, fields, payout, `status ${payout.status}`);
+    }));
   }
 
   /**
@@ -87,22 +75,37 @@ export class StatusGateway {
    * the README). No `pg_error_code` on success: the SDK fails any answer that has one.
    */
   legacyPaymentStatus(call: GatewayCall): GatewayAnswer {
-    const script = scriptNameFromPath(call.path);
-    const found = this.lookup(call, script);
-    if (!found.ok) return found.answer;
-    const { payout, merchant } = found;
-    const byPayment = single(call.fields, 'pg_payment_id') !== undefined;
-    const status = legacyStatus(payout, byPayment ? 'payment' : 'order');
-    const fields: Record<string, string> = {
-      pg_status: status,
+    const by = single(call.fields, 'pg_payment_id') !== undefined ? 'payment' : 'order';
+    return this.status(call, (payout) => ({
+      pg_status: legacyStatus(payout, by),
       pg_payment_id: String(payout.paymentId),
       pg_order_id: payout.orderId,
       pg_amount: formatAmount(payout.amountMinor),
       pg_currency: BALANCE_CURRENCY,
       pg_payment_date: legacyDate(payout.updatedAt),
-      ...failure(payout),
+    }));
+  }
+
+  /** The shared path of the status methods: look the payout up, then answer its fields, signed. */
+  private status(
+    call: GatewayCall,
+    fieldsOf: (payout: Payout) => Record<string, string>,
+  ): GatewayAnswer {
+    const script = scriptNameFromPath(call.path);
+    const found = this.lookup(call, script);
+    if (!found.ok) return found.answer;
+    const { payout, merchant } = found;
+    return {
+      fields: this.deps.envelope.sign(script, merchant, {
+        ...fieldsOf(payout),
+        ...failure(payout),
+      }),
+      merchantId: merchant.id,
+      orderId: payout.orderId,
+      paymentId: payout.paymentId,
+      outcome: `status ${payout.status}`,
+      reason: 'status lookup',
     };
-    return this.answer(script, merchant, fields, payout, `status ${status}`);
   }
 
   /** `/g2g/balance_status` and `/api/balance_status`: the merchant's payout balance. */
@@ -175,23 +178,6 @@ export class StatusGateway {
       };
     }
     return { ok: true, payout, merchant };
-  }
-
-  private answer(
-    script: string,
-    merchant: Merchant,
-    fields: Record<string, string>,
-    payout: Payout,
-    outcome: string,
-  ): GatewayAnswer {
-    return {
-      fields: this.deps.envelope.sign(script, merchant, fields),
-      merchantId: merchant.id,
-      orderId: payout.orderId,
-      paymentId: payout.paymentId,
-      outcome,
-      reason: 'status lookup',
-    };
   }
 
   private invalid(script: string, merchant: Merchant, details: string): GatewayAnswer {
