@@ -146,19 +146,18 @@ export class PostbackDispatcher {
     filter: { orderId?: string; paymentId?: number; merchantId?: string },
     timeoutMs: number,
   ): Promise<Postback | undefined> {
+    // Looked up through the order and payment indexes, never by scanning the outbox: a waiter
+    // is asked again after every delivery.
     const settled = (): Postback | undefined => {
-      const candidates = [...this.deps.store.postbacks()].filter(
-        (p) =>
-          (filter.orderId === undefined || p.orderId === filter.orderId) &&
-          (filter.paymentId === undefined || p.paymentId === filter.paymentId) &&
-          (filter.merchantId === undefined || p.merchantId === filter.merchantId),
+      const paymentId = filter.paymentId ?? this.newestPaymentFor(filter);
+      if (paymentId === undefined) return undefined;
+      const ofPayment = this.postbacksOf(paymentId).filter(
+        (p) => filter.orderId === undefined || p.orderId === filter.orderId,
       );
-      const newestPayment = Math.max(...candidates.map((p) => p.paymentId));
-      const ofNewest = candidates.filter((p) => p.paymentId === newestPayment);
       return (
-        ofNewest.find((p) => p.state === 'delivered') ??
-        (ofNewest.length > 0 && ofNewest.every((p) => p.state === 'failed')
-          ? ofNewest[0]
+        ofPayment.find((p) => p.state === 'delivered') ??
+        (ofPayment.length > 0 && ofPayment.every((p) => p.state === 'failed')
+          ? ofPayment[0]
           : undefined)
       );
     };
@@ -188,11 +187,33 @@ export class PostbackDispatcher {
     for (const waiter of [...this.waiters]) waiter.done();
   }
 
+  /** The newest payout of the order, among the merchants that could have made it. */
+  private newestPaymentFor(filter: { orderId?: string; merchantId?: string }): number | undefined {
+    if (filter.orderId === undefined) return undefined;
+    const merchants =
+      filter.merchantId === undefined
+        ? this.deps.merchants.all().map((m) => m.id)
+        : [filter.merchantId];
+    let newest: number | undefined;
+    for (const merchantId of merchants) {
+      const payout = this.deps.store.latestPayoutForOrder(merchantId, filter.orderId);
+      if (payout && (newest === undefined || payout.paymentId > newest)) newest = payout.paymentId;
+    }
+    return newest;
+  }
+
+  private postbacksOf(paymentId: number): Postback[] {
+    const found: Postback[] = [];
+    for (let k = 1; ; k++) {
+      const postback = this.deps.store.postback(`${paymentId}-${k}`);
+      if (!postback) return found;
+      found.push(postback);
+    }
+  }
+
   /** How many postbacks a payment has: ids are `<payment id>-1`, `-2`, ... in order. */
   private countFor(paymentId: number): number {
-    let count = 0;
-    while (this.deps.store.postback(`${paymentId}-${count + 1}`)) count++;
-    return count;
+    return this.postbacksOf(paymentId).length;
   }
 
   private arm(postback: Postback): void {
