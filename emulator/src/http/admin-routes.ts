@@ -9,6 +9,7 @@ import type { RequestJournal } from '../gateway/journal.js';
 import type { PostbackDispatcher } from '../postbacks/dispatcher.js';
 import type { ScenarioRegistry } from '../scenarios/registry.js';
 import type { Store } from '../store/store.js';
+import { listLimit } from './list-limit.js';
 import { postbackRoutes } from './postback-routes.js';
 import { scenarioRoutes } from './scenario-routes.js';
 
@@ -58,6 +59,7 @@ export function adminRoutes(deps: AdminDeps): Router {
 
   router.get('/__sandbox/payouts', (req, res) => {
     const { merchant_id: merchantId, order_id: orderId, status } = req.query;
+    const limit = listLimit(req.query.limit);
     const matches: Payout[] = [];
     for (const payout of deps.store.payouts()) {
       if (typeof merchantId === 'string' && payout.merchantId !== merchantId) continue;
@@ -65,7 +67,9 @@ export function adminRoutes(deps: AdminDeps): Router {
       if (typeof status === 'string' && payout.status !== status) continue;
       matches.push(payout);
     }
-    res.json({ payouts: matches });
+    // Newest first, and at most `limit`: a store of 100,000 payouts is no answer to send whole.
+    matches.sort((a, b) => b.paymentId - a.paymentId);
+    res.json({ payouts: matches.slice(0, limit), total: matches.length, limit });
   });
 
   router.get('/__sandbox/payouts/:paymentId', (req, res) => {

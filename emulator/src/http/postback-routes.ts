@@ -3,6 +3,7 @@ import type { VirtualClock } from '../clock.js';
 import type { PostbackDispatcher } from '../postbacks/dispatcher.js';
 import { describePostback, type Postback } from '../postbacks/postback.js';
 import type { Store } from '../store/store.js';
+import { listLimit } from './list-limit.js';
 
 const MAX_WAIT_MS = 120_000;
 const DEFAULT_WAIT_MS = 10_000;
@@ -68,10 +69,15 @@ export function postbackRoutes(deps: {
       res.status(400).json({ error: `state must be pending, delivered or failed, not "${state}"` });
       return;
     }
+    const limit = listLimit(req.query.limit);
+    const found = matching(deps.store, text(req.query.order_id), text(req.query.payment_id))
+      .filter((p) => state === undefined || p.state === state)
+      // Newest first, and at most `limit`.
+      .sort((a, b) => b.paymentId - a.paymentId || (a.id < b.id ? 1 : -1));
     res.json({
-      postbacks: matching(deps.store, text(req.query.order_id), text(req.query.payment_id))
-        .filter((p) => state === undefined || p.state === state)
-        .map(describePostback),
+      postbacks: found.slice(0, limit).map(describePostback),
+      total: found.length,
+      limit,
     });
   });
 
