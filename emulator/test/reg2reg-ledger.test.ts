@@ -155,6 +155,20 @@ describe('several merchants', () => {
   });
 });
 
+describe('the payouts list', () => {
+  it('is newest first, limited, and says how many matched', async () => {
+    sandbox = await openTestSandbox();
+    const answers = [];
+    for (let i = 0; i < 3; i++) answers.push(await send({ pg_amount: '1' }));
+    const res = await request(sandbox.app).get('/__sandbox/payouts?limit=2');
+    expect(res.body.total).toBe(3);
+    expect(res.body.payouts.map((p: { paymentId: number }) => String(p.paymentId))).toEqual([
+      answers[2]?.pg_payment_id,
+      answers[1]?.pg_payment_id,
+    ]);
+  });
+});
+
 describe('unknown cards', () => {
   beforeEach(async () => {
     sandbox = await openTestSandbox();
