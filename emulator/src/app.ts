@@ -1,4 +1,4 @@
-import express, { type ErrorRequestHandler, type Express } from 'express';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { GatewayErrors } from './errors.js';
 import { gatewayTime, type GatewayEnvelope } from './gateway/envelope.js';
@@ -35,6 +35,7 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.use(undecodablePaths(deps.envelope));
   app.use(gatewayRoutes(deps));
   app.use(adminRoutes(deps));
   app.use((req, res) => {
@@ -44,6 +45,30 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use(lastResort(deps.logger));
   return app;
+}
+
+/**
+ * A path with a broken percent-escape (`/api/%FF`) would make the router throw. It gets the
+ * gateway's answer for a method it does not have, or a JSON 400 elsewhere.
+ */
+function undecodablePaths(envelope: GatewayEnvelope): RequestHandler {
+  return (req, res, next) => {
+    try {
+      decodeURIComponent(req.path);
+      next();
+    } catch {
+      if (/^\/(api|g2g)\//.test(req.path)) {
+        const answer = envelope.unknownMethod({ path: req.path, fields: {} });
+        res.setHeader(HINT_HEADER, 'the path has a broken percent-escape');
+        res
+          .status(200)
+          .type('application/xml; charset=utf-8')
+          .send(renderGatewayXml(answer.fields));
+        return;
+      }
+      res.status(400).json({ error: `the path ${req.path} has a broken percent-escape` });
+    }
+  };
 }
 
 /**

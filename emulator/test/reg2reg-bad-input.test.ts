@@ -225,6 +225,23 @@ describe('bodies the gateway cannot read', () => {
     expect(hint).toContain('larger than');
   });
 
+  it('an oversized multipart body made of fields that are each within their limit', async () => {
+    let req = request(sandbox.app).post('/api/reg2reg');
+    for (const [name, value] of Object.entries(signed(payoutFields())))
+      req = req.field(name, value);
+    for (let i = 0; i < 40; i++) req = req.field(`extra_${i}`, 'x'.repeat(60 * 1024));
+    const { hint } = refused(await req);
+    expect(hint).toContain('larger than');
+  });
+
+  it('pg_xml nested deeper than the parser allows', async () => {
+    const deep = `<request>${'<a>'.repeat(150)}1${'</a>'.repeat(150)}</request>`;
+    const { hint } = refused(
+      await request(sandbox.app).post('/api/reg2reg').type('form').send({ pg_xml: deep }),
+    );
+    expect(hint).toContain('pg_xml could not be read');
+  });
+
   it('an oversized multipart field', async () => {
     const { hint } = refused(
       await asMultipart(request(sandbox.app).post('/api/reg2reg'), {
@@ -297,6 +314,16 @@ describe('unknown paths under /api and /g2g', () => {
       expect(hint).toContain(path);
     },
   );
+
+  it('a path with a broken percent-escape gets the gateway envelope, or JSON 400 elsewhere', async () => {
+    const gateway = refused(
+      await request(sandbox.app).post('/api/%FF').type('form').send({ a: '1' }),
+    );
+    expect(gateway.answer.pg_error_code).toBe('9992');
+    const admin = await request(sandbox.app).get('/__sandbox/payouts/%FF');
+    expect(admin.status).toBe(400);
+    expect(admin.body.error).toContain('percent-escape');
+  });
 
   it('other paths get a JSON 404 that says where things are', async () => {
     const res = await request(sandbox.app).get('/nothing-here');

@@ -1,5 +1,6 @@
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { Readable } from 'node:stream';
 import multer from 'multer';
 import type { Fields, FieldValue } from '../signature/signature.js';
 
@@ -49,7 +50,7 @@ export async function readFormBody(req: Request, res: Response): Promise<FormBod
   let problem: string | undefined;
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     if (/^multipart\/form-data/i.test(type)) {
-      problem = await run(multipart, req, res, 'multipart/form-data');
+      problem = await readMultipart(req, res);
     } else if (/^application\/x-www-form-urlencoded/i.test(type)) {
       problem = await run(urlencoded, req, res, 'form-urlencoded');
     } else if (req.headers['content-length'] !== '0' || req.headers['transfer-encoding']) {
@@ -64,6 +65,41 @@ export async function readFormBody(req: Request, res: Response): Promise<FormBod
   const xml = fields.pg_xml;
   if (typeof xml === 'string') return fromPgXml(xml);
   return problem === undefined ? { fields } : { fields: {}, problem };
+}
+
+/**
+ * multer limits each field and the number of fields, not the body: 500 fields of 64 KB would be
+ * 32 MB, kept with the payout. The body is read first, to at most `bodyBytes` (what is past that
+ * is read and dropped, so the client gets its answer), and multer parses it from memory.
+ */
+async function readMultipart(req: Request, res: Response): Promise<string | undefined> {
+  const body = await readCapped(req, FORM_LIMITS.bodyBytes);
+  if (body === undefined) return `the body is larger than ${FORM_LIMITS.bodyBytes} bytes`;
+  const buffered = Object.assign(Readable.from([body]), {
+    headers: { ...req.headers, 'content-length': String(body.length) },
+    method: req.method,
+    url: req.url,
+  }) as unknown as Request;
+  const problem = await run(multipart, buffered, res, 'multipart/form-data');
+  req.body = buffered.body as unknown;
+  return problem;
+}
+
+/** The whole body, or undefined when it is longer than `limit` (then drained, not kept). */
+function readCapped(req: Request, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = declared > limit;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) tooLarge = true;
+      if (!tooLarge) chunks.push(chunk);
+    });
+    req.on('end', () => resolve(tooLarge ? undefined : Buffer.concat(chunks)));
+    req.on('error', () => resolve(undefined));
+  });
 }
 
 function run(
@@ -132,7 +168,15 @@ function fromPgXml(xml: string): FormBody {
       problem: `pg_xml is not well-formed XML at line ${valid.err.line}, column ${valid.err.col}: ${valid.err.msg.replace(/\s+/g, ' ')}; check that every tag is closed and & < > are escaped`,
     };
   }
-  const document = xmlParser.parse(xml) as Record<string, unknown>;
+  let document: Record<string, unknown>;
+  try {
+    document = xmlParser.parse(xml) as Record<string, unknown>;
+  } catch (error) {
+    return {
+      fields: {},
+      problem: `pg_xml could not be read (${(error as Error).message}); send <request> with its fields one level deep`,
+    };
+  }
   const rootName = Object.keys(document).find((key) => !key.startsWith('?'));
   const root = rootName === undefined ? undefined : document[rootName];
   if (!isRecord(root)) {
