@@ -114,6 +114,22 @@ describe('the lowdb store', () => {
     await reopened.close();
   });
 
+  it('writes one record a line, so no store is too large to write or read back', async () => {
+    const store = await openLowdbStore({ file });
+    await store.commit({ payouts: [payout(1, 'a'), payout(2, 'b')], balances: { '1': 5 } });
+    await store.close();
+    const lines = (await readFile(file, 'utf8')).trim().split('\n');
+    expect(lines[0]).toMatch(/^\{"version":1,/);
+    expect(lines.filter((line) => line.startsWith('"1":') || line.startsWith('"2":'))).toHaveLength(
+      2,
+    );
+    // Still plain JSON for anyone who opens it.
+    expect(JSON.parse(lines.join('\n'))).toMatchObject({ balances: { '1': 5 } });
+    const reopened = await openLowdbStore({ file });
+    expect(reopened.payout(2)?.orderId).toBe('b');
+    await reopened.close();
+  });
+
   it('works without a file, in memory', async () => {
     const store = await openLowdbStore({});
     await store.commit({ payouts: [payout(1, 'a')] });

@@ -1,4 +1,15 @@
-import { mkdir, open, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import {
+  mkdir,
+  open,
+  readFile,
+  rename,
+  stat,
+  truncate,
+  unlink,
+  type FileHandle,
+} from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import { dirname } from 'node:path';
 import { Low, Memory, type Adapter } from 'lowdb';
 import type { Payout } from '../payouts/payout.js';
@@ -82,9 +93,15 @@ async function openFileStore(file: string, options: LowdbStoreOptions): Promise<
     options.compactionBytes ?? MIN_COMPACTION_BYTES,
   );
   const store = new LowdbStore(db, journal);
-  // Fold the journal into the file now; this also drops a torn last line, which later appends
-  // would otherwise run into.
-  if (replay.applied > 0 || replay.torn) await journal.compact();
+  // Fold the journal into the file now, so the next start reads one file. If that fails (a full
+  // disk), the journal still holds everything and the sandbox goes on with it.
+  if (replay.applied > 0) {
+    await journal.compact().catch((error: unknown) => {
+      options.onWarning?.(
+        `could not fold ${journalFile} into ${file} (${(error as Error).message}); the journal keeps every change`,
+      );
+    });
+  }
   return store;
 }
 
@@ -174,40 +191,54 @@ function applyChange(data: StoreData, change: StoreChange): void {
   }
 }
 
+/**
+ * Applies the journal's lines over the file's state, reading it in pieces (a journal can be
+ * larger than the longest string V8 can hold). A torn last line, from a crash in mid-write, is
+ * cut off the file: its commit never resolved, so no answer depended on it, and lines appended
+ * later must not run into it.
+ */
 async function replayJournal(
   journalFile: string,
   data: StoreData,
   warn: (message: string) => void,
-): Promise<{ applied: number; torn: boolean }> {
-  let text: string;
+): Promise<{ applied: number }> {
+  let stream;
   try {
-    text = await readFile(journalFile, 'utf8');
+    await stat(journalFile);
+    stream = createReadStream(journalFile, { encoding: 'utf8', highWaterMark: 1 << 20 });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { applied: 0, torn: false };
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { applied: 0 };
     throw error;
   }
-  const lines = text.split('\n');
-  // A complete journal ends with a newline, so the last element is empty. Anything else there is
-  // a write torn by a crash: its commit never resolved, so no answer depended on it.
-  const tail = lines.pop();
-  if (tail)
-    warn(`ignored an incomplete last line in ${journalFile} (a write cut short by a crash)`);
   let applied = 0;
-  lines.forEach((line, index) => {
-    if (line === '') return;
-    let change: StoreChange;
-    try {
-      change = JSON.parse(line) as StoreChange;
-    } catch {
-      throw new StoreOpenError(
-        `Line ${index + 1} of ${journalFile} is not valid JSON, so the store cannot be rebuilt ` +
-          'safely. Fix or remove that line, or move the data file and its journal away.',
-      );
+  let lineNumber = 0;
+  let pending = '';
+  let validBytes = 0;
+  for await (const chunk of stream) {
+    const lines = (pending + (chunk as string)).split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) {
+      lineNumber++;
+      validBytes += Buffer.byteLength(line) + 1;
+      if (line === '') continue;
+      let change: StoreChange;
+      try {
+        change = JSON.parse(line) as StoreChange;
+      } catch {
+        throw new StoreOpenError(
+          `Line ${lineNumber} of ${journalFile} is not valid JSON, so the store cannot be rebuilt ` +
+            'safely. Fix or remove that line, or move the data file and its journal away.',
+        );
+      }
+      applyChange(data, change);
+      applied++;
     }
-    applyChange(data, change);
-    applied++;
-  });
-  return { applied, torn: Boolean(tail) };
+  }
+  if (pending !== '') {
+    warn(`ignored an incomplete last line in ${journalFile} (a write cut short by a crash)`);
+    await truncate(journalFile, validBytes);
+  }
+  return { applied };
 }
 
 /** Appends change lines with group commit; rewrites the lowdb file when the journal is large. */
@@ -288,21 +319,28 @@ async function fileSize(path: string): Promise<number> {
 }
 
 /**
- * A lowdb adapter that writes compact JSON to a temporary file, syncs it, and renames it over the
- * old one: a crash leaves either the old file or the new one, never half of either.
+ * A lowdb adapter for the store's JSON. It writes the file through a temporary one, synced, then
+ * renamed over the old one: a crash leaves either the old file or the new one, never half of
+ * either. It writes one record a line, never the whole store as one string, and reads that layout
+ * back line by line: a store of many payouts can be larger than the longest string V8 can hold
+ * (about 512 MB). The file stays plain JSON; any other JSON layout is read whole.
  */
 class DurableJsonFile implements Adapter<StoreData> {
   constructor(private readonly path: string) {}
 
   async read(): Promise<StoreData | null> {
-    let text: string;
+    let size: number;
     try {
-      text = await readFile(this.path, 'utf8');
+      size = (await stat(this.path)).size;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw error;
     }
     // An empty file (touched by hand, or made by a tool) is a new store, not a broken one.
+    if (size === 0) return null;
+    const head = await readHead(this.path);
+    if (head.startsWith(LAYOUT_MARK)) return readByLines(this.path);
+    const text = await readFile(this.path, 'utf8');
     return text.trim() === '' ? null : (JSON.parse(text) as StoreData);
   }
 
@@ -310,7 +348,28 @@ class DurableJsonFile implements Adapter<StoreData> {
     const temporary = `${this.path}.${process.pid}.tmp`;
     const handle = await open(temporary, 'w');
     try {
-      await handle.write(JSON.stringify(data));
+      const { payouts, postbacks, ...rest } = data;
+      let chunk = `${JSON.stringify(rest).slice(0, -1)},\n`;
+      const flushIfLarge = async (): Promise<void> => {
+        if (chunk.length > 1 << 20) {
+          await handle.write(chunk);
+          chunk = '';
+        }
+      };
+      for (const [name, records] of [
+        ['payouts', payouts],
+        ['postbacks', postbacks],
+      ] as const) {
+        chunk += `${JSON.stringify(name)}:{\n`;
+        const entries = Object.entries(records);
+        for (let i = 0; i < entries.length; i++) {
+          const [key, record] = entries[i] as [string, unknown];
+          chunk += `${JSON.stringify(key)}:${JSON.stringify(record)}${i < entries.length - 1 ? ',' : ''}\n`;
+          await flushIfLarge();
+        }
+        chunk += name === 'payouts' ? '},\n' : '}}\n';
+      }
+      await handle.write(chunk);
       await handle.sync();
     } finally {
       await handle.close();
@@ -322,4 +381,51 @@ class DurableJsonFile implements Adapter<StoreData> {
       throw error;
     }
   }
+}
+
+/** How a file written by DurableJsonFile begins. */
+const LAYOUT_MARK = '{"version":';
+
+async function readHead(path: string): Promise<string> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(64);
+    const { bytesRead } = await handle.read(buffer, 0, 64, 0);
+    return buffer.subarray(0, bytesRead).toString('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Reads the one-record-a-line layout without holding the file as one string. */
+async function readByLines(path: string): Promise<StoreData> {
+  const lines = createInterface({
+    input: createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 }),
+    crlfDelay: Infinity,
+  });
+  let data: StoreData | undefined;
+  let section: 'payouts' | 'postbacks' | undefined;
+  let lineNumber = 0;
+  for await (const raw of lines) {
+    lineNumber++;
+    const line = raw.endsWith(',') ? raw.slice(0, -1) : raw;
+    if (data === undefined) {
+      if (!raw.endsWith(',')) {
+        // Written by hand or by another tool as one line: plain JSON.
+        return JSON.parse(raw) as StoreData;
+      }
+      data = { ...(JSON.parse(`${line}}`) as StoreData), payouts: {}, postbacks: {} };
+    } else if (line === '"payouts":{' || line === '"postbacks":{') {
+      section = line.startsWith('"payouts"') ? 'payouts' : 'postbacks';
+    } else if (line === '}' || line === '}}' || line === '') {
+      section = undefined;
+    } else if (section !== undefined) {
+      const entry = JSON.parse(`{${line}}`) as Record<string, never>;
+      Object.assign(data[section], entry);
+    } else {
+      throw new Error(`line ${lineNumber} is not where a record can be`);
+    }
+  }
+  if (!data) throw new Error('the file is empty');
+  return data;
 }
