@@ -95,7 +95,8 @@ export async function openSandbox(config: Config, options: SandboxOptions = {}):
         {
           postback: postback.id,
           order: postback.orderId,
-          url: postback.url,
+          // The query may carry the merchant's own secrets (a token): the log keeps the path.
+          url: postback.url.split('?')[0],
           status: attempt.status,
           error: attempt.error,
           ms: attempt.durationMs,

@@ -215,6 +215,13 @@ describe('the admin API', () => {
     expect(res.body.rules.map((r: { id: string }) => r.id)).toEqual(['runtime/one', 'runtime/two']);
   });
 
+  it('refuses more than 1,000 run-time rules', async () => {
+    const rules = Array.from({ length: 1_001 }, () => ({ outcome: 'ok' }));
+    const res = await admin().post('/__sandbox/scenarios').send({ rules });
+    expect(res.status).toBe(400);
+    expect(res.body.problems.join()).toContain('at most 1000 rules');
+  });
+
   it('refuses a bad run-time rule with what to fix', async () => {
     const res = await admin().post('/__sandbox/scenarios').send({ outcome: 'maybe' });
     expect(res.status).toBe(400);

@@ -46,6 +46,8 @@ export const RUNTIME_SCENARIO = 'runtime';
 /** A pin for every merchant. */
 const ALL_MERCHANTS = '*';
 const RELOAD_DEBOUNCE_MS = 75;
+/** Every request tries the run-time rules: a bound keeps that cheap. */
+const MAX_RUNTIME_RULES = 1_000;
 
 export interface RegistryStatus {
   readonly dir: string | undefined;
@@ -169,6 +171,11 @@ export class ScenarioRegistry {
       problems.push(...normaliseProblems.map((p) => `rules[${index}] ${p.message}`));
       rules.push(rule);
     });
+    if (this.runtimeRules.length + rules.length > MAX_RUNTIME_RULES) {
+      problems.push(
+        `at most ${MAX_RUNTIME_RULES} rules can be added at run time; POST /__sandbox/reset clears them`,
+      );
+    }
     if (problems.length > 0) return { ok: false, problems };
     // The newest batch goes first; rules within a batch keep their order.
     this.runtimeRules = [...rules, ...this.runtimeRules];

@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import request from 'supertest';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { baseUrl, listen } from '../../src/sandbox.js';
 import { HttpPostbackSender } from '../../src/postbacks/sender.js';
 import {
@@ -91,13 +91,18 @@ describe('limits', () => {
 
 describe('receivers that misbehave', () => {
   it.each([
-    ['hangs', answers.hang],
-    ['resets the connection', answers.reset],
-    ['redirects', answers.redirect],
-    ['answers slowly', (_req, res) => setTimeout(() => res.end('late'), 300)],
-  ])(
+    ['hangs', answers.hang, 'no answer within 1000 ms', true],
+    [
+      'answers slowly',
+      ((_req, res) => setTimeout(() => res.end('late'), 300)) as typeof answers.ok,
+      200,
+      true,
+    ],
+    ['resets the connection', answers.reset, 'ECONNRESET', false],
+    ['redirects', answers.redirect, 302, false],
+  ] as const)(
     'one that %s holds up neither the gateway nor the other postbacks',
-    async (_name, responder) => {
+    async (_name, responder, outcome, slow) => {
       const receiver = await Receiver.start();
       sandbox = await openTestSandbox({ SANDBOX_POSTBACK_TIMEOUT: '1s' }, undefined, {
         sender: new HttpPostbackSender(),
@@ -106,17 +111,36 @@ describe('receivers that misbehave', () => {
         receiver.answer((req, res) =>
           req.url === '/bad' ? responder(req, res) : answers.ok(req, res),
         );
-        await pay({ pg_post_link: receiver.url('/bad') });
+        const bad = await pay({ pg_post_link: receiver.url('/bad') });
         const good = await pay({ pg_post_link: receiver.url('/good') });
+        const badPostback = (): { attempts: readonly unknown[] } | undefined =>
+          sandbox.store.postback(`${bad.pg_payment_id}-1`);
         const advancing = sandbox.clock.advance(3_000);
-        // While the bad receiver takes its time, the gateway answers at once.
-        const during = await pay({});
-        expect(during.pg_status).toBe('ok');
+        if (slow) {
+          // The bad receiver has the request and has not answered: the gateway answers anyway,
+          // and the good merchant gets its postback.
+          await vi.waitFor(() => expect(receiver.received.map((r) => r.path)).toContain('/bad'));
+          const during = await pay({});
+          expect(during.pg_status).toBe('ok');
+          await vi.waitFor(() => expect(receiver.received.map((r) => r.path)).toContain('/good'));
+          expect(badPostback()?.attempts).toHaveLength(0);
+        }
         await advancing;
-        const res = await request(sandbox.app).get(
-          `/__sandbox/postbacks?order_id=${good.pg_order_id}`,
+        const res = await request(sandbox.app).get('/__sandbox/postbacks?limit=10');
+        const byOrder = new Map(
+          (
+            res.body.postbacks as {
+              orderId: string;
+              state: string;
+              attempts: { status?: number; error?: string }[];
+            }[]
+          ).map((p) => [p.orderId, p]),
         );
-        expect(res.body.postbacks[0].state).toBe('delivered');
+        expect(byOrder.get(good.pg_order_id ?? '')?.state).toBe('delivered');
+        const attempt = byOrder.get(bad.pg_order_id ?? '')?.attempts[0];
+        expect(attempt?.status ?? attempt?.error).toBe(outcome);
+        // A redirect is not followed.
+        expect(receiver.received.map((r) => r.path)).not.toContain('/elsewhere');
       } finally {
         await receiver.close();
       }
