@@ -10,7 +10,7 @@ import {
   signed,
   type TestSandbox,
 } from '../helpers.js';
-import { answers, Receiver } from '../receiver.js';
+import { answers, Receiver, type Responder } from '../receiver.js';
 
 /** Races, limits and faults: nothing may break the sandbox or make it lose or double a payout. */
 let sandbox: TestSandbox;
@@ -89,15 +89,14 @@ describe('limits', () => {
   });
 });
 
+const answersSlowly: Responder = (_req, res) => {
+  setTimeout(() => res.end('late'), 300);
+};
+
 describe('receivers that misbehave', () => {
   it.each([
     ['hangs', answers.hang, 'no answer within 1000 ms', true],
-    [
-      'answers slowly',
-      ((_req, res) => setTimeout(() => res.end('late'), 300)),
-      200,
-      true,
-    ],
+    ['answers slowly', answersSlowly, 200, true],
     ['resets the connection', answers.reset, 'ECONNRESET', false],
     ['redirects', answers.redirect, 302, false],
   ] as const)(
