@@ -27,6 +27,8 @@ interface Server {
 
 interface LoadResult {
   readonly rps: number;
+  /** Answers that were a paid payout (`<pg_status>ok`): HTTP 200 alone proves nothing here. */
+  readonly okShare: number;
   readonly p50: number;
   readonly p99: number;
   readonly errors: number;
@@ -46,6 +48,7 @@ async function start(
   args: string[],
   env: Record<string, string>,
   healthPath = '/__sandbox/health',
+  firstRequest?: () => Buffer,
 ): Promise<Server> {
   const started = performance.now();
   const child = spawn(process.execPath, args, {
@@ -64,8 +67,17 @@ async function start(
   });
   // Keep reading its output, so a full pipe never slows it down.
   child.stdout?.resume();
+  // Start-up ends with the first answer to what is measured: a payout, or the path given.
   for (;;) {
-    const ok = await fetch(`${url}${healthPath}`).then(
+    const ok = await (
+      firstRequest === undefined
+        ? fetch(`${url}${healthPath}`)
+        : fetch(`${url}/api/reg2reg`, {
+            method: 'POST',
+            headers: { 'content-type': `multipart/form-data; boundary=${BOUNDARY}` },
+            body: firstRequest(),
+          })
+    ).then(
       (res) => res.ok,
       () => false,
     );
@@ -114,6 +126,8 @@ function payoutBody(postLink: string): Buffer {
 }
 
 async function load(url: string, connections: number, postLink: string): Promise<LoadResult> {
+  let ok = 0;
+  let answered = 0;
   const result = await autocannon({
     url: `${url}/api/reg2reg`,
     connections,
@@ -123,11 +137,16 @@ async function load(url: string, connections: number, postLink: string): Promise
     requests: [
       {
         setupRequest: (request) => ({ ...request, body: payoutBody(postLink) }),
+        onResponse: (_status, body) => {
+          answered++;
+          if (body.includes('<pg_status>ok</pg_status>')) ok++;
+        },
       },
     ],
   });
   return {
     rps: Math.round(result.requests.average),
+    okShare: answered === 0 ? 0 : ok / answered,
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.timeouts,
@@ -231,17 +250,33 @@ async function main(): Promise<void> {
   const sink = await receiver();
   const rows: Row[] = [];
 
-  const baseline = await start(['emulator/bench/baseline-server.mjs'], { PORT: '0' });
+  const first = (): Buffer => payoutBody(sink.url);
+  const baseline = await start(
+    ['emulator/bench/baseline-server.mjs'],
+    { PORT: '0' },
+    undefined,
+    first,
+  );
   rows.push(await measure('bare Express + multer (fixed XML)', baseline, sink.url));
   await stop(baseline);
 
-  const empty = await start(['dist/emulator/src/main.js'], sandboxEnv(join(work, 'empty.json')));
+  const empty = await start(
+    ['dist/emulator/src/main.js'],
+    sandboxEnv(join(work, 'empty.json')),
+    undefined,
+    first,
+  );
   rows.push(await measure('sandbox, empty store', empty, sink.url));
   await stop(empty);
 
   const seededFile = join(work, 'seeded.json');
   seedStore(seededFile, { count: STORED });
-  const seeded = await start(['dist/emulator/src/main.js'], sandboxEnv(seededFile));
+  const seeded = await start(
+    ['dist/emulator/src/main.js'],
+    sandboxEnv(seededFile),
+    undefined,
+    first,
+  );
   rows.push(
     await measure(`sandbox, ${STORED.toLocaleString('en')} stored payouts`, seeded, sink.url),
   );
@@ -267,7 +302,7 @@ async function main(): Promise<void> {
     `| ${STORED.toLocaleString('en')} stored: RSS ≤ 200 MB | ${full.peakRssMb} MB | ${full.peakRssMb <= 200 ? 'yes' : 'no'} |`,
     `| ${PENDING.toLocaleString('en')} pending postbacks fire within 50 ms of due | p50 ${pending.p50} ms, p99 ${pending.p99} ms, max ${pending.max} ms (${pending.delivered} delivered) | ${pending.max <= 50 ? 'yes' : 'no'} |`,
     '',
-    `Errors: ${rows.map((r) => `${r.name}: ${r.c10.errors + r.c50.errors} errors, ${r.c10.non2xx + r.c50.non2xx} non-2xx`).join('; ')}.`,
+    `Answers: ${rows.map((r) => `${r.name}: ${r.c10.errors + r.c50.errors} errors, ${r.c10.non2xx + r.c50.non2xx} non-2xx, ${Math.round(Math.min(r.c10.okShare, r.c50.okShare) * 1000) / 10}% paid (pg_status ok)`).join('; ')}.`,
   ].join('\n');
   process.stdout.write(`${report}\n`);
   writeFileSync(
