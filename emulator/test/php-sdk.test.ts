@@ -96,6 +96,16 @@ describe('the official PHP SDK, as it calls the gateway', () => {
     expect(sdkAccepts(xml)).toBe(false);
   });
 
+  it('reg2reg: its own extra fields and a token alongside the id are signed like the rest; the token names the card', async () => {
+    const xml = await sdkCall(sandbox, 'api/reg2reg', {
+      ...reg2regQuery('852016', card('success').id),
+      pg_card_token_to: card('error 8888').token,
+      pg_currency: 'KZT',
+      pg_encoding: 'UTF-8',
+    });
+    expect(parseAnswer(xml)).toMatchObject({ pg_status: 'error', pg_error_code: '8888' });
+  });
+
   it('balance_status: pg_status and pg_balance, no pg_error_code', async () => {
     const xml = await sdkCall(sandbox, 'api/balance_status', { pg_merchant_id: '100001' });
     expect(sdkAccepts(xml, ['pg_status', 'pg_balance'])).toBe(true);
@@ -114,6 +124,7 @@ describe('the official PHP SDK, as it calls the gateway', () => {
       ['success', 'ok', 'ok'],
       ['error 10000', 'failed', 'failed'],
       ['process, later success', 'new', 'pending'],
+      ['process, later error 10001', 'new', 'pending'],
     ])(
       'a payout with card "%s" is %s by payment id and %s by order id',
       async (documented, byPayment, byOrder) => {
@@ -134,8 +145,9 @@ describe('the official PHP SDK, as it calls the gateway', () => {
       },
     );
 
-    it('a process payout that ends in time is ok; one whose time limit passes is incomplete', async () => {
+    it('a process payout that ends in time is ok or failed; one whose time limit passes is incomplete', async () => {
       const inTime = await pay('sdk-in-time', 'process, later success');
+      const failing = await pay('sdk-failing', 'process, later error 10001');
       const late = await sdkCall(sandbox, 'api/reg2reg', {
         ...reg2regQuery('sdk-late', card('process, later success').id),
         pg_order_time_limit: '2026-01-15 15:00:01',
@@ -146,6 +158,8 @@ describe('the official PHP SDK, as it calls the gateway', () => {
           await sdkCall(sandbox, 'api/payment_status', { pg_merchant_id: '100001', ...query }),
         ).pg_status;
       expect(await statusOf({ pg_payment_id: inTime })).toBe('ok');
+      expect(await statusOf({ pg_payment_id: failing })).toBe('failed');
+      expect(await statusOf({ pg_order_id: 'sdk-failing' })).toBe('failed');
       expect(await statusOf({ pg_payment_id: parseAnswer(late).pg_payment_id ?? '' })).toBe(
         'incomplete',
       );
@@ -163,6 +177,32 @@ describe('the official PHP SDK, as it calls the gateway', () => {
 });
 
 describe('the official PHP SDK, as it receives a postback', () => {
+  it('a merchant that answers error is recorded as such; the postback still counts as delivered', async () => {
+    const receiver = await Receiver.start();
+    const shop = await openTestSandbox({}, undefined, { sender: new HttpPostbackSender() });
+    try {
+      receiver.answer((_req, res) => {
+        res.writeHead(200, { 'Content-Type': 'application/xml' });
+        res.end(
+          '<?xml version="1.0"?>\n<response><pg_status>error</pg_status><pg_description>Order unknown</pg_description></response>',
+        );
+      });
+      await sdkCall(shop, 'api/reg2reg', {
+        ...reg2regQuery('sdk-error-ack', card('success').id),
+        pg_post_link: receiver.url('/result'),
+      });
+      await shop.clock.advance(3_000);
+      const log = await request(shop.app).get('/__sandbox/postbacks?order_id=sdk-error-ack');
+      expect(log.body.postbacks[0]).toMatchObject({
+        state: 'delivered',
+        attempts: [{ status: 200, ack: { status: 'error', description: 'Order unknown' } }],
+      });
+    } finally {
+      await shop.dispose();
+      await receiver.close();
+    }
+  });
+
   it('verifies the signature over every parameter, the post link query included, and answers in XML', async () => {
     const receiver = await Receiver.start();
     const shop = await openTestSandbox({}, undefined, { sender: new HttpPostbackSender() });
