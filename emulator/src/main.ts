@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { TEST_CARDS } from './cards/test-cards.js';
-import { ConfigError, loadConfig, type Config } from './config/config.js';
-import { resolveSettings } from './config/settings.js';
+import { ConfigError, type Config } from './config/config.js';
+import { loadResolved, resolveSettings } from './config/settings.js';
 import { createLogger } from './logger.js';
 import { baseUrl, listen, openSandbox } from './sandbox.js';
 import { StoreOpenError } from './store/store.js';
@@ -13,7 +13,7 @@ async function main(): Promise<void> {
     process.stdout.write(settings.help);
     return;
   }
-  const config = loadConfig(settings.values);
+  const config = loadResolved(settings);
   const logger = await createLogger(config.logLevel, process.stdout.isTTY);
   const sandbox = await openSandbox(config, { logger });
   let server;

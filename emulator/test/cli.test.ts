@@ -32,7 +32,7 @@ describe('freedompay-sandbox (the CLI)', () => {
     const { code, out } = await run(['--port', 'x'], { SANDBOX_SIGNATURE_ERROR: '7' });
     expect(code).toBe(1);
     expect(out).toContain('2 problem(s)');
-    expect(out).toContain('PORT="x"');
+    expect(out).toContain('--port="x"');
     expect(out).toContain('SANDBOX_SIGNATURE_ERROR="7"');
   });
 
@@ -45,6 +45,19 @@ describe('freedompay-sandbox (the CLI)', () => {
     expect(code).toBe(1);
     expect(out).toContain('EADDRINUSE');
     expect(out).toContain('--port');
+  });
+
+  it('refuses a data file another running sandbox holds, naming its pid', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fp-cli-'));
+    const file = join(dir, 'shared.json');
+    const first = await startSandboxProcess({ SANDBOX_DB: file });
+    try {
+      const { code, out } = await run(['--port', '0', '--data-file', file]);
+      expect(code).toBe(1);
+      expect(out).toContain(`in use by another sandbox (pid ${first.child.pid})`);
+    } finally {
+      await first.stop();
+    }
   });
 
   it('says the data file cannot be used, not the port, when its folder cannot be made', async () => {

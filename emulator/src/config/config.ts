@@ -156,7 +156,7 @@ const RETRY_FALLBACK: RetryPolicy = { name: 'none', waitsMs: [] };
 /** Reads the configuration from environment variables (docs in README "Configuration"). */
 export function loadConfig(
   env: Readonly<Record<string, string | undefined>>,
-  options: { merchants?: readonly Merchant[] } = {},
+  options: { merchants?: readonly Merchant[]; origins?: Readonly<Record<string, string>> } = {},
 ): Config {
   const withDefaults: Record<string, string | undefined> = { ...DEFAULTS };
   for (const [key, value] of Object.entries(env)) {
@@ -167,9 +167,9 @@ export function loadConfig(
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
         const key = String(issue.path[0]);
-        // A secret is named, never shown.
+        // A secret is named, never shown; a setting is named where it was set.
         const shown = SECRETS.has(key) ? '(hidden)' : JSON.stringify(withDefaults[key] ?? '');
-        return `${key}=${shown} ${issue.message}`;
+        return `${options.origins?.[key] ?? key}=${shown} ${issue.message}`;
       }),
     );
   }

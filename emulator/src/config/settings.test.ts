@@ -2,8 +2,8 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
-import { bundledScenariosDir, resolveSettings, SETTINGS } from './settings.js';
+import { ConfigError, DEFAULTS, loadConfig } from './config.js';
+import { bundledScenariosDir, loadResolved, resolveSettings, SETTINGS } from './settings.js';
 
 async function folder(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'fp-settings-'));
@@ -38,9 +38,37 @@ describe('resolving settings', () => {
   it('refuses unknown settings in the file, naming the known ones', async () => {
     const dir = await folder();
     await writeFile(join(dir, 'c.yaml'), 'prot: 1\n');
-    expect(() => resolveSettings(['-c', 'c.yaml'], {}, dir)).toThrow(
+    expect(() => loadResolved(resolveSettings(['-c', 'c.yaml'], {}, dir))).toThrow(
       /unknown setting "prot"; known: port/,
     );
+  });
+
+  it('lists the problems of the file and of the values together, each named where it was set', async () => {
+    const dir = await folder();
+    await writeFile(join(dir, 'c.yaml'), 'bogus: 1\nclockSpeed: fast\n');
+    let message = '';
+    try {
+      loadResolved(resolveSettings(['-c', 'c.yaml', '--log-level', 'loud'], { PORT: 'abc' }, dir));
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('4 problem(s)');
+    expect(message).toContain('unknown setting "bogus"');
+    expect(message).toContain('clockSpeed (in c.yaml)="fast"');
+    expect(message).toContain('PORT="abc"');
+    expect(message).toContain('--log-level="loud"');
+  });
+
+  it('knows every setting the configuration reads', () => {
+    const listed = new Set(SETTINGS.map((setting) => setting.env as string));
+    for (const name of [
+      ...Object.keys(DEFAULTS),
+      'SANDBOX_SEED',
+      'SANDBOX_MERCHANTS',
+      'SANDBOX_ADMIN_TOKEN',
+    ]) {
+      expect(listed.has(name), name).toBe(true);
+    }
   });
 
   it('refuses an unknown flag and points at --help', () => {

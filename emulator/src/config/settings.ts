@@ -3,7 +3,7 @@ import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import { ConfigError, DEFAULTS } from './config.js';
+import { ConfigError, DEFAULTS, loadConfig, type Config } from './config.js';
 
 /**
  * Every setting once: its environment variable, its flag, its key in a config file, and what it
@@ -115,6 +115,18 @@ export const SETTINGS: readonly SettingSpec[] = [
     description: 'zone of pg_order_time_limit, e.g. +05:00',
   },
   {
+    env: 'SANDBOX_REQUEST_TIMEOUT',
+    flag: '--request-timeout <duration>',
+    key: 'requestTimeout',
+    description: 'a request not fully received by then gets HTTP 408',
+  },
+  {
+    env: 'SANDBOX_MAX_PENDING_POSTBACKS',
+    flag: '--max-pending-postbacks <n>',
+    key: 'maxPendingPostbacks',
+    description: 'outbox limit; beyond it new payouts are refused (9999)',
+  },
+  {
     env: 'SANDBOX_LOG_LEVEL',
     flag: '--log-level <level>',
     key: 'logLevel',
@@ -124,7 +136,8 @@ export const SETTINGS: readonly SettingSpec[] = [
     env: 'SANDBOX_ADMIN_TOKEN',
     flag: '--admin-token <token>',
     key: 'adminToken',
-    description: 'require this token on /__sandbox/* (Authorization: Bearer <token>)',
+    description:
+      'require this token (8 characters or more) on /__sandbox/* (Authorization: Bearer <token>)',
   },
 ];
 
@@ -141,7 +154,7 @@ export function resolveSettings(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
   cwd: string = process.cwd(),
-): { values: SettingValues; help?: string } {
+): ResolvedSettings {
   const program = buildProgram();
   let helpText: string | undefined;
   program.exitOverride();
@@ -150,7 +163,7 @@ export function resolveSettings(
   try {
     program.parse(argv, { from: 'user' });
   } catch (error) {
-    if (helpText !== undefined) return { values: {}, help: helpText };
+    if (helpText !== undefined) return { values: {}, origins: {}, problems: [], help: helpText };
     throw new ConfigError([
       `${(error as Error).message.replace(/^error: /, '')}; freedompay-sandbox --help lists the options`,
     ]);
@@ -158,14 +171,28 @@ export function resolveSettings(
   const flags = program.opts<Record<string, string | undefined>>();
 
   const configPath = flags.config ?? env[CONFIG_ENV];
-  const fromFile = configPath === undefined ? {} : readConfigFile(resolve(cwd, configPath));
+  const file =
+    configPath === undefined
+      ? { values: {}, problems: [] }
+      : readConfigFile(resolve(cwd, configPath));
   const fromEnv = Object.fromEntries(SETTINGS.map((s) => [s.env, nonEmpty(env[s.env])]));
   const fromFlags = Object.fromEntries(SETTINGS.map((s) => [s.env, flags[s.key]]));
 
+  // Where each value came from, so a bad one is named the way the user wrote it.
+  const byEnv = new Map(SETTINGS.map((s) => [s.env as string, s]));
+  const layers: [Record<string, string | undefined>, (name: string) => string][] = [
+    [file.values, (name) => `${byEnv.get(name)?.key ?? name} (in ${configPath ?? ''})`],
+    [fromEnv, (name) => name],
+    [fromFlags, (name) => byEnv.get(name)?.flag.split(' ')[0] ?? name],
+  ];
   const values: SettingValues = {};
-  for (const layer of [fromFile, fromEnv, fromFlags]) {
-    for (const [name, value] of Object.entries(layer))
-      if (value !== undefined) values[name] = value;
+  const origins: Record<string, string> = {};
+  for (const [layer, label] of layers) {
+    for (const [name, value] of Object.entries(layer)) {
+      if (value === undefined) continue;
+      values[name] = value;
+      origins[name] = label(name);
+    }
   }
   // Run from another project (npx), ./scenarios may not exist: use the bundled examples then.
   if (
@@ -174,7 +201,29 @@ export function resolveSettings(
   ) {
     values.SANDBOX_SCENARIOS = bundledScenariosDir();
   }
-  return { values };
+  return { values, origins, problems: file.problems };
+}
+
+export interface ResolvedSettings {
+  readonly values: SettingValues;
+  /** How each given setting was named where it was set: `--port`, `PORT`, `port (in x.yaml)`. */
+  readonly origins: Readonly<Record<string, string>>;
+  /** Problems found in the config file; reported with the values' own. */
+  readonly problems: readonly string[];
+  readonly help?: string;
+}
+
+/** The configuration, or one error listing every problem: the file's and the values'. */
+export function loadResolved(settings: ResolvedSettings): Config {
+  try {
+    const config = loadConfig(settings.values, { origins: settings.origins });
+    if (settings.problems.length > 0) throw new ConfigError(settings.problems);
+    return config;
+  } catch (error) {
+    if (!(error instanceof ConfigError) || settings.problems.length === 0) throw error;
+    const own = error.problems.filter((p) => !settings.problems.includes(p));
+    throw new ConfigError([...settings.problems, ...own]);
+  }
 }
 
 function buildProgram(): Command {
@@ -208,7 +257,7 @@ function buildProgram(): Command {
 }
 
 /** A config file: JSON or YAML, keys from SETTINGS (`port`, `dataFile`, ...). */
-export function readConfigFile(path: string): SettingValues {
+export function readConfigFile(path: string): { values: SettingValues; problems: string[] } {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -247,8 +296,7 @@ export function readConfigFile(path: string): SettingValues {
           : String(value);
     }
   }
-  if (problems.length > 0) throw new ConfigError(problems);
-  return values;
+  return { values, problems };
 }
 
 /** The package's own folder, wherever it is installed (source or dist). */

@@ -7,6 +7,7 @@ import {
   stat,
   truncate,
   unlink,
+  writeFile,
   type FileHandle,
 } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
@@ -66,6 +67,7 @@ export async function openLowdbStore(options: LowdbStoreOptions): Promise<Store>
 
 async function openFileStore(file: string, options: LowdbStoreOptions): Promise<Store> {
   await mkdir(dirname(file), { recursive: true });
+  await lockDataFile(file);
   const db = new Low<StoreData>(new DurableJsonFile(file), emptyStoreData());
   try {
     await db.read();
@@ -168,6 +170,7 @@ class LowdbStore implements Store {
 
   async close(): Promise<void> {
     await this.journal?.close();
+    if (this.journal) await unlockDataFile(this.journal.dataFile);
   }
 
   private index(payout: Payout): void {
@@ -255,6 +258,11 @@ class Journal {
     private readonly floorBytes: number,
   ) {}
 
+  /** The JSON file this journal belongs to. */
+  get dataFile(): string {
+    return this.path.replace(/\.journal$/, '');
+  }
+
   static async open(path: string, db: Low<StoreData>, floorBytes: number): Promise<Journal> {
     const journal = new Journal(path, await open(path, 'a'), db, floorBytes);
     journal.bytes = (await journal.handle.stat()).size;
@@ -315,6 +323,43 @@ async function fileSize(path: string): Promise<number> {
     return (await stat(path)).size;
   } catch {
     return 0;
+  }
+}
+
+/**
+ * One sandbox per data file: two writing one journal would interleave their changes and each
+ * fold its own memory over the other's. The lock names the process that holds it; a lock whose
+ * process is gone (killed with -9) is taken over.
+ */
+async function lockDataFile(file: string): Promise<void> {
+  const lock = `${file}.lock`;
+  for (;;) {
+    try {
+      await writeFile(lock, String(process.pid), { flag: 'wx' });
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const holder = Number(await readFile(lock, 'utf8').catch(() => ''));
+    if (holder > 0 && holder !== process.pid && isAlive(holder)) {
+      throw new StoreOpenError(
+        `The data file ${file} is in use by another sandbox (pid ${holder}). Stop it, or give this one another SANDBOX_DB.`,
+      );
+    }
+    await unlink(lock).catch(() => {});
+  }
+}
+
+async function unlockDataFile(file: string): Promise<void> {
+  await unlink(`${file}.lock`).catch(() => {});
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
