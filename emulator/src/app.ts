@@ -1,12 +1,11 @@
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { GatewayErrors } from './errors.js';
-import { gatewayTime, type GatewayEnvelope } from './gateway/envelope.js';
+import type { GatewayEnvelope } from './gateway/envelope.js';
 import type { Gateway } from './gateway/gateway.js';
 import type { StatusGateway } from './gateway/status.js';
 import { adminRoutes } from './http/admin-routes.js';
-import { gatewayRoutes, HINT_HEADER } from './http/gateway-routes.js';
-import { renderGatewayXml } from './http/xml.js';
+import { gatewayRoutes, sendAnswer } from './http/gateway-routes.js';
 import type { VirtualClock } from './clock.js';
 import type { PostbackDispatcher } from './postbacks/dispatcher.js';
 import type { RequestJournal } from './gateway/journal.js';
@@ -43,7 +42,7 @@ export function createApp(deps: AppDeps): Express {
       error: `${req.method} ${req.path} is not served here; payouts go to POST /api/reg2reg, the sandbox's own API is under /__sandbox`,
     });
   });
-  app.use(lastResort(deps.logger));
+  app.use(lastResort(deps.envelope, deps.logger));
   return app;
 }
 
@@ -57,13 +56,9 @@ function undecodablePaths(envelope: GatewayEnvelope): RequestHandler {
       decodeURIComponent(req.path);
       next();
     } catch {
-      if (/^\/(api|g2g)\//.test(req.path)) {
+      if (isGatewayPath(req.path)) {
         const answer = envelope.unknownMethod({ path: req.path, fields: {} });
-        res.setHeader(HINT_HEADER, 'the path has a broken percent-escape');
-        res
-          .status(200)
-          .type('application/xml; charset=utf-8')
-          .send(renderGatewayXml(answer.fields));
+        sendAnswer(res, { ...answer, hint: 'the path has a broken percent-escape' });
         return;
       }
       res.status(400).json({ error: `the path ${req.path} has a broken percent-escape` });
@@ -75,28 +70,28 @@ function undecodablePaths(envelope: GatewayEnvelope): RequestHandler {
  * A bug must still get the gateway's envelope, never a stack trace. 9999 means "outcome unknown,
  * ask for the status", which is exactly what the client should do then.
  */
-function lastResort(logger: Logger): ErrorRequestHandler {
+function lastResort(envelope: GatewayEnvelope, logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     logger.error({ err: error, method: req.method, path: req.path }, 'unexpected error');
     if (res.headersSent) {
       res.end();
       return;
     }
-    if (/^\/(api|g2g)\//.test(req.path)) {
-      res.setHeader(HINT_HEADER, 'the sandbox hit an internal error; its log has the details');
-      res
-        .status(200)
-        .type('application/xml; charset=utf-8')
-        .send(
-          renderGatewayXml({
-            pg_status: 'error',
-            pg_error_code: String(GatewayErrors.systemError.code),
-            pg_error_description: GatewayErrors.systemError.description,
-            pg_datetime: gatewayTime(Date.now()),
-          }),
-        );
+    if (isGatewayPath(req.path)) {
+      const spec = GatewayErrors.systemError;
+      sendAnswer(res, {
+        fields: envelope.errorFields(spec, spec.description),
+        outcome: `error ${spec.code}`,
+        reason: 'internal error',
+        hint: 'the sandbox hit an internal error; its log has the details',
+      });
       return;
     }
     res.status(500).json({ error: 'internal error; the sandbox log has the details' });
   };
+}
+
+/** Paths under which the real gateway answers in XML, even for methods it does not have. */
+function isGatewayPath(path: string): boolean {
+  return /^\/(api|g2g)\//.test(path);
 }

@@ -176,11 +176,23 @@ describe('the official PHP SDK, as it calls the gateway', () => {
   });
 });
 
+/** A sandbox that really sends its postbacks, over HTTP, to a local receiver. */
+async function withShopAndReceiver(
+  run: (shop: TestSandbox, receiver: Receiver) => Promise<void>,
+): Promise<void> {
+  const receiver = await Receiver.start();
+  const shop = await openTestSandbox({}, undefined, { sender: new HttpPostbackSender() });
+  try {
+    await run(shop, receiver);
+  } finally {
+    await shop.dispose();
+    await receiver.close();
+  }
+}
+
 describe('the official PHP SDK, as it receives a postback', () => {
   it('a merchant that answers error is recorded as such; the postback still counts as delivered', async () => {
-    const receiver = await Receiver.start();
-    const shop = await openTestSandbox({}, undefined, { sender: new HttpPostbackSender() });
-    try {
+    await withShopAndReceiver(async (shop, receiver) => {
       receiver.answer((_req, res) => {
         res.writeHead(200, { 'Content-Type': 'application/xml' });
         res.end(
@@ -197,16 +209,11 @@ describe('the official PHP SDK, as it receives a postback', () => {
         state: 'delivered',
         attempts: [{ status: 200, ack: { status: 'error', description: 'Order unknown' } }],
       });
-    } finally {
-      await shop.dispose();
-      await receiver.close();
-    }
+    });
   });
 
   it('verifies the signature over every parameter, the post link query included, and answers in XML', async () => {
-    const receiver = await Receiver.start();
-    const shop = await openTestSandbox({}, undefined, { sender: new HttpPostbackSender() });
-    try {
+    await withShopAndReceiver(async (shop, receiver) => {
       // The SDK's accept(): <response> with pg_status, pg_description, pg_salt, pg_sig, pg_merchant_id.
       receiver.answer((_req, res) => {
         res.writeHead(200, { 'Content-Type': 'application/xml' });
@@ -242,9 +249,6 @@ describe('the official PHP SDK, as it receives a postback', () => {
         state: 'delivered',
         attempts: [{ status: 200, ack: { status: 'ok', description: 'Thanks' } }],
       });
-    } finally {
-      await shop.dispose();
-      await receiver.close();
-    }
+    });
   });
 });

@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseDuration } from '../duration.js';
 import type { SignatureErrorMode } from '../gateway/envelope.js';
-import { parseOffset } from '../payouts/time-limit.js';
+import { GATEWAY_ZONE_OFFSET_MINUTES, parseOffset } from '../payouts/time-limit.js';
 import { parseRetryPolicy, type RetryPolicy } from '../postbacks/retry-policy.js';
 import type { Merchant } from '../merchants/merchants.js';
 import { parseAmount } from '../payouts/payout.js';
@@ -209,7 +209,8 @@ export function loadConfig(
       timeoutMs: parseDuration(values.SANDBOX_POSTBACK_TIMEOUT) ?? 10_000,
       allow: values.SANDBOX_POSTBACK_ALLOW.split(','),
     },
-    timeLimitOffsetMinutes: parseOffset(values.SANDBOX_TIME_LIMIT_OFFSET) ?? 300,
+    timeLimitOffsetMinutes:
+      parseOffset(values.SANDBOX_TIME_LIMIT_OFFSET) ?? GATEWAY_ZONE_OFFSET_MINUTES,
     requestTimeoutMs: parseDuration(values.SANDBOX_REQUEST_TIMEOUT) ?? 30_000,
     maxPendingPostbacks: Number(values.SANDBOX_MAX_PENDING_POSTBACKS),
     logLevel: values.SANDBOX_LOG_LEVEL,

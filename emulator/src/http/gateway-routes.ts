@@ -112,7 +112,8 @@ function orderOf(call: GatewayCall): string | undefined {
   return typeof orderId === 'string' ? orderId.slice(0, 100) : undefined;
 }
 
-function sendAnswer(res: Response, answer: GatewayAnswer): void {
+/** The gateway's XML answer, or the scripted fault in its place; every `/api` answer goes out here. */
+export function sendAnswer(res: Response, answer: GatewayAnswer): void {
   if (answer.hint !== undefined) res.setHeader(HINT_HEADER, asciiHeader(answer.hint));
   if (answer.fault !== undefined) {
     sendFault(res, answer.fault, renderGatewayXml(answer.fields));
@@ -154,13 +155,13 @@ function sendFault(res: Response, fault: TransportFault, xml: string): void {
     case 'truncated-xml':
       res
         .status(200)
-        .type('application/xml; charset=utf-8')
+        .type(XML_TYPE)
         .send(xml.slice(0, Math.floor(xml.length / 2)));
       return;
     case 'malformed-xml':
       res
         .status(200)
-        .type('application/xml; charset=utf-8')
+        .type(XML_TYPE)
         .send(xml.replace('</pg_status>', '</pg_stat>').replace('</response>', '<response>'));
       return;
   }

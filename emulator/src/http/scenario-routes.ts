@@ -3,6 +3,7 @@ import type { RequestJournal } from '../gateway/journal.js';
 import type { MerchantDirectory } from '../merchants/merchants.js';
 import type { Matcher, Rule, Scenario } from '../scenarios/model.js';
 import type { ScenarioRegistry } from '../scenarios/registry.js';
+import { isRecord } from './form-body.js';
 
 /** The scenario admin API and the request journal (scenarios/README.md, "At run time"). */
 export function scenarioRoutes(deps: {
@@ -121,8 +122,4 @@ function describeMatcher(matcher: Matcher): unknown {
   return matcher.kind === 'regex'
     ? { regex: matcher.regex.source, flags: matcher.regex.flags }
     : matcher;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

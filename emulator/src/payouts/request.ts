@@ -1,5 +1,6 @@
 import type { Fields } from '../signature/signature.js';
 import { parseAmount } from './payout.js';
+import { timeLimitToEpoch } from './time-limit.js';
 
 /**
  * The reg2reg request in domain terms. Wire names (`pg_amount`) are mapped once, here; the rest
@@ -35,7 +36,6 @@ export const MAX_AMOUNT_MINOR = 99_999_999_00;
 const MAX_POST_LINK_LENGTH = 255;
 const USER_ID = /^[A-Za-z0-9_-]{1,50}$/;
 const INTEGER = /^[0-9]{1,18}$/;
-const TIME_LIMIT = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
 
 export function parsePayoutRequest(fields: Fields): ParsedPayoutRequest {
   const problems: FieldProblem[] = [];
@@ -146,26 +146,9 @@ function isHttpUrl(text: string): boolean {
   }
 }
 
+/** Only the shape and the date matter here; the zone is applied when the limit is enforced. */
 function isValidTimeLimit(text: string): boolean {
-  const match = TIME_LIMIT.exec(text);
-  if (!match) return false;
-  const [year, month, day, hour, minute, second] = match.slice(1).map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
-  return (
-    date.getUTCFullYear() === year &&
-    date.getUTCMonth() === month - 1 &&
-    date.getUTCDate() === day &&
-    date.getUTCHours() === hour &&
-    date.getUTCMinutes() === minute &&
-    date.getUTCSeconds() === second
-  );
+  return timeLimitToEpoch(text, 0) !== undefined;
 }
 
 export function describeProblems(problems: readonly FieldProblem[]): string {

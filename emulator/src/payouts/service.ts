@@ -15,7 +15,7 @@ import {
 } from './outcome.js';
 import { transition, type Payout, type PayoutError, type PendingFinal } from './payout.js';
 import type { PayoutRequest } from './request.js';
-import { timeLimitToEpoch } from './time-limit.js';
+import { GATEWAY_ZONE_OFFSET_MINUTES, timeLimitToEpoch } from './time-limit.js';
 
 /** Turns a payout that became final into postbacks, stored in the same commit as the payout. */
 export interface FinalNotifier {
@@ -38,7 +38,6 @@ export interface PayoutServiceDeps {
 }
 
 /** Kazakhstan and Uzbekistan: UTC+5. */
-const DEFAULT_TIME_LIMIT_OFFSET_MINUTES = 300;
 
 /** Refused before a payout exists: nothing is stored. */
 export interface Rejection {
@@ -212,7 +211,7 @@ export class PayoutService {
     const finalAt = now + (outcome.afterMs ?? DEFAULT_PROCESS_DELAY_MS);
     const limit = timeLimitToEpoch(
       orderTimeLimit,
-      this.deps.timeLimitOffsetMinutes ?? DEFAULT_TIME_LIMIT_OFFSET_MINUTES,
+      this.deps.timeLimitOffsetMinutes ?? GATEWAY_ZONE_OFFSET_MINUTES,
     );
     const plan = decision.postback ? { postback: decision.postback } : {};
     if (limit !== undefined && limit < finalAt) {

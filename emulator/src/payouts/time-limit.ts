@@ -3,12 +3,28 @@
  * it in its own zone; Kazakhstan and Uzbekistan are UTC+5 (Kyrgyzstan UTC+6), so the sandbox
  * takes +05:00 unless told otherwise (SANDBOX_TIME_LIMIT_OFFSET).
  */
+export const GATEWAY_ZONE_OFFSET_MINUTES = 300;
+
+const TIME_LIMIT = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
+
+/** The instant `text` names, or undefined when it is not `YYYY-MM-DD HH:mm:ss` or no such date exists. */
 export function timeLimitToEpoch(text: string, offsetMinutes: number): number | undefined {
-  const match = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/.exec(text);
+  const match = TIME_LIMIT.exec(text);
   if (!match) return undefined;
-  const [year = 0, month = 1, day, hour, minute, second] = match.slice(1).map(Number);
-  const utc = Date.UTC(year, month - 1, day, hour, minute, second);
-  return utc - offsetMinutes * 60_000;
+  const [year = 0, month = 1, day = 1, hour = 0, minute = 0, second = 0] = match
+    .slice(1)
+    .map(Number);
+  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  // Date.UTC rolls 2021-02-30 over to March and reads years below 100 as 19xx; a round trip
+  // through the parts is what tells a real date from one of those.
+  const exists =
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day &&
+    date.getUTCHours() === hour &&
+    date.getUTCMinutes() === minute &&
+    date.getUTCSeconds() === second;
+  return exists ? date.getTime() - offsetMinutes * 60_000 : undefined;
 }
 
 /** `+05:00`, `-03:30`, `Z`; minutes east of UTC, or undefined. */
