@@ -193,6 +193,20 @@ describe('retries', () => {
       attempts: [{ status: 200, ack: { status: 'rejected', description: 'No such order' } }],
     });
   });
+
+  it('takes a plain HTTP 200 without XML as delivered, with no acknowledgement to record', async () => {
+    await open();
+    receiver.answer(answers.status(200));
+    await payout();
+    await sandbox.clock.advance(3_000);
+    const res = await request(sandbox.app).get('/__sandbox/postbacks');
+    expect(res.body.postbacks[0]).toMatchObject({
+      state: 'delivered',
+      attempts: [{ status: 200 }],
+    });
+    expect(res.body.postbacks[0].attempts[0].ack).toBeUndefined();
+    expect(receiver.received).toHaveLength(1);
+  });
 });
 
 describe('a receiver that hangs', () => {
