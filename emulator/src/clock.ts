@@ -281,3 +281,8 @@ class TaskHeap {
 export function isoTime(ms: number): string {
   return new Date(ms).toISOString();
 }
+
+/** An `isoTime` cut to the second, as the gateway writes dates (`2019-08-24T14:15:22Z`). */
+export function isoSeconds(iso: string): string {
+  return iso.replace(/\.\d{3}Z$/, 'Z');
+}

@@ -191,8 +191,6 @@ export const GatewayErrors = {
   },
 } as const satisfies Record<string, GatewayErrorSpec>;
 
-export type GatewayErrorName = keyof typeof GatewayErrors;
-
 const byCode = new Map<number, GatewayErrorSpec>(
   Object.values(GatewayErrors).map((spec) => [spec.code, spec]),
 );

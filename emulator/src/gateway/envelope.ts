@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.js';
+import { isoSeconds, isoTime, type Clock } from '../clock.js';
 import { GatewayErrors, type GatewayErrorSpec } from '../errors.js';
 import type { Merchant, MerchantDirectory } from '../merchants/merchants.js';
 import type { TransportFault } from '../payouts/outcome.js';
@@ -160,5 +160,5 @@ export class GatewayEnvelope {
 
 /** ISO 8601 to the second, as the seed page's example (`2019-08-24T14:15:22Z`). */
 export function gatewayTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return isoSeconds(isoTime(ms));
 }

@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.js';
+import { isoSeconds, type Clock } from '../clock.js';
 import { GatewayErrors } from '../errors.js';
 import type { Merchant } from '../merchants/merchants.js';
 import type { Decision } from '../payouts/outcome.js';
@@ -6,12 +6,7 @@ import { formatAmount, type Payout } from '../payouts/payout.js';
 import { describeProblems, parsePayoutRequest } from '../payouts/request.js';
 import type { PayoutService } from '../payouts/service.js';
 import { scriptNameFromPath, sign } from '../signature/signature.js';
-import {
-  gatewayTime,
-  type GatewayAnswer,
-  type GatewayCall,
-  type GatewayEnvelope,
-} from './envelope.js';
+import { type GatewayAnswer, type GatewayCall, type GatewayEnvelope } from './envelope.js';
 
 export interface GatewayDeps {
   readonly envelope: GatewayEnvelope;
@@ -146,7 +141,7 @@ export class Gateway {
       pg_card_id: String(payout.cardId),
       pg_card_token: payout.cardToken,
       pg_payment_amount: formatAmount(payout.amountMinor),
-      pg_payment_date: gatewayTime(Date.parse(payout.createdAt)),
+      pg_payment_date: isoSeconds(payout.createdAt),
     };
     if (payout.error) {
       fields.pg_error_code = String(payout.error.code);

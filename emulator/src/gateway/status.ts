@@ -1,15 +1,11 @@
+import { isoSeconds } from '../clock.js';
 import { GatewayErrors } from '../errors.js';
 import type { Merchant } from '../merchants/merchants.js';
 import { formatAmount, type Payout } from '../payouts/payout.js';
 import type { PayoutService } from '../payouts/service.js';
 import { scriptNameFromPath, type Fields } from '../signature/signature.js';
 import type { Store } from '../store/store.js';
-import {
-  gatewayTime,
-  type GatewayAnswer,
-  type GatewayCall,
-  type GatewayEnvelope,
-} from './envelope.js';
+import { type GatewayAnswer, type GatewayCall, type GatewayEnvelope } from './envelope.js';
 
 /**
  * The payout family's status and balance methods (freedompay-api.md §5). They read the same
@@ -46,7 +42,7 @@ export class StatusGateway {
       pg_currency: BALANCE_CURRENCY,
       pg_card_hash: payout.cardHash,
       // When the payout became what it is: the date its postback reports too.
-      pg_payment_date: gatewayTime(Date.parse(payout.updatedAt)),
+      pg_payment_date: isoSeconds(payout.updatedAt),
     }));
   }
 

@@ -37,8 +37,6 @@ export interface PayoutServiceDeps {
   readonly timeLimitOffsetMinutes?: number;
 }
 
-/** Kazakhstan and Uzbekistan: UTC+5. */
-
 /** Refused before a payout exists: nothing is stored. */
 export interface Rejection {
   readonly kind: 'rejected';

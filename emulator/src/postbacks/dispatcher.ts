@@ -235,7 +235,8 @@ export class PostbackDispatcher {
     const signature = this.sign(postback);
     const body = attemptBody(postback, signature);
 
-    const result = allowlist.allows(postback.url)
+    const allowed = allowlist.allows(postback.url);
+    const result = allowed
       ? await sender.send(postback.url, body, this.deps.timeoutMs)
       : {
           error: `the host is not in SANDBOX_POSTBACK_ALLOW (${allowlist.describe()})`,
@@ -250,9 +251,7 @@ export class PostbackDispatcher {
     const attempts = [...postback.attempts, attempt];
     const delivered = result.status === 200;
     const next =
-      delivered || !allowlist.allows(postback.url)
-        ? undefined
-        : nextAttemptAt(policy, attempts.length, startedAt);
+      delivered || !allowed ? undefined : nextAttemptAt(policy, attempts.length, startedAt);
     const { dueAt: _due, holdForNext: _held, ...rest } = postback;
     const updated: Postback = {
       ...rest,

@@ -1,3 +1,4 @@
+import { isoSeconds } from '../clock.js';
 import { formatAmount, type Payout } from '../payouts/payout.js';
 
 /**
@@ -92,7 +93,7 @@ export function notifyFields(payout: Payout, balanceMinor: number): Record<strin
     pg_payment_amount: formatAmount(payout.amountMinor),
     pg_to_pay: formatAmount(payout.amountMinor),
     pg_merchant_id: payout.merchantId,
-    pg_payment_date: payout.updatedAt.replace(/\.\d{3}Z$/, 'Z'),
+    pg_payment_date: isoSeconds(payout.updatedAt),
   };
   if (payout.error) {
     fields.pg_error_code = String(payout.error.code);

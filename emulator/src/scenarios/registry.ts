@@ -57,6 +57,12 @@ export interface RegistryStatus {
   readonly pins: Readonly<Record<string, string>>;
 }
 
+interface RegistryViews {
+  readonly all: readonly Scenario[];
+  readonly byName: ReadonlyMap<string, Scenario>;
+  readonly always: readonly Rule[];
+}
+
 export class ScenarioRegistry {
   /** The last good scenario of each file, by path. */
   private readonly good = new Map<string, Scenario>();
@@ -64,7 +70,8 @@ export class ScenarioRegistry {
   private readonly pins = new Map<string, string>();
   private runtimeRules: Rule[] = [];
   private readonly counters = new Map<string, number>();
-  private alwaysCache: readonly Rule[] | undefined;
+  /** What requests read, built once per change of the files or the run-time rules. */
+  private views: RegistryViews | undefined;
   private watcher: FSWatcher | undefined;
   private reloadTimer: NodeJS.Timeout | undefined;
   private reloading: Promise<void> = Promise.resolve();
@@ -130,7 +137,7 @@ export class ScenarioRegistry {
   }
 
   find(name: string): Scenario | undefined {
-    return this.all().find((scenario) => scenario.name === name);
+    return this.view().byName.get(name);
   }
 
   names(): string[] {
@@ -179,14 +186,14 @@ export class ScenarioRegistry {
     if (problems.length > 0) return { ok: false, problems };
     // The newest batch goes first; rules within a batch keep their order.
     this.runtimeRules = [...rules, ...this.runtimeRules];
-    this.alwaysCache = undefined;
+    this.views = undefined;
     return { ok: true, rules };
   }
 
   /** Back to the files: run-time rules, pins and counters cleared, files read again. */
   async reset(): Promise<void> {
     this.runtimeRules = [];
-    this.alwaysCache = undefined;
+    this.views = undefined;
     this.pins.clear();
     this.counters.clear();
     await this.load();
@@ -242,27 +249,41 @@ export class ScenarioRegistry {
     };
   }
 
-  /**
-   * Run-time rules first, then the `apply: always` files by file name. Built once per change of
-   * the files or the run-time rules, not per request.
-   */
+  /** Run-time rules first, then the `apply: always` files by file name. */
   private alwaysRules(): readonly Rule[] {
-    this.alwaysCache ??= [
-      ...this.runtimeRules,
-      ...this.fileScenarios()
-        .filter((scenario) => scenario.apply === 'always')
-        .flatMap((scenario) => scenario.rules),
-    ];
-    return this.alwaysCache;
+    return this.view().always;
   }
 
+  /** Files by name, then the run-time scenario when it has rules. */
   private all(): Scenario[] {
+    return [...this.view().all];
+  }
+
+  private view(): RegistryViews {
+    if (this.views) return this.views;
     const files = this.fileScenarios();
-    if (this.runtimeRules.length === 0) return files;
-    return [
-      ...files,
-      { name: RUNTIME_SCENARIO, apply: 'always', rules: this.runtimeRules, source: 'runtime' },
-    ];
+    const all =
+      this.runtimeRules.length === 0
+        ? files
+        : [
+            ...files,
+            {
+              name: RUNTIME_SCENARIO,
+              apply: 'always' as const,
+              rules: this.runtimeRules,
+              source: 'runtime',
+            },
+          ];
+    this.views = {
+      all,
+      // Names are unique: the loader refuses a second file with a name, and "runtime" is kept.
+      byName: new Map(all.map((scenario) => [scenario.name, scenario])),
+      always: [
+        ...this.runtimeRules,
+        ...files.filter((scenario) => scenario.apply === 'always').flatMap((s) => s.rules),
+      ],
+    };
+    return this.views;
   }
 
   private fileScenarios(): Scenario[] {
@@ -340,7 +361,7 @@ export class ScenarioRegistry {
     }
 
     this.problems = problems;
-    this.alwaysCache = undefined;
+    this.views = undefined;
     this.options.onEvent?.({
       type: 'loaded',
       scenarios: this.good.size,
