@@ -3,11 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { verifySignature } from '../src/signature/signature.js';
 import {
   card,
   openTestSandbox,
   parseAnswer,
   payoutFields,
+  SECRET,
   signed,
   type TestSandbox,
 } from './helpers.js';
@@ -121,6 +123,21 @@ describe('precedence: header > pin > matching rules > test card', () => {
     delete byId.pg_card_token_to;
     const res = await request(sandbox.app).post('/api/reg2reg').type('form').send(signed(byId));
     expect(parseAnswer(res.text).pg_error_code).toBe('8888');
+  });
+
+  it('gives a refusal a bad signature when its rule says so, and nothing is stored', async () => {
+    await admin()
+      .post('/__sandbox/scenarios')
+      .send({ name: 'poor-and-forged', outcome: 'error 10011', fault: 'bad-signature' });
+    const res = await request(sandbox.app)
+      .post('/api/reg2reg')
+      .type('form')
+      .send(signed(payoutFields({ pg_order_id: 'forged-refusal' })));
+    const answer = parseAnswer(res.text);
+    expect(answer).toMatchObject({ pg_status: 'error', pg_error_code: '10011' });
+    expect(answer.pg_sig).toMatch(/^[0-9a-f]{32}$/);
+    expect(verifySignature('reg2reg', answer, SECRET).valid).toBe(false);
+    expect([...sandbox.store.payouts()].filter((p) => p.orderId === 'forged-refusal')).toEqual([]);
   });
 
   it('journals a fault before the payout as what the client saw', async () => {
