@@ -130,11 +130,20 @@ export class GatewayEnvelope {
     spec: GatewayErrorSpec,
     script: string,
     merchant: Merchant,
-    options: { description?: string; reason: string; hint?: string; orderId?: string },
+    options: {
+      description?: string;
+      reason: string;
+      hint?: string;
+      orderId?: string;
+      /** A scenario's `bad-signature` fault. */
+      wrongSignature?: boolean;
+    },
   ): GatewayAnswer {
     const fields = this.errorFields(spec, options.description ?? spec.description);
     return {
-      fields: spec.signed ? this.sign(script, merchant, fields) : fields,
+      fields: spec.signed
+        ? this.sign(script, merchant, fields, options.wrongSignature ?? false)
+        : fields,
       merchantId: merchant.id,
       ...(options.orderId !== undefined ? { orderId: options.orderId } : {}),
       outcome: `error ${spec.code}`,
@@ -153,8 +162,18 @@ export class GatewayEnvelope {
     };
   }
 
-  sign(script: string, merchant: Merchant, fields: Record<string, string>): Record<string, string> {
-    return withSignature(script, fields, merchant.secretKey, this.deps.randomness.salt());
+  /**
+   * `wrongSignature` is a scenario's `bad-signature` fault: a signature that looks right and is
+   * not, made with the key and a character too many.
+   */
+  sign(
+    script: string,
+    merchant: Merchant,
+    fields: Record<string, string>,
+    wrongSignature = false,
+  ): Record<string, string> {
+    const key = wrongSignature ? `${merchant.secretKey}x` : merchant.secretKey;
+    return withSignature(script, fields, key, this.deps.randomness.salt());
   }
 }
 

@@ -5,8 +5,8 @@ import type { Decision } from '../payouts/outcome.js';
 import { formatAmount, type Payout } from '../payouts/payout.js';
 import { describeProblems, parsePayoutRequest } from '../payouts/request.js';
 import type { PayoutService } from '../payouts/service.js';
-import { scriptNameFromPath, sign } from '../signature/signature.js';
-import { type GatewayAnswer, type GatewayCall, type GatewayEnvelope } from './envelope.js';
+import { scriptNameFromPath } from '../signature/signature.js';
+import type { GatewayAnswer, GatewayCall, GatewayEnvelope } from './envelope.js';
 
 export interface GatewayDeps {
   readonly envelope: GatewayEnvelope;
@@ -60,8 +60,9 @@ export class Gateway {
         reason: result.decision?.reason ?? 'payout checks',
         ...(result.hint !== undefined ? { hint: result.hint } : {}),
         orderId: request.orderId,
+        wrongSignature: result.decision?.fault?.type === 'bad-signature',
       });
-      return result.decision ? this.shaped(answer, result.decision, script, merchant) : answer;
+      return result.decision ? this.shaped(answer, result.decision) : answer;
     }
     if (result.kind === 'failed-first') {
       // The gateway broke before it did anything; the client gets only the broken answer.
@@ -69,13 +70,9 @@ export class Gateway {
       const answer = this.deps.envelope.error(GatewayErrors.systemError, script, merchant, {
         reason: `rule ${result.decision.ruleId ?? ''}: fault ${fault} before any payout`,
         orderId: request.orderId,
+        wrongSignature: fault === 'bad-signature',
       });
-      return this.shaped(
-        { ...answer, outcome: `fault ${fault}, nothing made` },
-        result.decision,
-        script,
-        merchant,
-      );
+      return this.shaped({ ...answer, outcome: `fault ${fault}, nothing made` }, result.decision);
     }
     const { payout, decision } = result;
     return this.shaped(
@@ -89,32 +86,20 @@ export class Gateway {
         ...hints(decision.hint, this.deps.postLinkWarning?.(payout.postLink)),
       },
       decision,
-      script,
-      merchant,
     );
   }
 
   /**
-   * Applies a scenario's answer shaping: the latency (on the sandbox clock), a wrong `pg_sig`,
-   * and the transport fault the HTTP layer renders.
+   * Applies a scenario's answer shaping: the latency (on the sandbox clock) and the transport
+   * fault the HTTP layer renders. A wrong `pg_sig` is made where the answer is signed.
    */
-  private async shaped(
-    answer: GatewayAnswer,
-    decision: Decision,
-    script: string,
-    merchant: Merchant,
-  ): Promise<GatewayAnswer> {
+  private async shaped(answer: GatewayAnswer, decision: Decision): Promise<GatewayAnswer> {
     if (decision.latencyMs !== undefined && decision.latencyMs > 0) {
       await sleep(this.deps.clock, decision.latencyMs);
     }
     const fault = decision.fault?.type;
-    const fields =
-      fault === 'bad-signature' && answer.fields.pg_sig !== undefined && !answer.paymentId
-        ? wrongSignature(script, merchant, answer.fields)
-        : answer.fields;
     return {
       ...answer,
-      fields,
       ...(decision.ruleId !== undefined ? { ruleId: decision.ruleId } : {}),
       ...(fault !== undefined && fault !== 'bad-signature' ? { fault } : {}),
     };
@@ -147,26 +132,19 @@ export class Gateway {
       fields.pg_error_code = String(payout.error.code);
       fields.pg_error_description = payout.error.description;
     }
-    const signed = this.deps.envelope.sign(script, merchant, fields);
     // Stored as sent: a scripted wrong signature is part of the answer's record.
-    return decision.fault?.type === 'bad-signature'
-      ? wrongSignature(script, merchant, signed)
-      : signed;
+    return this.deps.envelope.sign(
+      script,
+      merchant,
+      fields,
+      decision.fault?.type === 'bad-signature',
+    );
   }
 }
 
 function hints(...texts: (string | undefined)[]): { hint?: string } {
   const present = texts.filter((text): text is string => text !== undefined);
   return present.length > 0 ? { hint: present.join('; ') } : {};
-}
-
-/** A signature that looks right and is not: the key with a character too many. */
-function wrongSignature(
-  script: string,
-  merchant: Merchant,
-  fields: Record<string, string>,
-): Record<string, string> {
-  return { ...fields, pg_sig: sign(script, fields, `${merchant.secretKey}x`) };
 }
 
 function sleep(clock: Clock, ms: number): Promise<void> {
