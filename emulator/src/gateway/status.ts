@@ -2,6 +2,7 @@ import { isoSeconds } from '../clock.js';
 import { GatewayErrors } from '../errors.js';
 import type { Merchant } from '../merchants/merchants.js';
 import { formatAmount, type Payout } from '../payouts/payout.js';
+import { GATEWAY_INTEGER } from '../payouts/request.js';
 import type { PayoutService } from '../payouts/service.js';
 import { scriptNameFromPath, type Fields } from '../signature/signature.js';
 import type { Store } from '../store/store.js';
@@ -110,8 +111,7 @@ export class StatusGateway {
     const identified = this.deps.envelope.authenticate(call, script);
     if (!identified.ok) return identified.answer;
     const { merchant } = identified;
-    const salt = call.fields.pg_salt;
-    if (typeof salt !== 'string' || salt === '')
+    if (single(call.fields, 'pg_salt') === undefined)
       return this.invalid(script, merchant, 'pg_salt is required');
     const currency = call.fields.pg_currency;
     const fields = {
@@ -143,7 +143,7 @@ export class StatusGateway {
     const problems: string[] = [];
     if (!salt) problems.push('pg_salt is required');
     if (!paymentId && !orderId) problems.push('pg_payment_id or pg_order_id is required');
-    if (paymentId && !/^\d{1,18}$/.test(paymentId))
+    if (paymentId && !GATEWAY_INTEGER.test(paymentId))
       problems.push('pg_payment_id must be an integer');
     if (problems.length > 0) {
       return { ok: false, answer: this.invalid(script, merchant, problems.join('; ')) };

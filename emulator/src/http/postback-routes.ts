@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { VirtualClock } from '../clock.js';
 import type { PostbackDispatcher } from '../postbacks/dispatcher.js';
-import { describePostback, type Postback } from '../postbacks/postback.js';
+import { describePostback, POSTBACK_STATES, type Postback } from '../postbacks/postback.js';
 import type { Store } from '../store/store.js';
 import { listLimit } from './list-limit.js';
 
@@ -65,7 +65,7 @@ export function postbackRoutes(deps: {
 
   router.get('/__sandbox/postbacks', (req, res) => {
     const state = text(req.query.state);
-    if (state !== undefined && !['pending', 'delivered', 'failed'].includes(state)) {
+    if (state !== undefined && !(POSTBACK_STATES as readonly string[]).includes(state)) {
       res.status(400).json({ error: `state must be pending, delivered or failed, not "${state}"` });
       return;
     }

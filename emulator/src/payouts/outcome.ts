@@ -16,10 +16,19 @@ export type Outcome =
   | { readonly status: 'process'; readonly then: FinalOutcome; readonly afterMs?: number };
 
 /** What the HTTP answer suffers, on top of the outcome. */
-export type TransportFault =
-  'http-500' | 'http-502' | 'http-503' | 'drop' | 'truncated-xml' | 'malformed-xml';
+export const TRANSPORT_FAULTS = [
+  'http-500',
+  'http-502',
+  'http-503',
+  'drop',
+  'truncated-xml',
+  'malformed-xml',
+] as const;
+export type TransportFault = (typeof TRANSPORT_FAULTS)[number];
 
-export type FaultType = TransportFault | 'bad-signature';
+/** A transport fault, or an answer whose `pg_sig` does not verify. */
+export const FAULT_TYPES = [...TRANSPORT_FAULTS, 'bad-signature'] as const;
+export type FaultType = (typeof FAULT_TYPES)[number];
 
 export interface Fault {
   readonly type: FaultType;

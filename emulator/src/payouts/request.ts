@@ -35,7 +35,8 @@ export type ParsedPayoutRequest =
 export const MAX_AMOUNT_MINOR = 99_999_999_00;
 const MAX_POST_LINK_LENGTH = 255;
 const USER_ID = /^[A-Za-z0-9_-]{1,50}$/;
-const INTEGER = /^[0-9]{1,18}$/;
+/** Ids the gateway keeps as integers: digits only, at most 18 of them. */
+export const GATEWAY_INTEGER = /^[0-9]{1,18}$/;
 
 export function parsePayoutRequest(fields: Fields): ParsedPayoutRequest {
   const problems: FieldProblem[] = [];
@@ -60,7 +61,7 @@ export function parsePayoutRequest(fields: Fields): ParsedPayoutRequest {
   };
 
   const merchantId = required('pg_merchant_id');
-  if (merchantId && !INTEGER.test(merchantId)) {
+  if (merchantId && !GATEWAY_INTEGER.test(merchantId)) {
     problems.push({ field: 'pg_merchant_id', problem: 'must be an integer' });
   }
 
@@ -92,7 +93,7 @@ export function parsePayoutRequest(fields: Fields): ParsedPayoutRequest {
   if (cardToken === undefined && cardId === undefined) {
     problems.push({ field: 'pg_card_token_to', problem: 'or pg_card_id_to is required' });
   }
-  if (cardId !== undefined && !INTEGER.test(cardId)) {
+  if (cardId !== undefined && !GATEWAY_INTEGER.test(cardId)) {
     problems.push({ field: 'pg_card_id_to', problem: 'must be an integer' });
   }
 

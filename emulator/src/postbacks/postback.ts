@@ -6,7 +6,8 @@ import { formatAmount, type Payout } from '../payouts/payout.js';
  * is final (freedompay-api.md §4), with every delivery attempt on record. Stored in the outbox,
  * so a pending one survives a restart.
  */
-export type PostbackState = 'pending' | 'delivered' | 'failed';
+export const POSTBACK_STATES = ['pending', 'delivered', 'failed'] as const;
+export type PostbackState = (typeof POSTBACK_STATES)[number];
 
 /**
  * One delivery attempt as stored. The body sent was the postback's fields with this attempt's

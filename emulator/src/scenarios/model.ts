@@ -16,7 +16,8 @@ export type Matcher =
   | { readonly kind: 'contains'; readonly value: string }
   | { readonly kind: 'exists'; readonly value: boolean };
 
-export type SequenceScope = 'order' | 'card' | 'user' | 'global';
+export const SEQUENCE_SCOPES = ['order', 'card', 'user', 'global'] as const;
+export type SequenceScope = (typeof SEQUENCE_SCOPES)[number];
 
 export type RuleDecider =
   | { readonly kind: 'outcome'; readonly outcome: Outcome }
@@ -47,11 +48,13 @@ export interface Rule {
   readonly postback?: PostbackPlan;
 }
 
+export const SCENARIO_APPLIES = ['always', 'when-selected'] as const;
+
 export interface Scenario {
   readonly name: string;
   readonly description?: string;
   /** `always`: its rules take part in every request; `when-selected`: only by header or pin. */
-  readonly apply: 'always' | 'when-selected';
+  readonly apply: (typeof SCENARIO_APPLIES)[number];
   readonly rules: readonly Rule[];
   /** The file it came from, or `runtime` for rules added through the admin API. */
   readonly source: string;

@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import { DURATION, parseDuration } from '../duration.js';
-import type { Fault, FinalOutcome, Outcome } from '../payouts/outcome.js';
-import type { Matcher, Rule, RuleDecider, Scenario } from './model.js';
+import { FAULT_TYPES, type Fault, type FinalOutcome, type Outcome } from '../payouts/outcome.js';
+import {
+  SCENARIO_APPLIES,
+  SEQUENCE_SCOPES,
+  type Matcher,
+  type Rule,
+  type RuleDecider,
+  type Scenario,
+} from './model.js';
 
 /**
  * The scenario file format, as a zod schema: it validates files, gives the TypeScript types, and
@@ -126,16 +133,6 @@ const matcher = z.union([scalar, matcherObject], { error: MATCHER_HELP }).meta({
     'A value (exact match; a number compares numerically), or one of {equals}, {regex, flags}, {oneOf: [...]}, {min, max}, {contains}, {exists}.',
 });
 
-const FAULT_TYPES = [
-  'http-500',
-  'http-502',
-  'http-503',
-  'drop',
-  'truncated-xml',
-  'malformed-xml',
-  'bad-signature',
-] as const;
-
 const FAULT_HELP = `must be one of ${FAULT_TYPES.join(', ')}, or {type: <one of those>, when: before|after}`;
 
 const faultType = z.enum(FAULT_TYPES, { error: FAULT_HELP });
@@ -182,7 +179,7 @@ const rule = z
       .min(1)
       .optional()
       .meta({ description: 'Outcomes in turn; after the last, the last repeats (or loop).' }),
-    per: z.enum(['order', 'card', 'user', 'global']).optional().meta({
+    per: z.enum(SEQUENCE_SCOPES).optional().meta({
       description: 'What a sequence counts by: order id (default), card, user, globally.',
     }),
     loop: z.boolean().optional().meta({ description: 'Start the sequence again after its end.' }),
@@ -264,7 +261,7 @@ export const scenarioFileSchema = z
         description: 'Unique; select it with the X-Sandbox-Scenario header or the admin API.',
       }),
     description: z.string().optional(),
-    apply: z.enum(['always', 'when-selected']).optional().meta({
+    apply: z.enum(SCENARIO_APPLIES).optional().meta({
       description:
         'always (default): the rules take part in every request. when-selected: only when named by the X-Sandbox-Scenario header or pinned.',
     }),

@@ -1,7 +1,7 @@
 import type { FieldValue, Fields } from '../signature/signature.js';
 import type { Fault, Outcome } from '../payouts/outcome.js';
 import type { PostbackPlan } from '../postbacks/postback.js';
-import type { Matcher, Rule, Scenario } from './model.js';
+import type { Matcher, Rule, Scenario, SequenceScope } from './model.js';
 
 /**
  * Chooses what the gateway answers. A pure function: the scenarios, the counters it may read and
@@ -135,10 +135,7 @@ function decide(
   }
 }
 
-function sequenceScope(
-  per: 'order' | 'card' | 'user' | 'global',
-  request: SelectionRequest,
-): string {
+function sequenceScope(per: SequenceScope, request: SelectionRequest): string {
   switch (per) {
     case 'order':
       return `by order ${request.merchantId}/${request.orderId}`;
