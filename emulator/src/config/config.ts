@@ -218,21 +218,38 @@ export function loadConfig(
   });
 }
 
-function readMerchantsFile(path: string, fallback: Merchant): Merchant[] {
+/**
+ * The document in a JSON (by its `.json` name) or YAML file. `name` says how the messages call
+ * the file when it cannot be read and when it cannot be parsed; `advice` ends the first.
+ */
+export function readJsonOrYaml(
+  path: string,
+  name: { unreadable: string; invalid: string },
+  advice = '',
+): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     throw new ConfigError([
-      `SANDBOX_MERCHANTS=${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}); give the path of a JSON or YAML merchants file`,
+      `${name.unreadable} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})${advice}`,
     ]);
   }
-  let document: unknown;
   try {
-    document = extname(path) === '.json' ? JSON.parse(text) : parseYaml(text);
+    return extname(path) === '.json' ? JSON.parse(text) : parseYaml(text);
   } catch (error) {
-    throw new ConfigError([`${path} is not valid JSON or YAML: ${(error as Error).message}`]);
+    throw new ConfigError([
+      `${name.invalid} is not valid JSON or YAML: ${(error as Error).message}`,
+    ]);
   }
+}
+
+function readMerchantsFile(path: string, fallback: Merchant): Merchant[] {
+  const document = readJsonOrYaml(
+    path,
+    { unreadable: `SANDBOX_MERCHANTS=${path}`, invalid: path },
+    '; give the path of a JSON or YAML merchants file',
+  );
   const parsed = merchantsFileSchema.safeParse(document);
   if (!parsed.success) {
     throw new ConfigError(

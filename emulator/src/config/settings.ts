@@ -1,9 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, extname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
-import { parse as parseYaml } from 'yaml';
-import { ConfigError, DEFAULTS, loadConfig, type Config } from './config.js';
+import { ConfigError, DEFAULTS, loadConfig, readJsonOrYaml, type Config } from './config.js';
 
 /**
  * Every setting once: its environment variable, its flag, its key in a config file, and what it
@@ -258,22 +257,10 @@ function buildProgram(): Command {
 
 /** A config file: JSON or YAML, keys from SETTINGS (`port`, `dataFile`, ...). */
 export function readConfigFile(path: string): { values: SettingValues; problems: string[] } {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new ConfigError([
-      `the config file ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
-    ]);
-  }
-  let document: unknown;
-  try {
-    document = extname(path) === '.json' ? JSON.parse(text) : parseYaml(text);
-  } catch (error) {
-    throw new ConfigError([
-      `the config file ${path} is not valid JSON or YAML: ${(error as Error).message}`,
-    ]);
-  }
+  const document = readJsonOrYaml(path, {
+    unreadable: `the config file ${path}`,
+    invalid: `the config file ${path}`,
+  });
   if (typeof document !== 'object' || document === null || Array.isArray(document)) {
     throw new ConfigError([
       `the config file ${path} must hold a map of settings, e.g. "port: 4010"`,
