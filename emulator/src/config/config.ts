@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseDuration } from '../duration.js';
 import type { SignatureErrorMode } from '../gateway/envelope.js';
-import { GATEWAY_ZONE_OFFSET_MINUTES, parseOffset } from '../payouts/time-limit.js';
+import { parseOffset } from '../payouts/time-limit.js';
 import { parseRetryPolicy, type RetryPolicy } from '../postbacks/retry-policy.js';
 import type { Merchant } from '../merchants/merchants.js';
 import { parseAmount } from '../payouts/payout.js';
@@ -81,6 +81,25 @@ const amountText = z
   .string()
   .refine((text) => parseAmount(text) !== undefined, 'must be an amount like 1000000.00');
 
+/**
+ * Text that `parse` turns into a value, parsed once: the schema's output is the value, so
+ * loadConfig never parses it again. `accept` narrows what `parse` allows.
+ */
+function parsedText<T>(
+  parse: (text: string) => T | undefined,
+  message: string,
+  accept: (value: T) => boolean = () => true,
+) {
+  return z.string().transform((text, context) => {
+    const value = parse(text);
+    if (value === undefined || !accept(value)) {
+      context.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    }
+    return value;
+  });
+}
+
 const envSchema = z.object({
   PORT: z
     .string()
@@ -94,7 +113,7 @@ const envSchema = z.object({
   SANDBOX_SEED: integerText.optional(),
   SANDBOX_MERCHANT_ID: integerText,
   SANDBOX_SECRET_KEY: z.string().min(1, 'must not be empty'),
-  SANDBOX_OPENING_BALANCE: amountText,
+  SANDBOX_OPENING_BALANCE: parsedText(parseAmount, 'must be an amount like 1000000.00'),
   SANDBOX_MERCHANTS: z.string().min(1).optional(),
   SANDBOX_SIGNATURE_ERROR: z.enum(['1100', '9998'], {
     error: 'must be 1100 (signed, current docs) or 9998 (unsigned, older integrations)',
@@ -105,28 +124,23 @@ const envSchema = z.object({
       (text) => /^\d+(\.\d+)?$/.test(text),
       'must be a number: 1 for real time, 10 for ten times faster, 0 to stop the clock',
     ),
-  SANDBOX_POSTBACK_DELAY: z
-    .string()
-    .refine((text) => parseDuration(text) !== undefined, 'must be a duration such as 3s or 500ms'),
-  SANDBOX_POSTBACK_RETRY: z
-    .string()
-    .refine(
-      (text) => parseRetryPolicy(text) !== undefined,
-      'must be gateway (every 30 min for 2 h), fast (1s,2s,4s,8s) or a list of waits such as 5s,30s,2m',
-    ),
-  SANDBOX_POSTBACK_TIMEOUT: z
-    .string()
-    .refine((text) => (parseDuration(text) ?? 0) > 0, 'must be a duration such as 10s'),
+  SANDBOX_POSTBACK_DELAY: parsedText(parseDuration, 'must be a duration such as 3s or 500ms'),
+  SANDBOX_POSTBACK_RETRY: parsedText(
+    parseRetryPolicy,
+    'must be gateway (every 30 min for 2 h), fast (1s,2s,4s,8s) or a list of waits such as 5s,30s,2m',
+  ),
+  SANDBOX_POSTBACK_TIMEOUT: parsedText(
+    parseDuration,
+    'must be a duration such as 10s',
+    (ms) => ms > 0,
+  ),
   SANDBOX_POSTBACK_ALLOW: z.string().min(1, 'must be * or a comma-separated list of hosts'),
-  SANDBOX_TIME_LIMIT_OFFSET: z
-    .string()
-    .refine((text) => parseOffset(text) !== undefined, 'must be an offset such as +05:00 or Z'),
-  SANDBOX_REQUEST_TIMEOUT: z
-    .string()
-    .refine(
-      (text) => (parseDuration(text) ?? 0) >= 100,
-      'must be a duration of 100ms or more, e.g. 30s',
-    ),
+  SANDBOX_TIME_LIMIT_OFFSET: parsedText(parseOffset, 'must be an offset such as +05:00 or Z'),
+  SANDBOX_REQUEST_TIMEOUT: parsedText(
+    parseDuration,
+    'must be a duration of 100ms or more, e.g. 30s',
+    (ms) => ms >= 100,
+  ),
   SANDBOX_MAX_PENDING_POSTBACKS: z
     .string()
     .regex(/^[1-9][0-9]*$/, 'must be a whole number of postbacks, 1 or more'),
@@ -150,8 +164,6 @@ const merchantsFileSchema = z.object({
     )
     .min(1, 'must list at least one merchant'),
 });
-
-const RETRY_FALLBACK: RetryPolicy = { name: 'none', waitsMs: [] };
 
 /** Reads the configuration from environment variables (docs in README "Configuration"). */
 export function loadConfig(
@@ -177,7 +189,7 @@ export function loadConfig(
   const defaultMerchant: Merchant = {
     id: values.SANDBOX_MERCHANT_ID,
     secretKey: values.SANDBOX_SECRET_KEY,
-    openingBalanceMinor: parseAmount(values.SANDBOX_OPENING_BALANCE) ?? 0,
+    openingBalanceMinor: values.SANDBOX_OPENING_BALANCE,
   };
   const fromFile = values.SANDBOX_MERCHANTS
     ? readMerchantsFile(values.SANDBOX_MERCHANTS, defaultMerchant)
@@ -204,14 +216,13 @@ export function loadConfig(
     signatureErrorMode: values.SANDBOX_SIGNATURE_ERROR === '1100' ? 'signed-1100' : 'unsigned-9998',
     clockSpeed: Number(values.SANDBOX_CLOCK_SPEED),
     postbacks: {
-      delayMs: parseDuration(values.SANDBOX_POSTBACK_DELAY) ?? 0,
-      retry: parseRetryPolicy(values.SANDBOX_POSTBACK_RETRY) ?? RETRY_FALLBACK,
-      timeoutMs: parseDuration(values.SANDBOX_POSTBACK_TIMEOUT) ?? 10_000,
+      delayMs: values.SANDBOX_POSTBACK_DELAY,
+      retry: values.SANDBOX_POSTBACK_RETRY,
+      timeoutMs: values.SANDBOX_POSTBACK_TIMEOUT,
       allow: values.SANDBOX_POSTBACK_ALLOW.split(','),
     },
-    timeLimitOffsetMinutes:
-      parseOffset(values.SANDBOX_TIME_LIMIT_OFFSET) ?? GATEWAY_ZONE_OFFSET_MINUTES,
-    requestTimeoutMs: parseDuration(values.SANDBOX_REQUEST_TIMEOUT) ?? 30_000,
+    timeLimitOffsetMinutes: values.SANDBOX_TIME_LIMIT_OFFSET,
+    requestTimeoutMs: values.SANDBOX_REQUEST_TIMEOUT,
     maxPendingPostbacks: Number(values.SANDBOX_MAX_PENDING_POSTBACKS),
     logLevel: values.SANDBOX_LOG_LEVEL,
     adminToken: values.SANDBOX_ADMIN_TOKEN,
