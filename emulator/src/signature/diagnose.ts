@@ -1,4 +1,11 @@
-import { md5Hex, sign, signedValues, SIGNATURE_FIELD, type Fields } from './signature.js';
+import {
+  compareFieldNames,
+  md5Hex,
+  sign,
+  signedValues,
+  SIGNATURE_FIELD,
+  type Fields,
+} from './signature.js';
 
 /**
  * When a signature does not match, try the mistakes integrators make most often and name the one
@@ -35,7 +42,7 @@ export function diagnoseSignatureMismatch(
 
   const pairs = Object.keys(fields)
     .filter((key) => key !== SIGNATURE_FIELD)
-    .sort()
+    .sort(compareFieldNames)
     .map((key) => `${key}=${typeof fields[key] === 'string' ? fields[key] : ''}`);
   if (md5Hex([script, ...pairs, secret].join(';')) === target) {
     return 'your signature joins key=value pairs; the rule joins the values only';

@@ -66,6 +66,24 @@ describe('the Freedom Pay signature rule', () => {
   it('sorts upper case before lower case, by code point', () => {
     expect(signatureBase('s', { pg_b: '2', PG_A: '1', pg_a: '3' }, 'k')).toBe('s;1;3;2;k');
   });
+
+  // PHP's ksort compares the keys' UTF-8 bytes, which is code point order. UTF-16 code units
+  // disagree past the BMP: U+1F600 is the pair D83D DE00, below U+FF21's single unit FF21.
+  it('sorts names past the BMP by code point, as PHP ksort compares UTF-8 bytes', () => {
+    const fields = { 'pg_z\u{1F600}': 'emoji', 'pg_z\uFF21': 'fullwidth', pg_a: 'first' };
+    expect(signatureBase('s', fields, 'k')).toBe('s;first;fullwidth;emoji;k');
+  });
+
+  it('sorts nested names by code point too', () => {
+    const fields = { pg_list: { '\u{1F600}': 'emoji', '\uFF21': 'fullwidth' } };
+    expect(signatureBase('s', fields, 'k')).toBe('s;fullwidth;emoji;k');
+  });
+
+  it('sorts numeric names as strings, "10" before "2", as it always has (§2.3)', () => {
+    expect(signatureBase('s', { pg_x: { '10': 'ten', '2': 'two', '1': 'one' } }, 'k')).toBe(
+      's;one;ten;two;k',
+    );
+  });
 });
 
 describe('script names', () => {

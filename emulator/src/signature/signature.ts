@@ -29,7 +29,7 @@ export function scriptNameFromPath(pathOrUrl: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
 }
 
-/** Values in signing order. Keys sort by code point, as PHP `ksort` does for string keys. */
+/** Values in signing order: keys sorted by `compareFieldNames` at every level. */
 export function signedValues(fields: Fields): string[] {
   const values: string[] = [];
   const walk = (value: FieldValue): void => {
@@ -39,17 +39,39 @@ export function signedValues(fields: Fields): string[] {
       // Repeated fields keep their order of appearance (§2.1).
       value.forEach(walk);
     } else {
-      for (const key of Object.keys(value).sort(compareKeys)) walk(value[key] as FieldValue);
+      for (const key of Object.keys(value).sort(compareFieldNames)) walk(value[key] as FieldValue);
     }
   };
-  for (const key of Object.keys(fields).sort(compareKeys)) {
+  for (const key of Object.keys(fields).sort(compareFieldNames)) {
     if (key !== SIGNATURE_FIELD) walk(fields[key] as FieldValue);
   }
   return values;
 }
 
-function compareKeys(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+/**
+ * Field names in the order PHP's `ksort` puts them (§2.4): it compares the names' UTF-8 bytes,
+ * which is code point order. JavaScript's `<` compares UTF-16 code units, which agrees except past
+ * the BMP: a surrogate pair (U+1F600 is D83D DE00) would sort before U+E000-U+FFFF (U+FF21).
+ * Numeric names compare as strings ("10" before "2"), as they always have here.
+ */
+export function compareFieldNames(a: string, b: string): number {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return codePointRank(x) - codePointRank(y);
+  }
+  return a.length - b.length;
+}
+
+/**
+ * Moves surrogates (the code points past U+FFFF) above U+E000-U+FFFF and those below them,
+ * keeping each group's own order: code unit order becomes code point order.
+ */
+function codePointRank(unit: number): number {
+  if (unit >= 0xe000) return unit - 0x800;
+  if (unit >= 0xd800) return unit + 0x2000;
+  return unit;
 }
 
 /** The exact string that is hashed. */
