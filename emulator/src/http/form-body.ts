@@ -15,17 +15,22 @@ export interface FormBody {
   readonly problem?: string;
 }
 
+/**
+ * The same limits for every way fields arrive: multer enforces them on multipart bodies as it
+ * reads; `checkLimits` holds urlencoded bodies, the query string and `pg_xml` to them after.
+ */
 export const FORM_LIMITS = {
   bodyBytes: 1024 * 1024,
   fieldCount: 500,
   fieldBytes: 64 * 1024,
+  nameBytes: 200,
 } as const;
 
 const multipart = multer({
   limits: {
     fieldSize: FORM_LIMITS.fieldBytes,
     fields: FORM_LIMITS.fieldCount,
-    fieldNameSize: 200,
+    fieldNameSize: FORM_LIMITS.nameBytes,
     files: 0,
     parts: FORM_LIMITS.fieldCount,
   },
@@ -57,14 +62,56 @@ export async function readFormBody(req: Request, res: Response): Promise<FormBod
       problem = `the body's Content-Type "${type || 'none'}" is not accepted; send multipart/form-data or application/x-www-form-urlencoded`;
     }
   }
+  if (problem !== undefined) return { fields: {}, problem };
   const body: unknown = req.body;
   const fields: Fields = {
     ...toFields(req.query),
-    ...(problem === undefined && isRecord(body) ? toFields(body) : {}),
+    ...(isRecord(body) ? toFields(body) : {}),
   };
+  const overLimit = checkLimits(fields);
+  if (overLimit !== undefined) return { fields: {}, problem: overLimit };
   const xml = fields.pg_xml;
   if (typeof xml === 'string') return fromPgXml(xml);
-  return problem === undefined ? { fields } : { fields: {}, problem };
+  return { fields };
+}
+
+/**
+ * What multer refuses in a multipart body, refused wherever the fields came from: more than
+ * `fieldCount` values, a name longer than `nameBytes`, a value longer than `fieldBytes`. Names
+ * are checked as sent (`pg_receipt_positions[0][name]`), sizes in UTF-8 bytes, as multer counts.
+ */
+export function checkLimits(fields: Fields): string | undefined {
+  let count = 0;
+  let problem: string | undefined;
+  const walk = (name: string, value: FieldValue): void => {
+    if (problem !== undefined) return;
+    if (Buffer.byteLength(name) > FORM_LIMITS.nameBytes) {
+      problem = nameTooLong();
+    } else if (typeof value === 'string') {
+      count += 1;
+      if (Buffer.byteLength(value) > FORM_LIMITS.fieldBytes) problem = fieldTooLong(name);
+    } else if (Array.isArray(value)) {
+      for (const item of value) walk(`${name}[]`, item);
+    } else {
+      for (const [key, item] of Object.entries(value)) walk(`${name}[${key}]`, item);
+    }
+  };
+  for (const [name, value] of Object.entries(fields)) walk(name, value);
+  if (count > FORM_LIMITS.fieldCount) return tooManyFields();
+  return problem;
+}
+
+function fieldTooLong(name: string | undefined): string {
+  const which = name === undefined ? '' : ` (${name.slice(0, 100)})`;
+  return `a field is longer than ${FORM_LIMITS.fieldBytes} bytes${which}; send at most ${FORM_LIMITS.fieldBytes} bytes in one field`;
+}
+
+function nameTooLong(): string {
+  return `a field name is longer than ${FORM_LIMITS.nameBytes} bytes; send shorter names`;
+}
+
+function tooManyFields(): string {
+  return `the body has more than ${FORM_LIMITS.fieldCount} fields`;
 }
 
 /**
@@ -116,15 +163,16 @@ function run(
 }
 
 function describeBodyError(error: unknown, kind: string): string {
-  const code =
-    (error as { code?: string; type?: string }).code ?? (error as { type?: string }).type;
-  switch (code) {
+  const { code, type, field } = error as { code?: string; type?: string; field?: string };
+  switch (code ?? type) {
     case 'LIMIT_FIELD_VALUE':
-      return `a field is longer than ${FORM_LIMITS.fieldBytes} bytes`;
+      return fieldTooLong(field);
+    case 'LIMIT_FIELD_KEY':
+      return nameTooLong();
     case 'LIMIT_FIELD_COUNT':
     case 'LIMIT_PART_COUNT':
     case 'parameters.too.many':
-      return `the body has more than ${FORM_LIMITS.fieldCount} fields`;
+      return tooManyFields();
     case 'LIMIT_UNEXPECTED_FILE':
     case 'LIMIT_FILE_COUNT':
       return 'the body carries a file; the gateway takes text fields only';
@@ -182,5 +230,7 @@ function fromPgXml(xml: string): FormBody {
   if (!isRecord(root)) {
     return { fields: {}, problem: 'pg_xml must hold one <request> element with the fields inside' };
   }
-  return { fields: toFields(root) };
+  const fields = toFields(root);
+  const overLimit = checkLimits(fields);
+  return overLimit === undefined ? { fields } : { fields: {}, problem: overLimit };
 }
