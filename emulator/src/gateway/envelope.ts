@@ -5,6 +5,7 @@ import type { TransportFault } from '../payouts/outcome.js';
 import type { Randomness } from '../randomness.js';
 import { diagnoseSignatureMismatch } from '../signature/diagnose.js';
 import { maskSecret, verifySignature, withSignature, type Fields } from '../signature/signature.js';
+import { asXmlCarries, findXmlInvalid } from '../signature/xml-text.js';
 
 /** A gateway call as the HTTP layer hands it over: the path and the fields, already decoded. */
 export interface GatewayCall {
@@ -68,7 +69,10 @@ export class GatewayEnvelope {
     };
   }
 
-  /** Identifies the merchant and checks `pg_sig`, the two checks every signed method shares. */
+  /**
+   * The checks every signed method shares: identifies the merchant, checks `pg_sig`, and refuses
+   * a field the answer could not carry (below).
+   */
   authenticate(call: GatewayCall, script: string): Identified {
     const rawId = call.fields.pg_merchant_id;
     const merchant = typeof rawId === 'string' ? this.deps.merchants.find(rawId) : undefined;
@@ -97,7 +101,10 @@ export class GatewayEnvelope {
     }
 
     const check = verifySignature(script, call.fields, merchant.secretKey);
-    if (check.valid) return { ok: true, merchant };
+    if (check.valid) {
+      const refused = this.refuseUncarriable(call, script, merchant);
+      return refused ? { ok: false, answer: refused } : { ok: true, merchant };
+    }
     const expected = maskSecret(check.expectedBase, merchant.secretKey);
     const diagnosis =
       check.reason === 'mismatch' && check.received
@@ -124,6 +131,27 @@ export class GatewayEnvelope {
       ok: false,
       answer: this.error(spec, script, merchant, { reason: 'signature check', hint }),
     };
+  }
+
+  /**
+   * A name or value holding a character XML 1.0 cannot carry (U+0001, U+FFFE) is refused with
+   * 9403: an answer echoing it (`pg_order_id`) would drop the character, and its signature would
+   * not verify over what the client reads (docs/decisions/0010-wire-edges.md).
+   */
+  private refuseUncarriable(
+    call: GatewayCall,
+    script: string,
+    merchant: Merchant,
+  ): GatewayAnswer | undefined {
+    const bad = findXmlInvalid(call.fields);
+    if (!bad) return undefined;
+    const where = bad.inName ? `the field name ${bad.field}` : bad.field;
+    const details = `${where} holds ${bad.codePoint} at character ${bad.position}, which XML cannot carry`;
+    return this.error(GatewayErrors.invalidParameters, script, merchant, {
+      description: `${GatewayErrors.invalidParameters.description}: ${details}`,
+      reason: 'request validation',
+      hint: `fix the fields: ${details}; send no control characters but tab, newline and carriage return, and no U+FFFE or U+FFFF`,
+    });
   }
 
   error(
@@ -163,6 +191,9 @@ export class GatewayEnvelope {
   }
 
   /**
+   * Signs the fields as the XML answer carries them: a character XML cannot hold (from a
+   * scenario's description, or a payout stored before such values were refused) is dropped
+   * before signing, not only when rendering, so `pg_sig` verifies over what the client reads.
    * `wrongSignature` is a scenario's `bad-signature` fault: a signature that looks right and is
    * not, made with the key and a character too many.
    */
@@ -173,7 +204,7 @@ export class GatewayEnvelope {
     wrongSignature = false,
   ): Record<string, string> {
     const key = wrongSignature ? `${merchant.secretKey}x` : merchant.secretKey;
-    return withSignature(script, fields, key, this.deps.randomness.salt());
+    return withSignature(script, asXmlCarries(fields), key, this.deps.randomness.salt());
   }
 }
 

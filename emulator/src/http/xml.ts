@@ -1,4 +1,5 @@
 import { create } from 'xmlbuilder2';
+import { dropXmlInvalid } from '../signature/xml-text.js';
 
 /**
  * Renders answer fields as the gateway's XML: `<response>` root (freedompay-api.md §9.12, every
@@ -36,8 +37,9 @@ export function renderWithXmlbuilder(fields: Record<string, string>): string {
   return root.end({ prettyPrint: false });
 }
 
+/** What the answer carries of a text: signed answers are signed over this (signature/xml-text.ts). */
 export function dropInvalid(text: string): string {
-  return text.replace(INVALID, '');
+  return dropXmlInvalid(text);
 }
 
 /** Shapes are few (success, decline, error, status, balance); a bound keeps odd callers cheap. */
@@ -65,9 +67,6 @@ function escapeText(text: string): string {
     .replace(/\r/g, '&#xD;');
 }
 
-/* eslint-disable no-control-regex -- control characters are the point of these two patterns */
+/* eslint-disable no-control-regex -- control characters are the point of this pattern */
 const SAFE = /^[\x09\x0A\x20-\x25\x27-\x3B\x3D\x3F-\x7E]*$/;
-// Lone surrogates and the C0 controls but tab, newline and carriage return.
-const INVALID =
-  /[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 /* eslint-enable no-control-regex */
