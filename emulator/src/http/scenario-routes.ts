@@ -118,6 +118,7 @@ function describeRule(rule: Rule): Record<string, unknown> {
   };
 }
 
+/** A regex goes back as it was written: its pattern and flags, not the compiled RE2 program. */
 function describeMatcher(matcher: Matcher): unknown {
   return matcher.kind === 'regex'
     ? { regex: matcher.regex.source, flags: matcher.regex.flags }

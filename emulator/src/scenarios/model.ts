@@ -1,16 +1,18 @@
 /**
  * Scenario files, as the selector sees them once loaded and normalised: durations in ms, the
- * shorthand outcomes ("error 10000", "process -> ok after 30s") expanded, regexes compiled.
+ * shorthand outcomes ("error 10000", "process -> ok after 30s") expanded, regexes compiled (on
+ * RE2, linear time: regex.ts).
  * The file format itself is in schema.ts and scenarios/README.md.
  */
 
 import type { Fault, Outcome } from '../payouts/outcome.js';
 import type { PostbackPlan } from '../postbacks/postback.js';
+import type { ScenarioRegex } from './regex.js';
 
 export type Matcher =
   | { readonly kind: 'equals'; readonly value: string }
   | { readonly kind: 'number'; readonly value: number }
-  | { readonly kind: 'regex'; readonly regex: RegExp }
+  | { readonly kind: 'regex'; readonly regex: ScenarioRegex }
   | { readonly kind: 'oneOf'; readonly values: readonly string[] }
   | { readonly kind: 'range'; readonly min?: number; readonly max?: number }
   | { readonly kind: 'contains'; readonly value: string }

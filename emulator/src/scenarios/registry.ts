@@ -175,7 +175,11 @@ export class ScenarioRegistry {
       const normaliseProblems: NormaliseProblem[] = [];
       const position = this.runtimeRules.length + rules.length;
       const rule = normaliseRule(parsed.data, RUNTIME_SCENARIO, position, [], normaliseProblems);
-      problems.push(...normaliseProblems.map((p) => `rules[${index}] ${p.message}`));
+      problems.push(
+        ...normaliseProblems.map(
+          (p) => `rules[${index}]${p.path.map((key) => `.${String(key)}`).join('')}: ${p.message}`,
+        ),
+      );
       rules.push(rule);
     });
     if (this.runtimeRules.length + rules.length > MAX_RUNTIME_RULES) {

@@ -9,6 +9,7 @@ import {
   type RuleDecider,
   type Scenario,
 } from './model.js';
+import { compileRegex, FLAGS_HELP, FLAGS_PATTERN } from './regex.js';
 
 /**
  * The scenario file format, as a zod schema: it validates files, gives the TypeScript types, and
@@ -94,8 +95,14 @@ const MATCHER_HELP =
 const matcherObject = z
   .object({
     equals: scalar.optional(),
-    regex: z.string().min(1).optional(),
-    flags: z.string().optional(),
+    regex: z.string().min(1).optional().meta({
+      description:
+        'An RE2 regular expression, searched for anywhere in the value (anchor it with ^ and $). RE2 runs in linear time, so it has no backreferences or lookaround (scenarios/README.md).',
+    }),
+    flags: z.string().regex(FLAGS_PATTERN, FLAGS_HELP).optional().meta({
+      description:
+        'i (ignore case), m (^ and $ at each line), s (. matches a newline); g and u are accepted and change nothing.',
+    }),
     oneOf: z.array(scalar).min(1).optional(),
     min: z.number().optional(),
     max: z.number().optional(),
@@ -282,7 +289,7 @@ export function scenarioJsonSchema(): Record<string, unknown> {
   };
 }
 
-/** A problem found after the schema passed (a regex that does not compile), with its path. */
+/** A problem found after the schema passed (a regex RE2 cannot compile), with its path. */
 export interface NormaliseProblem {
   readonly path: readonly (string | number)[];
   readonly message: string;
@@ -435,11 +442,8 @@ function toMatcher(input: z.output<typeof matcher>): Matcher | string {
   }
   if (input.equals !== undefined) return toMatcher(input.equals);
   if (input.regex !== undefined) {
-    try {
-      return { kind: 'regex', regex: new RegExp(input.regex, input.flags) };
-    } catch (error) {
-      return `regex ${JSON.stringify(input.regex)} does not compile: ${(error as Error).message}`;
-    }
+    const regex = compileRegex(input.regex, input.flags);
+    return typeof regex === 'string' ? regex : { kind: 'regex', regex };
   }
   if (input.oneOf !== undefined) return { kind: 'oneOf', values: input.oneOf.map(String) };
   if (input.contains !== undefined) return { kind: 'contains', value: input.contains };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Outcome } from '../payouts/outcome.js';
 import type { Rule, Scenario } from './model.js';
+import { compileRegex, type ScenarioRegex } from './regex.js';
 import { parseShorthand } from './schema.js';
 import { selectOutcome, type SelectionInput } from './selector.js';
 
@@ -9,6 +10,12 @@ const o = (text: string): Outcome => parseShorthand(text);
 
 function rule(id: string, partial: Partial<Rule> = {}): Rule {
   return { id, priority: 0, match: {}, decider: { kind: 'outcome', outcome: ok }, ...partial };
+}
+
+function regex(source: string, flags?: string): ScenarioRegex {
+  const compiled = compileRegex(source, flags);
+  if (typeof compiled === 'string') throw new Error(compiled);
+  return compiled;
 }
 
 function scenario(name: string, rules: Rule[]): Scenario {
@@ -98,8 +105,18 @@ describe('matchers', () => {
     ['exact string', { pg_user_id: { kind: 'equals', value: 'vip-7' } }, true],
     ['exact string, other value', { pg_user_id: { kind: 'equals', value: 'vip-8' } }, false],
     ['number compares numerically', { pg_amount: { kind: 'number', value: 150 } }, true],
-    ['regex', { pg_user_id: { kind: 'regex', regex: /^vip-\d+$/ } }, true],
-    ['global regex twice in a row', { pg_user_id: { kind: 'regex', regex: /vip/g } }, true],
+    ['regex', { pg_user_id: { kind: 'regex', regex: regex('^vip-\\d+$') } }, true],
+    [
+      'global regex twice in a row',
+      { pg_user_id: { kind: 'regex', regex: regex('vip', 'g') } },
+      true,
+    ],
+    [
+      'regex anywhere in the value',
+      { pg_description: { kind: 'regex', regex: regex('ze \\[') } },
+      true,
+    ],
+    ['regex, other value', { pg_user_id: { kind: 'regex', regex: regex('^vip-8') } }, false],
     ['one of', { pg_user_id: { kind: 'oneOf', values: ['a', 'vip-7'] } }, true],
     ['range inside', { pg_amount: { kind: 'range', min: 100, max: 150 } }, true],
     ['range below', { pg_amount: { kind: 'range', min: 150.01 } }, false],

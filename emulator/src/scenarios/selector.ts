@@ -161,8 +161,6 @@ function test(matcher: Matcher, value: FieldValue | undefined): boolean {
     case 'number':
       return isNumeric(value) && Number(value) === matcher.value;
     case 'regex':
-      // A global or sticky regex keeps state between calls; start afresh each time.
-      matcher.regex.lastIndex = 0;
       return matcher.regex.test(value);
     case 'oneOf':
       return matcher.values.includes(value);
