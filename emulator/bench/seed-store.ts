@@ -28,7 +28,7 @@ export function seedStore(
   const card = TEST_CARDS[0] ?? { pan: '', token: '', id: 0 };
   const postLink = options.postLink ?? 'https://merchant.example/payout/notify';
   const data: StoreData = {
-    version: 1,
+    version: 2,
     lastPaymentId: 0,
     balances: {},
     payouts: {},

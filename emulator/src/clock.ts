@@ -30,6 +30,26 @@ export interface ClockStatus {
   readonly next?: string;
 }
 
+/**
+ * What the store keeps of the clock, so a restart continues where it was instead of jumping back
+ * to real time (issue 10): the sandbox time at a real instant, and the speed then.
+ */
+export interface ClockState {
+  readonly nowMs: number;
+  readonly realMs: number;
+  readonly speed: number;
+}
+
+/**
+ * Where a saved clock stands at `realNow`: a stopped clock where it stopped; a running one as far
+ * ahead of real time as it was (time while the sandbox was down passes at real speed). Never
+ * before the saved time, even if the machine's clock went back.
+ */
+export function restoredNow(state: ClockState, realNow: number): number {
+  if (state.speed === 0) return state.nowMs;
+  return Math.max(state.nowMs, realNow + (state.nowMs - state.realMs));
+}
+
 /** Node's timers overflow past 2^31-1 ms (about 24.8 days) and then fire at once. */
 const MAX_TIMEOUT_MS = 2_147_483_647;
 
@@ -62,7 +82,16 @@ export class VirtualClock implements Clock {
   private stopped = false;
 
   constructor(
-    private readonly options: { speed?: number; start?: number; realNow?: () => number } = {},
+    private readonly options: {
+      speed?: number;
+      start?: number;
+      realNow?: () => number;
+      /**
+       * Saves where an `advance` is going before the clock moves; if that fails the clock stays.
+       * A crash after it only means the due tasks run at the next start, as overdue ones do.
+       */
+      persist?: (state: ClockState) => Promise<void>;
+    } = {},
   ) {
     this.realStart = this.realNow();
     this.virtualStart = options.start ?? this.realStart;
@@ -73,7 +102,7 @@ export class VirtualClock implements Clock {
   }
 
   now(): number {
-    return this.virtualStart + (this.realNow() - this.realStart) * this.speed + this.advanced;
+    return this.nowAt(this.realNow());
   }
 
   schedule(at: number, task: ScheduledWork): ScheduledTask {
@@ -97,8 +126,9 @@ export class VirtualClock implements Clock {
    */
   advance(ms: number): Promise<void> {
     if (!(ms >= 0)) throw new RangeError('the clock only moves forward: ms must be 0 or more');
-    this.advancing = this.advancing.then(async () => {
+    const run = this.advancing.then(async () => {
       const target = this.now() + ms;
+      if (ms > 0) await this.options.persist?.(this.stateAt(target));
       for (;;) {
         const due = this.queue.peek();
         if (due && due.at <= target) {
@@ -114,7 +144,15 @@ export class VirtualClock implements Clock {
       this.moveTo(target);
       this.arm();
     });
-    return this.advancing;
+    // One failed advance (its state could not be saved) does not block the ones after it.
+    this.advancing = run.catch(() => {});
+    return run;
+  }
+
+  /** The state to save so that a restart continues from now (one reading of real time). */
+  state(): ClockState {
+    const real = this.realNow();
+    return { nowMs: this.nowAt(real), realMs: real, speed: this.speed };
   }
 
   pendingCount(): number {
@@ -138,6 +176,14 @@ export class VirtualClock implements Clock {
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
+  }
+
+  private nowAt(real: number): number {
+    return this.virtualStart + (real - this.realStart) * this.speed + this.advanced;
+  }
+
+  private stateAt(nowMs: number): ClockState {
+    return { nowMs, realMs: this.realNow(), speed: this.speed };
   }
 
   private realNow(): number {

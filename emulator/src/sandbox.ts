@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { pino, type Logger } from 'pino';
 import { createApp } from './app.js';
-import { VirtualClock } from './clock.js';
+import { restoredNow, VirtualClock } from './clock.js';
 import type { Config } from './config/config.js';
 import { GatewayEnvelope } from './gateway/envelope.js';
 import { Gateway } from './gateway/gateway.js';
@@ -48,13 +48,14 @@ export interface Sandbox {
 
 export async function openSandbox(config: Config, options: SandboxOptions = {}): Promise<Sandbox> {
   const logger = options.logger ?? pino({ level: config.logLevel });
-  const clock = options.clock ?? new VirtualClock({ speed: config.clockSpeed });
   const seed = config.seed ?? randomSeed();
   const randomness = createRandomness(seed);
   const store = await openLowdbStore({
     file: config.dataFile,
     onWarning: (message) => logger.warn(message),
   });
+  const clock = options.clock ?? restoredClock(store, config.clockSpeed);
+  store.followClock(() => clock.state());
   const merchants = new MerchantDirectory(config.merchants);
   const scenarios = new ScenarioRegistry({
     dir: 'scenariosDir' in options ? options.scenariosDir : config.scenariosDir,
@@ -162,6 +163,19 @@ export async function openSandbox(config: Config, options: SandboxOptions = {}):
       await store.close();
     },
   };
+}
+
+/**
+ * The sandbox clock where the store left it (issue 10: time never goes back on a restart), at
+ * the configured speed; real time in a new store. `advance` saves where it is going first.
+ */
+function restoredClock(store: Store, speed: number): VirtualClock {
+  const saved = store.clockState();
+  return new VirtualClock({
+    speed,
+    ...(saved ? { start: restoredNow(saved, Date.now()) } : {}),
+    persist: (state) => store.commit({ clock: state }),
+  });
 }
 
 /**

@@ -111,6 +111,54 @@ describe('the real server', () => {
   });
 });
 
+describe('the sandbox clock across a restart', () => {
+  const advance = (url: string, ms: number): Promise<Response> =>
+    fetch(`${url}/__sandbox/clock/advance`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ ms }),
+    });
+  const clockNow = async (url: string): Promise<number> =>
+    ((await (await fetch(`${url}/__sandbox/clock`)).json()) as { nowMs: number }).nowMs;
+
+  it.each([
+    ['kill -9', (p: SandboxProcess) => p.kill9()],
+    ['SIGTERM', (p: SandboxProcess) => p.stop().then(() => undefined)],
+  ])('continues where it was after %s, never back at real time', async (_name, end) => {
+    const env = { SANDBOX_DB: join(dir, `clock-${_name.replace(/\W/g, '')}.json`) };
+    const first = await startSandboxProcess(env);
+    expect((await advance(first.url, 30 * 60_000)).status).toBe(200);
+    const moved = await clockNow(first.url);
+    expect(moved).toBeGreaterThan(Date.now() + 29 * 60_000);
+    const answer = await post(first.url, payoutFields());
+    // Started again at once: the lock of a killed sandbox is free as soon as it is gone.
+    await end(first);
+    const second = await startSandboxProcess(env);
+    try {
+      expect(await clockNow(second.url)).toBeGreaterThanOrEqual(moved);
+      const res = await fetch(`${second.url}/__sandbox/payouts/${answer.pg_payment_id}`);
+      const { createdAt } = (await res.json()) as { createdAt: string };
+      expect(Date.parse(createdAt)).toBeLessThanOrEqual(await clockNow(second.url));
+    } finally {
+      await second.kill9();
+    }
+  });
+
+  it('stays where it stopped when it runs at speed 0', async () => {
+    const env = { SANDBOX_DB: join(dir, 'clock-stopped.json'), SANDBOX_CLOCK_SPEED: '0' };
+    const first = await startSandboxProcess(env);
+    await advance(first.url, 3_600_000);
+    const stopped = await clockNow(first.url);
+    await first.kill9();
+    const second = await startSandboxProcess(env);
+    try {
+      expect(await clockNow(second.url)).toBe(stopped);
+    } finally {
+      await second.kill9();
+    }
+  });
+});
+
 describe('postbacks across a crash', () => {
   it('survives kill -9 in the middle of the retry schedule, and is never sent again once acknowledged', async () => {
     const receiver = await Receiver.start();

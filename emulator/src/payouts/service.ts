@@ -270,13 +270,22 @@ export class PayoutService {
 
   private scheduleFinal(paymentId: number, final: PendingFinal): void {
     this.timers.get(paymentId)?.cancel();
-    const task = this.deps.clock.schedule(Date.parse(final.dueAt), async () => {
-      // A failed write is retried on the next start, when the payout is still in `process`.
-      await this.finalize(paymentId).catch(() => {});
+    const task = this.deps.clock.schedule(Date.parse(final.dueAt), async (dueAt) => {
+      await this.finalize(paymentId).catch(() => {
+        // The write did not reach the disk, so the payout is still `process` everywhere: try
+        // again a little later (and on the next start, which re-arms every pending payout).
+        this.scheduleFinal(paymentId, {
+          ...final,
+          dueAt: isoTime(Math.max(dueAt, this.deps.clock.now()) + FINALIZE_RETRY_MS),
+        });
+      });
     });
     this.timers.set(paymentId, task);
   }
 }
+
+/** How long a payout whose final write failed waits before the next try, on the sandbox clock. */
+const FINALIZE_RETRY_MS = 5_000;
 
 function rejectUnknownCard(request: PayoutRequest): Rejection {
   const which =

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { samplePayout } from '../../test/fixtures.js';
 import type { Payout } from '../payouts/payout.js';
+import { crashCopy } from '../../test/crash-copy.js';
 import { openLowdbStore } from './lowdb-store.js';
 import { StoreOpenError } from './store.js';
 
@@ -19,7 +20,7 @@ describe('the lowdb store', () => {
 
   it('creates the data file at once, in a folder it makes', async () => {
     const store = await openLowdbStore({ file });
-    expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ version: 1, payouts: {} });
+    expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ version: 2, payouts: {} });
     await store.close();
   });
 
@@ -57,29 +58,30 @@ describe('the lowdb store', () => {
     const first = await openLowdbStore({ file });
     await first.commit({ payouts: [payout(1, 'a', 'process')], lastPaymentId: 1 });
     await first.commit({ payouts: [payout(1, 'a', 'ok')] });
-    // No close(): the journal was never folded into the file, as after kill -9.
-    const second = await openLowdbStore({ file });
+    // No close(): what a kill -9 now leaves is the data file and the journal as they are.
+    const crashed = await crashCopy(file);
+    const second = await openLowdbStore({ file: crashed });
     expect(second.payout(1)?.status).toBe('ok');
     await second.close();
-    await first.close().catch(() => {});
+    await first.close();
   });
 
   it('drops a torn last journal line, warns, and keeps working', async () => {
     const first = await openLowdbStore({ file });
     await first.commit({ payouts: [payout(1, 'a')], lastPaymentId: 1 });
-    await appendFile(`${file}.journal`, '{"payouts":[{"paymentId":2,"mer');
+    const crashed = await crashCopy(file);
+    await first.close();
+    await appendFile(`${crashed}.journal`, '{"payouts":[{"paymentId":2,"mer');
     const warnings: string[] = [];
-    const second = await openLowdbStore({ file, onWarning: (w) => warnings.push(w) });
+    const second = await openLowdbStore({ file: crashed, onWarning: (w) => warnings.push(w) });
     expect(warnings.join()).toContain('incomplete last line');
     expect(second.payout(1)).toBeDefined();
     expect(second.payout(2)).toBeUndefined();
     await second.commit({ payouts: [payout(3, 'c')] });
     await second.close();
-    const third = await openLowdbStore({ file });
+    const third = await openLowdbStore({ file: crashed });
     expect(third.payout(3)).toBeDefined();
     await third.close();
-    // The first store stood for a process that died; release its file handle all the same.
-    await first.close().catch(() => {});
   });
 
   it('refuses a file that is not a sandbox store and leaves it untouched', async () => {
@@ -89,7 +91,7 @@ describe('the lowdb store', () => {
     await expect(openLowdbStore({ file })).rejects.toThrow(StoreOpenError);
     expect(await readFile(file, 'utf8')).toBe('{"hello": "world"');
     await writeFile(file, '{"hello": "world"}');
-    await expect(openLowdbStore({ file })).rejects.toThrow(/does not look like a sandbox store/);
+    await expect(openLowdbStore({ file })).rejects.toThrow(/has no "version": not a sandbox store/);
   });
 
   it('refuses a journal broken in the middle, naming the line', async () => {
@@ -119,7 +121,8 @@ describe('the lowdb store', () => {
     await store.commit({ payouts: [payout(1, 'a'), payout(2, 'b')], balances: { '1': 5 } });
     await store.close();
     const lines = (await readFile(file, 'utf8')).trim().split('\n');
-    expect(lines[0]).toMatch(/^\{"version":1,/);
+    expect(lines[0]).toMatch(/^\{"version":2,/);
+    expect(lines.at(-1)).toBe('"end":{"payouts":2,"postbacks":0}}');
     expect(lines.filter((line) => line.startsWith('"1":') || line.startsWith('"2":'))).toHaveLength(
       2,
     );

@@ -1,21 +1,13 @@
-import { createReadStream } from 'node:fs';
-import {
-  mkdir,
-  open,
-  readFile,
-  rename,
-  stat,
-  truncate,
-  unlink,
-  writeFile,
-  type FileHandle,
-} from 'node:fs/promises';
-import { createInterface } from 'node:readline';
+import { mkdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { Low, Memory, type Adapter } from 'lowdb';
+import { Low, Memory } from 'lowdb';
+import { restoredNow, type ClockState } from '../clock.js';
 import type { Payout } from '../payouts/payout.js';
 import type { Postback } from '../postbacks/postback.js';
+import { DataFile, DataFileError } from './data-file.js';
+import { lockFile, LockHeldError, type FileLock } from './file-lock.js';
 import { StringPool } from './intern.js';
+import { Journal, replayJournal } from './journal.js';
 import {
   emptyStoreData,
   StoreOpenError,
@@ -27,10 +19,10 @@ import {
 /**
  * lowdb holds the whole state in memory and writes it as one JSON file. Rewriting that file for
  * every payout would cost O(stored payouts) per request, so each change is first appended to a
- * journal beside it (`<file>.journal`, one JSON line per change, fdatasync'd, many requests'
- * changes per sync: group commit). The JSON file is rewritten only when the journal has grown
- * as large as the file itself, and on close, so the rewrite cost stays proportional to the
- * writes. On open, the journal is replayed over the file. See docs/decisions/0003-store.md.
+ * journal beside it (journal.ts: fdatasync'd, group commit). The JSON file is rewritten only when
+ * the journal has grown as large as the file itself, and on close, so the rewrite cost stays
+ * proportional to the writes. On open, the journal is replayed over the file. See
+ * docs/decisions/0003-store.md and 0011-store-integrity.md.
  */
 export interface LowdbStoreOptions {
   /** The JSON file; `undefined` keeps everything in memory (for tests of other projects). */
@@ -39,6 +31,8 @@ export interface LowdbStoreOptions {
   readonly onWarning?: (message: string) => void;
   /** The journal size below which it is never folded into the file (64 MiB). */
   readonly compactionBytes?: number;
+  /** How long to wait for a data file locked by a process that is still exiting (3 s). */
+  readonly lockWaitMs?: number;
 }
 
 /**
@@ -50,8 +44,7 @@ const MIN_COMPACTION_BYTES = 64 * 1024 * 1024;
 
 export async function openLowdbStore(options: LowdbStoreOptions): Promise<Store> {
   if (options.file === undefined) {
-    const db = new Low<StoreData>(new Memory<StoreData>(), emptyStoreData());
-    return new LowdbStore(db, undefined);
+    return new LowdbStore(new Low<StoreData>(new Memory<StoreData>(), emptyStoreData()));
   }
   const file = options.file;
   try {
@@ -67,54 +60,92 @@ export async function openLowdbStore(options: LowdbStoreOptions): Promise<Store>
 
 async function openFileStore(file: string, options: LowdbStoreOptions): Promise<Store> {
   await mkdir(dirname(file), { recursive: true });
-  await lockDataFile(file);
-  const db = new Low<StoreData>(new DurableJsonFile(file), emptyStoreData());
+  const lock = await lockFile(`${file}.lock`, {
+    ...(options.lockWaitMs !== undefined ? { waitMs: options.lockWaitMs } : {}),
+    ...(options.onWarning ? { onUnavailable: options.onWarning } : {}),
+  }).catch((error: unknown) => {
+    if (!(error instanceof LockHeldError)) throw error;
+    throw new StoreOpenError(
+      `The data file ${file} is in use by another sandbox (${error.holder}). Stop it, or give this one another SANDBOX_DB.`,
+    );
+  });
+  try {
+    return await openLocked(file, lock, options);
+  } catch (error) {
+    // Refused: the file is left exactly as it was, and the next start may try again.
+    await lock.release();
+    throw error;
+  }
+}
+
+async function openLocked(
+  file: string,
+  lock: FileLock,
+  options: LowdbStoreOptions,
+): Promise<Store> {
+  const adapter = new DataFile(file);
+  const journalFile = `${file}.journal`;
+  const db = new Low<StoreData>(adapter, emptyStoreData());
   try {
     await db.read();
   } catch (error) {
+    if (!(error instanceof DataFileError)) throw error;
     throw new StoreOpenError(
-      `The data file ${file} is not a sandbox store (${(error as Error).message}). ` +
-        'Move it away or point SANDBOX_DB at another file; the sandbox never overwrites it.',
+      `The data file ${file} cannot be read as a sandbox store: ${error.detail}. ` +
+        'Restore it from a copy, or move it (and its .journal) away to start afresh; the sandbox never overwrites a file it cannot read.',
     );
   }
-  if (db.data.version !== 1 || typeof db.data.payouts !== 'object') {
+  const fresh = (await fileSize(file)) === 0;
+  if (fresh && (await fileSize(journalFile)) > 0) {
     throw new StoreOpenError(
-      `The data file ${file} does not look like a sandbox store (no "version": 1). ` +
-        'Point SANDBOX_DB at another file; the sandbox never overwrites it.',
+      `The data file ${file} is empty but its journal ${journalFile} is not: the data file was lost or cut, and the journal alone holds only part of the state. ` +
+        'Restore the data file from a copy, or move both away to start afresh.',
     );
   }
-  // Create the file at once, so the data file named in the start banner exists.
-  if ((await fileSize(file)) === 0) await db.write();
-  // Files written before the outbox existed have no postbacks yet.
-  db.data.postbacks ??= {};
-  const journalFile = `${file}.journal`;
-  const replay = await replayJournal(journalFile, db.data, options.onWarning ?? (() => {}));
-  const journal = await Journal.open(
+  const store = new LowdbStore(db);
+  const replay = await replayJournal(
     journalFile,
-    db,
-    options.compactionBytes ?? MIN_COMPACTION_BYTES,
+    (change) => store.replay(change),
+    options.onWarning ?? (() => {}),
   );
-  const store = new LowdbStore(db, journal);
-  // Fold the journal into the file now, so the next start reads one file. If that fails (a full
-  // disk), the journal still holds everything and the sandbox goes on with it.
-  if (replay.applied > 0) {
-    await journal.compact().catch((error: unknown) => {
+  const floor = options.compactionBytes ?? MIN_COMPACTION_BYTES;
+  let snapshotBytes = await fileSize(file);
+  const fold = async (): Promise<void> => {
+    await db.write();
+    await journal.clear();
+    snapshotBytes = await fileSize(file);
+  };
+  const journal: Journal = await Journal.open(journalFile, {
+    due: (bytes) => bytes > Math.max(floor, snapshotBytes),
+    run: fold,
+  });
+  store.attach(journal, lock, fold);
+  // Write the file at once (the data file named in the start banner exists, in the current
+  // layout), folding the journal into it. If that fails (a full disk), the journal still holds
+  // every change and the sandbox goes on with it.
+  if (fresh || replay.applied > 0 || adapter.readVersion !== 2) {
+    await store.compact().catch((error: unknown) => {
       options.onWarning?.(
-        `could not fold ${journalFile} into ${file} (${(error as Error).message}); the journal keeps every change`,
+        `could not rewrite ${file} (${(error as Error).message}); the journal keeps every change`,
       );
     });
   }
   return store;
 }
 
+/** Puts back what one commit changed in memory. */
+type Undo = () => void;
+
 class LowdbStore implements Store {
   private readonly byOrder = new Map<string, number>();
   private readonly strings = new StringPool();
+  private journal: Journal | undefined;
+  private lock: FileLock | undefined;
+  private fold: (() => Promise<void>) | undefined;
+  private clockSource: (() => ClockState) | undefined;
+  private closed = false;
 
-  constructor(
-    private readonly db: Low<StoreData>,
-    private readonly journal: Journal | undefined,
-  ) {
+  constructor(private readonly db: Low<StoreData>) {
     // What JSON.parse gave every record separately is shared from here on (see intern.ts).
     for (const [id, payout] of Object.entries(db.data.payouts)) {
       const shared = this.strings.payout(payout);
@@ -124,6 +155,12 @@ class LowdbStore implements Store {
     for (const [id, postback] of Object.entries(db.data.postbacks)) {
       db.data.postbacks[id] = this.strings.postback(postback);
     }
+  }
+
+  attach(journal: Journal, lock: FileLock, fold: () => Promise<void>): void {
+    this.journal = journal;
+    this.lock = lock;
+    this.fold = fold;
   }
 
   payout(paymentId: number): Payout | undefined {
@@ -155,22 +192,98 @@ class LowdbStore implements Store {
     return Object.values(this.db.data.postbacks);
   }
 
+  clockState(): ClockState | undefined {
+    return this.db.data.clock;
+  }
+
+  followClock(current: () => ClockState): void {
+    this.clockSource = current;
+  }
+
   commit(change: StoreChange): Promise<void> {
-    const line = this.journal ? JSON.stringify(change) : '';
-    applyChange(this.db.data, {
-      ...change,
-      ...(change.payouts ? { payouts: change.payouts.map((p) => this.strings.payout(p)) } : {}),
-      ...(change.postbacks
-        ? { postbacks: change.postbacks.map((p) => this.strings.postback(p)) }
-        : {}),
-    });
-    for (const payout of change.payouts ?? []) this.index(payout);
-    return this.journal ? this.journal.append(line) : Promise.resolve();
+    const full = this.withClock(change);
+    const line = this.journal ? JSON.stringify(full) : '';
+    const undo = this.apply(full);
+    return this.journal ? this.journal.append(line, undo) : Promise.resolve();
+  }
+
+  /** Applies a journal line read at start. */
+  replay(change: StoreChange): void {
+    this.apply(change);
+  }
+
+  /** Writes the whole state to the data file and empties the journal. */
+  async compact(): Promise<void> {
+    await this.journal?.settled();
+    await this.fold?.();
   }
 
   async close(): Promise<void> {
-    await this.journal?.close();
-    if (this.journal) await unlockDataFile(this.journal.dataFile);
+    if (!this.journal || this.closed) return;
+    this.closed = true;
+    try {
+      await this.journal.settled();
+      if (this.clockSource) this.db.data.clock = this.clockSource();
+      await this.fold?.();
+      await this.journal.close();
+    } finally {
+      await this.lock?.release();
+    }
+  }
+
+  /**
+   * The clock's state rides along with a commit when restoring the saved one would no longer
+   * give the clock's time (a clock faster or slower than real time drifts from it).
+   */
+  private withClock(change: StoreChange): StoreChange {
+    if (change.clock || !this.clockSource) return change;
+    const now = this.clockSource();
+    const saved = this.db.data.clock;
+    if (saved && Math.abs(restoredNow(saved, now.realMs) - now.nowMs) < 1) return change;
+    return { ...change, clock: now };
+  }
+
+  /** Applies a change to memory and returns how to take it back. */
+  private apply(change: StoreChange): Undo {
+    const data = this.db.data;
+    const undo: Undo[] = [];
+    for (const raw of change.payouts ?? []) {
+      const payout = this.strings.payout(raw);
+      const key = String(payout.paymentId);
+      const before = data.payouts[key];
+      const order = orderKey(payout.merchantId, payout.orderId);
+      const indexed = this.byOrder.get(order);
+      undo.push(() => {
+        restore(data.payouts, key, before);
+        if (indexed === undefined) this.byOrder.delete(order);
+        else this.byOrder.set(order, indexed);
+      });
+      data.payouts[key] = payout;
+      this.index(payout);
+    }
+    for (const raw of change.postbacks ?? []) {
+      const before = data.postbacks[raw.id];
+      undo.push(() => restore(data.postbacks, raw.id, before));
+      data.postbacks[raw.id] = this.strings.postback(raw);
+    }
+    for (const [merchantId, balance] of Object.entries(change.balances ?? {})) {
+      const before = data.balances[merchantId];
+      undo.push(() => restore(data.balances, merchantId, before));
+      data.balances[merchantId] = balance;
+    }
+    if (change.lastPaymentId !== undefined && change.lastPaymentId > data.lastPaymentId) {
+      const before = data.lastPaymentId;
+      undo.push(() => (data.lastPaymentId = before));
+      data.lastPaymentId = change.lastPaymentId;
+    }
+    if (change.clock) {
+      const before = data.clock;
+      undo.push(() => (before ? (data.clock = before) : delete data.clock));
+      data.clock = change.clock;
+    }
+    return () => {
+      for (let i = undo.length - 1; i >= 0; i--) undo[i]?.();
+    };
   }
 
   private index(payout: Payout): void {
@@ -181,141 +294,13 @@ class LowdbStore implements Store {
   }
 }
 
+function restore<T>(record: Record<string, T>, key: string, before: T | undefined): void {
+  if (before === undefined) delete record[key];
+  else record[key] = before;
+}
+
 function orderKey(merchantId: string, orderId: string): string {
   return `${merchantId}\u0000${orderId}`;
-}
-
-function applyChange(data: StoreData, change: StoreChange): void {
-  for (const payout of change.payouts ?? []) data.payouts[payout.paymentId] = payout;
-  for (const postback of change.postbacks ?? []) data.postbacks[postback.id] = postback;
-  Object.assign(data.balances, change.balances);
-  if (change.lastPaymentId !== undefined && change.lastPaymentId > data.lastPaymentId) {
-    data.lastPaymentId = change.lastPaymentId;
-  }
-}
-
-/**
- * Applies the journal's lines over the file's state, reading it in pieces (a journal can be
- * larger than the longest string V8 can hold). A torn last line, from a crash in mid-write, is
- * cut off the file: its commit never resolved, so no answer depended on it, and lines appended
- * later must not run into it.
- */
-async function replayJournal(
-  journalFile: string,
-  data: StoreData,
-  warn: (message: string) => void,
-): Promise<{ applied: number }> {
-  let stream;
-  try {
-    await stat(journalFile);
-    stream = createReadStream(journalFile, { encoding: 'utf8', highWaterMark: 1 << 20 });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { applied: 0 };
-    throw error;
-  }
-  let applied = 0;
-  let lineNumber = 0;
-  let pending = '';
-  let validBytes = 0;
-  for await (const chunk of stream) {
-    const lines = (pending + (chunk as string)).split('\n');
-    pending = lines.pop() ?? '';
-    for (const line of lines) {
-      lineNumber++;
-      validBytes += Buffer.byteLength(line) + 1;
-      if (line === '') continue;
-      let change: StoreChange;
-      try {
-        change = JSON.parse(line) as StoreChange;
-      } catch {
-        throw new StoreOpenError(
-          `Line ${lineNumber} of ${journalFile} is not valid JSON, so the store cannot be rebuilt ` +
-            'safely. Fix or remove that line, or move the data file and its journal away.',
-        );
-      }
-      applyChange(data, change);
-      applied++;
-    }
-  }
-  if (pending !== '') {
-    warn(`ignored an incomplete last line in ${journalFile} (a write cut short by a crash)`);
-    await truncate(journalFile, validBytes);
-  }
-  return { applied };
-}
-
-/** Appends change lines with group commit; rewrites the lowdb file when the journal is large. */
-class Journal {
-  private queue: { line: string; done: (error?: Error) => void }[] = [];
-  private flushing: Promise<void> | undefined;
-  private bytes = 0;
-  private snapshotBytes = 0;
-
-  private constructor(
-    private readonly path: string,
-    private handle: FileHandle,
-    private readonly db: Low<StoreData>,
-    private readonly floorBytes: number,
-  ) {}
-
-  /** The JSON file this journal belongs to. */
-  get dataFile(): string {
-    return this.path.replace(/\.journal$/, '');
-  }
-
-  static async open(path: string, db: Low<StoreData>, floorBytes: number): Promise<Journal> {
-    const journal = new Journal(path, await open(path, 'a'), db, floorBytes);
-    journal.bytes = (await journal.handle.stat()).size;
-    journal.snapshotBytes = await fileSize(path.replace(/\.journal$/, ''));
-    return journal;
-  }
-
-  append(line: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ line: `${line}\n`, done: (error) => (error ? reject(error) : resolve()) });
-      this.flushing ??= this.flush();
-    });
-  }
-
-  private async flush(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue;
-      this.queue = [];
-      const text = batch.map((entry) => entry.line).join('');
-      try {
-        await this.handle.write(text);
-        await this.handle.datasync();
-        this.bytes += Buffer.byteLength(text);
-        for (const entry of batch) entry.done();
-      } catch (error) {
-        for (const entry of batch) entry.done(error as Error);
-      }
-      if (this.bytes > Math.max(this.floorBytes, this.snapshotBytes)) {
-        await this.compact().catch(() => {
-          // The journal still holds every change; the next threshold tries again.
-        });
-      }
-    }
-    this.flushing = undefined;
-  }
-
-  /**
-   * Writes the whole state through lowdb, then empties the journal. A crash between the two only
-   * means the journal is replayed over a file that already has its changes: harmless, since
-   * changes are whole records.
-   */
-  async compact(): Promise<void> {
-    await this.db.write();
-    await this.handle.truncate(0);
-    this.bytes = 0;
-    this.snapshotBytes = await fileSize(this.path.replace(/\.journal$/, ''));
-  }
-
-  async close(): Promise<void> {
-    while (this.flushing) await this.flushing;
-    await this.compact();
-    await this.handle.close();
-  }
 }
 
 async function fileSize(path: string): Promise<number> {
@@ -324,153 +309,4 @@ async function fileSize(path: string): Promise<number> {
   } catch {
     return 0;
   }
-}
-
-/**
- * One sandbox per data file: two writing one journal would interleave their changes and each
- * fold its own memory over the other's. The lock names the process that holds it; a lock whose
- * process is gone (killed with -9) is taken over.
- */
-async function lockDataFile(file: string): Promise<void> {
-  const lock = `${file}.lock`;
-  for (;;) {
-    try {
-      await writeFile(lock, String(process.pid), { flag: 'wx' });
-      return;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const holder = Number(await readFile(lock, 'utf8').catch(() => ''));
-    if (holder > 0 && holder !== process.pid && isAlive(holder)) {
-      throw new StoreOpenError(
-        `The data file ${file} is in use by another sandbox (pid ${holder}). Stop it, or give this one another SANDBOX_DB.`,
-      );
-    }
-    await unlink(lock).catch(() => {});
-  }
-}
-
-async function unlockDataFile(file: string): Promise<void> {
-  await unlink(`${file}.lock`).catch(() => {});
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * A lowdb adapter for the store's JSON. It writes the file through a temporary one, synced, then
- * renamed over the old one: a crash leaves either the old file or the new one, never half of
- * either. It writes one record a line, never the whole store as one string, and reads that layout
- * back line by line: a store of many payouts can be larger than the longest string V8 can hold
- * (about 512 MB). The file stays plain JSON; any other JSON layout is read whole.
- */
-class DurableJsonFile implements Adapter<StoreData> {
-  constructor(private readonly path: string) {}
-
-  async read(): Promise<StoreData | null> {
-    let size: number;
-    try {
-      size = (await stat(this.path)).size;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw error;
-    }
-    // An empty file (touched by hand, or made by a tool) is a new store, not a broken one.
-    if (size === 0) return null;
-    const head = await readHead(this.path);
-    if (head.startsWith(LAYOUT_MARK)) return readByLines(this.path);
-    const text = await readFile(this.path, 'utf8');
-    return text.trim() === '' ? null : (JSON.parse(text) as StoreData);
-  }
-
-  async write(data: StoreData): Promise<void> {
-    const temporary = `${this.path}.${process.pid}.tmp`;
-    const handle = await open(temporary, 'w');
-    try {
-      const { payouts, postbacks, ...rest } = data;
-      let chunk = `${JSON.stringify(rest).slice(0, -1)},\n`;
-      const flushIfLarge = async (): Promise<void> => {
-        if (chunk.length > 1 << 20) {
-          await handle.write(chunk);
-          chunk = '';
-        }
-      };
-      for (const [name, records] of [
-        ['payouts', payouts],
-        ['postbacks', postbacks],
-      ] as const) {
-        chunk += `${JSON.stringify(name)}:{\n`;
-        const entries = Object.entries(records);
-        for (let i = 0; i < entries.length; i++) {
-          const [key, record] = entries[i] as [string, unknown];
-          chunk += `${JSON.stringify(key)}:${JSON.stringify(record)}${i < entries.length - 1 ? ',' : ''}\n`;
-          await flushIfLarge();
-        }
-        chunk += name === 'payouts' ? '},\n' : '}}\n';
-      }
-      await handle.write(chunk);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    try {
-      await rename(temporary, this.path);
-    } catch (error) {
-      await unlink(temporary).catch(() => {});
-      throw error;
-    }
-  }
-}
-
-/** How a file written by DurableJsonFile begins. */
-const LAYOUT_MARK = '{"version":';
-
-async function readHead(path: string): Promise<string> {
-  const handle = await open(path, 'r');
-  try {
-    const buffer = Buffer.alloc(64);
-    const { bytesRead } = await handle.read(buffer, 0, 64, 0);
-    return buffer.subarray(0, bytesRead).toString('utf8');
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Reads the one-record-a-line layout without holding the file as one string. */
-async function readByLines(path: string): Promise<StoreData> {
-  const lines = createInterface({
-    input: createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 }),
-    crlfDelay: Infinity,
-  });
-  let data: StoreData | undefined;
-  let section: 'payouts' | 'postbacks' | undefined;
-  let lineNumber = 0;
-  for await (const raw of lines) {
-    lineNumber++;
-    const line = raw.endsWith(',') ? raw.slice(0, -1) : raw;
-    if (data === undefined) {
-      if (!raw.endsWith(',')) {
-        // Written by hand or by another tool as one line: plain JSON.
-        return JSON.parse(raw) as StoreData;
-      }
-      data = { ...(JSON.parse(`${line}}`) as StoreData), payouts: {}, postbacks: {} };
-    } else if (line === '"payouts":{' || line === '"postbacks":{') {
-      section = line.startsWith('"payouts"') ? 'payouts' : 'postbacks';
-    } else if (line === '}' || line === '}}' || line === '') {
-      section = undefined;
-    } else if (section !== undefined) {
-      const entry = JSON.parse(`{${line}}`) as Record<string, never>;
-      Object.assign(data[section], entry);
-    } else {
-      throw new Error(`line ${lineNumber} is not where a record can be`);
-    }
-  }
-  if (!data) throw new Error('the file is empty');
-  return data;
 }

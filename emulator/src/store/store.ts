@@ -1,3 +1,4 @@
+import type { ClockState } from '../clock.js';
 import type { Payout } from '../payouts/payout.js';
 import type { Postback } from '../postbacks/postback.js';
 
@@ -5,7 +6,9 @@ import type { Postback } from '../postbacks/postback.js';
  * What the domain sees of storage. Reads come from memory and are synchronous, so a check and
  * the change it guards happen in one tick (two requests with one order id cannot both pass).
  * `commit` applies a change to memory at once and resolves when it is on disk: a caller answers
- * only after that.
+ * only after that. A commit that does not reach the disk rejects with a `StoreWriteError` and is
+ * taken back from memory, together with every commit made after it (they may have read it), so
+ * nothing anyone can see depends on a write that did not happen.
  */
 export interface Store {
   payout(paymentId: number): Payout | undefined;
@@ -17,6 +20,13 @@ export interface Store {
   postback(id: string): Postback | undefined;
   /** The outbox and its delivery log. */
   postbacks(): Iterable<Postback>;
+  /** Where the sandbox clock stood when it was last saved; undefined in a new store. */
+  clockState(): ClockState | undefined;
+  /**
+   * Saves the clock's state with later commits whenever it has moved away from what the saved
+   * state predicts (a clock faster or slower than real time), so a restart never goes back.
+   */
+  followClock(current: () => ClockState): void;
   commit(change: StoreChange): Promise<void>;
   close(): Promise<void>;
 }
@@ -28,19 +38,21 @@ export interface StoreChange {
   readonly balances?: Readonly<Record<string, number>>;
   readonly lastPaymentId?: number;
   readonly postbacks?: readonly Postback[];
+  readonly clock?: ClockState;
 }
 
 /** The JSON document lowdb holds. */
 export interface StoreData {
-  version: 1;
+  version: 2;
   lastPaymentId: number;
   balances: Record<string, number>;
   payouts: Record<string, Payout>;
   postbacks: Record<string, Postback>;
+  clock?: ClockState;
 }
 
 export function emptyStoreData(): StoreData {
-  return { version: 1, lastPaymentId: 0, balances: {}, payouts: {}, postbacks: {} };
+  return { version: 2, lastPaymentId: 0, balances: {}, payouts: {}, postbacks: {} };
 }
 
 /** The data file cannot be used as it is. The message says what to do. */
@@ -48,5 +60,21 @@ export class StoreOpenError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'StoreOpenError';
+  }
+}
+
+/** A change did not reach the disk: nothing of it (or of what came after it) was kept. */
+export class StoreWriteError extends Error {
+  constructor(file: string, cause: unknown) {
+    const code = (cause as NodeJS.ErrnoException).code ?? (cause as Error).message;
+    super(
+      `could not write ${file} (${code}); the change was not stored. ${
+        code === 'ENOSPC' || code === 'EDQUOT'
+          ? 'The disk is full: free space, or point SANDBOX_DB at another disk.'
+          : 'Check that the disk is writable and SANDBOX_DB points where this user can write.'
+      }`,
+      { cause },
+    );
+    this.name = 'StoreWriteError';
   }
 }
