@@ -1,7 +1,7 @@
 /**
  * The request journal: what the gateway was asked and why it answered as it did, for the
  * developer who is surprised by an answer (`GET /__sandbox/requests`). Kept in memory, newest
- * last, bounded.
+ * last, bounded in entries and in bytes (`JOURNAL_LIMITS`).
  */
 export interface JournalEntry {
   readonly at: string;
@@ -19,27 +19,87 @@ export interface JournalEntry {
   readonly ms: number;
 }
 
-export class RequestJournal {
-  private entries: JournalEntry[] = [];
+/**
+ * What the journal holds. A refused request's hint can quote every value it was sent (a wrong
+ * `pg_sig` shows the whole signed string), up to the 1 MiB a body may be: 1,000 such entries were
+ * a gigabyte. So each value is cut to `valueChars`, and the oldest entries are dropped once the
+ * journal's JSON would pass `bytes` (docs/decisions/0010-wire-edges.md). The log keeps the whole.
+ */
+export interface JournalLimits {
+  readonly entries: number;
+  readonly bytes: number;
+  readonly valueChars: number;
+}
 
-  constructor(private readonly capacity = 1_000) {}
+export const JOURNAL_LIMITS: JournalLimits = {
+  entries: 1_000,
+  bytes: 8 * 1024 * 1024,
+  valueChars: 2_000,
+};
+
+interface Kept {
+  readonly entry: JournalEntry;
+  readonly bytes: number;
+}
+
+export class RequestJournal {
+  private entries: Kept[] = [];
+  private bytes = 0;
+
+  constructor(private readonly limits: JournalLimits = JOURNAL_LIMITS) {}
 
   record(entry: JournalEntry): void {
-    this.entries.push(entry);
-    if (this.entries.length > this.capacity)
-      this.entries.splice(0, this.entries.length - this.capacity);
+    const json = JSON.stringify(this.cutEntry(entry));
+    // Kept as parsed back: fresh strings. A cut made with slice() can share the memory of the
+    // whole value it was cut from, and would keep it alive.
+    const bytes = Buffer.byteLength(json);
+    this.entries.push({ entry: JSON.parse(json) as JournalEntry, bytes });
+    this.bytes += bytes;
+    // Oldest first; the newest entry always stays.
+    let drop = 0;
+    const over = (): boolean =>
+      this.entries.length - drop > this.limits.entries || this.bytes > this.limits.bytes;
+    while (drop < this.entries.length - 1 && over()) {
+      this.bytes -= this.entries[drop]?.bytes ?? 0;
+      drop += 1;
+    }
+    if (drop > 0) this.entries.splice(0, drop);
   }
 
   list(filter: { orderId?: string; merchantId?: string; limit?: number } = {}): JournalEntry[] {
-    const matching = this.entries.filter(
-      (entry) =>
-        (filter.orderId === undefined || entry.orderId === filter.orderId) &&
-        (filter.merchantId === undefined || entry.merchantId === filter.merchantId),
-    );
+    // Entries hold cut values; an order id asked for is cut the same way to find them.
+    const orderId = filter.orderId === undefined ? undefined : this.cut(filter.orderId);
+    const merchantId = filter.merchantId === undefined ? undefined : this.cut(filter.merchantId);
+    const matching: JournalEntry[] = [];
+    for (const { entry } of this.entries) {
+      if (
+        (orderId === undefined || entry.orderId === orderId) &&
+        (merchantId === undefined || entry.merchantId === merchantId)
+      )
+        matching.push(entry);
+    }
     return filter.limit === undefined ? matching : matching.slice(-filter.limit);
   }
 
   clear(): void {
     this.entries = [];
+    this.bytes = 0;
+  }
+
+  private cutEntry(entry: JournalEntry): JournalEntry {
+    const cut: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(entry)) {
+      cut[key] = typeof value === 'string' ? this.cut(value) : value;
+    }
+    return cut as unknown as JournalEntry;
+  }
+
+  /** `…(cut, 450000 chars)` after the first `valueChars`, never between a surrogate pair. */
+  private cut(text: string): string {
+    const max = this.limits.valueChars;
+    if (text.length <= max) return text;
+    const code = text.charCodeAt(max - 1);
+    const end = code >= 0xd800 && code <= 0xdbff ? max - 1 : max;
+    return `${text.slice(0, end)}…(cut, ${text.length} chars)`;
   }
 }

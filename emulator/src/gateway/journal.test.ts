@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { RequestJournal, type JournalEntry } from './journal.js';
+
+function entry(n: number, hint = ''): JournalEntry {
+  return {
+    at: '2026-01-15T10:00:00.000Z',
+    method: 'POST',
+    path: '/api/reg2reg',
+    orderId: `order-${n}`,
+    outcome: 'ok',
+    reason: 'default',
+    ...(hint ? { hint } : {}),
+    ms: 1,
+  };
+}
+
+function bytesOf(entries: readonly JournalEntry[]): number {
+  return Buffer.byteLength(JSON.stringify(entries));
+}
+
+describe('the request journal', () => {
+  it('drops the oldest entries first once it holds more bytes than its budget', () => {
+    const journal = new RequestJournal({ entries: 1_000, bytes: 20_000, valueChars: 2_000 });
+    for (let i = 1; i <= 100; i++) journal.record(entry(i, 'h'.repeat(1_500)));
+    const kept = journal.list();
+    expect(bytesOf(kept)).toBeLessThanOrEqual(20_000);
+    expect(kept.length).toBeGreaterThan(5);
+    expect(kept.at(-1)?.orderId).toBe('order-100');
+    // What is kept is the newest, in order, with nothing missing between.
+    const numbers = kept.map((e) => Number(e.orderId?.slice(6)));
+    expect(numbers).toEqual(numbers.map((_, i) => 101 - kept.length + i));
+  });
+
+  it('still holds at most its number of entries', () => {
+    const journal = new RequestJournal({ entries: 10, bytes: 1 << 20, valueChars: 2_000 });
+    for (let i = 1; i <= 25; i++) journal.record(entry(i));
+    expect(journal.list().map((e) => e.orderId)).toEqual(
+      Array.from({ length: 10 }, (_, i) => `order-${16 + i}`),
+    );
+  });
+
+  it('cuts each long value, saying how long it was, without splitting a character', () => {
+    const journal = new RequestJournal({ entries: 10, bytes: 1 << 20, valueChars: 10 });
+    journal.record({ ...entry(1, `${'a'.repeat(9)}\u{1F600}${'b'.repeat(450_000)}`) });
+    const hint = journal.list()[0]?.hint ?? '';
+    expect(hint).toBe(`${'a'.repeat(9)}…(cut, 450011 chars)`);
+  });
+
+  it('finds an entry by a long order id, cut the same way', () => {
+    const journal = new RequestJournal({ entries: 10, bytes: 1 << 20, valueChars: 10 });
+    const long = `order-${'9'.repeat(50)}`;
+    journal.record({ ...entry(1), orderId: long });
+    journal.record(entry(2));
+    expect(journal.list({ orderId: long })).toHaveLength(1);
+    expect(journal.list({ orderId: 'order-2' })).toHaveLength(1);
+  });
+});
