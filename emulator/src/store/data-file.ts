@@ -187,10 +187,14 @@ async function readWhole(path: string): Promise<ReadResult> {
   if (!('version' in json)) throw new DataFileError('it has no "version": not a sandbox store');
   const parsed = storeDataSchema.safeParse(json);
   if (!parsed.success) throw new DataFileError(describeProblems(parsed.error));
-  const { end } = parsed.data;
-  if (end) checkCounts(end, parsed.data, 'its "end"');
-  checkKeys(parsed.data);
-  return { version: parsed.data.version, data: toStoreData(parsed.data) };
+  // The schema only checks: the objects JSON.parse made are kept (zod's copies would double
+  // the work and the garbage of a large store's start).
+  const checked = json as z.output<typeof storeDataSchema>;
+  checked.postbacks ??= {};
+  const { end } = checked;
+  if (end) checkCounts(end, checked, 'its "end"');
+  checkKeys(checked);
+  return { version: checked.version, data: toStoreData(checked) };
 }
 
 /** The one-record-a-line layout, read without holding the file as one string. */
@@ -277,7 +281,7 @@ function readRecord(
   const schema = section === 'payouts' ? payoutSchema : postbackSchema;
   const parsed = schema.safeParse(entry[key]);
   if (!parsed.success) fail(describeProblems(parsed.error, `${section}.${key}`));
-  const record = parsed.data as never;
+  const record = entry[key] as never;
   const id =
     section === 'payouts'
       ? String((record as { paymentId: number }).paymentId)
