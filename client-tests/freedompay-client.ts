@@ -46,9 +46,10 @@ export function freedomPaySignature(
   fields: Readonly<Record<string, string>>,
   secretKey: string,
 ): string {
+  // PHP's ksort compares the names' bytes (UTF-8), not JavaScript's UTF-16 code units.
   const values = Object.keys(fields)
     .filter((key) => key !== 'pg_sig')
-    .sort()
+    .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
     .map((key) => fields[key]);
   return createHash('md5')
     .update([script, ...values, secretKey].join(';'), 'utf8')

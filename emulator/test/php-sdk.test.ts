@@ -23,7 +23,7 @@ function sdkSign(
 ): Record<string, string> {
   const fields: Record<string, string> = { ...query, pg_salt: randomBytes(16).toString('hex') };
   const sorted = Object.keys(fields)
-    .sort()
+    .sort(byBytes)
     .map((key) => fields[key]);
   const script = path.split('/').at(-1) ?? '';
   fields.pg_sig = createHash('md5')
@@ -237,7 +237,7 @@ describe('the official PHP SDK, as it receives a postback', () => {
       };
       const { pg_sig: sig, ...rest } = params;
       const sorted = Object.keys(rest)
-        .sort()
+        .sort(byBytes)
         .map((key) => rest[key]);
       const expected = createHash('md5')
         .update(['index.php', ...sorted, SECRET].join(';'))
@@ -252,3 +252,8 @@ describe('the official PHP SDK, as it receives a postback', () => {
     });
   });
 });
+
+/** PHP's ksort on string keys: by their bytes (UTF-8). */
+function byBytes(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
