@@ -82,14 +82,21 @@ export function postbackRoutes(deps: {
   });
 
   router.post('/__sandbox/postbacks/:id/resend', async (req, res) => {
-    const copy = await deps.postbacks.resend(req.params.id);
-    if (!copy) {
-      res.status(404).json({
-        error: `no postback ${req.params.id}; list them at GET /__sandbox/postbacks`,
-      });
-      return;
+    const result = await deps.postbacks.resend(req.params.id);
+    switch (result.kind) {
+      case 'not-found':
+        res.status(404).json({
+          error: `no postback ${req.params.id}; list them at GET /__sandbox/postbacks`,
+        });
+        return;
+      case 'outbox-full':
+        // The sandbox's capacity, not the caller's rate: 503, as a payout is refused then.
+        res.status(503).json({ error: `not resent: ${result.problem}` });
+        return;
+      case 'resent':
+        res.status(201).json(describePostback(result.postback));
+        return;
     }
-    res.status(201).json(describePostback(copy));
   });
 
   return router;

@@ -6,6 +6,7 @@ import { scriptNameFromPath, withSignature } from '../signature/signature.js';
 import type { Store } from '../store/store.js';
 import {
   attemptBody,
+  isSandboxAdminLink,
   notifyFields,
   type DeliveryAttempt,
   type HostAllowlist,
@@ -31,6 +32,16 @@ export interface DispatcherDeps {
   readonly onAttempt?: (postback: Postback, attempt: DeliveryAttempt) => void;
 }
 
+/** What a resend came to: a new postback, or why none was made. */
+export type ResendResult =
+  | { readonly kind: 'resent'; readonly postback: Postback }
+  | { readonly kind: 'not-found' }
+  | { readonly kind: 'outbox-full'; readonly problem: string };
+
+/** Why a postback to the sandbox's own admin API is not sent (issue 10, point 8). */
+const ADMIN_LINK_ERROR =
+  "not sent: pg_post_link is under /__sandbox, the sandbox's own admin API, which takes no postbacks (a resend link there would make postbacks without end); give your merchant's notify URL, and resend from a test with POST /__sandbox/postbacks/<id>/resend";
+
 /** A duplicate arrives this long after the original. */
 const DUPLICATE_GAP_MS = 1_000;
 /** An out-of-order postback waits at most this long for the merchant's next one. */
@@ -45,9 +56,19 @@ export class PostbackDispatcher {
   private readonly timers = new Map<string, ScheduledTask>();
   /** Out-of-order postbacks waiting for their merchant's next one: kept apart, never searched for. */
   private readonly held = new Set<string>();
-  /** Postbacks still to be delivered (or to fail for good). */
+  /**
+   * Postbacks still to be delivered (or to fail for good), and resends on their way into the
+   * store: the outbox's size, which `maxPending` bounds.
+   */
   private readonly pending = new Set<string>();
+  /**
+   * Postbacks whose attempt is under way. One postback is never in flight twice: the attempt
+   * under way decides what comes next, so two attempts cannot race to write the log.
+   */
+  private readonly inFlight = new Set<string>();
   private readonly waiters = new Set<{ matches: (p: Postback) => boolean; done: () => void }>();
+  /** After stop(), nothing is armed again: what is pending is resumed at the next start. */
+  private stopped = false;
 
   constructor(private readonly deps: DispatcherDeps) {}
 
@@ -94,6 +115,9 @@ export class PostbackDispatcher {
 
   /** What the developer should know about a post link before its postback fails. */
   warningFor(url: string): string | undefined {
+    if (isSandboxAdminLink(url)) {
+      return "pg_post_link is under /__sandbox, the sandbox's own admin API, so its postback will not be sent (a resend link there would make postbacks without end); set pg_post_link to your merchant's notify URL";
+    }
     return this.deps.allowlist.allows(url)
       ? undefined
       : `pg_post_link's host is not in SANDBOX_POSTBACK_ALLOW (${this.deps.allowlist.describe()}), so its postback will not be sent; hosts match as written (localhost is not 127.0.0.1)`;
@@ -115,13 +139,18 @@ export class PostbackDispatcher {
     }
   }
 
-  /** Sends a payout's notify again, now, as a new postback with its own log. */
-  async resend(id: string): Promise<Postback | undefined> {
+  /**
+   * Sends a payout's notify again, now, as a new postback with its own log. A resend counts
+   * against the outbox's limit like any postback, so no loop of resends can fill memory.
+   */
+  async resend(id: string): Promise<ResendResult> {
     const original = this.deps.store.postback(id);
-    if (!original) return undefined;
+    if (!original) return { kind: 'not-found' };
+    const problem = this.capacityProblem();
+    if (problem !== undefined) return { kind: 'outbox-full', problem };
     const now = this.deps.clock.now();
     const copy: Postback = {
-      id: `${original.paymentId}-${this.countFor(original.paymentId) + 1}`,
+      id: this.nextId(original.paymentId),
       paymentId: original.paymentId,
       merchantId: original.merchantId,
       orderId: original.orderId,
@@ -133,9 +162,17 @@ export class PostbackDispatcher {
       dueAt: isoTime(now),
       attempts: [],
     };
-    await this.deps.store.commit({ postbacks: [copy] });
+    // Counted from now, so resends asked for at the same time cannot pass the limit together
+    // (nor take the same id); a commit that fails changed nothing, so the count goes back.
+    this.pending.add(copy.id);
+    try {
+      await this.deps.store.commit({ postbacks: [copy] });
+    } catch (error) {
+      this.pending.delete(copy.id);
+      throw error;
+    }
     this.activate([copy]);
-    return copy;
+    return { kind: 'resent', postback: copy };
   }
 
   /**
@@ -181,6 +218,7 @@ export class PostbackDispatcher {
   }
 
   stop(): void {
+    this.stopped = true;
     for (const timer of this.timers.values()) timer.cancel();
     this.timers.clear();
     this.deps.sender.close?.();
@@ -216,7 +254,16 @@ export class PostbackDispatcher {
     return this.postbacksOf(paymentId).length;
   }
 
+  /** The payment's next postback id, past any still on its way into the store. */
+  private nextId(paymentId: number): string {
+    let sequence = this.countFor(paymentId) + 1;
+    while (this.pending.has(`${paymentId}-${sequence}`)) sequence++;
+    return `${paymentId}-${sequence}`;
+  }
+
   private arm(postback: Postback): void {
+    // The attempt under way arms the next one itself, from what it learnt.
+    if (this.stopped || this.inFlight.has(postback.id)) return;
     this.timers.get(postback.id)?.cancel();
     const at = postback.dueAt ? Date.parse(postback.dueAt) : this.deps.clock.now();
     this.timers.set(
@@ -225,49 +272,120 @@ export class PostbackDispatcher {
     );
   }
 
-  /** One delivery attempt: sign with a fresh salt, POST, record, and decide what comes next. */
+  /**
+   * One delivery attempt: sign with a fresh salt, POST, record, and decide what comes next.
+   * The record is made on the stored postback as it is once the answer is in, never on the copy
+   * read before sending; a delivered or failed postback stays so. An attempt whose record does
+   * not reach the disk changed nothing: it does not count, and the postback is tried again.
+   */
   private async attempt(id: string): Promise<void> {
     this.timers.delete(id);
+    if (this.inFlight.has(id)) return;
     const postback = this.deps.store.postback(id);
     if (!postback || postback.state !== 'pending') return;
-    const { clock, sender, allowlist, policy } = this.deps;
+    this.inFlight.add(id);
+    // Its hold ends when its own attempt begins: a later delivery has nothing left to release.
+    this.held.delete(id);
+    let made: { attempt: DeliveryAttempt; updated: Postback } | undefined;
+    try {
+      const { attempt, sent, startedAt } = await this.send(postback);
+      const updated = this.recorded(
+        this.deps.store.postback(id) ?? postback,
+        attempt,
+        sent ? startedAt : undefined,
+      );
+      await this.deps.store.commit({ postbacks: [updated] });
+      made = { attempt, updated };
+    } catch {
+      made = undefined;
+    } finally {
+      this.inFlight.delete(id);
+    }
+    if (!made) {
+      this.tryAgainUnrecorded(id);
+      return;
+    }
+    this.deps.onAttempt?.(made.updated, made.attempt);
+    this.settle(made.updated);
+  }
+
+  /** Signs and sends, unless the post link is one no postback goes to. */
+  private async send(
+    postback: Postback,
+  ): Promise<{ attempt: DeliveryAttempt; sent: boolean; startedAt: number }> {
+    const { clock, sender, allowlist } = this.deps;
     const startedAt = clock.now();
     const signature = this.sign(postback);
-    const body = attemptBody(postback, signature);
-
-    const allowed = allowlist.allows(postback.url);
-    const result = allowed
-      ? await sender.send(postback.url, body, this.deps.timeoutMs)
-      : {
-          error: `the host is not in SANDBOX_POSTBACK_ALLOW (${allowlist.describe()})`,
-          durationMs: 0,
-        };
-    const attempt: DeliveryAttempt = {
-      at: isoTime(startedAt),
-      salt: signature.salt,
-      sig: signature.sig,
-      ...result,
+    const refusal = isSandboxAdminLink(postback.url)
+      ? ADMIN_LINK_ERROR
+      : allowlist.allows(postback.url)
+        ? undefined
+        : `the host is not in SANDBOX_POSTBACK_ALLOW (${allowlist.describe()})`;
+    const result =
+      refusal === undefined
+        ? await sender.send(postback.url, attemptBody(postback, signature), this.deps.timeoutMs)
+        : { error: refusal, durationMs: 0 };
+    return {
+      attempt: { at: isoTime(startedAt), salt: signature.salt, sig: signature.sig, ...result },
+      sent: refusal === undefined,
+      startedAt,
     };
-    const attempts = [...postback.attempts, attempt];
-    const delivered = result.status === 200;
+  }
+
+  /**
+   * The stored postback with one more attempt on its log, and what follows from it. `sentAt`
+   * is when a sent attempt started; a postback that was not sent is not tried again.
+   */
+  private recorded(
+    current: Postback,
+    attempt: DeliveryAttempt,
+    sentAt: number | undefined,
+  ): Postback {
+    const attempts = [...current.attempts, attempt];
+    // Delivered and failed are final: an attempt that ends later joins the log, nothing more.
+    if (current.state !== 'pending') return { ...current, attempts };
+    const delivered = attempt.status === 200;
     const next =
-      delivered || !allowed ? undefined : nextAttemptAt(policy, attempts.length, startedAt);
-    const { dueAt: _due, holdForNext: _held, ...rest } = postback;
-    const updated: Postback = {
+      delivered || sentAt === undefined
+        ? undefined
+        : nextAttemptAt(this.deps.policy, attempts.length, sentAt);
+    const { dueAt: _due, holdForNext: _held, ...rest } = current;
+    return {
       ...rest,
       attempts,
       state: delivered ? 'delivered' : next === undefined ? 'failed' : 'pending',
       ...(next !== undefined ? { dueAt: isoTime(next) } : {}),
     };
-    await this.deps.store.commit({ postbacks: [updated] });
-    this.deps.onAttempt?.(updated, attempt);
-    if (updated.state === 'pending') {
-      this.arm(updated);
+  }
+
+  /** After an attempt: the next one armed, or the postback done with. */
+  private settle(postback: Postback): void {
+    if (postback.state === 'pending') {
+      this.arm(postback);
     } else {
-      this.pending.delete(updated.id);
-      this.releaseHeld(updated);
+      this.pending.delete(postback.id);
+      this.releaseHeld(postback);
     }
-    for (const waiter of [...this.waiters]) if (waiter.matches(updated)) waiter.done();
+    for (const waiter of [...this.waiters]) if (waiter.matches(postback)) waiter.done();
+  }
+
+  /**
+   * The attempt's record did not reach the disk (a full disk, say). The merchant may have had
+   * it, so it goes again, at-least-once (docs/decisions/0007), after the policy's longest wait:
+   * uncounted attempts must not become a stream of postbacks while the disk stays full.
+   */
+  private tryAgainUnrecorded(id: string): void {
+    const current = this.deps.store.postback(id);
+    if (!current) {
+      this.pending.delete(id);
+      return;
+    }
+    if (current.state !== 'pending') {
+      this.settle(current);
+      return;
+    }
+    const wait = Math.max(1_000, ...this.deps.policy.waitsMs);
+    this.arm({ ...current, dueAt: isoTime(this.deps.clock.now() + wait) });
   }
 
   /** Out-of-order: postbacks held back for this merchant's next one may go now. */

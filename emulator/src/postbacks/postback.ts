@@ -103,6 +103,32 @@ export function notifyFields(payout: Payout, balanceMinor: number): Record<strin
   return fields;
 }
 
+/** The sandbox's own JSON API: every admin route lives under this path. */
+const ADMIN_PATH = '/__sandbox';
+
+/**
+ * Whether a post link points into a sandbox's admin API, on any host: no merchant lives there,
+ * and a postback to `/__sandbox/postbacks/<id>/resend` would make another postback on every
+ * attempt, without end (issue 10, point 8). The path is read as Express routes it: without
+ * case, with `.` and `..` resolved; percent-escapes are decoded and repeated slashes folded
+ * too, so no spelling of the same path gets through.
+ */
+export function isSandboxAdminLink(url: string): boolean {
+  let path: string;
+  try {
+    path = new URL(url).pathname;
+  } catch {
+    return false;
+  }
+  try {
+    path = decodeURIComponent(path);
+  } catch {
+    // A stray `%` is no escape: the path is compared as written.
+  }
+  path = path.replace(/\/{2,}/g, '/').toLowerCase();
+  return path === ADMIN_PATH || path.startsWith(`${ADMIN_PATH}/`);
+}
+
 /**
  * Where postbacks may go: `*` (any host, the default for a local sandbox) or a list of host
  * names, `host:port`, and `*.domain` wildcards, for shared deployments.
