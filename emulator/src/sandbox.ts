@@ -105,6 +105,11 @@ export async function openSandbox(config: Config, options: SandboxOptions = {}):
         },
         'postback attempt',
       ),
+    onUnrecorded: (postback, error) =>
+      logger.error(
+        { postback: postback.id, err: error },
+        'a postback attempt could not be recorded; it will be made again',
+      ),
   });
   const payouts = new PayoutService({
     store,

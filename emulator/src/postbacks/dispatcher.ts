@@ -30,6 +30,8 @@ export interface DispatcherDeps {
   /** At most this many postbacks wait in the outbox; new payouts are refused beyond it. */
   readonly maxPending?: number;
   readonly onAttempt?: (postback: Postback, attempt: DeliveryAttempt) => void;
+  /** An attempt that could not be recorded (the store's write failed): it will be made again. */
+  readonly onUnrecorded?: (postback: Postback, error: unknown) => void;
 }
 
 /** What a resend came to: a new postback, or why none was made. */
@@ -296,8 +298,9 @@ export class PostbackDispatcher {
       );
       await this.deps.store.commit({ postbacks: [updated] });
       made = { attempt, updated };
-    } catch {
+    } catch (error) {
       made = undefined;
+      this.deps.onUnrecorded?.(postback, error);
     } finally {
       this.inFlight.delete(id);
     }
