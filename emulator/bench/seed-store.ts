@@ -1,9 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { cardHash, TEST_CARDS } from '../src/cards/test-cards.js';
-import { notifyFields, type Postback } from '../src/postbacks/postback.js';
+import { payoutNotifyFields } from '../src/gateway/render.js';
+import type { Postback } from '../src/postbacks/postback.js';
 import type { Payout } from '../src/payouts/payout.js';
-import { withSignature } from '../src/signature/signature.js';
 import type { StoreData } from '../src/store/store.js';
 
 /**
@@ -16,7 +16,6 @@ export function seedStore(
   options: {
     count: number;
     merchantId?: string;
-    secretKey?: string;
     pendingPostbacks?: number;
     pendingFrom?: number;
     pendingSpreadMs?: number;
@@ -24,15 +23,16 @@ export function seedStore(
   },
 ): StoreData {
   const merchantId = options.merchantId ?? '100001';
-  const secret = options.secretKey ?? 'sandbox-payout-secret';
   const card = TEST_CARDS[0] ?? { pan: '', token: '', id: 0 };
   const postLink = options.postLink ?? 'https://merchant.example/payout/notify';
   const data: StoreData = {
-    version: 2,
+    version: 3,
+    lastCardId: 0,
     lastPaymentId: 0,
     balances: {},
     payouts: {},
     postbacks: {},
+    cards: {},
   };
   const start = Date.parse('2026-01-01T00:00:00Z');
   const pending = options.pendingPostbacks ?? 0;
@@ -57,36 +57,25 @@ export function seedStore(
       orderId: `seed-${i}`,
       userId: request.pg_user_id,
       amountMinor: 1000,
-      cardToken: card.token,
-      cardId: card.id,
-      cardHash: cardHash(card.pan),
+      method: 'reg2reg',
+      destination: {
+        kind: 'saved-card',
+        token: card.token,
+        cardId: card.id,
+        hash: cardHash(card.pan),
+      },
       postLink,
       orderTimeLimit: request.pg_order_time_limit,
       status: 'ok',
       createdAt: at,
       updatedAt: at,
       history: [{ status: 'ok', at, reason: `test card ${card.pan}: success` }],
+      balanceAfterMinor: 99_999_000,
       request,
-      answer: withSignature(
-        'reg2reg',
-        {
-          pg_payment_id: String(paymentId),
-          pg_merchant_id: merchantId,
-          pg_status: 'ok',
-          pg_order_id: `seed-${i}`,
-          pg_balance: '999990.00',
-          pg_card_hash: cardHash(card.pan),
-          pg_card_id: String(card.id),
-          pg_card_token: card.token,
-          pg_payment_amount: '10.00',
-          pg_payment_date: at.replace(/\.\d{3}Z$/, 'Z'),
-        },
-        secret,
-        `answersalt${i}`,
-      ),
+      answerSeal: { salt: `answersalt${i}` },
     };
     data.payouts[paymentId] = payout;
-    const fields = notifyFields(payout, 99_999_000);
+    const fields = payoutNotifyFields(payout, 99_999_000);
     const isPending = i >= options.count;
     const dueAt = new Date(
       (options.pendingFrom ?? start) +

@@ -36,7 +36,15 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false);
   app.use(undecodablePaths(deps.envelope));
   app.use(gatewayRoutes(deps));
-  app.use(adminRoutes(deps));
+  app.use(
+    adminRoutes({
+      ...deps,
+      answerOf: (payout) => {
+        const merchant = deps.merchants.find(payout.merchantId);
+        return merchant ? deps.gateway.payoutAnswer(payout.method, merchant, payout) : undefined;
+      },
+    }),
+  );
   app.use((req, res) => {
     res.status(404).json({
       error: `${req.method} ${req.path} is not served here; payouts go to POST /api/reg2reg, the sandbox's own API is under /__sandbox`,

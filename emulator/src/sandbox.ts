@@ -3,10 +3,12 @@ import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { pino, type Logger } from 'pino';
 import { createApp } from './app.js';
+import { seedTestCards } from './cards/seed.js';
 import { restoredNow, VirtualClock } from './clock.js';
 import type { Config } from './config/config.js';
 import { GatewayEnvelope } from './gateway/envelope.js';
 import { Gateway } from './gateway/gateway.js';
+import { payoutNotifyFields } from './gateway/render.js';
 import { StatusGateway } from './gateway/status.js';
 import { MerchantDirectory } from './merchants/merchants.js';
 import { RequestJournal } from './gateway/journal.js';
@@ -56,6 +58,7 @@ export async function openSandbox(config: Config, options: SandboxOptions = {}):
   });
   const clock = options.clock ?? restoredClock(store, config.clockSpeed);
   store.followClock(() => clock.state());
+  await seedTestCards(store, clock.now());
   const merchants = new MerchantDirectory(config.merchants);
   const scenarios = new ScenarioRegistry({
     dir: 'scenariosDir' in options ? options.scenariosDir : config.scenariosDir,
@@ -86,6 +89,7 @@ export async function openSandbox(config: Config, options: SandboxOptions = {}):
     randomness,
     merchants,
     sender: options.sender ?? new HttpPostbackSender(),
+    notifyFields: payoutNotifyFields,
     policy: config.postbacks.retry,
     allowlist: new HostAllowlist(config.postbacks.allow),
     defaultDelayMs: config.postbacks.delayMs,

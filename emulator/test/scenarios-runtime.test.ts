@@ -197,6 +197,7 @@ describe('the admin API', () => {
           {
             id: 'x#1',
             priority: 0,
+            methods: ['reg2reg'],
             match: { pg_user_id: { regex: '^v', flags: '' } },
             decider: { kind: 'outcome', outcome: { status: 'ok' } },
           },

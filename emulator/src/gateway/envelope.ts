@@ -202,9 +202,10 @@ export class GatewayEnvelope {
     merchant: Merchant,
     fields: Record<string, string>,
     wrongSignature = false,
+    salt: string = this.deps.randomness.salt(),
   ): Record<string, string> {
     const key = wrongSignature ? `${merchant.secretKey}x` : merchant.secretKey;
-    return withSignature(script, asXmlCarries(fields), key, this.deps.randomness.salt());
+    return withSignature(script, asXmlCarries(fields), key, salt);
   }
 }
 

@@ -1,12 +1,13 @@
-import { isoSeconds, type Clock } from '../clock.js';
+import type { Clock } from '../clock.js';
 import { GatewayErrors } from '../errors.js';
 import type { Merchant } from '../merchants/merchants.js';
 import type { Decision } from '../payouts/outcome.js';
-import { formatAmount, type Payout } from '../payouts/payout.js';
+import type { Payout } from '../payouts/payout.js';
 import { describeProblems, parsePayoutRequest } from '../payouts/request.js';
 import type { PayoutService } from '../payouts/service.js';
 import { scriptNameFromPath } from '../signature/signature.js';
 import type { GatewayAnswer, GatewayCall, GatewayEnvelope } from './envelope.js';
+import { payoutAnswerFields } from './render.js';
 
 export interface GatewayDeps {
   readonly envelope: GatewayEnvelope;
@@ -42,8 +43,6 @@ export class Gateway {
       result = await this.deps.payouts.create(
         request,
         merchant,
-        (payout, balance, decision) =>
-          this.payoutAnswer(script, merchant, payout, balance, decision),
         call.scenarioHeader !== undefined ? { scenarioHeader: call.scenarioHeader } : {},
       );
     } catch (error) {
@@ -77,7 +76,7 @@ export class Gateway {
     const { payout, decision } = result;
     return this.shaped(
       {
-        fields: payout.answer,
+        fields: this.payoutAnswer(script, merchant, payout),
         merchantId: merchant.id,
         orderId: payout.orderId,
         paymentId: payout.paymentId,
@@ -106,38 +105,16 @@ export class Gateway {
   }
 
   /**
-   * The seed page's answer, in its order. `pg_error_code` appears only on a declined payout:
-   * the legacy PHP SDK fails any answer that carries it, even as 0 (§3.2).
+   * The answer a payout got, exactly as sent: rendered from the payout and signed with the salt
+   * (and the scenario's wrong signature) it was sealed with.
    */
-  private payoutAnswer(
-    script: string,
-    merchant: Merchant,
-    payout: Payout,
-    balanceMinor: number,
-    decision: Decision,
-  ): Record<string, string> {
-    const fields: Record<string, string> = {
-      pg_payment_id: String(payout.paymentId),
-      pg_merchant_id: merchant.id,
-      pg_status: payout.status === 'ok' || payout.status === 'process' ? payout.status : 'error',
-      pg_order_id: payout.orderId,
-      pg_balance: formatAmount(balanceMinor),
-      pg_card_hash: payout.cardHash,
-      pg_card_id: String(payout.cardId),
-      pg_card_token: payout.cardToken,
-      pg_payment_amount: formatAmount(payout.amountMinor),
-      pg_payment_date: isoSeconds(payout.createdAt),
-    };
-    if (payout.error) {
-      fields.pg_error_code = String(payout.error.code);
-      fields.pg_error_description = payout.error.description;
-    }
-    // Stored as sent: a scripted wrong signature is part of the answer's record.
+  payoutAnswer(script: string, merchant: Merchant, payout: Payout): Record<string, string> {
     return this.deps.envelope.sign(
       script,
       merchant,
-      fields,
-      decision.fault?.type === 'bad-signature',
+      payoutAnswerFields(payout),
+      payout.answerSeal.badSignature ?? false,
+      payout.answerSeal.salt,
     );
   }
 }

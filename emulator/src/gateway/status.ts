@@ -1,4 +1,3 @@
-import { isoSeconds } from '../clock.js';
 import { GatewayErrors } from '../errors.js';
 import type { Merchant } from '../merchants/merchants.js';
 import { formatAmount, type Payout } from '../payouts/payout.js';
@@ -7,6 +6,12 @@ import type { PayoutService } from '../payouts/service.js';
 import { scriptNameFromPath, type Fields } from '../signature/signature.js';
 import type { Store } from '../store/store.js';
 import { type GatewayAnswer, type GatewayCall, type GatewayEnvelope } from './envelope.js';
+import {
+  BALANCE_CURRENCY,
+  legacyStatusFields,
+  paymentStatus2Fields,
+  statusByOrderFields,
+} from './render.js';
 
 /**
  * The payout family's status and balance methods (freedompay-api.md §5). They read the same
@@ -18,9 +23,6 @@ export interface StatusDeps {
   readonly payouts: PayoutService;
 }
 
-/** The only currency the sandbox keeps a payout balance in. */
-export const BALANCE_CURRENCY = 'KZT';
-
 type Lookup =
   | { readonly ok: true; readonly payout: Payout; readonly merchant: Merchant }
   | { readonly ok: false; readonly answer: GatewayAnswer };
@@ -28,59 +30,24 @@ type Lookup =
 export class StatusGateway {
   constructor(private readonly deps: StatusDeps) {}
 
-  /**
-   * `/api/payment_status2` and `/g2g/payout_status2`: by `pg_payment_id` (and `pg_order_id`).
-   * `pg_payment_status` is `success`, `error` or `process`.
-   */
+  /** `/api/payment_status2` and `/g2g/payout_status2`: by `pg_payment_id` (and `pg_order_id`). */
   paymentStatus2(call: GatewayCall): GatewayAnswer {
-    return this.status(call, (payout) => ({
-      pg_status: 'ok',
-      pg_payment_id: String(payout.paymentId),
-      pg_order_id: payout.orderId,
-      pg_payment_status: { process: 'process', ok: 'success', error: 'error' }[payout.status],
-      pg_amount: formatAmount(payout.amountMinor),
-      pg_net_amount: formatAmount(payout.amountMinor),
-      pg_currency: BALANCE_CURRENCY,
-      pg_card_hash: payout.cardHash,
-      // When the payout became what it is: the date its postback reports too.
-      pg_payment_date: isoSeconds(payout.updatedAt),
-    }));
+    return this.status(call, paymentStatus2Fields);
   }
 
-  /**
-   * `/get_status2.php`, the deprecated status by order id: `pg_transaction_status` is `pending`
-   * while in process, then `ok` or `failed`.
-   */
+  /** `/get_status2.php`, the deprecated status by order id. */
   statusByOrder(call: GatewayCall): GatewayAnswer {
-    return this.status(call, (payout) => ({
-      pg_status: 'ok',
-      pg_payment_id: String(payout.paymentId),
-      pg_order_id: payout.orderId,
-      pg_transaction_status: { process: 'pending', ok: 'ok', error: 'failed' }[payout.status],
-      pg_amount: formatAmount(payout.amountMinor),
-      pg_currency: BALANCE_CURRENCY,
-      pg_can_reject: '0',
-      pg_testing_mode: '1',
-      pg_create_date: legacyDate(payout.createdAt),
-    }));
+    return this.status(call, statusByOrderFields);
   }
 
   /**
-   * `/api/payment_status`, the legacy status the official PHP SDK asks (`Facade::getStatus`). The
-   * SDK returns `pg_status` as the status itself, so that is where it goes: by payment id `new`,
+   * `/api/payment_status`, the legacy status the official PHP SDK asks: by payment id `new`,
    * `ok`, `failed`, `incomplete`; by order id `pending`, `ok`, `failed`, `incomplete` (table in
-   * the README). No `pg_error_code` on success: the SDK fails any answer that has one.
+   * the README).
    */
   legacyPaymentStatus(call: GatewayCall): GatewayAnswer {
     const by = single(call.fields, 'pg_payment_id') !== undefined ? 'payment' : 'order';
-    return this.status(call, (payout) => ({
-      pg_status: legacyStatus(payout, by),
-      pg_payment_id: String(payout.paymentId),
-      pg_order_id: payout.orderId,
-      pg_amount: formatAmount(payout.amountMinor),
-      pg_currency: BALANCE_CURRENCY,
-      pg_payment_date: legacyDate(payout.updatedAt),
-    }));
+    return this.status(call, (payout) => legacyStatusFields(payout, by));
   }
 
   /** The shared path of the status methods: look the payout up, then answer its fields, signed. */
@@ -93,10 +60,7 @@ export class StatusGateway {
     if (!found.ok) return found.answer;
     const { payout, merchant } = found;
     return {
-      fields: this.deps.envelope.sign(script, merchant, {
-        ...fieldsOf(payout),
-        ...failure(payout),
-      }),
+      fields: this.deps.envelope.sign(script, merchant, fieldsOf(payout)),
       merchantId: merchant.id,
       orderId: payout.orderId,
       paymentId: payout.paymentId,
@@ -189,32 +153,4 @@ export class StatusGateway {
 function single(fields: Fields, name: string): string | undefined {
   const value = fields[name];
   return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-/**
- * Why a failed payout failed. The status methods' docs name no field for it; `pg_error_code`
- * would read as a failed request (and the PHP SDK throws on it), so these are the sandbox's names.
- */
-function failure(payout: Payout): Record<string, string> {
-  return payout.status === 'error' && payout.error
-    ? {
-        pg_failure_code: String(payout.error.code),
-        pg_failure_description: payout.error.description,
-      }
-    : {};
-}
-
-/**
- * The legacy SDK's statuses (freedompay-api.md §5, §8). A payout has no partial or revoked state
- * in the sandbox: it is never refunded, and it exists from its first answer.
- */
-export function legacyStatus(payout: Payout, by: 'payment' | 'order'): string {
-  if (payout.status === 'process') return by === 'payment' ? 'new' : 'pending';
-  if (payout.status === 'ok') return 'ok';
-  return payout.error?.code === GatewayErrors.orderExpired.code ? 'incomplete' : 'failed';
-}
-
-/** `2018-12-31 15:00:00`, the legacy methods' date format. */
-function legacyDate(iso: string): string {
-  return iso.replace('T', ' ').replace(/\.\d{3}Z$/, '');
 }

@@ -21,6 +21,8 @@ export interface AdminDeps {
   readonly journal: RequestJournal;
   readonly postbacks: PostbackDispatcher;
   readonly clock: VirtualClock;
+  /** The answer a payout got, as sent (rendered again from the payout: gateway/render.ts). */
+  readonly answerOf: (payout: Payout) => Record<string, string> | undefined;
   /** When set, every admin route but health needs it. */
   readonly adminToken?: string;
 }
@@ -80,7 +82,7 @@ export function adminRoutes(deps: AdminDeps): Router {
       });
       return;
     }
-    res.json(payout);
+    res.json({ ...payout, answer: deps.answerOf(payout) });
   });
 
   router.all('/__sandbox/*rest', (req, res) => {

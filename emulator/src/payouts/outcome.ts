@@ -1,6 +1,6 @@
-import type { TestCard } from '../cards/test-cards.js';
+import type { CardOutcome } from '../cards/test-cards.js';
 import type { PostbackPlan } from '../postbacks/postback.js';
-import type { PayoutRequest } from './request.js';
+import type { Fields } from '../signature/signature.js';
 
 /**
  * What the gateway decides for a payout request that passed its checks, and the seam where the
@@ -57,19 +57,44 @@ export interface ChoiceContext {
   readonly scenarioHeader?: string;
 }
 
+/**
+ * Every gateway step a scenario can decide: the payout methods, and the steps of saving a card
+ * (the hosted page's submit, the issuer's 3DS check, the Gateway's add).
+ */
+export const CHOICE_METHODS = [
+  'reg2reg',
+  'cardstorage/add',
+  'cardstorage/3ds',
+  'g2g/cardstorage/add',
+] as const;
+export type ChoiceMethod = (typeof CHOICE_METHODS)[number];
+
+/** What a scenario rule sees of a request, whatever the method. */
+export interface ChoiceRequest {
+  readonly method: ChoiceMethod;
+  /** The request's fields, as rules match them. */
+  readonly fields: Fields;
+  readonly merchantId: string;
+  readonly orderId: string;
+  readonly userId: string;
+  /** The card the step is about, when there is one. */
+  readonly cardToken?: string;
+}
+
+/**
+ * Decides a step: a scenario's rule, else `fallback` (the card's documented outcome).
+ */
 export type OutcomeChooser = (
-  request: PayoutRequest,
-  card: TestCard,
+  request: ChoiceRequest,
+  fallback: Decision,
   context: ChoiceContext,
 ) => Decision;
 
 /** How long a `process` payout stays in `process` when nothing else says so. */
 export const DEFAULT_PROCESS_DELAY_MS = 5_000;
 
-/** The documented outcome of a payout test card (freedompay-api.md §7). */
-export function testCardDecision(card: TestCard): Decision {
-  const reason = `test card ${card.pan}: ${card.documented}`;
-  const outcome = card.outcome;
+/** The documented outcome of a card's number (freedompay-api.md §7; any other number: ok). */
+export function cardDecision(outcome: CardOutcome, reason: string): Decision {
   switch (outcome.kind) {
     case 'ok':
       return { outcome: { status: 'ok' }, reason };
@@ -89,4 +114,5 @@ export function testCardDecision(card: TestCard): Decision {
   }
 }
 
-export const testCardChooser: OutcomeChooser = (_request, card) => testCardDecision(card);
+/** No scenarios: the fallback decides. */
+export const fallbackChooser: OutcomeChooser = (_request, fallback) => fallback;

@@ -48,15 +48,40 @@ export interface PendingFinal {
   readonly postback?: PostbackPlan;
 }
 
+/** The gateway methods that make payouts; card storage methods make none. */
+export const PAYOUT_METHODS = ['reg2reg'] as const;
+export type PayoutMethod = (typeof PAYOUT_METHODS)[number];
+
+/**
+ * Where the money goes. A saved card today; a card number and an IBAN come with the methods
+ * that pay to them (issue 12).
+ */
+export type PayoutDestination = {
+  readonly kind: 'saved-card';
+  readonly token: string;
+  readonly cardId: number;
+  /** The masked number, as the gateway shows it. */
+  readonly hash: string;
+};
+
+/**
+ * How the answer the client got can be shown again exactly as sent: it is rendered from the
+ * payout (gateway/render.ts) with this salt, and with the scenario's wrong signature if it had
+ * one.
+ */
+export interface AnswerSeal {
+  readonly salt: string;
+  readonly badSignature?: boolean;
+}
+
 export interface Payout {
   readonly paymentId: number;
   readonly merchantId: string;
   readonly orderId: string;
   readonly userId: string;
   readonly amountMinor: number;
-  readonly cardToken: string;
-  readonly cardId: number;
-  readonly cardHash: string;
+  readonly method: PayoutMethod;
+  readonly destination: PayoutDestination;
   readonly postLink: string;
   readonly orderTimeLimit: string;
   readonly status: PayoutStatus;
@@ -65,10 +90,11 @@ export interface Payout {
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly history: readonly StatusChange[];
+  /** The merchant's payout balance right after the payout was made (its answer reports it). */
+  readonly balanceAfterMinor: number;
   /** Every field as received, `pg_sig` included, for the record. */
   readonly request: Fields;
-  /** The answer's fields as sent, signature included. */
-  readonly answer: Record<string, string>;
+  readonly answerSeal: AnswerSeal;
 }
 
 export function transition(

@@ -1,4 +1,7 @@
-import { findCard, cardHash } from '../cards/test-cards.js';
+import { payoutOutcomeForPan } from '../cards/card-catalog.js';
+import type { SavedCard } from '../cards/card.js';
+import { isEveryonesCard } from '../cards/everyone.js';
+import { TEST_CARDS, type CardOutcome } from '../cards/test-cards.js';
 import { isoTime, type Clock, type ScheduledTask } from '../clock.js';
 import { GatewayErrors, gatewayErrorByCode, type GatewayErrorSpec } from '../errors.js';
 import type { Merchant } from '../merchants/merchants.js';
@@ -7,7 +10,8 @@ import type { Randomness } from '../randomness.js';
 import type { Store } from '../store/store.js';
 import {
   DEFAULT_PROCESS_DELAY_MS,
-  testCardChooser,
+  cardDecision,
+  fallbackChooser,
   type ChoiceContext,
   type Decision,
   type FinalOutcome,
@@ -63,13 +67,6 @@ export interface Created {
   readonly balanceMinor: number;
 }
 
-/** Builds the answer's fields for a new payout, so the payout is stored with its answer at once. */
-export type AnswerBuilder = (
-  payout: Payout,
-  balanceMinor: number,
-  decision: Decision,
-) => Record<string, string>;
-
 export class PayoutService {
   private readonly timers = new Map<number, ScheduledTask>();
 
@@ -87,12 +84,13 @@ export class PayoutService {
   async create(
     request: PayoutRequest,
     merchant: Merchant,
-    buildAnswer: AnswerBuilder,
     context: ChoiceContext = {},
   ): Promise<Rejection | FailedFirst | Created> {
     const { store, clock, randomness } = this.deps;
-    const card = findCard({ token: request.cardToken, id: request.cardId });
-    if (!card) return rejectUnknownCard(request);
+    const found = findSavedCard(store, request);
+    const refusal = refuseCard(found, request, merchant);
+    if (refusal || !found) return refusal ?? rejectUnknownCard(request);
+    const card = found;
 
     const previous = store.latestPayoutForOrder(merchant.id, request.orderId);
     if (previous && previous.status !== 'error') {
@@ -117,7 +115,19 @@ export class PayoutService {
       return { kind: 'rejected', error: GatewayErrors.systemError, hint: full };
     }
 
-    const decision = (this.deps.chooseOutcome ?? testCardChooser)(request, card, context);
+    const decision = (this.deps.chooseOutcome ?? fallbackChooser)(
+      {
+        method: 'reg2reg',
+        // The card fields name the card the payout goes to, however the client named it.
+        fields: { ...request.fields, pg_card_token_to: card.token, pg_card_id_to: String(card.id) },
+        merchantId: request.merchantId,
+        orderId: request.orderId,
+        userId: request.userId,
+        cardToken: card.token,
+      },
+      cardDecision(payoutOutcomeForPan(card.pan), describeCard(card)),
+      context,
+    );
     if (decision.fault?.when === 'before') return { kind: 'failed-first', decision };
     const outcome = decision.outcome;
     if (outcome.status === 'error') {
@@ -146,15 +156,14 @@ export class PayoutService {
         ? this.pendingFinal(outcome, now, request.orderTimeLimit, decision)
         : undefined;
 
-    const base: Payout = {
+    const payout: Payout = {
       paymentId,
       merchantId: merchant.id,
       orderId: request.orderId,
       userId: request.userId,
       amountMinor: request.amountMinor,
-      cardToken: card.token,
-      cardId: card.id,
-      cardHash: cardHash(card.pan),
+      method: 'reg2reg',
+      destination: { kind: 'saved-card', token: card.token, cardId: card.id, hash: card.hash },
       postLink: request.postLink,
       orderTimeLimit: request.orderTimeLimit,
       status: outcome.status,
@@ -165,10 +174,13 @@ export class PayoutService {
       history: [
         { status: outcome.status, at, reason: decision.reason, ...(error ? { error } : {}) },
       ],
+      balanceAfterMinor: balanceAfter,
       request: request.fields,
-      answer: {},
+      answerSeal: {
+        salt: randomness.salt(),
+        ...(decision.fault?.type === 'bad-signature' ? { badSignature: true } : {}),
+      },
     };
-    const payout: Payout = { ...base, answer: buildAnswer(base, balanceAfter, decision) };
     // A payout final at once notifies at once; a `process` one when it ends (docs/decisions/0007).
     const postbacks = pendingFinal
       ? []
@@ -286,6 +298,68 @@ export class PayoutService {
 
 /** How long a payout whose final write failed waits before the next try, on the sandbox clock. */
 const FINALIZE_RETRY_MS = 5_000;
+
+/** A token wins over an id when both are sent (the legacy SDK sends an id, newer clients a token). */
+function findSavedCard(store: Store, request: PayoutRequest): SavedCard | undefined {
+  if (request.cardToken !== undefined) return store.card(request.cardToken.toLowerCase());
+  if (request.cardId !== undefined) return store.cardById(Number(request.cardId));
+  return undefined;
+}
+
+/**
+ * A card is paid to only by the merchant and user who saved it (the test cards are everyone's),
+ * and not once it is removed. The gateway's code for these is not documented: the sandbox
+ * answers its "card not found" (docs/decisions/0012-card-storage.md).
+ */
+function refuseCard(
+  card: SavedCard | undefined,
+  request: PayoutRequest,
+  merchant: Merchant,
+): Rejection | undefined {
+  if (!card) return undefined;
+  const which =
+    request.cardToken !== undefined
+      ? `pg_card_token_to "${request.cardToken}"`
+      : `pg_card_id_to "${request.cardId ?? ''}"`;
+  const refuse = (hint: string): Rejection => ({
+    kind: 'rejected',
+    error: GatewayErrors.cardNotFound,
+    hint,
+  });
+  if (card.status === 'deleted') {
+    return refuse(
+      `${which} was removed${card.deletedAt ? ` at ${card.deletedAt}` : ''}; save the card again to pay out to it`,
+    );
+  }
+  if (isEveryonesCard(card)) return undefined;
+  if (card.merchantId !== merchant.id) {
+    return refuse(
+      `${which} was saved for another merchant; each merchant pays out to its own users' cards`,
+    );
+  }
+  if (card.userId !== request.userId) {
+    return refuse(
+      `${which} belongs to another pg_user_id than "${request.userId}"; send the user the card was saved for`,
+    );
+  }
+  return undefined;
+}
+
+/** How the payout's reason names the card: the documented outcome of a test card, else its mask. */
+function describeCard(card: SavedCard): string {
+  const documented = TEST_CARDS.find((test) => test.token === card.token);
+  return documented
+    ? `test card ${documented.pan}: ${documented.documented}`
+    : `saved card ${card.hash}: ${describeOutcome(payoutOutcomeForPan(card.pan))}`;
+}
+
+function describeOutcome(outcome: CardOutcome): string {
+  if (outcome.kind === 'ok') return 'success';
+  if (outcome.kind === 'error') return `error ${outcome.code}`;
+  return outcome.then === 'ok'
+    ? 'process, later success'
+    : `process, later error ${outcome.then.errorCode}`;
+}
 
 function rejectUnknownCard(request: PayoutRequest): Rejection {
   const which =

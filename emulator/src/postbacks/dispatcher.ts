@@ -7,7 +7,6 @@ import type { Store } from '../store/store.js';
 import {
   attemptBody,
   isSandboxAdminLink,
-  notifyFields,
   type DeliveryAttempt,
   type HostAllowlist,
   type Postback,
@@ -22,6 +21,8 @@ export interface DispatcherDeps {
   readonly randomness: Randomness;
   readonly merchants: MerchantDirectory;
   readonly sender: PostbackSender;
+  /** The payout notify's fields (gateway/render.ts): the outbox sends them, it does not make them. */
+  readonly notifyFields: (payout: Payout, balanceMinor: number) => Record<string, string>;
   readonly policy: RetryPolicy;
   readonly allowlist: HostAllowlist;
   /** Before the first attempt, unless a scenario says otherwise. */
@@ -83,7 +84,7 @@ export class PostbackDispatcher {
       merchantId: payout.merchantId,
       orderId: payout.orderId,
       url: payout.postLink,
-      fields: notifyFields(payout, balanceMinor),
+      fields: this.deps.notifyFields(payout, balanceMinor),
       state: 'pending' as const,
       createdAt: isoTime(now),
       attempts: [],

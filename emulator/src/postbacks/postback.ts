@@ -1,6 +1,3 @@
-import { isoSeconds } from '../clock.js';
-import { formatAmount, type Payout } from '../payouts/payout.js';
-
 /**
  * A postback: the payout notify the gateway POSTs to the merchant's `pg_post_link` once a payout
  * is final (freedompay-api.md §4), with every delivery attempt on record. Stored in the outbox,
@@ -75,32 +72,6 @@ export interface PostbackPlan {
   readonly delayMs?: number;
   readonly duplicate?: boolean;
   readonly outOfOrder?: boolean;
-}
-
-/**
- * The payout notify fields of §4, in the docs' order. `pg_to_pay` is the amount plus the
- * commission, which the sandbox does not charge. An error adds its code and description, which
- * §4 does not list but a merchant needs to tell a decline from a failure.
- */
-export function notifyFields(payout: Payout, balanceMinor: number): Record<string, string> {
-  const fields: Record<string, string> = {
-    pg_payment_id: String(payout.paymentId),
-    pg_order_id: payout.orderId,
-    pg_card_hash: payout.cardHash,
-    pg_card_id: String(payout.cardId),
-    pg_card_token: payout.cardToken,
-    pg_status: payout.status === 'ok' ? 'ok' : 'error',
-    pg_balance: formatAmount(balanceMinor),
-    pg_payment_amount: formatAmount(payout.amountMinor),
-    pg_to_pay: formatAmount(payout.amountMinor),
-    pg_merchant_id: payout.merchantId,
-    pg_payment_date: isoSeconds(payout.updatedAt),
-  };
-  if (payout.error) {
-    fields.pg_error_code = String(payout.error.code);
-    fields.pg_error_description = payout.error.description;
-  }
-  return fields;
 }
 
 /** The sandbox's own JSON API: every admin route lives under this path. */

@@ -5,7 +5,7 @@
  * The file format itself is in schema.ts and scenarios/README.md.
  */
 
-import type { Fault, Outcome } from '../payouts/outcome.js';
+import type { ChoiceMethod, Fault, Outcome } from '../payouts/outcome.js';
 import type { PostbackPlan } from '../postbacks/postback.js';
 import type { ScenarioRegex } from './regex.js';
 
@@ -41,6 +41,8 @@ export interface Rule {
   readonly id: string;
   readonly description?: string;
   readonly priority: number;
+  /** The gateway steps it decides (`reg2reg` when the file names none). */
+  readonly methods: readonly ChoiceMethod[];
   readonly match: Readonly<Record<string, Matcher>>;
   readonly decider: RuleDecider;
   readonly probability?: number;

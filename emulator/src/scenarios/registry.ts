@@ -1,13 +1,6 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import type { TestCard } from '../cards/test-cards.js';
-import {
-  testCardDecision,
-  type ChoiceContext,
-  type Decision,
-  type OutcomeChooser,
-} from '../payouts/outcome.js';
-import type { PayoutRequest } from '../payouts/request.js';
+import type { ChoiceContext, ChoiceRequest, Decision, OutcomeChooser } from '../payouts/outcome.js';
 import {
   listScenarioFiles,
   loadScenarioFile,
@@ -207,7 +200,7 @@ export class ScenarioRegistry {
   readonly chooser: OutcomeChooser = (request, card, context) =>
     this.choose(request, card, context);
 
-  private choose(request: PayoutRequest, card: TestCard, context: ChoiceContext): Decision {
+  private choose(request: ChoiceRequest, fallback: Decision, context: ChoiceContext): Decision {
     let hint: string | undefined;
     let selected: { scenario: Scenario; by: 'header' | 'pin' } | undefined;
     if (context.scenarioHeader !== undefined) {
@@ -227,17 +220,10 @@ export class ScenarioRegistry {
     }
 
     const selection = selectOutcome({
-      request: {
-        // The card fields match the card the payout goes to, however the client named it.
-        fields: { ...request.fields, pg_card_token_to: card.token, pg_card_id_to: String(card.id) },
-        merchantId: request.merchantId,
-        orderId: request.orderId,
-        userId: request.userId,
-        cardToken: card.token,
-      },
+      request,
       ...(selected ? { selected } : {}),
       alwaysRules: this.alwaysRules(),
-      fallback: testCardDecision(card),
+      fallback,
       usage: (key) => this.counters.get(key) ?? 0,
       random: this.options.random,
     });

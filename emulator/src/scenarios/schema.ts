@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { DURATION, parseDuration } from '../duration.js';
-import { FAULT_TYPES, type Fault, type FinalOutcome, type Outcome } from '../payouts/outcome.js';
+import {
+  CHOICE_METHODS,
+  FAULT_TYPES,
+  type Fault,
+  type FinalOutcome,
+  type Outcome,
+} from '../payouts/outcome.js';
 import {
   SCENARIO_APPLIES,
   SEQUENCE_SCOPES,
@@ -176,6 +182,13 @@ const rule = z
       .int()
       .optional()
       .meta({ description: 'Higher first; equal priorities keep file order. Default 0.' }),
+    method: z
+      .union([z.enum(CHOICE_METHODS), z.array(z.enum(CHOICE_METHODS)).min(1)])
+      .optional()
+      .meta({
+        description:
+          'The gateway step the rule decides: reg2reg (the default), cardstorage/add (the hosted page saves a card), cardstorage/3ds (the issuer checks the password), g2g/cardstorage/add; or a list of them.',
+      }),
     match: z
       .record(z.string(), matcher)
       .optional()
@@ -340,6 +353,13 @@ export function normaliseRule(
     id: input.name ? `${scenarioName}/${input.name}` : `${scenarioName}#${index + 1}`,
     ...(input.description !== undefined ? { description: input.description } : {}),
     priority: input.priority ?? 0,
+    // Rules written before card storage existed decide payouts only.
+    methods:
+      input.method === undefined
+        ? ['reg2reg']
+        : typeof input.method === 'string'
+          ? [input.method]
+          : input.method,
     match,
     decider: toDecider(input),
     ...(input.probability !== undefined ? { probability: input.probability } : {}),

@@ -9,7 +9,14 @@ const ok: Outcome = { status: 'ok' };
 const o = (text: string): Outcome => parseShorthand(text);
 
 function rule(id: string, partial: Partial<Rule> = {}): Rule {
-  return { id, priority: 0, match: {}, decider: { kind: 'outcome', outcome: ok }, ...partial };
+  return {
+    id,
+    priority: 0,
+    methods: ['reg2reg'],
+    match: {},
+    decider: { kind: 'outcome', outcome: ok },
+    ...partial,
+  };
 }
 
 function regex(source: string, flags?: string): ScenarioRegex {
@@ -23,6 +30,7 @@ function scenario(name: string, rules: Rule[]): Scenario {
 }
 
 const request = {
+  method: 'reg2reg' as const,
   fields: {
     pg_amount: '150.00',
     pg_user_id: 'vip-7',

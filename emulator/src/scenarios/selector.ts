@@ -1,5 +1,5 @@
 import type { FieldValue, Fields } from '../signature/signature.js';
-import type { Fault, Outcome } from '../payouts/outcome.js';
+import type { ChoiceMethod, Fault, Outcome } from '../payouts/outcome.js';
 import type { PostbackPlan } from '../postbacks/postback.js';
 import type { Matcher, Rule, Scenario, SequenceScope } from './model.js';
 
@@ -17,11 +17,13 @@ import type { Matcher, Rule, Scenario, SequenceScope } from './model.js';
  */
 
 export interface SelectionRequest {
+  /** The gateway step being decided; a rule decides only the steps it names. */
+  readonly method: ChoiceMethod;
   readonly fields: Fields;
   readonly merchantId: string;
   readonly orderId: string;
   readonly userId: string;
-  readonly cardToken: string;
+  readonly cardToken?: string;
 }
 
 export interface SelectionInput {
@@ -57,6 +59,7 @@ export function selectOutcome(input: SelectionInput): Selection {
     : undefined;
 
   for (const rule of byPriority(candidates)) {
+    if (!rule.methods.includes(input.request.method)) continue;
     if (!matches(rule, input.request.fields)) continue;
     const timesKey = `${rule.id}|times`;
     if (rule.times !== undefined && input.usage(timesKey) >= rule.times) continue;
@@ -140,7 +143,7 @@ function sequenceScope(per: SequenceScope, request: SelectionRequest): string {
     case 'order':
       return `by order ${request.merchantId}/${request.orderId}`;
     case 'card':
-      return `by card ${request.cardToken}`;
+      return `by card ${request.cardToken ?? '(none)'}`;
     case 'user':
       return `by user ${request.merchantId}/${request.userId}`;
     case 'global':

@@ -8,6 +8,7 @@ import {
   describeProblems,
   payoutSchema,
   postbackSchema,
+  savedCardSchema,
   storeDataSchema,
   storeEndSchema,
   storeHeadSchema,
@@ -23,15 +24,18 @@ import type { StoreData } from './store.js';
  * with a line that counts the records, so a file cut short anywhere, even at a line boundary, is
  * recognised and refused rather than taken for a smaller store. The file stays plain JSON.
  *
- * Layout (version 2):
- *   {"version":2,"lastPaymentId":…,"balances":{…},"clock":{…},
+ * Layout (version 3; 2 had no cards section):
+ *   {"version":3,"lastPaymentId":…,"lastCardId":…,"balances":{…},"clock":{…},
  *   "payouts":{
  *   "<id>":{…},
  *   },                       (the last record has no comma)
  *   "postbacks":{
  *   …
  *   },
- *   "end":{"payouts":N,"postbacks":M}}
+ *   "cards":{
+ *   …
+ *   },
+ *   "end":{"payouts":N,"postbacks":M,"cards":K}}
  */
 export class DataFile implements Adapter<StoreData> {
   /** The layout version of the file last read; older ones are rewritten in the current one. */
@@ -62,15 +66,15 @@ export class DataFile implements Adapter<StoreData> {
 
   async write(data: StoreData): Promise<void> {
     // Taken in the same tick as the call: later changes to memory are not part of this file.
-    const snapshot = {
+    const snapshot: Snapshot = {
       head: JSON.stringify({
-        version: 2,
+        version: 3,
         lastPaymentId: data.lastPaymentId,
+        lastCardId: data.lastCardId,
         balances: data.balances,
         ...(data.clock ? { clock: data.clock } : {}),
       }),
-      payouts: Object.entries(data.payouts),
-      postbacks: Object.entries(data.postbacks),
+      sections: SECTIONS.map((name) => [name, Object.entries(data[name])]),
     };
     const temporary = `${this.path}.${process.pid}.tmp`;
     try {
@@ -85,6 +89,28 @@ export class DataFile implements Adapter<StoreData> {
   }
 }
 
+/** The record sections, in file order, and how a record's key follows from the record. */
+const SECTIONS = ['payouts', 'postbacks', 'cards'] as const;
+type Section = (typeof SECTIONS)[number];
+type Sections = Record<Section, Record<string, unknown>>;
+
+const KEY_OF: Record<Section, (record: never) => string> = {
+  payouts: (record: { paymentId: number }) => String(record.paymentId),
+  postbacks: (record: { id: string }) => record.id,
+  cards: (record: { token: string }) => record.token,
+};
+
+const SCHEMA_OF = {
+  payouts: payoutSchema,
+  postbacks: postbackSchema,
+  cards: savedCardSchema,
+} as const;
+
+interface Snapshot {
+  readonly head: string;
+  readonly sections: readonly (readonly [Section, [string, unknown][]])[];
+}
+
 /** The data file cannot be used as it is; `detail` says where and what. */
 export class DataFileError extends Error {
   constructor(readonly detail: string) {
@@ -93,17 +119,13 @@ export class DataFileError extends Error {
   }
 }
 
-async function writeSnapshot(
-  path: string,
-  snapshot: { head: string; payouts: [string, unknown][]; postbacks: [string, unknown][] },
-): Promise<void> {
+async function writeSnapshot(path: string, snapshot: Snapshot): Promise<void> {
   const handle = await open(path, 'w');
   try {
     let chunk = `${snapshot.head.slice(0, -1)},\n`;
-    for (const [name, records] of [
-      ['payouts', snapshot.payouts],
-      ['postbacks', snapshot.postbacks],
-    ] as const) {
+    const counts: Record<string, number> = {};
+    for (const [name, records] of snapshot.sections) {
+      counts[name] = records.length;
       chunk += `${JSON.stringify(name)}:{\n`;
       for (let i = 0; i < records.length; i++) {
         const [key, record] = records[i] as [string, unknown];
@@ -115,7 +137,7 @@ async function writeSnapshot(
       }
       chunk += '},\n';
     }
-    chunk += `"end":${JSON.stringify({ payouts: snapshot.payouts.length, postbacks: snapshot.postbacks.length })}}\n`;
+    chunk += `"end":${JSON.stringify(counts)}}\n`;
     await writeAll(handle, chunk);
     await handle.sync();
   } finally {
@@ -191,6 +213,7 @@ async function readWhole(path: string): Promise<ReadResult> {
   // the work and the garbage of a large store's start).
   const checked = json as z.output<typeof storeDataSchema>;
   checked.postbacks ??= {};
+  checked.cards ??= {};
   const { end } = checked;
   if (end) checkCounts(end, checked, 'its "end"');
   checkKeys(checked);
@@ -204,8 +227,8 @@ async function readByLines(path: string): Promise<ReadResult> {
     crlfDelay: Infinity,
   });
   let head: z.output<typeof storeHeadSchema> | undefined;
-  const data: Pick<StoreData, 'payouts' | 'postbacks'> = { payouts: {}, postbacks: {} };
-  let section: 'payouts' | 'postbacks' | undefined;
+  const data: Sections = { payouts: {}, postbacks: {}, cards: {} };
+  let section: Section | undefined;
   let end: z.output<typeof storeEndSchema> | undefined;
   let closed = false;
   let lineNumber = 0;
@@ -230,8 +253,9 @@ async function readByLines(path: string): Promise<ReadResult> {
       if (!parsed.success) fail(describeProblems(parsed.error));
       head = parsed.data;
     } else if (section === undefined) {
-      if (line === '"payouts":{' || line === '"postbacks":{') {
-        section = line === '"payouts":{' ? 'payouts' : 'postbacks';
+      const opened = SECTIONS.find((name) => line === `${JSON.stringify(name)}:{`);
+      if (opened) {
+        section = opened;
       } else if (line.startsWith('"end":') && line.endsWith('}}')) {
         const parsed = storeEndSchema.safeParse(json(line.slice('"end":'.length, -1)));
         if (!parsed.success) fail(describeProblems(parsed.error, 'end'));
@@ -259,18 +283,17 @@ async function readByLines(path: string): Promise<ReadResult> {
       `it ends at line ${lineNumber} without the store's last line: the file was cut short`,
     );
   }
-  if (head.version === 2) {
+  if (head.version !== 1) {
     if (!end) throw new DataFileError('it has no "end" line: the file was cut short');
     checkCounts(end, data, 'its "end" line');
   }
-  const { version, ...rest } = head;
-  return { version, data: { ...rest, ...data, version: 2 } };
+  return { version: head.version, data: toStoreData({ ...head, ...data }) };
 }
 
 function readRecord(
   text: string,
-  section: 'payouts' | 'postbacks',
-  data: Pick<StoreData, 'payouts' | 'postbacks'>,
+  section: Section,
+  data: Sections,
   fail: (what: string) => never,
   json: (text: string) => unknown,
 ): void {
@@ -278,41 +301,34 @@ function readRecord(
   const keys = Object.keys(entry);
   if (keys.length !== 1) fail(`holds ${keys.length} records; one a line is expected`);
   const key = keys[0] as string;
-  const schema = section === 'payouts' ? payoutSchema : postbackSchema;
-  const parsed = schema.safeParse(entry[key]);
+  const parsed = SCHEMA_OF[section].safeParse(entry[key]);
   if (!parsed.success) fail(describeProblems(parsed.error, `${section}.${key}`));
+  // The schema only checks; the object JSON.parse made is kept (toStoreData upgrades it).
   const record = entry[key] as never;
-  const id =
-    section === 'payouts'
-      ? String((record as { paymentId: number }).paymentId)
-      : (record as { id: string }).id;
+  const id = KEY_OF[section](record);
   if (id !== key) fail(`${section}.${key} holds the record of ${id}`);
   data[section][key] = record;
 }
 
 function checkCounts(
-  end: { payouts: number; postbacks: number },
-  data: Pick<StoreData, 'payouts' | 'postbacks'>,
+  end: { payouts: number; postbacks: number; cards?: number | undefined },
+  data: Partial<Sections>,
   where: string,
 ): void {
-  const payouts = Object.keys(data.payouts).length;
-  const postbacks = Object.keys(data.postbacks).length;
-  if (payouts !== end.payouts || postbacks !== end.postbacks) {
+  const held = SECTIONS.map((name) => Object.keys(data[name] ?? {}).length);
+  const counted = [end.payouts, end.postbacks, end.cards ?? 0];
+  if (held.some((n, i) => n !== counted[i])) {
     throw new DataFileError(
-      `${where} counts ${end.payouts} payouts and ${end.postbacks} postbacks, the file holds ${payouts} and ${postbacks}: records are missing`,
+      `${where} counts ${counted[0]} payouts, ${counted[1]} postbacks and ${counted[2]} cards, the file holds ${held[0]}, ${held[1]} and ${held[2]}: records are missing`,
     );
   }
 }
 
-function checkKeys(data: Pick<StoreData, 'payouts' | 'postbacks'>): void {
-  for (const [key, payout] of Object.entries(data.payouts)) {
-    if (String(payout.paymentId) !== key) {
-      throw new DataFileError(`payouts.${key} holds the record of payment ${payout.paymentId}`);
-    }
-  }
-  for (const [key, postback] of Object.entries(data.postbacks)) {
-    if (postback.id !== key) {
-      throw new DataFileError(`postbacks.${key} holds the record of postback ${postback.id}`);
+function checkKeys(data: Partial<Sections>): void {
+  for (const name of SECTIONS) {
+    for (const [key, record] of Object.entries(data[name] ?? {})) {
+      const id = KEY_OF[name](record as never);
+      if (id !== key) throw new DataFileError(`${name}.${key} holds the record of ${id}`);
     }
   }
 }

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { open, stat, truncate, type FileHandle } from 'node:fs/promises';
 import { writeAll } from './data-file.js';
-import { describeProblems, storeChangeSchema } from './schema.js';
+import { describeProblems, storeChangeSchema, upgradePayout } from './schema.js';
 import { StoreOpenError, StoreWriteError, type StoreChange } from './store.js';
 
 /**
@@ -168,5 +168,6 @@ function parseLine(line: string, lineNumber: number, journalFile: string): Store
   }
   const parsed = storeChangeSchema.safeParse(json);
   if (!parsed.success) return refuse(`is not a store change (${describeProblems(parsed.error)})`);
-  return parsed.data;
+  const { payouts, ...rest } = parsed.data;
+  return payouts ? { ...rest, payouts: payouts.map(upgradePayout) } : (rest);
 }

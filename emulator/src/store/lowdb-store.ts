@@ -1,6 +1,7 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Low, Memory } from 'lowdb';
+import type { SavedCard } from '../cards/card.js';
 import { restoredNow, type ClockState } from '../clock.js';
 import type { Payout } from '../payouts/payout.js';
 import type { Postback } from '../postbacks/postback.js';
@@ -123,7 +124,7 @@ async function openLocked(
   // Write the file at once (the data file named in the start banner exists, in the current
   // layout), folding the journal into it. If that fails (a full disk), the journal still holds
   // every change and the sandbox goes on with it.
-  if (fresh || replay.applied > 0 || adapter.readVersion !== 2) {
+  if (fresh || replay.applied > 0 || adapter.readVersion !== 3) {
     await store.compact().catch((error: unknown) => {
       options.onWarning?.(
         `could not rewrite ${file} (${(error as Error).message}); the journal keeps every change`,
@@ -145,15 +146,22 @@ class LowdbStore implements Store {
   private clockSource: (() => ClockState) | undefined;
   private closed = false;
 
+  /** Card tokens by card id. */
+  private readonly cardIds = new Map<number, string>();
+
   constructor(private readonly db: Low<StoreData>) {
     // What JSON.parse gave every record separately is shared from here on (see intern.ts).
     for (const [id, payout] of Object.entries(db.data.payouts)) {
-      const shared = this.strings.payout(payout);
+      const shared = this.strings.record(payout);
       db.data.payouts[id] = shared;
       this.index(shared);
     }
     for (const [id, postback] of Object.entries(db.data.postbacks)) {
-      db.data.postbacks[id] = this.strings.postback(postback);
+      db.data.postbacks[id] = this.strings.record(postback);
+    }
+    for (const [token, card] of Object.entries(db.data.cards)) {
+      db.data.cards[token] = this.strings.record(card);
+      this.cardIds.set(card.id, token);
     }
   }
 
@@ -190,6 +198,23 @@ class LowdbStore implements Store {
 
   postbacks(): Iterable<Postback> {
     return Object.values(this.db.data.postbacks);
+  }
+
+  card(token: string): SavedCard | undefined {
+    return this.db.data.cards[token];
+  }
+
+  cardById(id: number): SavedCard | undefined {
+    const token = this.cardIds.get(id);
+    return token === undefined ? undefined : this.card(token);
+  }
+
+  cards(): Iterable<SavedCard> {
+    return Object.values(this.db.data.cards);
+  }
+
+  lastCardId(): number {
+    return this.db.data.lastCardId;
   }
 
   clockState(): ClockState | undefined {
@@ -248,7 +273,7 @@ class LowdbStore implements Store {
     const data = this.db.data;
     const undo: Undo[] = [];
     for (const raw of change.payouts ?? []) {
-      const payout = this.strings.payout(raw);
+      const payout = this.strings.record(raw);
       const key = String(payout.paymentId);
       const before = data.payouts[key];
       const order = orderKey(payout.merchantId, payout.orderId);
@@ -264,7 +289,23 @@ class LowdbStore implements Store {
     for (const raw of change.postbacks ?? []) {
       const before = data.postbacks[raw.id];
       undo.push(() => restore(data.postbacks, raw.id, before));
-      data.postbacks[raw.id] = this.strings.postback(raw);
+      data.postbacks[raw.id] = this.strings.record(raw);
+    }
+    for (const raw of change.cards ?? []) {
+      const before = data.cards[raw.token];
+      const idBefore = this.cardIds.get(raw.id);
+      undo.push(() => {
+        restore(data.cards, raw.token, before);
+        if (idBefore === undefined) this.cardIds.delete(raw.id);
+        else this.cardIds.set(raw.id, idBefore);
+      });
+      data.cards[raw.token] = this.strings.record(raw);
+      this.cardIds.set(raw.id, raw.token);
+    }
+    if (change.lastCardId !== undefined && change.lastCardId > data.lastCardId) {
+      const before = data.lastCardId;
+      undo.push(() => (data.lastCardId = before));
+      data.lastCardId = change.lastCardId;
     }
     for (const [merchantId, balance] of Object.entries(change.balances ?? {})) {
       const before = data.balances[merchantId];

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import type { ClockState } from '../clock.js';
-import type { Payout } from '../payouts/payout.js';
+import type { SavedCard } from '../cards/card.js';
+import { PAYOUT_METHODS, type Payout } from '../payouts/payout.js';
 import type { Postback } from '../postbacks/postback.js';
 import type { FieldValue } from '../signature/signature.js';
-import type { StoreChange, StoreData } from './store.js';
+import type { StoreData } from './store.js';
 
 /**
  * One schema for everything the store reads back: the data file and every journal line. A file
@@ -27,15 +28,12 @@ const postbackPlan = z.looseObject({
   outOfOrder: z.boolean().optional(),
 });
 
-const payout = z.looseObject({
+const payoutCommon = {
   paymentId: z.number().int().positive(),
   merchantId: z.string(),
   orderId: z.string(),
   userId: z.string(),
   amountMinor: money,
-  cardToken: z.string(),
-  cardId: z.number().int(),
-  cardHash: z.string(),
   postLink: z.string(),
   orderTimeLimit: z.string(),
   status: payoutStatus,
@@ -60,8 +58,55 @@ const payout = z.looseObject({
     }),
   ),
   request: z.record(z.string(), fieldValue),
-  answer: z.record(z.string(), z.string()),
+};
+
+const currentPayout = z.looseObject({
+  ...payoutCommon,
+  method: z.enum(PAYOUT_METHODS),
+  destination: z.discriminatedUnion('kind', [
+    z.looseObject({
+      kind: z.literal('saved-card'),
+      token: z.string(),
+      cardId: z.number().int(),
+      hash: z.string(),
+    }),
+  ]),
+  balanceAfterMinor: money,
+  answerSeal: z.looseObject({ salt: z.string(), badSignature: z.boolean().optional() }),
 }) satisfies z.ZodType<Payout>;
+
+/** A payout as layouts 1 and 2 kept it: the card's fields flat, the answer as sent. */
+const legacyPayout = z.looseObject({
+  ...payoutCommon,
+  cardToken: z.string(),
+  cardId: z.number().int(),
+  cardHash: z.string(),
+  answer: z.record(z.string(), z.string()),
+});
+
+/** Either shape; `upgradePayout` turns a legacy one into the current one. */
+const payout = z.union([currentPayout, legacyPayout]);
+
+const savedCard = z.looseObject({
+  token: z.string().min(1),
+  id: z.number().int().positive(),
+  merchantId: z.string(),
+  userId: z.string(),
+  pan: z.string().regex(/^[0-9]{12,19}$/),
+  holder: z.string(),
+  month: z.string(),
+  year: z.string(),
+  hash: z.string(),
+  hhash: z.string(),
+  bank: z.string(),
+  country: z.string(),
+  threeDs: z.boolean(),
+  status: z.enum(['approved', 'deleted']),
+  createdAt: z.string(),
+  deletedAt: z.string().optional(),
+  payoutOnly: z.boolean(),
+  sessionId: z.number().int().optional(),
+}) satisfies z.ZodType<SavedCard>;
 
 const postback = z.looseObject({
   id: z.string().min(1),
@@ -98,32 +143,42 @@ const clockState = z.strictObject({
 /** A journal line: whole records, as `Store.commit` was given them. */
 export const storeChangeSchema = z.strictObject({
   payouts: z.array(payout).optional(),
+  cards: z.array(savedCard).optional(),
+  lastCardId: count.optional(),
   balances: z.record(z.string(), money).optional(),
   lastPaymentId: count.optional(),
   postbacks: z.array(postback).optional(),
   clock: clockState.optional(),
-}) satisfies z.ZodType<StoreChange>;
+});
 
 /** The data file's head: everything but the record sections. */
 export const storeHeadSchema = z.strictObject({
-  // 1: written before the end marker and the clock existed; read, and rewritten as 2.
-  version: z.union([z.literal(1), z.literal(2)]),
+  // 1: before the end marker and the clock; 2: before saved cards and payout destinations.
+  // Both are read, and rewritten as 3.
+  version: z.union([z.literal(1), z.literal(2), z.literal(3)]),
   lastPaymentId: count,
+  lastCardId: count.optional(),
   balances: z.record(z.string(), money),
   clock: clockState.optional(),
 });
 
 /** The data file's last line: how many records it holds, so a file cut short is recognised. */
-export const storeEndSchema = z.strictObject({ payouts: count, postbacks: count });
+export const storeEndSchema = z.strictObject({
+  payouts: count,
+  postbacks: count,
+  cards: count.optional(),
+});
 
 export const payoutSchema = payout;
 export const postbackSchema = postback;
+export const savedCardSchema = savedCard;
 
 /** The whole data file, when it is read as one JSON document (written by hand, or version 1). */
 export const storeDataSchema = storeHeadSchema.extend({
   payouts: z.record(z.string(), payout),
   // Version 1 files written before the outbox existed have no postbacks.
   postbacks: z.record(z.string(), postback).default({}),
+  cards: z.record(z.string(), savedCard).default({}),
   end: storeEndSchema.optional(),
 });
 
@@ -132,14 +187,74 @@ export function describeProblems(error: z.ZodError, prefix = ''): string {
   return error.issues
     .slice(0, 3)
     .map((issue) => {
-      const path = [prefix, ...issue.path.map(String)].filter((p) => p !== '').join('.');
-      return `${path || '(the whole value)'}: ${issue.message}`;
+      const { path, message } = closest(issue);
+      const where = [prefix, ...path.map(String)].filter((p) => p !== '').join('.');
+      return `${where || '(the whole value)'}: ${message}`;
     })
     .join('; ');
 }
 
-/** The data as the store holds it; what `storeDataSchema` gives, with the version made current. */
-export function toStoreData(parsed: z.output<typeof storeDataSchema>): StoreData {
-  const { end: _end, version: _version, ...rest } = parsed;
-  return { ...rest, version: 2 };
+/**
+ * A value that matches no shape of a union (a payout of either layout) is described by the
+ * shape it came closest to: "Invalid input" alone says nothing to fix.
+ */
+function closest(issue: z.core.$ZodIssue): { path: PropertyKey[]; message: string } {
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) {
+    return { path: issue.path, message: issue.message };
+  }
+  const best = [...issue.errors].sort((a, b) => a.length - b.length)[0] ?? [];
+  const first = best[0];
+  return first
+    ? { path: [...issue.path, ...first.path], message: first.message }
+    : { path: issue.path, message: issue.message };
+}
+
+/**
+ * The data as the store holds it, from what `storeDataSchema` checked: legacy payouts upgraded,
+ * the version made current. The objects are the ones JSON.parse made (see data-file.ts).
+ */
+export function toStoreData(checked: CheckedStoreData): StoreData {
+  const upgraded: Record<string, Payout> = {};
+  for (const [key, record] of Object.entries(checked.payouts)) {
+    upgraded[key] = upgradePayout(record as z.output<typeof payout>);
+  }
+  return {
+    version: 3,
+    lastPaymentId: checked.lastPaymentId,
+    lastCardId: checked.lastCardId ?? 0,
+    balances: checked.balances,
+    payouts: upgraded,
+    postbacks: checked.postbacks as StoreData['postbacks'],
+    cards: checked.cards as StoreData['cards'],
+    ...(checked.clock ? { clock: checked.clock } : {}),
+  };
+}
+
+/** What the data file's reader has checked against the schemas, records as JSON.parse made them. */
+export interface CheckedStoreData {
+  readonly lastPaymentId: number;
+  readonly lastCardId?: number | undefined;
+  readonly balances: Record<string, number>;
+  readonly clock?: z.output<typeof clockState> | undefined;
+  readonly payouts: Record<string, unknown>;
+  readonly postbacks: Record<string, unknown>;
+  readonly cards: Record<string, unknown>;
+}
+
+/**
+ * A payout stored before destinations existed: the card's fields become the destination, and
+ * the answer as sent keeps what is needed to render it again (its balance and salt).
+ */
+export function upgradePayout(record: z.output<typeof payout>): Payout {
+  if (!('cardToken' in record) || 'destination' in record) return record as Payout;
+  const { cardToken, cardId, cardHash, answer, ...rest } = record;
+  const balance = /^(-?)(\d+)\.(\d{2})$/.exec(answer.pg_balance ?? '');
+  const minor = balance ? Number(balance[2]) * 100 + Number(balance[3]) : 0;
+  return {
+    ...(rest as Omit<Payout, 'method' | 'destination' | 'balanceAfterMinor' | 'answerSeal'>),
+    method: 'reg2reg',
+    destination: { kind: 'saved-card', token: cardToken, cardId, hash: cardHash },
+    balanceAfterMinor: balance?.[1] === '-' ? -minor : minor,
+    answerSeal: { salt: answer.pg_salt ?? '' },
+  };
 }

@@ -148,7 +148,9 @@ describe('a data file that is not whole', () => {
     const lines = whole.split('\n');
     const dropped = lines.filter((line) => !line.startsWith('"3":')).join('\n');
     await writeFile(file, dropped);
-    await expect(openLowdbStore({ file })).rejects.toThrow(/counts 5 payouts .* holds 4/);
+    await expect(openLowdbStore({ file })).rejects.toThrow(
+      /counts 5 payouts, 0 postbacks and 0 cards, the file holds 4, 0 and 0/,
+    );
   });
 
   it('refuses an empty data file beside a journal that holds changes', async () => {
@@ -200,11 +202,25 @@ describe('the shape of what the store reads back', () => {
     expect(await readFile(file, 'utf8')).toBe(text);
   });
 
-  it('reads a version 1 file as earlier sandboxes wrote it, and rewrites it as version 2', async () => {
+  it('reads a version 1 file as earlier sandboxes wrote it, and rewrites it as version 3', async () => {
+    const {
+      method: _method,
+      destination: _destination,
+      balanceAfterMinor: _balance,
+      answerSeal: _seal,
+      ...common
+    } = payout(1, 'a');
+    const legacy = {
+      ...common,
+      cardToken: 'tok',
+      cardId: 7,
+      cardHash: 'hash',
+      answer: { pg_status: 'ok', pg_balance: '990.00', pg_salt: 'answer-salt' },
+    };
     const v1 = [
       '{"version":1,"lastPaymentId":1,"balances":{"1":5},',
       '"payouts":{',
-      `"1":${JSON.stringify(payout(1, 'a'))}`,
+      `"1":${JSON.stringify(legacy)}`,
       '},',
       '"postbacks":{',
       '}}',
@@ -213,7 +229,14 @@ describe('the shape of what the store reads back', () => {
     await writeFile(file, v1);
     store = await openLowdbStore({ file });
     expect(store.payout(1)?.orderId).toBe('a');
-    expect((await readFile(file, 'utf8')).split('\n')[0]).toMatch(/^\{"version":2,/);
+    expect((await readFile(file, 'utf8')).split('\n')[0]).toMatch(/^\{"version":3,/);
+    // A payout of layout 1 gets its destination, balance and answer salt.
+    expect(store.payout(1)).toMatchObject({
+      method: 'reg2reg',
+      destination: { kind: 'saved-card', token: 'tok', cardId: 7, hash: 'hash' },
+      balanceAfterMinor: 99_000,
+      answerSeal: { salt: 'answer-salt' },
+    });
   });
 
   it('refuses a version 1 file cut at a line boundary', async () => {

@@ -1,3 +1,4 @@
+import type { SavedCard } from '../cards/card.js';
 import type { ClockState } from '../clock.js';
 import type { Payout } from '../payouts/payout.js';
 import type { Postback } from '../postbacks/postback.js';
@@ -18,6 +19,11 @@ export interface Store {
   balance(merchantId: string): number | undefined;
   lastPaymentId(): number;
   postback(id: string): Postback | undefined;
+  /** A saved card by its token (lowercase), removed ones included. */
+  card(token: string): SavedCard | undefined;
+  cardById(id: number): SavedCard | undefined;
+  cards(): Iterable<SavedCard>;
+  lastCardId(): number;
   /** The outbox and its delivery log. */
   postbacks(): Iterable<Postback>;
   /** Where the sandbox clock stood when it was last saved; undefined in a new store. */
@@ -38,21 +44,34 @@ export interface StoreChange {
   readonly balances?: Readonly<Record<string, number>>;
   readonly lastPaymentId?: number;
   readonly postbacks?: readonly Postback[];
+  readonly cards?: readonly SavedCard[];
+  readonly lastCardId?: number;
   readonly clock?: ClockState;
 }
 
 /** The JSON document lowdb holds. */
 export interface StoreData {
-  version: 2;
+  version: 3;
   lastPaymentId: number;
+  lastCardId: number;
   balances: Record<string, number>;
   payouts: Record<string, Payout>;
   postbacks: Record<string, Postback>;
+  /** By token. */
+  cards: Record<string, SavedCard>;
   clock?: ClockState;
 }
 
 export function emptyStoreData(): StoreData {
-  return { version: 2, lastPaymentId: 0, balances: {}, payouts: {}, postbacks: {} };
+  return {
+    version: 3,
+    lastPaymentId: 0,
+    lastCardId: 0,
+    balances: {},
+    payouts: {},
+    postbacks: {},
+    cards: {},
+  };
 }
 
 /** The data file cannot be used as it is. The message says what to do. */

@@ -1,0 +1,171 @@
+import { isoSeconds } from '../clock.js';
+import { GatewayErrors } from '../errors.js';
+import { formatAmount, type Payout, type PayoutDestination } from '../payouts/payout.js';
+
+/**
+ * The one place a payout becomes `pg_*` fields: the payout answer, the postback, and each status
+ * answer take their fields from here, so they never disagree (issue 11). Field order is the
+ * documents' order; signing happens in the envelope.
+ */
+
+/** The only currency the sandbox keeps a payout balance in. */
+export const BALANCE_CURRENCY = 'KZT';
+
+/** How each kind of destination shows in answers and postbacks. */
+export function destinationFields(destination: PayoutDestination): Record<string, string> {
+  switch (destination.kind) {
+    case 'saved-card':
+      return {
+        pg_card_hash: destination.hash,
+        pg_card_id: String(destination.cardId),
+        pg_card_token: destination.token,
+      };
+  }
+}
+
+function errorFields(payout: Payout): Record<string, string> {
+  return payout.error
+    ? {
+        pg_error_code: String(payout.error.code),
+        pg_error_description: payout.error.description,
+      }
+    : {};
+}
+
+/**
+ * The payout answer, in the seed page's order. `pg_error_code` appears only on a declined
+ * payout: the legacy PHP SDK fails any answer that carries it, even as 0 (§3.2).
+ */
+export function payoutAnswerFields(payout: Payout): Record<string, string> {
+  const { pg_card_hash, pg_card_id, pg_card_token, ...rest } = destinationFields(
+    payout.destination,
+  );
+  return {
+    pg_payment_id: String(payout.paymentId),
+    pg_merchant_id: payout.merchantId,
+    pg_status: payout.status === 'ok' || payout.status === 'process' ? payout.status : 'error',
+    pg_order_id: payout.orderId,
+    pg_balance: formatAmount(payout.balanceAfterMinor),
+    ...(pg_card_hash !== undefined ? { pg_card_hash } : {}),
+    ...(pg_card_id !== undefined ? { pg_card_id } : {}),
+    ...(pg_card_token !== undefined ? { pg_card_token } : {}),
+    ...rest,
+    pg_payment_amount: formatAmount(payout.amountMinor),
+    pg_payment_date: isoSeconds(payout.createdAt),
+    ...errorFields(payout),
+  };
+}
+
+/**
+ * The payout notify of §4, in the docs' order. `pg_to_pay` is the amount plus the commission,
+ * which the sandbox does not charge. An error adds its code and description, which §4 does not
+ * list but a merchant needs to tell a decline from a failure.
+ */
+export function payoutNotifyFields(payout: Payout, balanceMinor: number): Record<string, string> {
+  const { pg_card_hash, pg_card_id, pg_card_token, ...rest } = destinationFields(
+    payout.destination,
+  );
+  return {
+    pg_payment_id: String(payout.paymentId),
+    pg_order_id: payout.orderId,
+    ...(pg_card_hash !== undefined ? { pg_card_hash } : {}),
+    ...(pg_card_id !== undefined ? { pg_card_id } : {}),
+    ...(pg_card_token !== undefined ? { pg_card_token } : {}),
+    ...rest,
+    pg_status: payout.status === 'ok' ? 'ok' : 'error',
+    pg_balance: formatAmount(balanceMinor),
+    pg_payment_amount: formatAmount(payout.amountMinor),
+    pg_to_pay: formatAmount(payout.amountMinor),
+    pg_merchant_id: payout.merchantId,
+    pg_payment_date: isoSeconds(payout.updatedAt),
+    ...errorFields(payout),
+  };
+}
+
+/**
+ * Why a failed payout failed, in a status answer. The status methods' docs name no field for
+ * it; `pg_error_code` would read as a failed request (and the PHP SDK throws on it), so these
+ * are the sandbox's names.
+ */
+function failureFields(payout: Payout): Record<string, string> {
+  return payout.status === 'error' && payout.error
+    ? {
+        pg_failure_code: String(payout.error.code),
+        pg_failure_description: payout.error.description,
+      }
+    : {};
+}
+
+/**
+ * `/api/payment_status2` and `/g2g/payout_status2`: `pg_payment_status` is `success`, `error`
+ * or `process`.
+ */
+export function paymentStatus2Fields(payout: Payout): Record<string, string> {
+  return {
+    pg_status: 'ok',
+    pg_payment_id: String(payout.paymentId),
+    pg_order_id: payout.orderId,
+    pg_payment_status: { process: 'process', ok: 'success', error: 'error' }[payout.status],
+    pg_amount: formatAmount(payout.amountMinor),
+    pg_net_amount: formatAmount(payout.amountMinor),
+    pg_currency: BALANCE_CURRENCY,
+    ...(payout.destination.kind === 'saved-card' ? { pg_card_hash: payout.destination.hash } : {}),
+    // When the payout became what it is: the date its postback reports too.
+    pg_payment_date: isoSeconds(payout.updatedAt),
+    ...failureFields(payout),
+  };
+}
+
+/**
+ * `/get_status2.php`, the deprecated status by order id: `pg_transaction_status` is `pending`
+ * while in process, then `ok` or `failed`.
+ */
+export function statusByOrderFields(payout: Payout): Record<string, string> {
+  return {
+    pg_status: 'ok',
+    pg_payment_id: String(payout.paymentId),
+    pg_order_id: payout.orderId,
+    pg_transaction_status: { process: 'pending', ok: 'ok', error: 'failed' }[payout.status],
+    pg_amount: formatAmount(payout.amountMinor),
+    pg_currency: BALANCE_CURRENCY,
+    pg_can_reject: '0',
+    pg_testing_mode: '1',
+    pg_create_date: legacyDate(payout.createdAt),
+    ...failureFields(payout),
+  };
+}
+
+/**
+ * `/api/payment_status`, the legacy status the official PHP SDK asks (`Facade::getStatus`). The
+ * SDK returns `pg_status` as the status itself, so that is where it goes. No `pg_error_code` on
+ * success: the SDK fails any answer that has one.
+ */
+export function legacyStatusFields(
+  payout: Payout,
+  by: 'payment' | 'order',
+): Record<string, string> {
+  return {
+    pg_status: legacyStatus(payout, by),
+    pg_payment_id: String(payout.paymentId),
+    pg_order_id: payout.orderId,
+    pg_amount: formatAmount(payout.amountMinor),
+    pg_currency: BALANCE_CURRENCY,
+    pg_payment_date: legacyDate(payout.updatedAt),
+    ...failureFields(payout),
+  };
+}
+
+/**
+ * The legacy SDK's statuses (freedompay-api.md §5, §8). A payout has no partial or revoked state
+ * in the sandbox: it is never refunded, and it exists from its first answer.
+ */
+export function legacyStatus(payout: Payout, by: 'payment' | 'order'): string {
+  if (payout.status === 'process') return by === 'payment' ? 'new' : 'pending';
+  if (payout.status === 'ok') return 'ok';
+  return payout.error?.code === GatewayErrors.orderExpired.code ? 'incomplete' : 'failed';
+}
+
+/** `2018-12-31 15:00:00`, the legacy methods' date format. */
+function legacyDate(iso: string): string {
+  return iso.replace('T', ' ').replace(/\.\d{3}Z$/, '');
+}
