@@ -6,10 +6,9 @@
  *   await sandbox.close();
  */
 import { TEST_CARDS } from './cards/test-cards.js';
-import { ConfigError, loadConfig, type LogLevel } from './config/config.js';
+import { ConfigError, loadConfig, type LogLevel, type MerchantEntry } from './config/config.js';
 import { bundledScenariosDir, SETTINGS } from './config/settings.js';
 import { createLogger } from './logger.js';
-import type { Merchant } from './merchants/merchants.js';
 import { parseAmount } from './payouts/payout.js';
 import type { Postback } from './postbacks/postback.js';
 import { baseUrl, listen, openSandbox } from './sandbox.js';
@@ -24,6 +23,11 @@ export { sign, signatureBase, scriptNameFromPath, verifySignature } from './sign
 export interface MerchantInput {
   readonly id: string | number;
   readonly secretKey: string;
+  /**
+   * The merchant's payment key (signs card storage by default); without it, the default
+   * merchant's (`paymentSecretKey` below, else `sandbox-payment-secret`).
+   */
+  readonly paymentSecretKey?: string;
   /** `"1000000.00"` or a number; 1,000,000.00 by default. */
   readonly openingBalance?: string | number;
 }
@@ -42,6 +46,14 @@ export interface StartOptions {
   readonly seed?: number;
   /** The first is the default merchant; by default merchant 100001, key sandbox-payout-secret. */
   readonly merchants?: readonly MerchantInput[];
+  /**
+   * The default merchant's payment key (SANDBOX_PAYMENT_SECRET_KEY, by default
+   * `sandbox-payment-secret`), also the one of merchants given without their own. The first
+   * merchant's own `paymentSecretKey`, when both are given, must be the same.
+   */
+  readonly paymentSecretKey?: string;
+  /** Which key signs card storage (SANDBOX_CARD_STORAGE_KEY): `payment` (default) or `payout`. */
+  readonly cardStorageKey?: 'payment' | 'payout';
   /** 1 real time (default), 0 stopped: then time moves only by `advanceClock`. */
   readonly clockSpeed?: number;
   /** Any other setting by its environment variable name, e.g. `{ SANDBOX_POSTBACK_RETRY: 'fast' }`. */
@@ -62,6 +74,8 @@ export interface RunningSandbox {
   readonly url: string;
   readonly merchantId: string;
   readonly secretKey: string;
+  /** The default merchant's payment key: pass it to `sign` for card storage (when it signs). */
+  readonly paymentSecretKey: string;
   readonly seed: number;
   readonly cards: readonly TestCardInfo[];
   /** Signs fields for a script name with the default merchant's key (or another key). */
@@ -83,6 +97,16 @@ export async function startSandbox(options: StartOptions = {}): Promise<RunningS
       : options.scenarios === undefined
         ? bundledScenariosDir()
         : undefined;
+  if (
+    first?.paymentSecretKey !== undefined &&
+    options.paymentSecretKey !== undefined &&
+    first.paymentSecretKey !== options.paymentSecretKey
+  ) {
+    throw new ConfigError([
+      `paymentSecretKey and merchants[0].paymentSecretKey differ; both are the default merchant's payment key: give one`,
+    ]);
+  }
+  const paymentSecretKey = first?.paymentSecretKey ?? options.paymentSecretKey;
   const known = new Set(SETTINGS.map((setting) => setting.env));
   const unknown = Object.keys(options.settings ?? {}).filter((name) => !known.has(name as never));
   if (unknown.length > 0) {
@@ -106,12 +130,32 @@ export async function startSandbox(options: StartOptions = {}): Promise<RunningS
             SANDBOX_OPENING_BALANCE: String(first.openingBalanceMinor / 100),
           }
         : {}),
+      ...(paymentSecretKey !== undefined ? { SANDBOX_PAYMENT_SECRET_KEY: paymentSecretKey } : {}),
+      ...(options.cardStorageKey !== undefined
+        ? { SANDBOX_CARD_STORAGE_KEY: options.cardStorageKey }
+        : {}),
       ...(options.clockSpeed !== undefined
         ? { SANDBOX_CLOCK_SPEED: String(options.clockSpeed) }
         : {}),
       SANDBOX_LOG_LEVEL: options.logLevel ?? options.settings?.SANDBOX_LOG_LEVEL ?? 'silent',
     },
-    { merchants: others },
+    {
+      merchants: others,
+      // A bad value is named as the option it came from.
+      origins: {
+        ...(options.cardStorageKey !== undefined
+          ? { SANDBOX_CARD_STORAGE_KEY: 'cardStorageKey' }
+          : {}),
+        ...(paymentSecretKey !== undefined
+          ? {
+              SANDBOX_PAYMENT_SECRET_KEY:
+                first?.paymentSecretKey !== undefined
+                  ? 'merchants[0].paymentSecretKey'
+                  : 'paymentSecretKey',
+            }
+          : {}),
+      },
+    },
   );
   const sandbox = await openSandbox(config, {
     logger: await createLogger(config.logLevel, false),
@@ -142,6 +186,7 @@ export async function startSandbox(options: StartOptions = {}): Promise<RunningS
     url: baseUrl(server),
     merchantId: config.defaultMerchantId,
     secretKey: merchant?.secretKey ?? '',
+    paymentSecretKey: merchant?.paymentSecretKey ?? '',
     seed: sandbox.seed,
     cards: TEST_CARDS.map((card) => ({
       pan: card.pan,
@@ -176,7 +221,7 @@ export async function startSandbox(options: StartOptions = {}): Promise<RunningS
   };
 }
 
-function toMerchant(input: MerchantInput): Merchant {
+function toMerchant(input: MerchantInput): MerchantEntry {
   const balance = input.openingBalance === undefined ? '1000000.00' : String(input.openingBalance);
   const minor = parseAmount(
     typeof input.openingBalance === 'number' ? input.openingBalance.toFixed(2) : balance,
@@ -186,5 +231,10 @@ function toMerchant(input: MerchantInput): Merchant {
       `merchant ${input.id}: openingBalance ${balance} is not an amount like 1000.00`,
     ]);
   }
-  return { id: String(input.id), secretKey: input.secretKey, openingBalanceMinor: minor };
+  return {
+    id: String(input.id),
+    secretKey: input.secretKey,
+    ...(input.paymentSecretKey !== undefined ? { paymentSecretKey: input.paymentSecretKey } : {}),
+    openingBalanceMinor: minor,
+  };
 }

@@ -26,7 +26,15 @@ async function main(): Promise<void> {
   const url = baseUrl(server);
   const merchant = config.merchants.find((m) => m.id === config.defaultMerchantId);
   if (process.stdout.isTTY) {
-    process.stdout.write(banner(url, config, sandbox.seed, merchant?.secretKey ?? ''));
+    process.stdout.write(
+      banner(
+        url,
+        config,
+        sandbox.seed,
+        merchant?.secretKey ?? '',
+        merchant?.paymentSecretKey ?? '',
+      ),
+    );
   } else {
     // Piped output is JSON lines for machines: the same facts, without the secret key, and
     // printed at any log level, since scripts and orchestrators wait for it.
@@ -89,7 +97,13 @@ class ListenError extends Error {
   }
 }
 
-function banner(url: string, config: Config, seed: number, secretKey: string): string {
+function banner(
+  url: string,
+  config: Config,
+  seed: number,
+  secretKey: string,
+  paymentSecretKey: string,
+): string {
   const card = TEST_CARDS[0];
   // 0.0.0.0 is where it listens, not an address to call.
   const callable = url.replace('//0.0.0.0:', '//127.0.0.1:').replace('//[::]:', '//127.0.0.1:');
@@ -98,6 +112,8 @@ function banner(url: string, config: Config, seed: number, secretKey: string): s
     `freedompay-sandbox listening on ${url}`,
     `  merchant id (pg_merchant_id): ${config.defaultMerchantId}`,
     `  payout secret key:            ${secretKey}`,
+    `  payment secret key:           ${paymentSecretKey}`,
+    `  card storage signed with:     the ${config.cardStorageKey} key (SANDBOX_CARD_STORAGE_KEY)`,
     `  data file:                    ${config.dataFile ?? '(in memory)'}`,
     `  scenarios:                    ${config.scenariosDir}`,
     `  seed:                         ${seed} (SANDBOX_SEED=${seed} repeats this run)`,

@@ -6,7 +6,7 @@ import { parseDuration } from '../duration.js';
 import type { SignatureErrorMode } from '../gateway/envelope.js';
 import { parseOffset } from '../payouts/time-limit.js';
 import { parseRetryPolicy, type RetryPolicy } from '../postbacks/retry-policy.js';
-import type { Merchant } from '../merchants/merchants.js';
+import type { Merchant, SecretKeyKind } from '../merchants/merchants.js';
 import { parseAmount } from '../payouts/payout.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -24,6 +24,11 @@ export interface Config {
   /** The merchant printed in the start banner and used by the examples. */
   readonly defaultMerchantId: string;
   readonly signatureErrorMode: SignatureErrorMode;
+  /**
+   * Which of the merchant's keys signs card storage requests and answers: `payment` (default; a
+   * test-host probe and the PayBox Postman script, payout-family.md §1.1, §5) or `payout`.
+   */
+  readonly cardStorageKey: SecretKeyKind;
   /** 1 is real time, 10 ten times faster, 0 stopped (it moves only by /__sandbox/clock/advance). */
   readonly clockSpeed: number;
   readonly postbacks: {
@@ -51,6 +56,8 @@ export const DEFAULTS = {
   SANDBOX_SCENARIOS: './scenarios',
   SANDBOX_MERCHANT_ID: '100001',
   SANDBOX_SECRET_KEY: 'sandbox-payout-secret',
+  SANDBOX_PAYMENT_SECRET_KEY: 'sandbox-payment-secret',
+  SANDBOX_CARD_STORAGE_KEY: 'payment',
   SANDBOX_OPENING_BALANCE: '1000000.00',
   SANDBOX_SIGNATURE_ERROR: '1100',
   SANDBOX_CLOCK_SPEED: '1',
@@ -74,7 +81,11 @@ export class ConfigError extends Error {
   }
 }
 
-const SECRETS = new Set(['SANDBOX_SECRET_KEY', 'SANDBOX_ADMIN_TOKEN']);
+const SECRETS = new Set([
+  'SANDBOX_SECRET_KEY',
+  'SANDBOX_PAYMENT_SECRET_KEY',
+  'SANDBOX_ADMIN_TOKEN',
+]);
 
 const integerText = z.string().regex(/^[0-9]+$/, 'must be a whole number');
 const amountText = z
@@ -113,6 +124,11 @@ const envSchema = z.object({
   SANDBOX_SEED: integerText.optional(),
   SANDBOX_MERCHANT_ID: integerText,
   SANDBOX_SECRET_KEY: z.string().min(1, 'must not be empty'),
+  SANDBOX_PAYMENT_SECRET_KEY: z.string().min(1, 'must not be empty'),
+  SANDBOX_CARD_STORAGE_KEY: z.enum(['payment', 'payout'], {
+    error:
+      "must be payment (the merchant's payment key signs card storage, as the test host answered) or payout (the payout key, as some apps sign it)",
+  }),
   SANDBOX_OPENING_BALANCE: parsedText(parseAmount, 'must be an amount like 1000000.00'),
   SANDBOX_MERCHANTS: z.string().min(1).optional(),
   SANDBOX_SIGNATURE_ERROR: z.enum(['1100', '9998'], {
@@ -156,6 +172,7 @@ const merchantsFileSchema = z.object({
       z.object({
         id: z.union([z.number().int().nonnegative(), integerText]).transform(String),
         secretKey: z.string().min(1, 'must not be empty'),
+        paymentSecretKey: z.string().min(1, 'must not be empty').optional(),
         openingBalance: z
           .union([z.number().nonnegative(), amountText])
           .transform(String)
@@ -165,10 +182,21 @@ const merchantsFileSchema = z.object({
     .min(1, 'must list at least one merchant'),
 });
 
+/**
+ * A merchant as a merchants file or `startSandbox()` gives it: without a payment key it gets the
+ * default merchant's (SANDBOX_PAYMENT_SECRET_KEY, `sandbox-payment-secret` unless set).
+ */
+export type MerchantEntry = Omit<Merchant, 'paymentSecretKey'> & {
+  readonly paymentSecretKey?: string;
+};
+
 /** Reads the configuration from environment variables (docs in README "Configuration"). */
 export function loadConfig(
   env: Readonly<Record<string, string | undefined>>,
-  options: { merchants?: readonly Merchant[]; origins?: Readonly<Record<string, string>> } = {},
+  options: {
+    merchants?: readonly MerchantEntry[];
+    origins?: Readonly<Record<string, string>>;
+  } = {},
 ): Config {
   const withDefaults: Record<string, string | undefined> = { ...DEFAULTS };
   for (const [key, value] of Object.entries(env)) {
@@ -189,6 +217,7 @@ export function loadConfig(
   const defaultMerchant: Merchant = {
     id: values.SANDBOX_MERCHANT_ID,
     secretKey: values.SANDBOX_SECRET_KEY,
+    paymentSecretKey: values.SANDBOX_PAYMENT_SECRET_KEY,
     openingBalanceMinor: values.SANDBOX_OPENING_BALANCE,
   };
   const fromFile = values.SANDBOX_MERCHANTS
@@ -214,6 +243,7 @@ export function loadConfig(
     merchants,
     defaultMerchantId: defaultMerchant.id,
     signatureErrorMode: values.SANDBOX_SIGNATURE_ERROR === '1100' ? 'signed-1100' : 'unsigned-9998',
+    cardStorageKey: values.SANDBOX_CARD_STORAGE_KEY,
     clockSpeed: Number(values.SANDBOX_CLOCK_SPEED),
     postbacks: {
       delayMs: values.SANDBOX_POSTBACK_DELAY,
@@ -255,7 +285,7 @@ export function readJsonOrYaml(
   }
 }
 
-function readMerchantsFile(path: string, fallback: Merchant): Merchant[] {
+function readMerchantsFile(path: string, fallback: Merchant): MerchantEntry[] {
   const document = readJsonOrYaml(
     path,
     { unreadable: `SANDBOX_MERCHANTS=${path}`, invalid: path },
@@ -272,6 +302,7 @@ function readMerchantsFile(path: string, fallback: Merchant): Merchant[] {
   return parsed.data.merchants.map((entry) => ({
     id: entry.id,
     secretKey: entry.secretKey,
+    ...(entry.paymentSecretKey !== undefined ? { paymentSecretKey: entry.paymentSecretKey } : {}),
     openingBalanceMinor:
       entry.openingBalance === undefined
         ? fallback.openingBalanceMinor
@@ -279,12 +310,19 @@ function readMerchantsFile(path: string, fallback: Merchant): Merchant[] {
   }));
 }
 
-/** The env merchant plus the file's; one id with two different keys is refused, not guessed. */
-function mergeMerchants(defaultMerchant: Merchant, fromFile: Merchant[]): Merchant[] {
+/**
+ * The env merchant plus the file's; one id with two different keys of a kind is refused, not
+ * guessed. An entry without a payment key gets the default merchant's.
+ */
+function mergeMerchants(defaultMerchant: Merchant, fromFile: MerchantEntry[]): Merchant[] {
   const problems: string[] = [];
   const byId = new Map<string, Merchant>([[defaultMerchant.id, defaultMerchant]]);
   const seenInFile = new Set<string>();
-  for (const merchant of fromFile) {
+  for (const entry of fromFile) {
+    const merchant: Merchant = {
+      ...entry,
+      paymentSecretKey: entry.paymentSecretKey ?? defaultMerchant.paymentSecretKey,
+    };
     if (seenInFile.has(merchant.id)) {
       problems.push(`merchant ${merchant.id} is listed twice in SANDBOX_MERCHANTS; keep one entry`);
       continue;
@@ -294,6 +332,12 @@ function mergeMerchants(defaultMerchant: Merchant, fromFile: Merchant[]): Mercha
     if (existing && existing.secretKey !== merchant.secretKey) {
       problems.push(
         `merchant ${merchant.id} has one secret key in SANDBOX_SECRET_KEY and another in SANDBOX_MERCHANTS; make them equal or use another SANDBOX_MERCHANT_ID`,
+      );
+      continue;
+    }
+    if (existing && existing.paymentSecretKey !== merchant.paymentSecretKey) {
+      problems.push(
+        `merchant ${merchant.id} has one payment key in SANDBOX_PAYMENT_SECRET_KEY and another (paymentSecretKey) in SANDBOX_MERCHANTS; make them equal, leave paymentSecretKey out, or use another SANDBOX_MERCHANT_ID`,
       );
       continue;
     }

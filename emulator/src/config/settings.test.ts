@@ -94,6 +94,45 @@ describe('resolving settings', () => {
   });
 });
 
+describe('the payment key and the card storage key settings', () => {
+  it('reads them from flags, the environment and the config file', async () => {
+    const dir = await folder();
+    await writeFile(join(dir, 'c.yaml'), 'paymentSecretKey: from-file\ncardStorageKey: payout\n');
+    const fromFile = loadResolved(resolveSettings(['-c', 'c.yaml'], {}, dir));
+    expect(fromFile.merchants[0]?.paymentSecretKey).toBe('from-file');
+    expect(fromFile.cardStorageKey).toBe('payout');
+
+    const fromEnv = loadResolved(
+      resolveSettings(['-c', 'c.yaml'], { SANDBOX_PAYMENT_SECRET_KEY: 'from-env' }, dir),
+    );
+    expect(fromEnv.merchants[0]?.paymentSecretKey).toBe('from-env');
+
+    const fromFlags = loadResolved(
+      resolveSettings(
+        ['-c', 'c.yaml', '--payment-secret-key', 'from-flag', '--card-storage-key', 'payment'],
+        { SANDBOX_PAYMENT_SECRET_KEY: 'from-env', SANDBOX_CARD_STORAGE_KEY: 'payout' },
+        dir,
+      ),
+    );
+    expect(fromFlags.merchants[0]?.paymentSecretKey).toBe('from-flag');
+    expect(fromFlags.cardStorageKey).toBe('payment');
+  });
+
+  it('names a bad --card-storage-key as the flag, with what to write', () => {
+    expect(() =>
+      loadResolved(resolveSettings(['--card-storage-key', 'both'], {}, process.cwd())),
+    ).toThrow(/--card-storage-key="both" must be payment .* or payout/);
+  });
+
+  it('lists both in --help with their defaults', () => {
+    const help = (resolveSettings(['--help'], {}).help ?? '').replace(/\s+/g, ' ');
+    expect(help).toContain('--payment-secret-key <key>');
+    expect(help).toContain('(default: sandbox-payment-secret)');
+    expect(help).toContain('--card-storage-key <payment|payout>');
+    expect(help).toContain('(default: payment)');
+  });
+});
+
 describe('contradictory settings', () => {
   it('refuses a data file inside the scenarios folder', () => {
     expect(() =>

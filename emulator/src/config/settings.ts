@@ -60,6 +60,19 @@ export const SETTINGS: readonly SettingSpec[] = [
     description: "the default merchant's payout secret key",
   },
   {
+    env: 'SANDBOX_PAYMENT_SECRET_KEY',
+    flag: '--payment-secret-key <key>',
+    key: 'paymentSecretKey',
+    description:
+      "the default merchant's payment secret key (signs card storage); also the merchants file's default",
+  },
+  {
+    env: 'SANDBOX_CARD_STORAGE_KEY',
+    flag: '--card-storage-key <payment|payout>',
+    key: 'cardStorageKey',
+    description: 'which merchant key signs card storage: payment or payout',
+  },
+  {
     env: 'SANDBOX_OPENING_BALANCE',
     flag: '--opening-balance <amount>',
     key: 'openingBalance',

@@ -1,6 +1,11 @@
 import { isoSeconds, isoTime, type Clock } from '../clock.js';
 import { GatewayErrors, type GatewayErrorSpec } from '../errors.js';
-import type { Merchant, MerchantDirectory } from '../merchants/merchants.js';
+import {
+  secretKeyOf,
+  type Merchant,
+  type MerchantDirectory,
+  type SecretKeyKind,
+} from '../merchants/merchants.js';
 import type { TransportFault } from '../payouts/outcome.js';
 import type { Randomness } from '../randomness.js';
 import { diagnoseSignatureMismatch } from '../signature/diagnose.js';
@@ -35,12 +40,25 @@ export interface GatewayAnswer {
   readonly hint?: string;
   /** A scripted transport failure the HTTP layer renders instead of the XML. */
   readonly fault?: TransportFault;
+  /** Repeated child elements (`<card>`), rendered before the salt and signature. */
+  readonly records?: readonly AnswerRecord[];
+}
+
+/** One repeated child element of an answer: `<card>…</card>` in `cardstorage/list`. */
+export interface AnswerRecord {
+  readonly name: string;
+  readonly fields: Record<string, string>;
 }
 
 export type SignatureErrorMode = 'signed-1100' | 'unsigned-9998';
 
 export type Identified =
-  | { readonly ok: true; readonly merchant: Merchant }
+  | {
+      readonly ok: true;
+      readonly merchant: Merchant;
+      /** The key that verified the request: sign the answer with it. */
+      readonly key: SecretKeyKind;
+    }
   | { readonly ok: false; readonly answer: GatewayAnswer };
 
 export interface EnvelopeDeps {
@@ -70,10 +88,11 @@ export class GatewayEnvelope {
   }
 
   /**
-   * The checks every signed method shares: identifies the merchant, checks `pg_sig`, and refuses
-   * a field the answer could not carry (below).
+   * The checks every signed method shares: identifies the merchant, checks `pg_sig` with the
+   * merchant's key of kind `key` (payouts: `payout`; card storage: `Config.cardStorageKey`), and
+   * refuses a field the answer could not carry (below). Errors are signed with that key too.
    */
-  authenticate(call: GatewayCall, script: string): Identified {
+  authenticate(call: GatewayCall, script: string, key: SecretKeyKind = 'payout'): Identified {
     const rawId = call.fields.pg_merchant_id;
     const merchant = typeof rawId === 'string' ? this.deps.merchants.find(rawId) : undefined;
     if (!merchant) {
@@ -100,36 +119,30 @@ export class GatewayEnvelope {
       };
     }
 
-    const check = verifySignature(script, call.fields, merchant.secretKey);
+    const secret = secretKeyOf(merchant, key);
+    const check = verifySignature(script, call.fields, secret);
     if (check.valid) {
-      const refused = this.refuseUncarriable(call, script, merchant);
-      return refused ? { ok: false, answer: refused } : { ok: true, merchant };
+      const refused = this.refuseUncarriable(call, script, merchant, key);
+      return refused ? { ok: false, answer: refused } : { ok: true, merchant, key };
     }
-    const expected = maskSecret(check.expectedBase, merchant.secretKey);
-    const diagnosis =
-      check.reason === 'mismatch' && check.received
-        ? diagnoseSignatureMismatch(
-            script,
-            call.path,
-            call.fields,
-            merchant.secretKey,
-            check.received,
-          )
-        : undefined;
+    const expected = maskSecret(check.expectedBase, secret);
     const hint =
       check.reason === 'missing'
-        ? `pg_sig is missing; sign md5("${expected}")`
-        : `pg_sig does not match: the sandbox signed md5("${expected}"); ${
-            diagnosis ??
-            "if your string is the same, your secret key differs from this merchant's payout key"
-          }`;
+        ? `pg_sig is missing; sign md5("${expected}") with ${KEY_NAMES[key]}`
+        : `pg_sig does not match: the sandbox signed md5("${expected}"); ${mismatchAdvice(
+            call,
+            script,
+            merchant,
+            key,
+            check.received,
+          )}`;
     const spec =
       this.deps.signatureErrorMode === 'signed-1100'
         ? GatewayErrors.invalidSignature
         : GatewayErrors.merchantNotIdentified;
     return {
       ok: false,
-      answer: this.error(spec, script, merchant, { reason: 'signature check', hint }),
+      answer: this.error(spec, script, merchant, { reason: 'signature check', hint, key }),
     };
   }
 
@@ -142,6 +155,7 @@ export class GatewayEnvelope {
     call: GatewayCall,
     script: string,
     merchant: Merchant,
+    key: SecretKeyKind,
   ): GatewayAnswer | undefined {
     const bad = findXmlInvalid(call.fields);
     if (!bad) return undefined;
@@ -150,6 +164,7 @@ export class GatewayEnvelope {
     return this.error(GatewayErrors.invalidParameters, script, merchant, {
       description: `${GatewayErrors.invalidParameters.description}: ${details}`,
       reason: 'request validation',
+      key,
       hint: `fix the fields: ${details}; send no control characters but tab, newline and carriage return, and no U+FFFE or U+FFFF`,
     });
   }
@@ -165,12 +180,21 @@ export class GatewayEnvelope {
       orderId?: string;
       /** A scenario's `bad-signature` fault. */
       wrongSignature?: boolean;
+      /** The key that signs the answer: the one the request was checked with. */
+      key?: SecretKeyKind;
     },
   ): GatewayAnswer {
     const fields = this.errorFields(spec, options.description ?? spec.description);
     return {
       fields: spec.signed
-        ? this.sign(script, merchant, fields, options.wrongSignature ?? false)
+        ? this.sign(
+            script,
+            merchant,
+            fields,
+            options.wrongSignature ?? false,
+            undefined,
+            options.key ?? 'payout',
+          )
         : fields,
       merchantId: merchant.id,
       ...(options.orderId !== undefined ? { orderId: options.orderId } : {}),
@@ -195,7 +219,8 @@ export class GatewayEnvelope {
    * scenario's description, or a payout stored before such values were refused) is dropped
    * before signing, not only when rendering, so `pg_sig` verifies over what the client reads.
    * `wrongSignature` is a scenario's `bad-signature` fault: a signature that looks right and is
-   * not, made with the key and a character too many.
+   * not, made with the key and a character too many. `key` is which of the merchant's keys signs:
+   * an answer to a card storage request is signed with the key that signed the request.
    */
   sign(
     script: string,
@@ -203,10 +228,57 @@ export class GatewayEnvelope {
     fields: Record<string, string>,
     wrongSignature = false,
     salt: string = this.deps.randomness.salt(),
+    key: SecretKeyKind = 'payout',
   ): Record<string, string> {
-    const key = wrongSignature ? `${merchant.secretKey}x` : merchant.secretKey;
-    return withSignature(script, asXmlCarries(fields), key, salt);
+    const secret = secretKeyOf(merchant, key);
+    return withSignature(
+      script,
+      asXmlCarries(fields),
+      wrongSignature ? `${secret}x` : secret,
+      salt,
+    );
   }
+}
+
+/** How a hint names each key: where the user sets it, never its value. */
+const KEY_NAMES: Record<SecretKeyKind, string> = {
+  payout: "this merchant's payout key (SANDBOX_SECRET_KEY, or secretKey in the merchants file)",
+  payment:
+    "this merchant's payment key (SANDBOX_PAYMENT_SECRET_KEY, or paymentSecretKey in the merchants file)",
+};
+
+/** Card storage paths: `/v1/merchant/{id}/cardstorage/…`, `…/cardstoragepayout/…`, `/g2g/cardstorage/…`. */
+const CARD_STORAGE_PATH = /\/cardstorage(payout)?\//i;
+
+/**
+ * What to do about a `pg_sig` that does not match: made with the merchant's other key (a mix-up
+ * the two-key setup invites), else one of the usual mistakes (signature/diagnose.ts), else a
+ * different key altogether.
+ */
+function mismatchAdvice(
+  call: GatewayCall,
+  script: string,
+  merchant: Merchant,
+  key: SecretKeyKind,
+  received: string | undefined,
+): string {
+  const secret = secretKeyOf(merchant, key);
+  const other: SecretKeyKind = key === 'payout' ? 'payment' : 'payout';
+  const otherSecret = secretKeyOf(merchant, other);
+  if (
+    received &&
+    otherSecret !== secret &&
+    verifySignature(script, call.fields, otherSecret).valid
+  ) {
+    const signedWith = CARD_STORAGE_PATH.test(call.path)
+      ? `card storage is signed with the ${key} key (SANDBOX_CARD_STORAGE_KEY=${key})`
+      : `${script} is signed with the ${key} key`;
+    return `your pg_sig was made with the ${other} key; ${signedWith}: sign with ${KEY_NAMES[key]}`;
+  }
+  const diagnosis = received
+    ? diagnoseSignatureMismatch(script, call.path, call.fields, secret, received)
+    : undefined;
+  return diagnosis ?? `if your string is the same, your secret key differs from ${KEY_NAMES[key]}`;
 }
 
 /** ISO 8601 to the second, as the seed page's example (`2019-08-24T14:15:22Z`). */
