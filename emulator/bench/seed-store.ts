@@ -33,6 +33,7 @@ export function seedStore(
     payouts: {},
     postbacks: {},
     cards: {},
+    cardSessions: {},
   };
   const start = Date.parse('2026-01-01T00:00:00Z');
   const pending = options.pendingPostbacks ?? 0;

@@ -4,7 +4,11 @@ import { GatewayErrors } from './errors.js';
 import type { GatewayEnvelope } from './gateway/envelope.js';
 import type { Gateway } from './gateway/gateway.js';
 import type { StatusGateway } from './gateway/status.js';
+import type { CardStorage } from './cards/card-storage.js';
 import { adminRoutes } from './http/admin-routes.js';
+import { cardStorageRoutes } from './http/card-storage-routes.js';
+import { gatewayCardRoutes } from './http/gateway-card-routes.js';
+import { pageRoutes } from './http/page-routes.js';
 import { gatewayRoutes, sendAnswer } from './http/gateway-routes.js';
 import type { VirtualClock } from './clock.js';
 import type { PostbackDispatcher } from './postbacks/dispatcher.js';
@@ -26,6 +30,10 @@ export interface AppDeps {
   readonly store: Store;
   readonly merchants: MerchantDirectory;
   readonly logger: Logger;
+  /** Card storage: sessions, saved cards, callbacks. */
+  readonly cards: CardStorage;
+  /** Which of the merchant's keys signs card storage (SANDBOX_CARD_STORAGE_KEY). */
+  readonly cardStorageKey: 'payment' | 'payout';
   readonly adminToken?: string;
 }
 
@@ -35,6 +43,10 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(undecodablePaths(deps.envelope));
+  // Before the gateway's catch-all for unknown /api and /g2g paths.
+  app.use(cardStorageRoutes(deps));
+  app.use(gatewayCardRoutes(deps));
+  app.use(pageRoutes(deps));
   app.use(gatewayRoutes(deps));
   app.use(
     adminRoutes({

@@ -8,7 +8,17 @@ import { pino, type Logger } from 'pino';
 export async function createLogger(level: string, pretty: boolean): Promise<Logger> {
   const options = {
     level,
-    redact: { paths: ['secretKey', '*.secretKey', 'pg_sig', '*.pg_sig'], censor: '[hidden]' },
+    redact: {
+      paths: [
+        'secretKey',
+        '*.secretKey',
+        'paymentSecretKey',
+        '*.paymentSecretKey',
+        'pg_sig',
+        '*.pg_sig',
+      ],
+      censor: '[hidden]',
+    },
   };
   if (!pretty) return pino(options);
   // Loaded only for a terminal, so a JSON-logging start does not pay for it.

@@ -20,6 +20,8 @@ export interface Randomness {
   nextPaymentId(last: number): number;
   /** A uniform draw in [0, 1) for scenario probabilities and weights. */
   draw(): number;
+  /** A uniform draw in [0, 1) for saved cards' tokens and page ids: a stream of its own. */
+  idDraw(): number;
 }
 
 /** Where payment ids start on an empty store: ten digits, like the gateway's. */
@@ -32,8 +34,12 @@ export function createRandomness(seed: number): Randomness {
   // how many answers were signed) never shifts which requests a probability picks.
   const scenarioFaker = new FakerClass({ locale: [sharedFaker.rawDefinitions] });
   scenarioFaker.seed([seed, 1]);
+  // Card tokens and page ids too: saving a card never shifts payment ids, salts or draws.
+  const idFaker = new FakerClass({ locale: [sharedFaker.rawDefinitions] });
+  idFaker.seed([seed, 2]);
   return {
     draw: () => scenarioFaker.number.float({ min: 0, max: 1 }) % 1,
+    idDraw: () => idFaker.number.float({ min: 0, max: 1 }) % 1,
     seed,
     salt: () => faker.string.alphanumeric(16),
     nextPaymentId: (last) =>

@@ -8,7 +8,9 @@ import { restoredNow, VirtualClock } from './clock.js';
 import type { Config } from './config/config.js';
 import { GatewayEnvelope } from './gateway/envelope.js';
 import { Gateway } from './gateway/gateway.js';
-import { payoutNotifyFields } from './gateway/render.js';
+import { cardCallbackFields, payoutNotifyFields } from './gateway/render.js';
+import { CardStorage } from './cards/card-storage.js';
+import { renderGatewayXml } from './http/xml.js';
 import { StatusGateway } from './gateway/status.js';
 import { MerchantDirectory } from './merchants/merchants.js';
 import { RequestJournal } from './gateway/journal.js';
@@ -39,6 +41,7 @@ export interface Sandbox {
   readonly config: Config;
   readonly store: Store;
   readonly payouts: PayoutService;
+  readonly cards: CardStorage;
   readonly scenarios: ScenarioRegistry;
   readonly journal: RequestJournal;
   readonly postbacks: PostbackDispatcher;
@@ -90,6 +93,7 @@ export async function openSandbox(config: Config, options: SandboxOptions = {}):
     merchants,
     sender: options.sender ?? new HttpPostbackSender(),
     notifyFields: payoutNotifyFields,
+    renderXml: renderGatewayXml,
     policy: config.postbacks.retry,
     allowlist: new HostAllowlist(config.postbacks.allow),
     defaultDelayMs: config.postbacks.delayMs,
@@ -123,6 +127,16 @@ export async function openSandbox(config: Config, options: SandboxOptions = {}):
     notifier: postbacks,
     timeLimitOffsetMinutes: config.timeLimitOffsetMinutes,
   });
+  const cards = new CardStorage({
+    store,
+    clock,
+    randomness,
+    chooseOutcome: scenarios.chooser,
+    outbox: postbacks,
+    callbackFields: cardCallbackFields,
+    callbackFormat: config.cardCallbackFormat,
+    key: config.cardStorageKey,
+  });
   payouts.resumePending();
   postbacks.resumePending();
   const journal = new RequestJournal();
@@ -151,6 +165,8 @@ export async function openSandbox(config: Config, options: SandboxOptions = {}):
     scenarios,
     clock,
     postbacks,
+    cards,
+    cardStorageKey: config.cardStorageKey,
     ...(config.adminToken !== undefined ? { adminToken: config.adminToken } : {}),
   });
   return {
@@ -158,6 +174,7 @@ export async function openSandbox(config: Config, options: SandboxOptions = {}):
     config,
     store,
     payouts,
+    cards,
     scenarios,
     journal,
     postbacks,

@@ -29,6 +29,8 @@ export interface Config {
    * test-host probe and the PayBox Postman script, payout-family.md §1.1, §5) or `payout`.
    */
   readonly cardStorageKey: SecretKeyKind;
+  /** How the card-add callback carries its fields: one `pg_xml` field, or plain form fields. */
+  readonly cardCallbackFormat: 'pg_xml' | 'form';
   /** 1 is real time, 10 ten times faster, 0 stopped (it moves only by /__sandbox/clock/advance). */
   readonly clockSpeed: number;
   readonly postbacks: {
@@ -58,6 +60,7 @@ export const DEFAULTS = {
   SANDBOX_SECRET_KEY: 'sandbox-payout-secret',
   SANDBOX_PAYMENT_SECRET_KEY: 'sandbox-payment-secret',
   SANDBOX_CARD_STORAGE_KEY: 'payment',
+  SANDBOX_CARD_CALLBACK: 'pg_xml',
   SANDBOX_OPENING_BALANCE: '1000000.00',
   SANDBOX_SIGNATURE_ERROR: '1100',
   SANDBOX_CLOCK_SPEED: '1',
@@ -128,6 +131,10 @@ const envSchema = z.object({
   SANDBOX_CARD_STORAGE_KEY: z.enum(['payment', 'payout'], {
     error:
       "must be payment (the merchant's payment key signs card storage, as the test host answered) or payout (the payout key, as some apps sign it)",
+  }),
+  SANDBOX_CARD_CALLBACK: z.enum(['pg_xml', 'form'], {
+    error:
+      'must be pg_xml (one pg_xml field holding the XML, as captured from the gateway) or form (plain form fields)',
   }),
   SANDBOX_OPENING_BALANCE: parsedText(parseAmount, 'must be an amount like 1000000.00'),
   SANDBOX_MERCHANTS: z.string().min(1).optional(),
@@ -244,6 +251,7 @@ export function loadConfig(
     defaultMerchantId: defaultMerchant.id,
     signatureErrorMode: values.SANDBOX_SIGNATURE_ERROR === '1100' ? 'signed-1100' : 'unsigned-9998',
     cardStorageKey: values.SANDBOX_CARD_STORAGE_KEY,
+    cardCallbackFormat: values.SANDBOX_CARD_CALLBACK,
     clockSpeed: Number(values.SANDBOX_CLOCK_SPEED),
     postbacks: {
       delayMs: values.SANDBOX_POSTBACK_DELAY,

@@ -73,6 +73,12 @@ export const SETTINGS: readonly SettingSpec[] = [
     description: 'which merchant key signs card storage: payment or payout',
   },
   {
+    env: 'SANDBOX_CARD_CALLBACK',
+    flag: '--card-callback <pg_xml|form>',
+    key: 'cardCallback',
+    description: 'the card-add callback as one pg_xml field (default) or plain form fields',
+  },
+  {
     env: 'SANDBOX_OPENING_BALANCE',
     flag: '--opening-balance <amount>',
     key: 'openingBalance',

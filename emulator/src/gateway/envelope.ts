@@ -9,7 +9,14 @@ import {
 import type { TransportFault } from '../payouts/outcome.js';
 import type { Randomness } from '../randomness.js';
 import { diagnoseSignatureMismatch } from '../signature/diagnose.js';
-import { maskSecret, verifySignature, withSignature, type Fields } from '../signature/signature.js';
+import {
+  maskSecret,
+  sign,
+  verifySignature,
+  withSignature,
+  type FieldValue,
+  type Fields,
+} from '../signature/signature.js';
 import { asXmlCarries, findXmlInvalid } from '../signature/xml-text.js';
 
 /** A gateway call as the HTTP layer hands it over: the path and the fields, already decoded. */
@@ -237,6 +244,27 @@ export class GatewayEnvelope {
       wrongSignature ? `${secret}x` : secret,
       salt,
     );
+  }
+
+  /**
+   * Signs an answer with repeated child elements (`<card>`s): they take part in the signature
+   * as the list a parser makes of them (PHP's SimpleXML to array), each record's fields sorted
+   * within it, as §2.1 walks nested values. Returns the answer's own fields with salt and sig.
+   */
+  signWithRecords(
+    script: string,
+    merchant: Merchant,
+    fields: Record<string, string>,
+    records: readonly AnswerRecord[],
+    key: SecretKeyKind = 'payout',
+  ): Record<string, string> {
+    const own = { ...asXmlCarries(fields), pg_salt: this.deps.randomness.salt() };
+    const nested: Record<string, FieldValue> = { ...own };
+    for (const record of records) {
+      const list = (nested[record.name] ??= []) as FieldValue[];
+      list.push(asXmlCarries(record.fields));
+    }
+    return { ...own, pg_sig: sign(script, nested, secretKeyOf(merchant, key)) };
   }
 }
 

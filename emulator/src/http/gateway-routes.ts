@@ -7,7 +7,7 @@ import type { StatusGateway } from '../gateway/status.js';
 import type { RequestJournal } from '../gateway/journal.js';
 import type { TransportFault } from '../payouts/outcome.js';
 import { readFormBody } from './form-body.js';
-import { renderGatewayXml } from './xml.js';
+import { renderGatewayXml, renderGatewayXmlWithRecords } from './xml.js';
 
 /** Header that tells the developer why an answer is what it is; never part of the gateway body. */
 export const HINT_HEADER = 'X-Sandbox-Hint';
@@ -30,52 +30,7 @@ export interface GatewayRouteDeps {
  */
 export function gatewayRoutes(deps: GatewayRouteDeps): Router {
   const router = Router();
-
-  const handle =
-    (method: (call: GatewayCall) => GatewayAnswer | Promise<GatewayAnswer>) =>
-    async (req: Request, res: Response): Promise<void> => {
-      const started = performance.now();
-      const body = await readFormBody(req, res);
-      const scenarioHeader = req.get(SCENARIO_HEADER);
-      const call: GatewayCall = {
-        path: req.path,
-        fields: body.fields,
-        ...(body.problem !== undefined ? { transportProblem: body.problem } : {}),
-        ...(scenarioHeader !== undefined ? { scenarioHeader } : {}),
-      };
-      const answer = await method(call);
-      sendAnswer(res, answer);
-      const ms = Math.round((performance.now() - started) * 10) / 10;
-      deps.journal.record({
-        at: isoTime(deps.clock.now()),
-        method: req.method,
-        path: req.path,
-        ...(answer.merchantId !== undefined ? { merchantId: answer.merchantId } : {}),
-        ...(answer.orderId !== undefined ? { orderId: answer.orderId } : {}),
-        ...(answer.paymentId !== undefined ? { paymentId: answer.paymentId } : {}),
-        ...(scenarioHeader !== undefined ? { scenarioHeader } : {}),
-        outcome: answer.outcome,
-        ...(answer.ruleId !== undefined ? { ruleId: answer.ruleId } : {}),
-        reason: answer.reason,
-        ...(answer.fault !== undefined ? { fault: answer.fault } : {}),
-        ...(answer.hint !== undefined ? { hint: answer.hint } : {}),
-        ms,
-      });
-      deps.logger.info(
-        {
-          method: req.method,
-          path: req.path,
-          merchant: answer.merchantId,
-          order: answer.orderId ?? orderOf(call),
-          outcome: answer.outcome,
-          rule: answer.ruleId ?? answer.reason,
-          ms,
-          ...(answer.fault !== undefined ? { fault: answer.fault } : {}),
-          ...(answer.hint !== undefined ? { hint: answer.hint } : {}),
-        },
-        'gateway request',
-      );
-    };
+  const handle = gatewayHandler(deps);
 
   router.all(
     ['/api/reg2reg', '/g2g/reg2reg'],
@@ -106,6 +61,60 @@ export function gatewayRoutes(deps: GatewayRouteDeps): Router {
   return router;
 }
 
+/**
+ * Turns a gateway method into a route: the form read into a `GatewayCall`, the method asked, the
+ * answer written, the request journalled and logged. Every gateway path goes through it.
+ */
+export function gatewayHandler(
+  deps: Pick<GatewayRouteDeps, 'journal' | 'clock' | 'logger'>,
+): (
+  method: (call: GatewayCall, req: Request) => GatewayAnswer | Promise<GatewayAnswer>,
+) => (req: Request, res: Response) => Promise<void> {
+  return (method) => async (req, res) => {
+    const started = performance.now();
+    const body = await readFormBody(req, res);
+    const scenarioHeader = req.get(SCENARIO_HEADER);
+    const call: GatewayCall = {
+      path: req.path,
+      fields: body.fields,
+      ...(body.problem !== undefined ? { transportProblem: body.problem } : {}),
+      ...(scenarioHeader !== undefined ? { scenarioHeader } : {}),
+    };
+    const answer = await method(call, req);
+    sendAnswer(res, answer);
+    const ms = Math.round((performance.now() - started) * 10) / 10;
+    deps.journal.record({
+      at: isoTime(deps.clock.now()),
+      method: req.method,
+      path: req.path,
+      ...(answer.merchantId !== undefined ? { merchantId: answer.merchantId } : {}),
+      ...(answer.orderId !== undefined ? { orderId: answer.orderId } : {}),
+      ...(answer.paymentId !== undefined ? { paymentId: answer.paymentId } : {}),
+      ...(scenarioHeader !== undefined ? { scenarioHeader } : {}),
+      outcome: answer.outcome,
+      ...(answer.ruleId !== undefined ? { ruleId: answer.ruleId } : {}),
+      reason: answer.reason,
+      ...(answer.fault !== undefined ? { fault: answer.fault } : {}),
+      ...(answer.hint !== undefined ? { hint: answer.hint } : {}),
+      ms,
+    });
+    deps.logger.info(
+      {
+        method: req.method,
+        path: req.path,
+        merchant: answer.merchantId,
+        order: answer.orderId ?? orderOf(call),
+        outcome: answer.outcome,
+        rule: answer.ruleId ?? answer.reason,
+        ms,
+        ...(answer.fault !== undefined ? { fault: answer.fault } : {}),
+        ...(answer.hint !== undefined ? { hint: answer.hint } : {}),
+      },
+      'gateway request',
+    );
+  };
+}
+
 /** The order id as sent, for the log line of a request refused before it was read. */
 function orderOf(call: GatewayCall): string | undefined {
   const orderId = call.fields.pg_order_id;
@@ -115,13 +124,16 @@ function orderOf(call: GatewayCall): string | undefined {
 /** The gateway's XML answer, or the scripted fault in its place; every `/api` answer goes out here. */
 export function sendAnswer(res: Response, answer: GatewayAnswer): void {
   if (answer.hint !== undefined) res.setHeader(HINT_HEADER, asciiHeader(answer.hint));
+  const xml = answer.records
+    ? renderGatewayXmlWithRecords(answer.fields, answer.records)
+    : renderGatewayXml(answer.fields);
   if (answer.fault !== undefined) {
-    sendFault(res, answer.fault, renderGatewayXml(answer.fields));
+    sendFault(res, answer.fault, xml);
     return;
   }
   // Node's own writeHead/end: Express's send() would look up the type, compute freshness and
   // more, for a body that is always the same kind.
-  const body = Buffer.from(renderGatewayXml(answer.fields));
+  const body = Buffer.from(xml);
   res.writeHead(200, { 'Content-Type': XML_TYPE, 'Content-Length': body.length });
   res.end(body);
 }

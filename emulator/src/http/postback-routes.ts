@@ -2,6 +2,12 @@ import { Router } from 'express';
 import type { VirtualClock } from '../clock.js';
 import type { PostbackDispatcher } from '../postbacks/dispatcher.js';
 import { describePostback, POSTBACK_STATES, type Postback } from '../postbacks/postback.js';
+import { renderGatewayXml } from './xml.js';
+
+/** A postback as the admin API shows it, `pg_xml` bodies as the XML they carried. */
+function describe(postback: Postback): Record<string, unknown> {
+  return describePostback(postback, renderGatewayXml);
+}
 import type { Store } from '../store/store.js';
 import { listLimit } from './list-limit.js';
 
@@ -56,11 +62,11 @@ export function postbackRoutes(deps: {
     if (!postback) {
       res.status(408).json({
         error: `no postback for that order was delivered within ${timeout} ms; a stopped clock (SANDBOX_CLOCK_SPEED=0) needs POST /__sandbox/clock/advance`,
-        postbacks: matching(deps.store, orderId, paymentId).map(describePostback),
+        postbacks: matching(deps.store, orderId, paymentId).map(describe),
       });
       return;
     }
-    res.json(describePostback(postback));
+    res.json(describe(postback));
   });
 
   router.get('/__sandbox/postbacks', (req, res) => {
@@ -75,7 +81,7 @@ export function postbackRoutes(deps: {
       // Newest first, and at most `limit`.
       .sort((a, b) => b.paymentId - a.paymentId || (a.id < b.id ? 1 : -1));
     res.json({
-      postbacks: found.slice(0, limit).map(describePostback),
+      postbacks: found.slice(0, limit).map(describe),
       total: found.length,
       limit,
     });
@@ -94,7 +100,7 @@ export function postbackRoutes(deps: {
         res.status(503).json({ error: `not resent: ${result.problem}` });
         return;
       case 'resent':
-        res.status(201).json(describePostback(result.postback));
+        res.status(201).json(describe(result.postback));
         return;
     }
   });

@@ -27,6 +27,29 @@ export function renderGatewayXml(fields: Record<string, string>): string {
 }
 
 /**
+ * An answer with repeated child elements (`cardstorage/list`'s `<card>`s): each record's
+ * fields inside its own element, placed before the answer's own fields (the salt and the
+ * signature last, as the documented samples have them). Rare enough to build with xmlbuilder2.
+ */
+export function renderGatewayXmlWithRecords(
+  fields: Record<string, string>,
+  records: readonly { readonly name: string; readonly fields: Record<string, string> }[],
+): string {
+  const root = create({ version: '1.0', encoding: 'utf-8' }).ele('response');
+  const { pg_salt, pg_sig, ...own } = fields;
+  for (const [name, value] of Object.entries(own)) root.ele(name).txt(dropInvalid(value));
+  for (const record of records) {
+    const element = root.ele(record.name);
+    for (const [name, value] of Object.entries(record.fields)) {
+      element.ele(name).txt(dropInvalid(value));
+    }
+  }
+  if (pg_salt !== undefined) root.ele('pg_salt').txt(dropInvalid(pg_salt));
+  if (pg_sig !== undefined) root.ele('pg_sig').txt(dropInvalid(pg_sig));
+  return root.end({ prettyPrint: false });
+}
+
+/**
  * xmlbuilder2's rendering, a DOM per document: the reference the fast path is tested against.
  * Characters XML 1.0 cannot hold are dropped first: xmlbuilder2 would write some of them as they
  * are, and the answer would not be well-formed.

@@ -10,7 +10,9 @@ import {
   type DeliveryAttempt,
   type HostAllowlist,
   type Postback,
+  type OutboxMessage,
   type PostbackPlan,
+  type XmlRenderer,
 } from './postback.js';
 import { nextAttemptAt, type RetryPolicy } from './retry-policy.js';
 import type { PostbackSender } from './sender.js';
@@ -23,6 +25,8 @@ export interface DispatcherDeps {
   readonly sender: PostbackSender;
   /** The payout notify's fields (gateway/render.ts): the outbox sends them, it does not make them. */
   readonly notifyFields: (payout: Payout, balanceMinor: number) => Record<string, string>;
+  /** Renders a `pg_xml` postback's XML (http/xml.ts). */
+  readonly renderXml: XmlRenderer;
   readonly policy: RetryPolicy;
   readonly allowlist: HostAllowlist;
   /** Before the first attempt, unless a scenario says otherwise. */
@@ -77,32 +81,54 @@ export class PostbackDispatcher {
 
   /** The postbacks a payout that just became final sends: stored with it in one commit. */
   prepare(payout: Payout, balanceMinor: number, plan: PostbackPlan = {}): Postback[] {
+    return this.prepareMessage(
+      {
+        paymentId: payout.paymentId,
+        merchantId: payout.merchantId,
+        orderId: payout.orderId,
+        url: payout.postLink,
+        fields: this.deps.notifyFields(payout, balanceMinor),
+        kind: 'notify',
+      },
+      plan,
+    );
+  }
+
+  /**
+   * The postbacks a message sends (a card callback, a payout's notify), with a scenario's plan:
+   * delayed, doubled, out of order, or lost for its first attempts. Stored by the caller in the
+   * commit that made them due, then `activate`d.
+   */
+  prepareMessage(message: OutboxMessage, plan: PostbackPlan = {}): Postback[] {
     const now = this.deps.clock.now();
     const dueAt = now + (plan.delayMs ?? this.deps.defaultDelayMs);
     const base = {
-      paymentId: payout.paymentId,
-      merchantId: payout.merchantId,
-      orderId: payout.orderId,
-      url: payout.postLink,
-      fields: this.deps.notifyFields(payout, balanceMinor),
+      paymentId: message.paymentId,
+      merchantId: message.merchantId,
+      orderId: message.orderId,
+      url: message.url,
+      fields: message.fields,
       state: 'pending' as const,
       createdAt: isoTime(now),
       attempts: [],
+      ...(message.format ? { format: message.format } : {}),
+      ...(message.key ? { key: message.key } : {}),
+      ...(plan.failAttempts ? { failAttempts: plan.failAttempts } : {}),
     };
-    const sequence = this.countFor(payout.paymentId);
-    const notify: Postback = {
+    const sequence = this.countFor(message.paymentId);
+    const first: Postback = {
       ...base,
-      id: `${payout.paymentId}-${sequence + 1}`,
-      kind: 'notify',
+      id: `${message.paymentId}-${sequence + 1}`,
+      kind: message.kind,
       dueAt: isoTime(plan.outOfOrder ? dueAt + MAX_HOLD_MS : dueAt),
       ...(plan.outOfOrder ? { holdForNext: true } : {}),
     };
-    if (!plan.duplicate) return [notify];
+    if (!plan.duplicate) return [first];
     return [
-      notify,
+      first,
       {
         ...base,
-        id: `${payout.paymentId}-${sequence + 2}`,
+        id: `${message.paymentId}-${sequence + 2}`,
         kind: 'duplicate',
         dueAt: isoTime(dueAt + DUPLICATE_GAP_MS),
       },
@@ -325,10 +351,21 @@ export class PostbackDispatcher {
       : allowlist.allows(postback.url)
         ? undefined
         : `the host is not in SANDBOX_POSTBACK_ALLOW (${allowlist.describe()})`;
+    // A scenario's lost postback: counted as tried, retried on the policy, never sent.
+    const lost = (postback.failAttempts ?? 0) > postback.attempts.length;
     const result =
-      refusal === undefined
-        ? await sender.send(postback.url, attemptBody(postback, signature), this.deps.timeoutMs)
-        : { error: refusal, durationMs: 0 };
+      refusal !== undefined
+        ? { error: refusal, durationMs: 0 }
+        : lost
+          ? {
+              error: 'not delivered: the scenario loses this attempt (postback.failAttempts)',
+              durationMs: 0,
+            }
+          : await sender.send(
+              postback.url,
+              attemptBody(postback, signature, this.deps.renderXml),
+              this.deps.timeoutMs,
+            );
     return {
       attempt: { at: isoTime(startedAt), salt: signature.salt, sig: signature.sig, ...result },
       sent: refusal === undefined,
@@ -414,11 +451,13 @@ export class PostbackDispatcher {
   private sign(postback: Postback): { salt: string; sig: string } {
     const merchant = this.deps.merchants.find(postback.merchantId);
     const url = new URL(postback.url);
-    const query = Object.fromEntries(url.searchParams);
+    // A pg_xml body is checked over the XML's own fields: the query is not in it.
+    const query = postback.format === 'pg_xml' ? {} : Object.fromEntries(url.searchParams);
+    const key = postback.key === 'payment' ? merchant?.paymentSecretKey : merchant?.secretKey;
     const signed = withSignature(
       scriptNameFromPath(url.pathname),
       { ...query, ...postback.fields },
-      merchant?.secretKey ?? '',
+      key ?? '',
       this.deps.randomness.salt(),
     );
     return { salt: signed.pg_salt ?? '', sig: signed.pg_sig ?? '' };

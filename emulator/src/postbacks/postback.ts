@@ -32,8 +32,20 @@ export interface Postback {
   readonly url: string;
   /** The notify fields, unsigned: each attempt signs them with a fresh `pg_salt`. */
   readonly fields: Readonly<Record<string, string>>;
-  /** `notify`: the payout's own; `duplicate`: a scripted second copy; `resend`: asked for. */
-  readonly kind: 'notify' | 'duplicate' | 'resend';
+  /**
+   * `notify`: the payout's own; `duplicate`: a scripted second copy; `resend`: asked for;
+   * `card-callback`: the card-storage callback of a hosted-page session (payout-family.md §1.5).
+   */
+  readonly kind: 'notify' | 'duplicate' | 'resend' | 'card-callback';
+  /**
+   * How the body carries the fields: form fields (the payout notify), or one `pg_xml` field
+   * holding `<response>…</response>` (the card callback, as captured in the wild).
+   */
+  readonly format?: 'pg_xml';
+  /** Which of the merchant's keys signs it: the payout key, or the payment key. */
+  readonly key?: 'payment';
+  /** A scenario's lost callback: this many first attempts fail without reaching the merchant. */
+  readonly failAttempts?: number;
   readonly state: PostbackState;
   readonly createdAt: string;
   /** When the next attempt is due, while pending. */
@@ -43,26 +55,36 @@ export interface Postback {
   readonly attempts: readonly DeliveryAttempt[];
 }
 
-/** The form body an attempt sent, exactly: the fields, then its salt and signature. */
+/** Renders fields as the gateway's `<response>` XML (http/xml.ts, injected: no XML here). */
+export type XmlRenderer = (fields: Record<string, string>) => string;
+
+/**
+ * The form body an attempt sent, exactly: the fields, then its salt and signature; or, for a
+ * `pg_xml` postback, those as the XML in one `pg_xml` field.
+ */
 export function attemptBody(
   postback: Postback,
   attempt: Pick<DeliveryAttempt, 'salt' | 'sig'>,
+  renderXml: XmlRenderer,
 ): string {
-  return new URLSearchParams({
-    ...postback.fields,
-    pg_salt: attempt.salt,
-    pg_sig: attempt.sig,
-  }).toString();
+  const fields = { ...postback.fields, pg_salt: attempt.salt, pg_sig: attempt.sig };
+  if (postback.format === 'pg_xml') {
+    return new URLSearchParams({ pg_xml: renderXml(fields) }).toString();
+  }
+  return new URLSearchParams(fields).toString();
 }
 
 /** A postback as the admin API shows it: every attempt with its URL and the body it sent. */
-export function describePostback(postback: Postback): Record<string, unknown> {
+export function describePostback(
+  postback: Postback,
+  renderXml: XmlRenderer,
+): Record<string, unknown> {
   return {
     ...postback,
     attempts: postback.attempts.map((attempt) => ({
       ...attempt,
       url: postback.url,
-      body: attemptBody(postback, attempt),
+      body: attemptBody(postback, attempt, renderXml),
     })),
   };
 }
@@ -72,6 +94,20 @@ export interface PostbackPlan {
   readonly delayMs?: number;
   readonly duplicate?: boolean;
   readonly outOfOrder?: boolean;
+  /** The first this many attempts fail without reaching the merchant, and are retried. */
+  readonly failAttempts?: number;
+}
+
+/** What goes into the outbox, whatever sends it: a payout's notify or a card callback. */
+export interface OutboxMessage {
+  readonly paymentId: number;
+  readonly merchantId: string;
+  readonly orderId: string;
+  readonly url: string;
+  readonly fields: Readonly<Record<string, string>>;
+  readonly kind: 'notify' | 'card-callback';
+  readonly format?: 'pg_xml';
+  readonly key?: 'payment';
 }
 
 /** The sandbox's own JSON API: every admin route lives under this path. */

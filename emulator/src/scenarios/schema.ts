@@ -235,10 +235,17 @@ const rule = z
           description:
             "Hold the postback until the merchant's next postback went out (at most 60 s more).",
         }),
+        failAttempts: z.number().int().positive().optional().meta({
+          description:
+            'The first this many attempts fail without reaching pg_post_link, and are retried on the retry policy (more than the policy allows: the postback fails for good).',
+        }),
       })
       .strict()
       .optional()
-      .meta({ description: "How the payout's postback to pg_post_link is delivered." }),
+      .meta({
+        description:
+          "How the postback to pg_post_link is delivered (the payout's notify, or a card callback).",
+      }),
   })
   .strict()
   .superRefine((value, context) => {
@@ -375,6 +382,9 @@ export function normaliseRule(
               : {}),
             ...(input.postback.outOfOrder !== undefined
               ? { outOfOrder: input.postback.outOfOrder }
+              : {}),
+            ...(input.postback.failAttempts !== undefined
+              ? { failAttempts: input.postback.failAttempts }
               : {}),
           },
         }

@@ -9,6 +9,7 @@ import {
   payoutSchema,
   postbackSchema,
   savedCardSchema,
+  cardSessionSchema,
   storeDataSchema,
   storeEndSchema,
   storeHeadSchema,
@@ -90,7 +91,7 @@ export class DataFile implements Adapter<StoreData> {
 }
 
 /** The record sections, in file order, and how a record's key follows from the record. */
-const SECTIONS = ['payouts', 'postbacks', 'cards'] as const;
+const SECTIONS = ['payouts', 'postbacks', 'cards', 'cardSessions'] as const;
 type Section = (typeof SECTIONS)[number];
 type Sections = Record<Section, Record<string, unknown>>;
 
@@ -98,12 +99,14 @@ const KEY_OF: Record<Section, (record: never) => string> = {
   payouts: (record: { paymentId: number }) => String(record.paymentId),
   postbacks: (record: { id: string }) => record.id,
   cards: (record: { token: string }) => record.token,
+  cardSessions: (record: { paymentId: number }) => String(record.paymentId),
 };
 
 const SCHEMA_OF = {
   payouts: payoutSchema,
   postbacks: postbackSchema,
   cards: savedCardSchema,
+  cardSessions: cardSessionSchema,
 } as const;
 
 interface Snapshot {
@@ -214,6 +217,7 @@ async function readWhole(path: string): Promise<ReadResult> {
   const checked = json as z.output<typeof storeDataSchema>;
   checked.postbacks ??= {};
   checked.cards ??= {};
+  checked.cardSessions ??= {};
   const { end } = checked;
   if (end) checkCounts(end, checked, 'its "end"');
   checkKeys(checked);
@@ -227,7 +231,7 @@ async function readByLines(path: string): Promise<ReadResult> {
     crlfDelay: Infinity,
   });
   let head: z.output<typeof storeHeadSchema> | undefined;
-  const data: Sections = { payouts: {}, postbacks: {}, cards: {} };
+  const data: Sections = { payouts: {}, postbacks: {}, cards: {}, cardSessions: {} };
   let section: Section | undefined;
   let end: z.output<typeof storeEndSchema> | undefined;
   let closed = false;
@@ -311,15 +315,20 @@ function readRecord(
 }
 
 function checkCounts(
-  end: { payouts: number; postbacks: number; cards?: number | undefined },
+  end: {
+    payouts: number;
+    postbacks: number;
+    cards?: number | undefined;
+    cardSessions?: number | undefined;
+  },
   data: Partial<Sections>,
   where: string,
 ): void {
   const held = SECTIONS.map((name) => Object.keys(data[name] ?? {}).length);
-  const counted = [end.payouts, end.postbacks, end.cards ?? 0];
+  const counted = [end.payouts, end.postbacks, end.cards ?? 0, end.cardSessions ?? 0];
   if (held.some((n, i) => n !== counted[i])) {
     throw new DataFileError(
-      `${where} counts ${counted[0]} payouts, ${counted[1]} postbacks and ${counted[2]} cards, the file holds ${held[0]}, ${held[1]} and ${held[2]}: records are missing`,
+      `${where} counts ${counted[0]} payouts, ${counted[1]} postbacks, ${counted[2]} cards and ${counted[3]} card sessions, the file holds ${held.join(', ')}: records are missing`,
     );
   }
 }

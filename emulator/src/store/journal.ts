@@ -169,5 +169,5 @@ function parseLine(line: string, lineNumber: number, journalFile: string): Store
   const parsed = storeChangeSchema.safeParse(json);
   if (!parsed.success) return refuse(`is not a store change (${describeProblems(parsed.error)})`);
   const { payouts, ...rest } = parsed.data;
-  return payouts ? { ...rest, payouts: payouts.map(upgradePayout) } : (rest);
+  return payouts ? { ...rest, payouts: payouts.map(upgradePayout) } : rest;
 }

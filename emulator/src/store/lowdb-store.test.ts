@@ -122,7 +122,7 @@ describe('the lowdb store', () => {
     await store.close();
     const lines = (await readFile(file, 'utf8')).trim().split('\n');
     expect(lines[0]).toMatch(/^\{"version":3,/);
-    expect(lines.at(-1)).toBe('"end":{"payouts":2,"postbacks":0,"cards":0}}');
+    expect(lines.at(-1)).toBe('"end":{"payouts":2,"postbacks":0,"cards":0,"cardSessions":0}}');
     expect(lines.filter((line) => line.startsWith('"1":') || line.startsWith('"2":'))).toHaveLength(
       2,
     );

@@ -2,6 +2,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Low, Memory } from 'lowdb';
 import type { SavedCard } from '../cards/card.js';
+import type { CardSession } from '../cards/card-session.js';
 import { restoredNow, type ClockState } from '../clock.js';
 import type { Payout } from '../payouts/payout.js';
 import type { Postback } from '../postbacks/postback.js';
@@ -148,6 +149,8 @@ class LowdbStore implements Store {
 
   /** Card tokens by card id. */
   private readonly cardIds = new Map<number, string>();
+  /** Card session payment ids by the id in their page URL. */
+  private readonly sessionViews = new Map<string, number>();
 
   constructor(private readonly db: Low<StoreData>) {
     // What JSON.parse gave every record separately is shared from here on (see intern.ts).
@@ -162,6 +165,9 @@ class LowdbStore implements Store {
     for (const [token, card] of Object.entries(db.data.cards)) {
       db.data.cards[token] = this.strings.record(card);
       this.cardIds.set(card.id, token);
+    }
+    for (const session of Object.values(db.data.cardSessions)) {
+      this.sessionViews.set(session.viewId, session.paymentId);
     }
   }
 
@@ -215,6 +221,15 @@ class LowdbStore implements Store {
 
   lastCardId(): number {
     return this.db.data.lastCardId;
+  }
+
+  cardSession(paymentId: number): CardSession | undefined {
+    return this.db.data.cardSessions[paymentId];
+  }
+
+  cardSessionByView(viewId: string): CardSession | undefined {
+    const paymentId = this.sessionViews.get(viewId);
+    return paymentId === undefined ? undefined : this.cardSession(paymentId);
   }
 
   clockState(): ClockState | undefined {
@@ -301,6 +316,18 @@ class LowdbStore implements Store {
       });
       data.cards[raw.token] = this.strings.record(raw);
       this.cardIds.set(raw.id, raw.token);
+    }
+    for (const session of change.cardSessions ?? []) {
+      const key = String(session.paymentId);
+      const before = data.cardSessions[key];
+      const viewBefore = this.sessionViews.get(session.viewId);
+      undo.push(() => {
+        restore(data.cardSessions, key, before);
+        if (viewBefore === undefined) this.sessionViews.delete(session.viewId);
+        else this.sessionViews.set(session.viewId, viewBefore);
+      });
+      data.cardSessions[key] = session;
+      this.sessionViews.set(session.viewId, session.paymentId);
     }
     if (change.lastCardId !== undefined && change.lastCardId > data.lastCardId) {
       const before = data.lastCardId;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ClockState } from '../clock.js';
 import type { SavedCard } from '../cards/card.js';
+import type { CardSession } from '../cards/card-session.js';
 import { PAYOUT_METHODS, type Payout } from '../payouts/payout.js';
 import type { Postback } from '../postbacks/postback.js';
 import type { FieldValue } from '../signature/signature.js';
@@ -75,6 +76,32 @@ const currentPayout = z.looseObject({
   answerSeal: z.looseObject({ salt: z.string(), badSignature: z.boolean().optional() }),
 }) satisfies z.ZodType<Payout>;
 
+const cardSession = z.looseObject({
+  paymentId: z.number().int().positive(),
+  merchantId: z.string(),
+  userId: z.string(),
+  orderId: z.string(),
+  postLink: z.string(),
+  backLink: z.string(),
+  variant: z.enum(['add', 'add2', 'payout', 'gateway']),
+  state: z.enum(['created', 'awaiting-3ds', 'approved', 'failed']),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  cardToken: z.string().optional(),
+  failure: payoutError.optional(),
+  pendingCard: z
+    .looseObject({ pan: z.string(), holder: z.string(), month: z.string(), year: z.string() })
+    .optional(),
+  history: z.array(
+    z.looseObject({
+      state: z.enum(['created', 'awaiting-3ds', 'approved', 'failed']),
+      at: z.string(),
+      reason: z.string(),
+    }),
+  ),
+  viewId: z.string(),
+}) satisfies z.ZodType<CardSession>;
+
 /** A payout as layouts 1 and 2 kept it: the card's fields flat, the answer as sent. */
 const legacyPayout = z.looseObject({
   ...payoutCommon,
@@ -145,6 +172,7 @@ export const storeChangeSchema = z.strictObject({
   payouts: z.array(payout).optional(),
   cards: z.array(savedCard).optional(),
   lastCardId: count.optional(),
+  cardSessions: z.array(cardSession).optional(),
   balances: z.record(z.string(), money).optional(),
   lastPaymentId: count.optional(),
   postbacks: z.array(postback).optional(),
@@ -167,11 +195,13 @@ export const storeEndSchema = z.strictObject({
   payouts: count,
   postbacks: count,
   cards: count.optional(),
+  cardSessions: count.optional(),
 });
 
 export const payoutSchema = payout;
 export const postbackSchema = postback;
 export const savedCardSchema = savedCard;
+export const cardSessionSchema = cardSession;
 
 /** The whole data file, when it is read as one JSON document (written by hand, or version 1). */
 export const storeDataSchema = storeHeadSchema.extend({
@@ -179,6 +209,7 @@ export const storeDataSchema = storeHeadSchema.extend({
   // Version 1 files written before the outbox existed have no postbacks.
   postbacks: z.record(z.string(), postback).default({}),
   cards: z.record(z.string(), savedCard).default({}),
+  cardSessions: z.record(z.string(), cardSession).default({}),
   end: storeEndSchema.optional(),
 });
 
@@ -226,6 +257,7 @@ export function toStoreData(checked: CheckedStoreData): StoreData {
     payouts: upgraded,
     postbacks: checked.postbacks as StoreData['postbacks'],
     cards: checked.cards as StoreData['cards'],
+    cardSessions: checked.cardSessions as StoreData['cardSessions'],
     ...(checked.clock ? { clock: checked.clock } : {}),
   };
 }
@@ -239,6 +271,7 @@ export interface CheckedStoreData {
   readonly payouts: Record<string, unknown>;
   readonly postbacks: Record<string, unknown>;
   readonly cards: Record<string, unknown>;
+  readonly cardSessions: Record<string, unknown>;
 }
 
 /**

@@ -149,7 +149,7 @@ describe('a data file that is not whole', () => {
     const dropped = lines.filter((line) => !line.startsWith('"3":')).join('\n');
     await writeFile(file, dropped);
     await expect(openLowdbStore({ file })).rejects.toThrow(
-      /counts 5 payouts, 0 postbacks and 0 cards, the file holds 4, 0 and 0/,
+      /counts 5 payouts, 0 postbacks, 0 cards and 0 card sessions, the file holds 4, 0, 0, 0/,
     );
   });
 

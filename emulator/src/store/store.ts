@@ -1,4 +1,5 @@
 import type { SavedCard } from '../cards/card.js';
+import type { CardSession } from '../cards/card-session.js';
 import type { ClockState } from '../clock.js';
 import type { Payout } from '../payouts/payout.js';
 import type { Postback } from '../postbacks/postback.js';
@@ -24,6 +25,9 @@ export interface Store {
   cardById(id: number): SavedCard | undefined;
   cards(): Iterable<SavedCard>;
   lastCardId(): number;
+  /** A hosted-page (or Gateway) card session by its payment id, or by the id in its page URL. */
+  cardSession(paymentId: number): CardSession | undefined;
+  cardSessionByView(viewId: string): CardSession | undefined;
   /** The outbox and its delivery log. */
   postbacks(): Iterable<Postback>;
   /** Where the sandbox clock stood when it was last saved; undefined in a new store. */
@@ -46,6 +50,7 @@ export interface StoreChange {
   readonly postbacks?: readonly Postback[];
   readonly cards?: readonly SavedCard[];
   readonly lastCardId?: number;
+  readonly cardSessions?: readonly CardSession[];
   readonly clock?: ClockState;
 }
 
@@ -59,6 +64,8 @@ export interface StoreData {
   postbacks: Record<string, Postback>;
   /** By token. */
   cards: Record<string, SavedCard>;
+  /** By payment id. */
+  cardSessions: Record<string, CardSession>;
   clock?: ClockState;
 }
 
@@ -71,6 +78,7 @@ export function emptyStoreData(): StoreData {
     payouts: {},
     postbacks: {},
     cards: {},
+    cardSessions: {},
   };
 }
 
