@@ -53,6 +53,15 @@ export interface PendingCard {
   readonly year: string;
 }
 
+export interface IssuerAnswer {
+  readonly passed: boolean;
+  readonly reason: string;
+  /** The `PaRes` the merchant must send back in `payment_acs`. */
+  readonly pares: string;
+  readonly code?: number;
+  readonly description?: string;
+}
+
 export interface SessionChange {
   readonly state: CardSessionState;
   /** ISO 8601, from the sandbox clock. */
@@ -79,6 +88,11 @@ export interface CardSession {
   readonly failure?: SessionFailure;
   /** Present while `awaiting-3ds` only. */
   readonly pendingCard?: PendingCard;
+  /**
+   * The issuer's answer on a Gateway (PCI) session: given on the 3DS page, carried back by the
+   * merchant in `payment_acs` (as `pg_pares`), which ends the session with it.
+   */
+  readonly issuer?: IssuerAnswer;
   readonly history: readonly SessionChange[];
   /** The hex id in the view URL (`…/cardstorage/view?pg_payment_id=<hex>`, §1.3). */
   readonly viewId: string;

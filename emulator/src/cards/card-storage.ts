@@ -193,6 +193,57 @@ export class CardStorage {
   }
 
   /**
+   * A Gateway (PCI) session's issuer page answered: the answer is kept on the session and
+   * carried back by the merchant as `PaRes`; nothing is saved until `completeAcs`.
+   */
+  async recordIssuerAnswer(session: CardSession, decision: Decision): Promise<CardSession> {
+    const outcome = decision.outcome;
+    const passed = outcome.status !== 'error';
+    const answered: CardSession = {
+      ...session,
+      issuer: {
+        passed,
+        reason: decision.reason,
+        pares: `sandbox-pares-${session.viewId}-${passed ? 'Y' : 'N'}`,
+        ...(outcome.status === 'error'
+          ? {
+              code: outcome.code,
+              description: outcome.description ?? THREE_DS_FAILED.description,
+            }
+          : {}),
+      },
+      updatedAt: isoTime(this.deps.clock.now()),
+    };
+    await this.deps.store.commit({ cardSessions: [answered] });
+    return answered;
+  }
+
+  /**
+   * `payment_acs`: the merchant brings the issuer's `PaRes` back. The PaRes the issuer page gave
+   * ends the session as the issuer decided; any other is refused (`wrong-pares`) and changes
+   * nothing.
+   */
+  async completeAcs(
+    session: CardSession,
+    pares: string,
+  ): Promise<SubmitResult | { readonly kind: 'wrong-pares'; readonly session: CardSession }> {
+    const issuer = session.issuer;
+    if (session.state !== 'awaiting-3ds') return { kind: 'closed', session };
+    if (!issuer || issuer.pares !== pares) return { kind: 'wrong-pares', session };
+    const decision: Decision = issuer.passed
+      ? { outcome: { status: 'ok' }, reason: issuer.reason }
+      : {
+          outcome: {
+            status: 'error',
+            code: issuer.code ?? THREE_DS_FAILED.code,
+            description: issuer.description ?? THREE_DS_FAILED.description,
+          },
+          reason: issuer.reason,
+        };
+    return this.finish3ds(session, decision);
+  }
+
+  /**
    * A card saved without a page, for tests and QA (`POST /__sandbox/cards`): no session, no
    * callback, no 3DS.
    */

@@ -92,6 +92,15 @@ const cardSession = z.looseObject({
   pendingCard: z
     .looseObject({ pan: z.string(), holder: z.string(), month: z.string(), year: z.string() })
     .optional(),
+  issuer: z
+    .looseObject({
+      passed: z.boolean(),
+      reason: z.string(),
+      pares: z.string(),
+      code: z.number().int().optional(),
+      description: z.string().optional(),
+    })
+    .optional(),
   history: z.array(
     z.looseObject({
       state: z.enum(['created', 'awaiting-3ds', 'approved', 'failed']),
