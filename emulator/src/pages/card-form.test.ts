@@ -137,6 +137,18 @@ describe('renderCardForm', () => {
     expect(html).not.toContain('4821');
   });
 
+  it('shows a problem with the whole submission above a form that stays usable', () => {
+    const html = renderCardForm({
+      ...base,
+      problem: 'The form could not be read: <send it again>.',
+      errors: { pan: 'ignored in the summary' },
+    });
+    expect(html).toContain(
+      '<div class="alert" role="alert"><p>The form could not be read: &lt;send it again&gt;.</p></div>\n<form',
+    );
+    expect(html).not.toContain('Check the card details');
+  });
+
   it('shows a notice instead of the form for a session that cannot continue', () => {
     const html = renderCardForm({
       ...base,

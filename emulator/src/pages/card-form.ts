@@ -47,6 +47,11 @@ export interface CardFormView {
   /** One message per field, shown under it. */
   readonly errors?: Partial<Record<CardFormField, string>>;
   /**
+   * A problem with the whole submission rather than one field (a body that is not a form, a field
+   * over the size limit): shown above the form, which stays usable.
+   */
+  readonly problem?: string;
+  /**
    * A session that cannot continue (unknown, expired, already finished): the message is shown
    * instead of the form, with a link to `backLink` when there is one.
    */
@@ -122,11 +127,13 @@ export function renderCardForm(view: CardFormView): string {
 
   const failed = ORDER.filter((name) => errors[name] !== undefined);
   const summary =
-    failed.length === 0
-      ? ''
-      : `<div class="alert" role="alert"><p>Check the card details:</p><ul>${failed
-          .map((name) => `<li><a href="#${name}">${LABELS[name]}</a></li>`)
-          .join('')}</ul></div>\n`;
+    view.problem !== undefined
+      ? `<div class="alert" role="alert"><p>${escapeHtml(view.problem)}</p></div>\n`
+      : failed.length === 0
+        ? ''
+        : `<div class="alert" role="alert"><p>Check the card details:</p><ul>${failed
+            .map((name) => `<li><a href="#${name}">${LABELS[name]}</a></li>`)
+            .join('')}</ul></div>\n`;
 
   const session =
     view.sessionId === undefined

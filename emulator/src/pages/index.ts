@@ -16,3 +16,4 @@ export {
   type FinishedView,
   type AutoPostView,
 } from './finished-page.js';
+export { renderNoticePage, type NoticeView } from './notice-page.js';
