@@ -375,3 +375,161 @@ shipped('high-value-review', () => {
     expect(got.pg_error_description).toBe('Recipient is on the block list');
   });
 });
+
+shipped('card-journey', () => {
+  const PAYMENT_SECRET = 'sandbox-payment-secret';
+  const HEADER = { 'X-Sandbox-Scenario': 'card-journey' };
+  const CALLBACK = 'https://merchant.example/cards/callback';
+  const card = (overrides: Partial<Record<'pan' | 'holder', string>> = {}) => ({
+    pan: '4716047261941981',
+    holder: 'TEST TESTOV',
+    month: '09',
+    year: '29',
+    cvc: '653',
+    ...overrides,
+  });
+
+  function gatewayAdd(
+    overrides: Record<string, string>,
+    headers: Record<string, string> = HEADER,
+  ): request.Test {
+    return request(sandbox.app)
+      .post('/g2g/cardstorage/add')
+      .set(headers)
+      .type('form')
+      .send(
+        signed(
+          {
+            pg_merchant_id: '100001',
+            pg_user_id: 'journey-user',
+            pg_card_name: 'TEST TESTOV',
+            pg_card_pan: '4716047261941981',
+            pg_card_cvc: '653',
+            pg_card_year: '29',
+            pg_card_month: '09',
+            pg_salt: 'journey',
+            ...overrides,
+          },
+          'add',
+          PAYMENT_SECRET,
+        ),
+      );
+  }
+
+  /** A hosted-page session (Merchant API cardstorage/add) with a callback to pg_post_link. */
+  function hostedSession() {
+    return sandbox.cards.open({
+      merchantId: '100001',
+      userId: 'journey-user',
+      orderId: 'journey-order',
+      postLink: CALLBACK,
+      backLink: 'https://merchant.example/back',
+      variant: 'add',
+    });
+  }
+
+  function callbackFields(index: number): Record<string, string> {
+    return parseAnswer(sandbox.sender.sent[index]?.body.get('pg_xml') ?? '');
+  }
+
+  it('declines a card whose holder name starts with "decline" at the Gateway add, with a signed 10001', async () => {
+    const res = await gatewayAdd({ pg_card_name: 'Decline Me' });
+    const got = parseAnswer(res.text);
+    expect(got).toMatchObject({
+      pg_status: 'error',
+      pg_error_code: '10001',
+      pg_error_description: 'Payment error. Contact the issuing bank',
+    });
+    expect(verifySignature('add', got, PAYMENT_SECRET).valid).toBe(true);
+    expect(sandbox.cards.list('100001', 'journey-user')).toEqual([]);
+  });
+
+  it('declines it on the hosted page too: the session fails and its callback says 10001', async () => {
+    const session = await hostedSession();
+    const result = await sandbox.cards.submit(session, card({ holder: 'DECLINE ME' }), {
+      scenarioHeader: 'card-journey',
+    });
+    expect(result.kind).toBe('failed');
+    await sandbox.clock.advance(3_000);
+    expect(callbackFields(0)).toMatchObject({ pg_status: 'error', pg_error_code: '10001' });
+  });
+
+  it('fails 3DS whatever the password: the issuer page gives a failing PaRes for 3ds-pass and payment_acs answers 10004', async () => {
+    const added = parseAnswer((await gatewayAdd({ pg_card_pan: '4916307416334310' })).text);
+    expect(added.pg_3ds).toBe('1');
+    const page = new URL(added.pg_3d_acsurl ?? '').pathname;
+    const termUrl = 'https://merchant.example/3ds/term';
+    await request(sandbox.app)
+      .post(page)
+      .type('form')
+      .send({ MD: added.pg_3d_md, PaReq: added.pg_3d_pareq, TermUrl: termUrl });
+    const back = await request(sandbox.app).post(page).set(HEADER).type('form').send({
+      MD: added.pg_3d_md,
+      PaReq: added.pg_3d_pareq,
+      TermUrl: termUrl,
+      password: '3ds-pass',
+    });
+    const pares = /name="PaRes" value="([^"]*)"/.exec(back.text)?.[1] ?? '';
+    expect(pares).not.toBe('');
+    const acs = await request(sandbox.app)
+      .post('/g2g/cardstorage/payment_acs')
+      .type('form')
+      .send(
+        signed(
+          {
+            pg_merchant_id: '100001',
+            pg_payment_id: added.pg_payment_id ?? '',
+            pg_md: added.pg_3d_md ?? '',
+            pg_pares: pares,
+            pg_salt: 'acs',
+          },
+          'payment_acs',
+          PAYMENT_SECRET,
+        ),
+      );
+    expect(parseAnswer(acs.text)).toMatchObject({
+      pg_status: 'error',
+      pg_error_code: '10004',
+      pg_error_description: '3-D Secure was not entered or is wrong',
+    });
+    expect(sandbox.cards.list('100001', 'journey-user')).toEqual([]);
+  });
+
+  it('fails 3DS on the hosted page as well, and the failure callback says 10004', async () => {
+    const session = await hostedSession();
+    const context = { scenarioHeader: 'card-journey' };
+    const waiting = await sandbox.cards.submit(session, card({ pan: '4916307416334310' }), context);
+    expect(waiting.kind).toBe('3ds');
+    const decision = sandbox.cards.checkPassword(waiting.session, '3ds-pass', context);
+    expect(decision.ruleId).toBe('card-journey/3ds-fails');
+    const ended = await sandbox.cards.finish3ds(waiting.session, decision);
+    expect(ended.kind).toBe('failed');
+    await sandbox.clock.advance(3_000);
+    expect(callbackFields(0)).toMatchObject({ pg_status: 'error', pg_error_code: '10004' });
+  });
+
+  it('loses the first two attempts of the card callback and delivers the third, an hour later', async () => {
+    const session = await hostedSession();
+    const saved = await sandbox.cards.submit(session, card(), { scenarioHeader: 'card-journey' });
+    expect(saved.kind).toBe('approved');
+    await sandbox.clock.advance(3_000);
+    await sandbox.clock.advance(30 * 60_000);
+    expect(sandbox.sender.sent).toHaveLength(0);
+    const [postback] = [...sandbox.store.postbacks()].filter(
+      (p) => p.paymentId === session.paymentId,
+    );
+    expect(postback?.attempts.map((a) => a.error)).toEqual([
+      expect.stringContaining('postback.failAttempts'),
+      expect.stringContaining('postback.failAttempts'),
+    ]);
+    await sandbox.clock.advance(30 * 60_000);
+    expect(sandbox.sender.sent).toHaveLength(1);
+    expect(callbackFields(0)).toMatchObject({ pg_status: 'success', pg_type: 'approve' });
+  });
+
+  it('is in force only when selected, and leaves payouts to their card when selected', async () => {
+    const plain = parseAnswer((await gatewayAdd({ pg_card_name: 'Decline Me' }, {})).text);
+    expect(plain.pg_status).toBe('ok');
+    expect((await answer({}, 'card-journey')).pg_status).toBe('ok');
+  });
+});

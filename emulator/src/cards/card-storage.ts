@@ -1,4 +1,5 @@
 import { isoTime, type Clock } from '../clock.js';
+import { gatewayErrorByCode } from '../errors.js';
 import type { ChoiceContext, Decision, OutcomeChooser } from '../payouts/outcome.js';
 import type { OutboxMessage, Postback, PostbackPlan } from '../postbacks/postback.js';
 import type { Randomness } from '../randomness.js';
@@ -76,6 +77,17 @@ const THREE_DS_FAILED = {
   description: '3-D Secure authentication failed',
 };
 
+/**
+ * A failed step's text: the scenario's own, else the catalogue's for its code (a rule's
+ * `error 10004` reads "3-D Secure was not entered or is wrong"), else the step's default.
+ */
+function describeFailure(
+  outcome: { code: number; description?: string },
+  fallback: string,
+): string {
+  return outcome.description ?? gatewayErrorByCode(outcome.code)?.description ?? fallback;
+}
+
 export class CardStorage {
   constructor(private readonly deps: CardStorageDeps) {}
 
@@ -134,7 +146,7 @@ export class CardStorage {
     if (outcome.status === 'error') {
       const failed = await this.fail(session, decision, {
         code: outcome.code,
-        description: outcome.description ?? DECLINED.description,
+        description: describeFailure(outcome, DECLINED.description),
       });
       return { kind: 'failed', session: failed, decision };
     }
@@ -168,7 +180,11 @@ export class CardStorage {
       passes
         ? { outcome: { status: 'ok' }, reason: 'the 3DS password is right' }
         : {
-            outcome: { status: 'error', code: THREE_DS_FAILED.code },
+            outcome: {
+              status: 'error',
+              code: THREE_DS_FAILED.code,
+              description: THREE_DS_FAILED.description,
+            },
             reason: 'the 3DS password is wrong',
           },
       context,
@@ -184,7 +200,7 @@ export class CardStorage {
     if (outcome.status === 'error') {
       const failed = await this.fail(session, decision, {
         code: outcome.code,
-        description: outcome.description ?? THREE_DS_FAILED.description,
+        description: describeFailure(outcome, THREE_DS_FAILED.description),
       });
       return { kind: 'failed', session: failed, decision };
     }
@@ -208,7 +224,7 @@ export class CardStorage {
         ...(outcome.status === 'error'
           ? {
               code: outcome.code,
-              description: outcome.description ?? THREE_DS_FAILED.description,
+              description: describeFailure(outcome, THREE_DS_FAILED.description),
             }
           : {}),
       },
