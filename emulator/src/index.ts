@@ -8,7 +8,10 @@
 import { TEST_CARDS } from './cards/test-cards.js';
 import { ConfigError, loadConfig, type LogLevel, type MerchantEntry } from './config/config.js';
 import { bundledScenariosDir, SETTINGS } from './config/settings.js';
+import type { SavedCard } from './cards/card.js';
+import { parseSaveCard } from './http/card-admin-routes.js';
 import { createLogger } from './logger.js';
+import { MerchantDirectory } from './merchants/merchants.js';
 import { parseAmount } from './payouts/payout.js';
 import type { Postback } from './postbacks/postback.js';
 import { baseUrl, listen, openSandbox } from './sandbox.js';
@@ -16,6 +19,7 @@ import { sign as signFields, type Fields } from './signature/signature.js';
 
 export type { Postback, DeliveryAttempt } from './postbacks/postback.js';
 export type { Payout, PayoutStatus } from './payouts/payout.js';
+export type { SavedCard, SavedCardStatus } from './cards/card.js';
 export type { ScenarioFile, RuleInput } from './scenarios/schema.js';
 export type { Fields } from './signature/signature.js';
 export { sign, signatureBase, scriptNameFromPath, verifySignature } from './signature/signature.js';
@@ -69,6 +73,35 @@ export interface TestCardInfo {
   readonly outcome: string;
 }
 
+export interface SaveCardOptions {
+  /** The `pg_user_id` the card is saved for. */
+  readonly userId: string;
+  /** A card number that passes the Luhn check, e.g. 4716047261941981. */
+  readonly pan: string;
+  /** The default merchant's unless given. */
+  readonly merchantId?: string | number;
+  /** `SANDBOX USER` unless given. */
+  readonly holder?: string;
+  /** `12` unless given. */
+  readonly month?: string;
+  /** Three years ahead unless given. */
+  readonly year?: string;
+  /** As if saved through `cardstoragepayout/add`. */
+  readonly payoutOnly?: boolean;
+}
+
+/** `saveCard` was given a card the sandbox cannot save; `problems` has a message per field. */
+export class SaveCardError extends Error {
+  constructor(readonly problems: Readonly<Record<string, string>>) {
+    super(
+      `saveCard: ${Object.entries(problems)
+        .map(([field, problem]) => `${field}: ${problem}`)
+        .join('; ')}`,
+    );
+    this.name = 'SaveCardError';
+  }
+}
+
 export interface RunningSandbox {
   /** `http://127.0.0.1:<port>`: the gateway's base URL. */
   readonly url: string;
@@ -80,6 +113,13 @@ export interface RunningSandbox {
   readonly cards: readonly TestCardInfo[];
   /** Signs fields for a script name with the default merchant's key (or another key). */
   sign(script: string, fields: Fields, secretKey?: string): string;
+  /**
+   * Saves a card for a user without the hosted page (no session, no callback, no 3DS), as
+   * `POST /__sandbox/cards` does: pay out to its `token` or `id` with reg2reg. A payout to it
+   * ends as the number's: the documented payout test cards keep their outcome, others are `ok`.
+   * Rejects with a `SaveCardError` naming each bad field.
+   */
+  saveCard(card: SaveCardOptions): Promise<SavedCard>;
   /** Resolves with the order's postback once delivered; rejects after `timeoutMs` (10 s). */
   waitForPostback(orderId: string, options?: { timeoutMs?: number }): Promise<Postback>;
   /** Moves the sandbox clock and runs everything that became due. */
@@ -181,6 +221,7 @@ export async function startSandbox(options: StartOptions = {}): Promise<RunningS
     ]);
   }
   const merchant = config.merchants.find((m) => m.id === config.defaultMerchantId);
+  const merchants = new MerchantDirectory(config.merchants);
 
   return {
     url: baseUrl(server),
@@ -196,6 +237,20 @@ export async function startSandbox(options: StartOptions = {}): Promise<RunningS
     })),
     sign: (script, fields, secretKey) =>
       signFields(script, fields, secretKey ?? merchant?.secretKey ?? ''),
+    async saveCard(card) {
+      const { merchantId, ...rest } = card;
+      const parsed = parseSaveCard(
+        {
+          ...rest,
+          merchantId: merchantId === undefined ? config.defaultMerchantId : String(merchantId),
+        },
+        merchants,
+      );
+      if (!parsed.ok) throw new SaveCardError(parsed.problems);
+      const saved = await sandbox.cards.saveDirect(parsed.input);
+      if (!saved.ok) throw new SaveCardError(saved.errors);
+      return saved.card;
+    },
     async waitForPostback(orderId, waitOptions = {}) {
       const timeoutMs = waitOptions.timeoutMs ?? 10_000;
       const postback = await sandbox.postbacks.waitFor({ orderId }, timeoutMs);

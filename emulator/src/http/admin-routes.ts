@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import express, { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
-import { TEST_CARDS } from '../cards/test-cards.js';
+import type { CardStorage } from '../cards/card-storage.js';
 import type { MerchantDirectory } from '../merchants/merchants.js';
 import { formatAmount, type Payout } from '../payouts/payout.js';
 import type { PayoutService } from '../payouts/service.js';
@@ -9,6 +9,7 @@ import type { RequestJournal } from '../gateway/journal.js';
 import type { PostbackDispatcher } from '../postbacks/dispatcher.js';
 import type { ScenarioRegistry } from '../scenarios/registry.js';
 import type { Store } from '../store/store.js';
+import { cardAdminRoutes } from './card-admin-routes.js';
 import { listLimit } from './list-limit.js';
 import { postbackRoutes } from './postback-routes.js';
 import { scenarioRoutes } from './scenario-routes.js';
@@ -21,6 +22,8 @@ export interface AdminDeps {
   readonly journal: RequestJournal;
   readonly postbacks: PostbackDispatcher;
   readonly clock: VirtualClock;
+  /** Saved cards and card sessions (`/__sandbox/cards`, `/__sandbox/card-sessions`). */
+  readonly cards: CardStorage;
   /** The answer a payout got, as sent (rendered again from the payout: gateway/render.ts). */
   readonly answerOf: (payout: Payout) => Record<string, string> | undefined;
   /** When set, every admin route but health needs it. */
@@ -39,16 +42,7 @@ export function adminRoutes(deps: AdminDeps): Router {
   router.use(scenarioRoutes(deps));
   router.use(postbackRoutes(deps));
 
-  router.get('/__sandbox/cards', (_req, res) => {
-    res.json({
-      cards: TEST_CARDS.map((card) => ({
-        pan: card.pan,
-        pg_card_token_to: card.token,
-        pg_card_id_to: card.id,
-        outcome: card.documented,
-      })),
-    });
-  });
+  router.use(cardAdminRoutes(deps));
 
   router.get('/__sandbox/merchants', (_req, res) => {
     res.json({

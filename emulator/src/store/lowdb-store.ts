@@ -232,6 +232,10 @@ class LowdbStore implements Store {
     return paymentId === undefined ? undefined : this.cardSession(paymentId);
   }
 
+  cardSessions(): Iterable<CardSession> {
+    return Object.values(this.db.data.cardSessions);
+  }
+
   clockState(): ClockState | undefined {
     return this.db.data.clock;
   }

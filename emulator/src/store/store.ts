@@ -28,6 +28,7 @@ export interface Store {
   /** A hosted-page (or Gateway) card session by its payment id, or by the id in its page URL. */
   cardSession(paymentId: number): CardSession | undefined;
   cardSessionByView(viewId: string): CardSession | undefined;
+  cardSessions(): Iterable<CardSession>;
   /** The outbox and its delivery log. */
   postbacks(): Iterable<Postback>;
   /** Where the sandbox clock stood when it was last saved; undefined in a new store. */
