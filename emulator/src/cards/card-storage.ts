@@ -285,9 +285,11 @@ export class CardStorage {
       expiry,
     );
     if (!checked.ok) return { ok: false, errors: checked.errors };
+    // The CVC is checked, never kept (card.ts).
+    const { cvc: _cvc, ...typed } = checked.card;
     const card = this.newCard(
       { merchantId: input.merchantId, userId: input.userId, payoutOnly: input.payoutOnly ?? false },
-      checked.card,
+      typed,
       false,
       now,
     );
