@@ -22,7 +22,19 @@ export function destinationFields(destination: PayoutDestination): Record<string
         pg_card_id: String(destination.cardId),
         pg_card_token: destination.token,
       };
+    case 'card-number':
+      return { pg_card_hash: destination.hash };
+    case 'payout-page':
+      return destination.hash !== undefined ? { pg_card_hash: destination.hash } : {};
+    case 'iban':
+      return {};
   }
+}
+
+/** The masked card a status answer shows, when the payout went to a card. */
+function cardHashOf(destination: PayoutDestination): Record<string, string> {
+  const { pg_card_hash } = destinationFields(destination);
+  return pg_card_hash !== undefined ? { pg_card_hash } : {};
 }
 
 function errorFields(payout: Payout): Record<string, string> {
@@ -45,7 +57,7 @@ export function payoutAnswerFields(payout: Payout): Record<string, string> {
   return {
     pg_payment_id: String(payout.paymentId),
     pg_merchant_id: payout.merchantId,
-    pg_status: payout.status === 'ok' || payout.status === 'process' ? payout.status : 'error',
+    pg_status: payout.status === 'error' ? 'error' : payout.status === 'ok' ? 'ok' : 'process',
     pg_order_id: payout.orderId,
     pg_balance: formatAmount(payout.balanceAfterMinor),
     ...(pg_card_hash !== undefined ? { pg_card_hash } : {}),
@@ -107,11 +119,14 @@ export function paymentStatus2Fields(payout: Payout): Record<string, string> {
     pg_status: 'ok',
     pg_payment_id: String(payout.paymentId),
     pg_order_id: payout.orderId,
-    pg_payment_status: { process: 'process', ok: 'success', error: 'error' }[payout.status],
+    // The payout page before the recipient typed a number is still being processed.
+    pg_payment_status: { waiting: 'process', process: 'process', ok: 'success', error: 'error' }[
+      payout.status
+    ],
     pg_amount: formatAmount(payout.amountMinor),
     pg_net_amount: formatAmount(payout.amountMinor),
     pg_currency: BALANCE_CURRENCY,
-    ...(payout.destination.kind === 'saved-card' ? { pg_card_hash: payout.destination.hash } : {}),
+    ...cardHashOf(payout.destination),
     // When the payout became what it is: the date its postback reports too.
     pg_payment_date: isoSeconds(payout.updatedAt),
     ...failureFields(payout),
@@ -127,7 +142,10 @@ export function statusByOrderFields(payout: Payout): Record<string, string> {
     pg_status: 'ok',
     pg_payment_id: String(payout.paymentId),
     pg_order_id: payout.orderId,
-    pg_transaction_status: { process: 'pending', ok: 'ok', error: 'failed' }[payout.status],
+    // "Partial — payment created" while the payout page waits (payout-family.md §2).
+    pg_transaction_status: { waiting: 'partial', process: 'pending', ok: 'ok', error: 'failed' }[
+      payout.status
+    ],
     pg_amount: formatAmount(payout.amountMinor),
     pg_currency: BALANCE_CURRENCY,
     pg_can_reject: '0',
@@ -162,6 +180,7 @@ export function legacyStatusFields(
  * in the sandbox: it is never refunded, and it exists from its first answer.
  */
 export function legacyStatus(payout: Payout, by: 'payment' | 'order'): string {
+  if (payout.status === 'waiting') return by === 'payment' ? 'new' : 'partial';
   if (payout.status === 'process') return by === 'payment' ? 'new' : 'pending';
   if (payout.status === 'ok') return 'ok';
   return payout.error?.code === GatewayErrors.orderExpired.code ? 'incomplete' : 'failed';

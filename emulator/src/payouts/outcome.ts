@@ -63,11 +63,24 @@ export interface ChoiceContext {
  */
 export const CHOICE_METHODS = [
   'reg2reg',
+  'reg2nonreg',
+  'p2p2nonreg',
+  'to_iban',
+  'iban_payout',
   'cardstorage/add',
   'cardstorage/3ds',
   'g2g/cardstorage/add',
 ] as const;
 export type ChoiceMethod = (typeof CHOICE_METHODS)[number];
+
+/** The steps that make payouts: what a rule that names no method decides. */
+export const PAYOUT_CHOICE_METHODS: readonly ChoiceMethod[] = [
+  'reg2reg',
+  'reg2nonreg',
+  'p2p2nonreg',
+  'to_iban',
+  'iban_payout',
+];
 
 /** What a scenario rule sees of a request, whatever the method. */
 export interface ChoiceRequest {

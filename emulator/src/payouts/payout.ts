@@ -2,12 +2,14 @@ import type { PostbackPlan } from '../postbacks/postback.js';
 import type { Fields } from '../signature/signature.js';
 
 /**
- * A payout's life is a small state table (docs/style.md principle 3): `process` may end in `ok`
- * or `error`; `ok` and `error` are final. Anything else is a bug, so it throws.
+ * A payout's life is a small state table (docs/style.md principle 3): `waiting` (a payout page
+ * nobody has finished yet) may go on to `process`, `ok` or `error`; `process` may end in `ok` or
+ * `error`; `ok` and `error` are final. Anything else is a bug, so it throws.
  */
-export type PayoutStatus = 'process' | 'ok' | 'error';
+export type PayoutStatus = 'waiting' | 'process' | 'ok' | 'error';
 
 const TRANSITIONS: Record<PayoutStatus, readonly PayoutStatus[]> = {
+  waiting: ['process', 'ok', 'error'],
   process: ['ok', 'error'],
   ok: [],
   error: [],
@@ -49,20 +51,52 @@ export interface PendingFinal {
 }
 
 /** The gateway methods that make payouts; card storage methods make none. */
-export const PAYOUT_METHODS = ['reg2reg'] as const;
+export const PAYOUT_METHODS = [
+  'reg2reg',
+  'reg2nonreg',
+  'p2p2nonreg',
+  'to_iban',
+  'iban_payout',
+] as const;
 export type PayoutMethod = (typeof PAYOUT_METHODS)[number];
 
-/**
- * Where the money goes. A saved card today; a card number and an IBAN come with the methods
- * that pay to them (issue 12).
- */
-export type PayoutDestination = {
-  readonly kind: 'saved-card';
-  readonly token: string;
-  readonly cardId: number;
-  /** The masked number, as the gateway shows it. */
-  readonly hash: string;
-};
+/** Where the money goes. */
+export type PayoutDestination =
+  /** A card the user saved (reg2reg). */
+  | {
+      readonly kind: 'saved-card';
+      readonly token: string;
+      readonly cardId: number;
+      /** The masked number, as the gateway shows it. */
+      readonly hash: string;
+    }
+  /** A card number sent in the request (p2p2nonreg). Test numbers only: the sandbox is offline. */
+  | {
+      readonly kind: 'card-number';
+      readonly pan: string;
+      readonly hash: string;
+      readonly holder?: string;
+    }
+  /** The payout page (reg2nonreg): the number is typed by the recipient, once they do. */
+  | {
+      readonly kind: 'payout-page';
+      /** The id in the page's URL. */
+      readonly viewId: string;
+      readonly backLink: string;
+      readonly pan?: string;
+      readonly hash?: string;
+    }
+  /** A bank account (to_iban, iban_payout). */
+  | {
+      readonly kind: 'iban';
+      readonly iban: string;
+      readonly name: string;
+      /** IIN or BIN, 12 digits. */
+      readonly iin: string;
+      readonly bik: string;
+      readonly kbe?: string;
+      readonly knp?: string;
+    };
 
 /**
  * How the answer the client got can be shown again exactly as sent: it is rendered from the

@@ -1,12 +1,14 @@
 import { payoutOutcomeForPan } from '../cards/card-catalog.js';
 import type { SavedCard } from '../cards/card.js';
 import { isEveryonesCard } from '../cards/everyone.js';
-import { TEST_CARDS, type CardOutcome } from '../cards/test-cards.js';
+import { newViewId } from '../cards/ids.js';
+import { cardHash, TEST_CARDS, type CardOutcome } from '../cards/test-cards.js';
 import { isoTime, type Clock, type ScheduledTask } from '../clock.js';
 import { GatewayErrors, gatewayErrorByCode, type GatewayErrorSpec } from '../errors.js';
 import type { Merchant } from '../merchants/merchants.js';
 import type { Postback, PostbackPlan } from '../postbacks/postback.js';
 import type { Randomness } from '../randomness.js';
+import type { Fields } from '../signature/signature.js';
 import type { Store } from '../store/store.js';
 import {
   DEFAULT_PROCESS_DELAY_MS,
@@ -17,7 +19,15 @@ import {
   type FinalOutcome,
   type OutcomeChooser,
 } from './outcome.js';
-import { transition, type Payout, type PayoutError, type PendingFinal } from './payout.js';
+import { ibanOutcome, normalIban } from './iban.js';
+import {
+  transition,
+  type Payout,
+  type PayoutDestination,
+  type PayoutError,
+  type PayoutStatus,
+  type PendingFinal,
+} from './payout.js';
 import type { PayoutRequest } from './request.js';
 import { GATEWAY_ZONE_OFFSET_MINUTES, timeLimitToEpoch } from './time-limit.js';
 
@@ -87,10 +97,10 @@ export class PayoutService {
     context: ChoiceContext = {},
   ): Promise<Rejection | FailedFirst | Created> {
     const { store, clock, randomness } = this.deps;
-    const found = findSavedCard(store, request);
-    const refusal = refuseCard(found, request, merchant);
-    if (refusal || !found) return refusal ?? rejectUnknownCard(request);
-    const card = found;
+    const target = resolveTarget(store, request, merchant, () =>
+      newViewId(() => randomness.idDraw()),
+    );
+    if ('kind' in target) return target;
 
     const previous = store.latestPayoutForOrder(merchant.id, request.orderId);
     if (previous && previous.status !== 'error') {
@@ -115,19 +125,21 @@ export class PayoutService {
       return { kind: 'rejected', error: GatewayErrors.systemError, hint: full };
     }
 
-    const decision = (this.deps.chooseOutcome ?? fallbackChooser)(
-      {
-        method: 'reg2reg',
-        // The card fields name the card the payout goes to, however the client named it.
-        fields: { ...request.fields, pg_card_token_to: card.token, pg_card_id_to: String(card.id) },
-        merchantId: request.merchantId,
-        orderId: request.orderId,
-        userId: request.userId,
-        cardToken: card.token,
-      },
-      cardDecision(payoutOutcomeForPan(card.pan), describeCard(card)),
-      context,
-    );
+    // A payout page decides nothing until the recipient typed a number: it waits.
+    const decision: Decision = target.fallback
+      ? (this.deps.chooseOutcome ?? fallbackChooser)(
+          {
+            method: request.method,
+            fields: { ...request.fields, ...target.choiceFields },
+            merchantId: request.merchantId,
+            orderId: request.orderId,
+            userId: request.userId,
+            ...(target.cardToken !== undefined ? { cardToken: target.cardToken } : {}),
+          },
+          target.fallback,
+          context,
+        )
+      : { outcome: { status: 'ok' }, reason: 'payout page opened: waiting for the recipient' };
     if (decision.fault?.when === 'before') return { kind: 'failed-first', decision };
     const outcome = decision.outcome;
     if (outcome.status === 'error') {
@@ -147,12 +159,16 @@ export class PayoutService {
     const now = clock.now();
     const at = isoTime(now);
     const paymentId = randomness.nextPaymentId(store.lastPaymentId());
-    // A declined payout is debited and credited back in the same instant: the balance stays.
+    const waiting = target.destination.kind === 'payout-page';
+    const status: PayoutStatus = waiting ? 'waiting' : outcome.status;
+    // A declined payout is debited and credited back in the same instant: the balance stays. A
+    // payout page holds the amount while it waits.
     const balanceAfter =
       outcome.status === 'error' ? balanceBefore : balanceBefore - request.amountMinor;
     const error = outcome.status === 'error' ? payoutError(outcome) : undefined;
-    const pendingFinal: PendingFinal | undefined =
-      outcome.status === 'process'
+    const pendingFinal: PendingFinal | undefined = waiting
+      ? this.pageExpiry(now, request.orderTimeLimit)
+      : outcome.status === 'process'
         ? this.pendingFinal(outcome, now, request.orderTimeLimit, decision)
         : undefined;
 
@@ -162,18 +178,16 @@ export class PayoutService {
       orderId: request.orderId,
       userId: request.userId,
       amountMinor: request.amountMinor,
-      method: 'reg2reg',
-      destination: { kind: 'saved-card', token: card.token, cardId: card.id, hash: card.hash },
+      method: request.method,
+      destination: target.destination,
       postLink: request.postLink,
       orderTimeLimit: request.orderTimeLimit,
-      status: outcome.status,
+      status,
       ...(error ? { error } : {}),
       ...(pendingFinal ? { pendingFinal } : {}),
       createdAt: at,
       updatedAt: at,
-      history: [
-        { status: outcome.status, at, reason: decision.reason, ...(error ? { error } : {}) },
-      ],
+      history: [{ status, at, reason: decision.reason, ...(error ? { error } : {}) }],
       balanceAfterMinor: balanceAfter,
       request: request.fields,
       answerSeal: {
@@ -181,7 +195,8 @@ export class PayoutService {
         ...(decision.fault?.type === 'bad-signature' ? { badSignature: true } : {}),
       },
     };
-    // A payout final at once notifies at once; a `process` one when it ends (docs/decisions/0007).
+    // A payout final at once notifies at once; a `process` or `waiting` one when it ends
+    // (docs/decisions/0007).
     const postbacks = pendingFinal
       ? []
       : (this.deps.notifier?.prepare(payout, balanceAfter, decision.postback) ?? []);
@@ -242,10 +257,97 @@ export class PayoutService {
     };
   }
 
-  /** Re-arms the timers of payouts still in `process`, after a restart. */
+  /**
+   * A payout page nobody finished ends when `pg_order_time_limit` passes: error 360, "Transaction
+   * expired", and the amount goes back (docs/decisions/0013). Without a limit it waits.
+   */
+  private pageExpiry(now: number, orderTimeLimit: string): PendingFinal | undefined {
+    const limit = timeLimitToEpoch(
+      orderTimeLimit,
+      this.deps.timeLimitOffsetMinutes ?? GATEWAY_ZONE_OFFSET_MINUTES,
+    );
+    if (limit === undefined) return undefined;
+    return {
+      status: 'error',
+      error: payoutError({ status: 'error', code: GatewayErrors.orderExpired.code }),
+      dueAt: isoTime(Math.max(now, limit)),
+      reason: `pg_order_time_limit ${orderTimeLimit} passed before the recipient typed a card number`,
+    };
+  }
+
+  /**
+   * The recipient typed a card number on the payout page: the payout goes to it, with the
+   * outcome the number (or a scenario rule for `reg2nonreg`) gives. Only a waiting payout can be
+   * completed; anything else is answered with what it is.
+   */
+  async completePage(
+    paymentId: number,
+    card: { pan: string; holder?: string },
+    context: ChoiceContext = {},
+  ): Promise<{ kind: 'completed' | 'not-waiting'; payout: Payout } | undefined> {
+    const { store, clock } = this.deps;
+    const payout = store.payout(paymentId);
+    if (!payout) return undefined;
+    if (payout.status !== 'waiting' || payout.destination.kind !== 'payout-page') {
+      return { kind: 'not-waiting', payout };
+    }
+    const hash = cardHash(card.pan);
+    const decision = (this.deps.chooseOutcome ?? fallbackChooser)(
+      {
+        method: 'reg2nonreg',
+        fields: { ...payout.request, pg_card_pan: card.pan },
+        merchantId: payout.merchantId,
+        orderId: payout.orderId,
+        userId: payout.userId,
+      },
+      cardDecision(payoutOutcomeForPan(card.pan), describeNumber(card.pan, hash)),
+      context,
+    );
+    const outcome = decision.outcome;
+    const now = clock.now();
+    const at = isoTime(now);
+    const error = outcome.status === 'error' ? payoutError(outcome) : undefined;
+    const moved = transition(payout, outcome.status, at, decision.reason, error);
+    const pendingFinal =
+      outcome.status === 'process'
+        ? this.pendingFinal(outcome, now, payout.orderTimeLimit, decision)
+        : undefined;
+    const next: Payout = {
+      ...moved,
+      destination: {
+        ...payout.destination,
+        pan: card.pan,
+        hash,
+      },
+      ...(pendingFinal ? { pendingFinal } : {}),
+    };
+    const before = store.balance(payout.merchantId) ?? 0;
+    const balance = outcome.status === 'error' ? before + payout.amountMinor : before;
+    const postbacks = pendingFinal
+      ? []
+      : (this.deps.notifier?.prepare(next, balance, decision.postback) ?? []);
+    this.timers.get(paymentId)?.cancel();
+    this.timers.delete(paymentId);
+    try {
+      await store.commit({
+        payouts: [next],
+        ...(outcome.status === 'error' ? { balances: { [payout.merchantId]: balance } } : {}),
+        postbacks,
+      });
+    } catch (failed) {
+      // Not on disk: the page still waits, and so does its expiry.
+      if (payout.pendingFinal) this.scheduleFinal(paymentId, payout.pendingFinal);
+      throw failed;
+    }
+    this.deps.notifier?.activate(postbacks);
+    if (next.pendingFinal) this.scheduleFinal(paymentId, next.pendingFinal);
+    return { kind: 'completed', payout: next };
+  }
+
+  /** Re-arms the timers of payouts still in `process` or `waiting`, after a restart. */
   resumePending(): void {
     for (const payout of this.deps.store.payouts()) {
-      if (payout.status === 'process' && payout.pendingFinal) {
+      if ((payout.status === 'process' || payout.status === 'waiting') && payout.pendingFinal) {
         this.scheduleFinal(payout.paymentId, payout.pendingFinal);
       }
     }
@@ -257,7 +359,8 @@ export class PayoutService {
     this.timers.get(paymentId)?.cancel();
     this.timers.delete(paymentId);
     const payout = store.payout(paymentId);
-    if (!payout || payout.status !== 'process' || !payout.pendingFinal) return payout;
+    const open = payout?.status === 'process' || payout?.status === 'waiting';
+    if (!payout || !open || !payout.pendingFinal) return payout;
     const final = payout.pendingFinal;
     const at = isoTime(clock.now());
     const next = transition(payout, final.status, at, final.reason, final.error);
@@ -299,11 +402,81 @@ export class PayoutService {
 /** How long a payout whose final write failed waits before the next try, on the sandbox clock. */
 const FINALIZE_RETRY_MS = 5_000;
 
+/** Where a payout goes, once checked, and what decides it when no scenario does. */
+interface ResolvedTarget {
+  readonly destination: PayoutDestination;
+  /** Undefined for a payout page: nothing is decided until the recipient typed a number. */
+  readonly fallback?: Decision;
+  /** Fields scenario rules see on top of the request's. */
+  readonly choiceFields: Fields;
+  readonly cardToken?: string;
+}
+
+function resolveTarget(
+  store: Store,
+  request: PayoutRequest,
+  merchant: Merchant,
+  viewId: () => string,
+): ResolvedTarget | Rejection {
+  const target = request.target;
+  switch (target.kind) {
+    case 'saved-card': {
+      const card = findSavedCard(store, target);
+      const refusal = refuseCard(card, target, request.userId, merchant);
+      if (refusal || !card) return refusal ?? rejectUnknownCard(target);
+      return {
+        destination: { kind: 'saved-card', token: card.token, cardId: card.id, hash: card.hash },
+        fallback: cardDecision(payoutOutcomeForPan(card.pan), describeCard(card)),
+        // The card fields name the card the payout goes to, however the client named it.
+        choiceFields: { pg_card_token_to: card.token, pg_card_id_to: String(card.id) },
+        cardToken: card.token,
+      };
+    }
+    case 'card-number': {
+      const hash = cardHash(target.pan);
+      return {
+        destination: {
+          kind: 'card-number',
+          pan: target.pan,
+          hash,
+          ...(target.holder !== undefined ? { holder: target.holder } : {}),
+        },
+        fallback: cardDecision(payoutOutcomeForPan(target.pan), describeNumber(target.pan, hash)),
+        choiceFields: {},
+      };
+    }
+    case 'iban': {
+      const { outcome, documented } = ibanOutcome(target.iban);
+      return {
+        destination: { ...target, iban: normalIban(target.iban) },
+        fallback: cardDecision(outcome, `IBAN ${normalIban(target.iban)}: ${documented}`),
+        choiceFields: {},
+      };
+    }
+    case 'payout-page':
+      return {
+        destination: { kind: 'payout-page', viewId: viewId(), backLink: target.backLink },
+        choiceFields: {},
+      };
+  }
+}
+
 /** A token wins over an id when both are sent (the legacy SDK sends an id, newer clients a token). */
-function findSavedCard(store: Store, request: PayoutRequest): SavedCard | undefined {
-  if (request.cardToken !== undefined) return store.card(request.cardToken.toLowerCase());
-  if (request.cardId !== undefined) return store.cardById(Number(request.cardId));
+function findSavedCard(
+  store: Store,
+  target: { token?: string; id?: string },
+): SavedCard | undefined {
+  if (target.token !== undefined) return store.card(target.token.toLowerCase());
+  if (target.id !== undefined) return store.cardById(Number(target.id));
   return undefined;
+}
+
+/** How a payout's reason names a card number: the documented outcome of a test card, else its mask. */
+function describeNumber(pan: string, hash: string): string {
+  const documented = TEST_CARDS.find((test) => test.pan === pan);
+  return documented
+    ? `test card ${pan}: ${documented.documented}`
+    : `card ${hash}: ${describeOutcome(payoutOutcomeForPan(pan))}`;
 }
 
 /**
@@ -313,14 +486,12 @@ function findSavedCard(store: Store, request: PayoutRequest): SavedCard | undefi
  */
 function refuseCard(
   card: SavedCard | undefined,
-  request: PayoutRequest,
+  target: { token?: string; id?: string },
+  userId: string,
   merchant: Merchant,
 ): Rejection | undefined {
   if (!card) return undefined;
-  const which =
-    request.cardToken !== undefined
-      ? `pg_card_token_to "${request.cardToken}"`
-      : `pg_card_id_to "${request.cardId ?? ''}"`;
+  const which = describeTarget(target);
   const refuse = (hint: string): Rejection => ({
     kind: 'rejected',
     error: GatewayErrors.cardNotFound,
@@ -337,9 +508,9 @@ function refuseCard(
       `${which} was saved for another merchant; each merchant pays out to its own users' cards`,
     );
   }
-  if (card.userId !== request.userId) {
+  if (card.userId !== userId) {
     return refuse(
-      `${which} belongs to another pg_user_id than "${request.userId}"; send the user the card was saved for`,
+      `${which} belongs to another pg_user_id than "${userId}"; send the user the card was saved for`,
     );
   }
   return undefined;
@@ -361,11 +532,14 @@ function describeOutcome(outcome: CardOutcome): string {
     : `process, later error ${outcome.then.errorCode}`;
 }
 
-function rejectUnknownCard(request: PayoutRequest): Rejection {
-  const which =
-    request.cardToken !== undefined
-      ? `pg_card_token_to "${request.cardToken}"`
-      : `pg_card_id_to "${request.cardId ?? ''}"`;
+function describeTarget(target: { token?: string; id?: string }): string {
+  return target.token !== undefined
+    ? `pg_card_token_to "${target.token}"`
+    : `pg_card_id_to "${target.id ?? ''}"`;
+}
+
+function rejectUnknownCard(target: { token?: string; id?: string }): Rejection {
+  const which = describeTarget(target);
   return {
     kind: 'rejected',
     error: GatewayErrors.cardNotFound,

@@ -3,6 +3,7 @@ import { DURATION, parseDuration } from '../duration.js';
 import {
   CHOICE_METHODS,
   FAULT_TYPES,
+  PAYOUT_CHOICE_METHODS,
   type Fault,
   type FinalOutcome,
   type Outcome,
@@ -187,7 +188,7 @@ const rule = z
       .optional()
       .meta({
         description:
-          'The gateway step the rule decides: reg2reg (the default), cardstorage/add (the hosted page saves a card), cardstorage/3ds (the issuer checks the password), g2g/cardstorage/add; or a list of them.',
+          'The gateway step the rule decides: a payout method (reg2reg, reg2nonreg when the recipient typed the number, p2p2nonreg, to_iban, iban_payout; a rule naming no method decides them all), cardstorage/add (the hosted page saves a card), cardstorage/3ds (the issuer checks the password), g2g/cardstorage/add; or a list of them.',
       }),
     match: z
       .record(z.string(), matcher)
@@ -360,10 +361,10 @@ export function normaliseRule(
     id: input.name ? `${scenarioName}/${input.name}` : `${scenarioName}#${index + 1}`,
     ...(input.description !== undefined ? { description: input.description } : {}),
     priority: input.priority ?? 0,
-    // Rules written before card storage existed decide payouts only.
+    // A rule that names no method decides every payout method, never a card storage step.
     methods:
       input.method === undefined
-        ? ['reg2reg']
+        ? PAYOUT_CHOICE_METHODS
         : typeof input.method === 'string'
           ? [input.method]
           : input.method,

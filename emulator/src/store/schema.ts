@@ -21,7 +21,7 @@ const count = z.number().int().nonnegative();
 const money = z.number().int();
 
 const payoutError = z.looseObject({ code: z.number().int(), description: z.string() });
-const payoutStatus = z.enum(['process', 'ok', 'error']);
+const payoutStatus = z.enum(['waiting', 'process', 'ok', 'error']);
 
 const postbackPlan = z.looseObject({
   delayMs: z.number().optional(),
@@ -70,6 +70,28 @@ const currentPayout = z.looseObject({
       token: z.string(),
       cardId: z.number().int(),
       hash: z.string(),
+    }),
+    z.looseObject({
+      kind: z.literal('card-number'),
+      pan: z.string(),
+      hash: z.string(),
+      holder: z.string().optional(),
+    }),
+    z.looseObject({
+      kind: z.literal('payout-page'),
+      viewId: z.string(),
+      backLink: z.string(),
+      pan: z.string().optional(),
+      hash: z.string().optional(),
+    }),
+    z.looseObject({
+      kind: z.literal('iban'),
+      iban: z.string(),
+      name: z.string(),
+      iin: z.string(),
+      bik: z.string(),
+      kbe: z.string().optional(),
+      knp: z.string().optional(),
     }),
   ]),
   balanceAfterMinor: money,
