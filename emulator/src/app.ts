@@ -9,6 +9,8 @@ import { adminRoutes } from './http/admin-routes.js';
 import { cardStorageRoutes } from './http/card-storage-routes.js';
 import { gatewayCardRoutes } from './http/gateway-card-routes.js';
 import { pageRoutes } from './http/page-routes.js';
+import { payoutPageRoutes } from './http/payout-page-routes.js';
+import { payoutRoutes } from './http/payout-routes.js';
 import { gatewayRoutes, sendAnswer } from './http/gateway-routes.js';
 import type { VirtualClock } from './clock.js';
 import type { PostbackDispatcher } from './postbacks/dispatcher.js';
@@ -47,6 +49,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(cardStorageRoutes(deps));
   app.use(gatewayCardRoutes(deps));
   app.use(pageRoutes(deps));
+  app.use(payoutPageRoutes(deps));
+  app.use(payoutRoutes(deps));
   app.use(gatewayRoutes(deps));
   app.use(
     adminRoutes({

@@ -147,6 +147,8 @@ class LowdbStore implements Store {
   private clockSource: (() => ClockState) | undefined;
   private closed = false;
 
+  /** Payout pages' payment ids by the id in their URL. */
+  private readonly payoutViews = new Map<string, number>();
   /** Card tokens by card id. */
   private readonly cardIds = new Map<number, string>();
   /** Card session payment ids by the id in their page URL. */
@@ -358,7 +360,16 @@ class LowdbStore implements Store {
     };
   }
 
+  payoutByView(viewId: string): Payout | undefined {
+    const paymentId = this.payoutViews.get(viewId);
+    return paymentId === undefined ? undefined : this.payout(paymentId);
+  }
+
   private index(payout: Payout): void {
+    // A page's id never changes and never names another payout: no undo is needed for it.
+    if (payout.destination.kind === 'payout-page') {
+      this.payoutViews.set(payout.destination.viewId, payout.paymentId);
+    }
     const key = orderKey(payout.merchantId, payout.orderId);
     const current = this.byOrder.get(key);
     if (current === undefined || current <= payout.paymentId)

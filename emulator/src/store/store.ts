@@ -14,6 +14,8 @@ import type { Postback } from '../postbacks/postback.js';
  */
 export interface Store {
   payout(paymentId: number): Payout | undefined;
+  /** A payout page's payout, by the id in the page's URL. */
+  payoutByView(viewId: string): Payout | undefined;
   /** The newest payout a merchant made with this order id. */
   latestPayoutForOrder(merchantId: string, orderId: string): Payout | undefined;
   payouts(): Iterable<Payout>;
