@@ -3,9 +3,13 @@ import { GatewayErrors } from '../errors.js';
 import type { Merchant } from '../merchants/merchants.js';
 import type { Decision } from '../payouts/outcome.js';
 import type { Payout } from '../payouts/payout.js';
-import { describeProblems, parsePayoutRequest } from '../payouts/request.js';
+import {
+  describeProblems,
+  parsePayoutRequest,
+  type ParsedPayoutRequest,
+} from '../payouts/request.js';
 import type { PayoutService } from '../payouts/service.js';
-import { scriptNameFromPath } from '../signature/signature.js';
+import { scriptNameFromPath, type Fields } from '../signature/signature.js';
 import type { GatewayAnswer, GatewayCall, GatewayEnvelope } from './envelope.js';
 import { payoutAnswerFields } from './render.js';
 
@@ -17,17 +21,39 @@ export interface GatewayDeps {
   readonly postLinkWarning?: (url: string) => string | undefined;
 }
 
+/** A made payout's answer fields (signed), and what the developer should know about them. */
+export interface MadePayoutAnswer {
+  readonly fields: Record<string, string>;
+  readonly hint?: string;
+}
+
 export class Gateway {
   constructor(private readonly deps: GatewayDeps) {}
 
   /** `POST /api/reg2reg` and `/g2g/reg2reg`: token payout to a saved card. */
-  async reg2reg(call: GatewayCall): Promise<GatewayAnswer> {
+  reg2reg(call: GatewayCall): Promise<GatewayAnswer> {
+    return this.payoutMethod(call, parsePayoutRequest, (script, merchant, payout) => ({
+      fields: this.payoutAnswer(script, merchant, payout),
+    }));
+  }
+
+  /**
+   * The path every payout method shares: the merchant and `pg_sig` (script = the path's last
+   * segment, payout key), the method's own parser (bad fields: a signed 9403 naming each), the
+   * payout service's checks and decision, and the answer shaped by the scenario's latency and
+   * fault. `render` answers a payout that was made: the payout answer, or a method's own.
+   */
+  async payoutMethod(
+    call: GatewayCall,
+    parse: (fields: Fields) => ParsedPayoutRequest,
+    render: (script: string, merchant: Merchant, payout: Payout) => MadePayoutAnswer,
+  ): Promise<GatewayAnswer> {
     const script = scriptNameFromPath(call.path);
     const identified = this.deps.envelope.authenticate(call, script);
     if (!identified.ok) return identified.answer;
     const { merchant } = identified;
 
-    const parsed = parsePayoutRequest(call.fields);
+    const parsed = parse(call.fields);
     if (!parsed.ok) {
       const details = describeProblems(parsed.problems);
       return this.deps.envelope.error(GatewayErrors.invalidParameters, script, merchant, {
@@ -74,15 +100,16 @@ export class Gateway {
       return this.shaped({ ...answer, outcome: `fault ${fault}, nothing made` }, result.decision);
     }
     const { payout, decision } = result;
+    const made = render(script, merchant, payout);
     return this.shaped(
       {
-        fields: this.payoutAnswer(script, merchant, payout),
+        fields: made.fields,
         merchantId: merchant.id,
         orderId: payout.orderId,
         paymentId: payout.paymentId,
         outcome: payout.error ? `error ${payout.error.code}` : payout.status,
         reason: decision.reason,
-        ...hints(decision.hint, this.deps.postLinkWarning?.(payout.postLink)),
+        ...hints(decision.hint, made.hint, this.deps.postLinkWarning?.(payout.postLink)),
       },
       decision,
     );
