@@ -10,9 +10,10 @@ import { ConfigError, loadConfig, type LogLevel, type MerchantEntry } from './co
 import { bundledScenariosDir, SETTINGS } from './config/settings.js';
 import type { SavedCard } from './cards/card.js';
 import { parseSaveCard } from './http/card-admin-routes.js';
+import { completePayoutPage } from './http/payout-page-routes.js';
 import { createLogger } from './logger.js';
 import { MerchantDirectory } from './merchants/merchants.js';
-import { parseAmount } from './payouts/payout.js';
+import { parseAmount, type Payout } from './payouts/payout.js';
 import type { Postback } from './postbacks/postback.js';
 import { baseUrl, listen, openSandbox } from './sandbox.js';
 import { sign as signFields, type Fields } from './signature/signature.js';
@@ -102,6 +103,21 @@ export class SaveCardError extends Error {
   }
 }
 
+/** Why `completePayoutPage` did not pay: the message says what to do instead. */
+export type CompletePayoutPageFailure = 'invalid-pan' | 'unknown' | 'not-waiting';
+
+/** `completePayoutPage` could not complete the page; `payout` is the payout when there is one. */
+export class CompletePayoutPageError extends Error {
+  constructor(
+    readonly reason: CompletePayoutPageFailure,
+    message: string,
+    readonly payout?: Payout,
+  ) {
+    super(`completePayoutPage: ${message}`);
+    this.name = 'CompletePayoutPageError';
+  }
+}
+
 export interface RunningSandbox {
   /** `http://127.0.0.1:<port>`: the gateway's base URL. */
   readonly url: string;
@@ -120,6 +136,15 @@ export interface RunningSandbox {
    * Rejects with a `SaveCardError` naming each bad field.
    */
   saveCard(card: SaveCardOptions): Promise<SavedCard>;
+  /**
+   * Finishes a payout page (reg2nonreg) as if the recipient typed `pan` on it, as
+   * `POST /__sandbox/payout-pages/{paymentId}/complete` does: the payout goes to that number (the
+   * documented payout test cards keep their outcome, any other valid number is `ok`) and notifies
+   * `pg_post_link` once final. `paymentId` is the answer's `pg_payment_id`. Resolves with the
+   * payout; rejects with a `CompletePayoutPageError`: a number that is not 13-19 digits passing
+   * the Luhn check, an unknown payment id, or a payout no longer waiting (paid, declined, expired).
+   */
+  completePayoutPage(paymentId: string | number, pan: string): Promise<Payout>;
   /** Resolves with the order's postback once delivered; rejects after `timeoutMs` (10 s). */
   waitForPostback(orderId: string, options?: { timeoutMs?: number }): Promise<Postback>;
   /** Moves the sandbox clock and runs everything that became due. */
@@ -250,6 +275,19 @@ export async function startSandbox(options: StartOptions = {}): Promise<RunningS
       const saved = await sandbox.cards.saveDirect(parsed.input);
       if (!saved.ok) throw new SaveCardError(saved.errors);
       return saved.card;
+    },
+    async completePayoutPage(paymentId, pan) {
+      const result = await completePayoutPage(sandbox, paymentId, pan);
+      switch (result.kind) {
+        case 'completed':
+          return result.payout;
+        case 'invalid':
+          throw new CompletePayoutPageError('invalid-pan', `pan: ${result.error}`);
+        case 'unknown':
+          throw new CompletePayoutPageError('unknown', result.message);
+        case 'not-waiting':
+          throw new CompletePayoutPageError('not-waiting', result.message, result.payout);
+      }
     },
     async waitForPostback(orderId, waitOptions = {}) {
       const timeoutMs = waitOptions.timeoutMs ?? 10_000;

@@ -304,7 +304,7 @@ describe('bodies the gateway cannot read', () => {
 });
 
 describe('unknown paths under /api and /g2g', () => {
-  it.each(['/api/reg2nonreg', '/g2g/whatever', '/api/a/b/c'])(
+  it.each(['/api/p2p2nonreg_foreign', '/g2g/whatever', '/api/a/b/c'])(
     '%s gets the gateway error envelope',
     async (path) => {
       const { answer, hint } = refused(

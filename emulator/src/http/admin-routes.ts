@@ -11,6 +11,7 @@ import type { ScenarioRegistry } from '../scenarios/registry.js';
 import type { Store } from '../store/store.js';
 import { cardAdminRoutes } from './card-admin-routes.js';
 import { listLimit } from './list-limit.js';
+import { payoutPageAdminRoutes } from './payout-page-routes.js';
 import { postbackRoutes } from './postback-routes.js';
 import { scenarioRoutes } from './scenario-routes.js';
 
@@ -43,6 +44,7 @@ export function adminRoutes(deps: AdminDeps): Router {
   router.use(postbackRoutes(deps));
 
   router.use(cardAdminRoutes(deps));
+  router.use(payoutPageAdminRoutes(deps));
 
   router.get('/__sandbox/merchants', (_req, res) => {
     res.json({

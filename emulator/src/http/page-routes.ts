@@ -31,7 +31,7 @@ import { SCENARIO_HEADER } from './gateway-routes.js';
  *   with a "Continue" button when JavaScript is off.
  */
 
-type PageDeps = Pick<AppDeps, 'cards' | 'store' | 'logger'>;
+export type PageDeps = Pick<AppDeps, 'cards' | 'store' | 'logger'>;
 
 /** The hosted page's path; `pg_redirect_url` is this at the sandbox's origin (§1.3). */
 export function cardPagePath(merchantId: string, viewId: string): string {
@@ -78,7 +78,7 @@ export function pageRoutes(deps: PageDeps): Router {
 }
 
 /** What a handler did, for the debug line. */
-interface Handled {
+export interface Handled {
   readonly outcome: string;
   readonly session?: CardSession;
 }
@@ -87,7 +87,7 @@ interface Handled {
  * A handler that always ends in a page: a bug or a store failure is logged and shown as a page
  * that says so, never as a stack trace or the gateway's XML.
  */
-function pageHandler(deps: PageDeps) {
+export function pageHandler(deps: PageDeps) {
   return (handler: (req: Request, res: Response) => Promise<Handled>) =>
     async (req: Request, res: Response): Promise<void> => {
       let handled: Handled;
@@ -546,7 +546,7 @@ function readFields<N extends string>(
 }
 
 /** The scenario to run, from the header a test's browser may send (as for gateway methods). */
-function choiceContext(req: Request): ChoiceContext {
+export function choiceContext(req: Request): ChoiceContext {
   const header = req.get(SCENARIO_HEADER);
   return header === undefined ? {} : { scenarioHeader: header };
 }
@@ -568,11 +568,11 @@ function pathParam(req: Request, name: string): string {
   return typeof value === 'string' ? value : '';
 }
 
-function clip(value: string, limit = 64): string {
+export function clip(value: string, limit = 64): string {
   return value.length > limit ? `${value.slice(0, limit)}…` : value;
 }
 
-function sendPage(res: Response, status: number, html: string): void {
+export function sendPage(res: Response, status: number, html: string): void {
   const body = Buffer.from(html);
   res.writeHead(status, { ...HTML_HEADERS, 'Content-Length': body.length });
   res.end(body);
@@ -588,7 +588,7 @@ function redirect(res: Response, location: string): void {
  * Runs tasks with the same key one after another (a session's submissions), others freely. The
  * map holds only keys with a task in flight.
  */
-class KeyedQueue {
+export class KeyedQueue {
   private readonly tails = new Map<string, Promise<unknown>>();
 
   run<T>(key: string, task: () => Promise<T>): Promise<T> {

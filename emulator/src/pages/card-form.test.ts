@@ -65,6 +65,20 @@ describe('renderCardForm', () => {
     expect(html).not.toContain('Save a card for payouts');
   });
 
+  it('asks only for the fields the view names, with more lines under the merchant', () => {
+    const html = renderCardForm({
+      ...base,
+      fields: ['pan'],
+      details: [{ label: 'Amount', value: '1500.50 KZT' }],
+      errors: { pan: 'The card number is empty.', cvc: 'not asked, not shown' },
+    });
+    expect(attr(startTag(html, 'pan'), 'name')).toBe('pan');
+    for (const id of ['holder', 'month', 'year', 'cvc']) expect(html).not.toContain(`id="${id}"`);
+    expect(html).not.toContain('class="row"');
+    expect(html).not.toContain('not asked, not shown');
+    expect(html).toContain('<dt>Merchant</dt><dd>1234</dd><dt>Amount</dt><dd>1500.50 KZT</dd>');
+  });
+
   it('has no session field when the view gives none', () => {
     expect(renderCardForm({ ...base, sessionId: undefined })).not.toContain('session_id');
   });

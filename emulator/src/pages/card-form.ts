@@ -63,6 +63,13 @@ export interface CardFormView {
   readonly submitLabel?: string;
   /** The cards listed under "Test cards"; defaults to `CARD_STORAGE_TEST_CARDS`. */
   readonly testCards?: readonly TestCardHint[];
+  /**
+   * The inputs asked for, in form order; defaults to all five. A payout page asks only for the
+   * number: a payout to a card needs nothing else.
+   */
+  readonly fields?: readonly CardFormField[];
+  /** More lines under the merchant (a payout's amount), shown as they are given. */
+  readonly details?: readonly { readonly label: string; readonly value: string }[];
 }
 
 const LABELS: Record<CardFormField, string> = {
@@ -89,11 +96,17 @@ const ORDER: readonly CardFormField[] = ['pan', 'holder', 'month', 'year', 'cvc'
 export function renderCardForm(view: CardFormView): string {
   const title = view.title ?? 'Add a card';
   const purpose = view.purpose ?? 'Save a card for payouts';
+  const meta = [
+    ...(view.merchantId === undefined ? [] : [{ label: 'Merchant', value: view.merchantId }]),
+    ...(view.details ?? []),
+  ];
   const heading = `<h1>${escapeHtml(title)}</h1>
 <p class="purpose">${escapeHtml(purpose)}</p>${
-    view.merchantId === undefined
+    meta.length === 0
       ? ''
-      : `\n<dl class="meta"><dt>Merchant</dt><dd>${escapeHtml(view.merchantId)}</dd></dl>`
+      : `\n<dl class="meta">${meta
+          .map((line) => `<dt>${escapeHtml(line.label)}</dt><dd>${escapeHtml(line.value)}</dd>`)
+          .join('')}</dl>`
   }`;
 
   if (view.notice !== undefined) {
@@ -125,7 +138,8 @@ export function renderCardForm(view: CardFormView): string {
 </div>`;
   };
 
-  const failed = ORDER.filter((name) => errors[name] !== undefined);
+  const asked = ORDER.filter((name) => view.fields?.includes(name) ?? true);
+  const failed = asked.filter((name) => errors[name] !== undefined);
   const summary =
     view.problem !== undefined
       ? `<div class="alert" role="alert"><p>${escapeHtml(view.problem)}</p></div>\n`
@@ -164,15 +178,19 @@ ${testCards
     title,
     `${heading}
 ${summary}<form method="post" action="${escapeHtml(formAction(view.action, 'renderCardForm'))}" novalidate>
-${session}${field('pan')}
-${field('holder')}
-<div class="row">
-${field('month')}
-${field('year')}
-${field('cvc')}
-</div>
-<button class="button" type="submit">${escapeHtml(view.submitLabel ?? 'Add card')}</button>
+${session}${inputs(asked, field)}<button class="button" type="submit">${escapeHtml(view.submitLabel ?? 'Add card')}</button>
 </form>
 <p class="secure">Card details are kept by the sandbox only; nothing is sent to a bank.</p>${hints}`,
   );
 }
+
+/** The inputs in form order; expiry and CVC share a row. */
+function inputs(asked: readonly CardFormField[], field: (name: CardFormField) => string): string {
+  const row = asked.filter((name) => ROW.includes(name));
+  const single = asked.filter((name) => !ROW.includes(name));
+  return `${single.map((name) => `${field(name)}\n`).join('')}${
+    row.length === 0 ? '' : `<div class="row">\n${row.map(field).join('\n')}\n</div>\n`
+  }`;
+}
+
+const ROW: readonly CardFormField[] = ['month', 'year', 'cvc'];

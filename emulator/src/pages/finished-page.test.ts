@@ -24,6 +24,21 @@ describe('renderFinishedPage', () => {
     expect(html).toContain('<div class="status failure"');
   });
 
+  it('shows an outcome not known yet as pending, with its own title and the way back', () => {
+    const html = renderFinishedPage({
+      outcome: 'pending',
+      title: 'Payout in process',
+      message: 'The bank is processing the payout.',
+      backLink: 'https://merchant.test/back',
+    });
+    expect(html).toContain('<div class="status pending" aria-hidden="true">…</div>');
+    expect(html).toContain('<h1>Payout in process</h1>');
+    expect(html).toContain('http-equiv="refresh"');
+    expect(renderFinishedPage({ outcome: 'pending', message: '.' })).toContain(
+      '<h1>In process</h1>',
+    );
+  });
+
   it('has neither link nor refresh without a back link', () => {
     const html = renderFinishedPage({ outcome: 'success', message: 'Saved.' });
     expect(html).not.toContain('http-equiv="refresh"');

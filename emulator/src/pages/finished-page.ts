@@ -7,8 +7,9 @@ import { layout } from './layout.js';
  */
 
 export interface FinishedView {
-  readonly outcome: 'success' | 'failure';
-  /** Defaults: "Card saved" / "Card not saved". */
+  /** `pending`: nothing more to do here, but the outcome is not known yet (a payout in process). */
+  readonly outcome: 'success' | 'failure' | 'pending';
+  /** Defaults: "Card saved" / "Card not saved" / "In process". */
   readonly title?: string;
   /** One or two sentences on what happened and what to do next. */
   readonly message: string;
@@ -22,9 +23,20 @@ export interface FinishedView {
 /** Seconds before the refresh to `backLink`: long enough to read the outcome. */
 export const BACK_LINK_REFRESH_SECONDS = 2;
 
+const DEFAULT_TITLES: Record<FinishedView['outcome'], string> = {
+  success: 'Card saved',
+  failure: 'Card not saved',
+  pending: 'In process',
+};
+
+const ICONS: Record<FinishedView['outcome'], string> = {
+  success: '✓',
+  failure: '✕',
+  pending: '…',
+};
+
 export function renderFinishedPage(view: FinishedView): string {
-  const success = view.outcome === 'success';
-  const title = view.title ?? (success ? 'Card saved' : 'Card not saved');
+  const title = view.title ?? DEFAULT_TITLES[view.outcome];
   const back = view.backLink === undefined ? undefined : safeUrl(view.backLink);
   const way =
     back !== undefined
@@ -36,7 +48,7 @@ export function renderFinishedPage(view: FinishedView): string {
   return layout(
     title,
     `<div class="centered">
-<div class="status ${success ? 'success' : 'failure'}" aria-hidden="true">${success ? '✓' : '✕'}</div>
+<div class="status ${view.outcome}" aria-hidden="true">${ICONS[view.outcome]}</div>
 <h1>${escapeHtml(title)}</h1>
 <p class="purpose" role="status">${escapeHtml(view.message)}</p>
 </div>

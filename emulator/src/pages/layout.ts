@@ -188,6 +188,7 @@ code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; 
 }
 .status.success { background: var(--accent); }
 .status.failure { background: var(--danger); }
+.status.pending { background: #a8660b; }
 .centered { text-align: center; }
 .foot { margin: 16px 0 0; color: var(--muted); font-size: 12px; }
 @media (max-width: 420px) {
