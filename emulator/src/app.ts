@@ -44,6 +44,7 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.use(collapseSlashes);
   app.use(undecodablePaths(deps.envelope));
   // Before the gateway's catch-all for unknown /api and /g2g paths.
   app.use(cardStorageRoutes(deps));
@@ -69,6 +70,19 @@ export function createApp(deps: AppDeps): Express {
   app.use(lastResort(deps.envelope, deps.logger));
   return app;
 }
+
+/**
+ * Runs of `/` in the path are one `/` (nginx, which fronts the gateway, merges them by default):
+ * the PHP SDK's toIban() posts to `…//api/iban_payout` (php-sdk.md §5.2). The query stays as sent.
+ */
+const collapseSlashes: RequestHandler = (req, _res, next) => {
+  const queryAt = req.url.indexOf('?');
+  const path = queryAt === -1 ? req.url : req.url.slice(0, queryAt);
+  if (path.includes('//')) {
+    req.url = `${path.replace(/\/{2,}/g, '/')}${queryAt === -1 ? '' : req.url.slice(queryAt)}`;
+  }
+  next();
+};
 
 /**
  * A path with a broken percent-escape (`/api/%FF`) would make the router throw. It gets the

@@ -109,7 +109,12 @@ export class Gateway {
         paymentId: payout.paymentId,
         outcome: payout.error ? `error ${payout.error.code}` : payout.status,
         reason: decision.reason,
-        ...hints(decision.hint, made.hint, this.deps.postLinkWarning?.(payout.postLink)),
+        ...hints(
+          decision.hint,
+          made.hint,
+          // The legacy iban_payout takes no post link: then nothing is notified, nothing to warn.
+          payout.postLink !== '' ? this.deps.postLinkWarning?.(payout.postLink) : undefined,
+        ),
       },
       decision,
     );

@@ -50,7 +50,20 @@ function errorFields(payout: Payout): Record<string, string> {
  * The payout answer, in the seed page's order. `pg_error_code` appears only on a declined
  * payout: the legacy PHP SDK fails any answer that carries it, even as 0 (§3.2).
  */
-export function payoutAnswerFields(payout: Payout): Record<string, string> {
+export function payoutAnswerFields(
+  payout: Payout,
+  place: AnswerPlace = {},
+): Record<string, string> {
+  switch (payout.method) {
+    case 'p2p2nonreg':
+      return cardNumberAnswerFields(payout);
+    case 'to_iban':
+      return ibanAnswerFields(payout);
+    case 'iban_payout':
+      return legacyIbanAnswerFields(payout, place);
+    default:
+      break;
+  }
   const { pg_card_hash, pg_card_id, pg_card_token, ...rest } = destinationFields(
     payout.destination,
   );
@@ -68,6 +81,105 @@ export function payoutAnswerFields(payout: Payout): Record<string, string> {
     pg_payment_date: isoSeconds(payout.createdAt),
     ...errorFields(payout),
   };
+}
+
+/** Where a request came in: the origin a link in its answer is built on. */
+export interface AnswerPlace {
+  /** `http://host:port`, as the client reached the sandbox; without it a link is a bare path. */
+  readonly origin?: string;
+}
+
+/** A payout answer's `pg_status`: the request's result, `process` while the payout is open. */
+function answerStatus(payout: Payout): string {
+  return payout.status === 'error' ? 'error' : payout.status === 'ok' ? 'ok' : 'process';
+}
+
+/**
+ * Fields an answer shows after `pg_salt` and `pg_sig`, where the method's example puts them; they
+ * are signed like the rest (payout-family.md §3: p2p2nonreg's example ends with `pg_datetime`).
+ */
+export const FIELDS_AFTER_SIGNATURE: Partial<Record<Payout['method'], readonly string[]>> = {
+  p2p2nonreg: ['pg_datetime'],
+};
+
+/**
+ * `/g2g/p2p2nonreg` (payout-family.md §3), in its example's order: reg2reg's answer with the
+ * masked card, plus `pg_reference` and `pg_datetime`. A declined payout adds its error, as
+ * reg2reg's does. Dates are ISO 8601 in UTC, as every other Gateway answer here.
+ */
+export function cardNumberAnswerFields(payout: Payout): Record<string, string> {
+  return {
+    pg_payment_id: String(payout.paymentId),
+    pg_merchant_id: payout.merchantId,
+    pg_order_id: payout.orderId,
+    pg_status: answerStatus(payout),
+    pg_balance: formatAmount(payout.balanceAfterMinor),
+    ...cardHashOf(payout.destination),
+    pg_payment_amount: formatAmount(payout.amountMinor),
+    pg_payment_date: isoSeconds(payout.createdAt),
+    pg_reference: retrievalReference(payout),
+    ...errorFields(payout),
+    pg_datetime: isoSeconds(payout.createdAt),
+  };
+}
+
+/**
+ * A 12-digit bank reference (RRN, ISO 8583 field 37) for `pg_reference`, in the common
+ * `YDDDHH` + sequence form: the last digit of the year, the day of the year and the hour (UTC)
+ * the payout was made, then the payment id's last six digits. It comes from the payout alone, so
+ * the same seed and requests give the same reference, and a re-rendered answer agrees.
+ */
+export function retrievalReference(payout: Payout): string {
+  const at = new Date(payout.createdAt);
+  const year = at.getUTCFullYear();
+  const day = Math.floor((at.getTime() - Date.UTC(year, 0, 1)) / 86_400_000) + 1;
+  return [
+    String(year % 10),
+    String(day).padStart(3, '0'),
+    String(at.getUTCHours()).padStart(2, '0'),
+    String(payout.paymentId % 1_000_000).padStart(6, '0'),
+  ].join('');
+}
+
+/**
+ * `/g2g/to_iban` and `/api/to_iban` (payout-family.md §4), in the documented order; a declined
+ * payout adds its error before `pg_datetime`, as the Gateway's error answers have it.
+ */
+export function ibanAnswerFields(payout: Payout): Record<string, string> {
+  return {
+    pg_payment_id: String(payout.paymentId),
+    pg_merchant_id: payout.merchantId,
+    pg_status: answerStatus(payout),
+    pg_order_id: payout.orderId,
+    pg_payment_amount: formatAmount(payout.amountMinor),
+    pg_payment_date: isoSeconds(payout.createdAt),
+    ...errorFields(payout),
+    pg_datetime: isoSeconds(payout.createdAt),
+  };
+}
+
+/**
+ * The legacy SDK's `/api/iban_payout`. `toIban()` returns true for any answer without
+ * `pg_error_code` and keeps `pg_redirect_url` (php-sdk.md §5.2), which its example follows with
+ * a `Location` header: an IBAN payout has no page, so it is the sandbox's record of the payout.
+ * The rest is to_iban's answer, with the legacy date format (`2018-12-31 15:00:00`).
+ */
+export function legacyIbanAnswerFields(payout: Payout, place: AnswerPlace): Record<string, string> {
+  return {
+    pg_payment_id: String(payout.paymentId),
+    pg_merchant_id: payout.merchantId,
+    pg_status: answerStatus(payout),
+    pg_order_id: payout.orderId,
+    pg_payment_amount: formatAmount(payout.amountMinor),
+    pg_payment_date: legacyDate(payout.createdAt),
+    pg_redirect_url: `${place.origin ?? ''}${payoutRecordPath(payout.paymentId)}`,
+    ...errorFields(payout),
+  };
+}
+
+/** The admin API's record of a payout (GET /__sandbox/payouts/:paymentId). */
+export function payoutRecordPath(paymentId: number): string {
+  return `/__sandbox/payouts/${paymentId}`;
 }
 
 /**

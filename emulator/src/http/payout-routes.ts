@@ -1,7 +1,42 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import type { AppDeps } from '../app.js';
+import { PayoutMethods } from '../gateway/payouts.js';
+import { gatewayHandler } from './gateway-routes.js';
 
-/** Payouts by card number (p2p2nonreg) and to IBAN (to_iban, the legacy iban_payout). */
-export function payoutRoutes(_deps: AppDeps): Router {
-  return Router();
+/**
+ * Payouts by card number (p2p2nonreg) and to IBAN (to_iban, the legacy SDK's iban_payout and its
+ * status), payout-family.md §3-§4. Registered before the gateway's catch-all for unknown paths.
+ */
+export function payoutRoutes(deps: AppDeps): Router {
+  const router = Router();
+  const handle = gatewayHandler(deps);
+  const methods = new PayoutMethods(deps);
+
+  router.all(
+    '/g2g/p2p2nonreg',
+    handle((call) => methods.p2p2nonreg(call)),
+  );
+  router.all(
+    ['/g2g/to_iban', '/api/to_iban'],
+    handle((call) => methods.toIban(call)),
+  );
+  router.all(
+    '/api/iban_payout',
+    handle((call, req) => methods.ibanPayout(call, originOf(req))),
+  );
+  router.all(
+    '/api/iban_payout/payment_status',
+    handle((call) => methods.ibanPayoutStatus(call)),
+  );
+  // The bare prefixes, which the gateway's catch-all (`/api/*rest`) leaves out: XML there too.
+  router.all(
+    ['/api', '/g2g'],
+    handle((call) => deps.envelope.unknownMethod(call)),
+  );
+  return router;
+}
+
+/** The origin the merchant's server reached the sandbox at: links in answers are built on it. */
+function originOf(req: Request): string {
+  return `${req.protocol}://${req.get('host') ?? 'localhost'}`;
 }

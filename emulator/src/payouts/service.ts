@@ -197,9 +197,7 @@ export class PayoutService {
     };
     // A payout final at once notifies at once; a `process` or `waiting` one when it ends
     // (docs/decisions/0007).
-    const postbacks = pendingFinal
-      ? []
-      : (this.deps.notifier?.prepare(payout, balanceAfter, decision.postback) ?? []);
+    const postbacks = pendingFinal ? [] : this.notify(payout, balanceAfter, decision.postback);
 
     await store.commit({
       payouts: [payout],
@@ -323,9 +321,7 @@ export class PayoutService {
     };
     const before = store.balance(payout.merchantId) ?? 0;
     const balance = outcome.status === 'error' ? before + payout.amountMinor : before;
-    const postbacks = pendingFinal
-      ? []
-      : (this.deps.notifier?.prepare(next, balance, decision.postback) ?? []);
+    const postbacks = pendingFinal ? [] : this.notify(next, balance, decision.postback);
     this.timers.get(paymentId)?.cancel();
     this.timers.delete(paymentId);
     try {
@@ -367,7 +363,7 @@ export class PayoutService {
     const before = store.balance(payout.merchantId) ?? 0;
     // A payout that ends in error gives the money back.
     const balance = final.status === 'error' ? before + payout.amountMinor : before;
-    const postbacks = this.deps.notifier?.prepare(next, balance, final.postback) ?? [];
+    const postbacks = this.notify(next, balance, final.postback);
     await store.commit({
       payouts: [next],
       ...(final.status === 'error' ? { balances: { [payout.merchantId]: balance } } : {}),
@@ -375,6 +371,15 @@ export class PayoutService {
     });
     this.deps.notifier?.activate(postbacks);
     return next;
+  }
+
+  /**
+   * The postbacks a payout that became final sends: none without a post link (the legacy
+   * iban_payout takes none; every other method requires one).
+   */
+  private notify(payout: Payout, balanceMinor: number, plan?: PostbackPlan): Postback[] {
+    if (payout.postLink === '') return [];
+    return this.deps.notifier?.prepare(payout, balanceMinor, plan) ?? [];
   }
 
   /** Stops the timers; pending payouts stay in the store and resume on the next start. */
