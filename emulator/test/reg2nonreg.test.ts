@@ -419,12 +419,27 @@ describe('typing the card number on the page', () => {
     expect(notifies().map((n) => n.pg_status)).toEqual(['ok']);
   });
 
-  it('lets a scenario rule for reg2nonreg decide the outcome of the typed number', async () => {
+  it('takes a scenario fault on the reg2nonreg call itself: the page is made and waits', async () => {
+    await request(sandbox.app)
+      .post('/__sandbox/scenarios')
+      .send({ method: 'reg2nonreg', fault: 'http-503' })
+      .expect(201);
+    const fields = pageFields();
+    const res = await request(sandbox.app)
+      .post('/api/reg2nonreg')
+      .type('form')
+      .send(signed(fields, SCRIPT));
+    expect(res.status).toBe(503);
+    const made = sandbox.store.latestPayoutForOrder('100001', fields.pg_order_id ?? '');
+    expect(made?.status).toBe('waiting');
+  });
+
+  it('lets a scenario rule for the payout-page step decide the outcome of the typed number', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'fp-reg2nonreg-'));
     await mkdir(join(dir, 'scenarios'));
     await writeFile(
       join(dir, 'scenarios', 'page.yaml'),
-      'name: page-declines\nrules:\n  - method: reg2nonreg\n    match: { pg_card_pan: "4716047261941981" }\n    outcome: error 8888\n',
+      'name: page-declines\nrules:\n  - method: payout-page\n    match: { pg_card_pan: "4716047261941981" }\n    outcome: error 8888\n',
     );
     await sandbox.dispose();
     await open({}, dir);

@@ -58,12 +58,14 @@ export interface ChoiceContext {
 }
 
 /**
- * Every gateway step a scenario can decide: the payout methods, and the steps of saving a card
- * (the hosted page's submit, the issuer's 3DS check, the Gateway's add).
+ * Every gateway step a scenario can decide: the payout methods, the payout page's card number
+ * typed (`payout-page`: its outcome; `reg2nonreg` is the call that opens it), and the steps of
+ * saving a card (the hosted page's submit, the issuer's 3DS check, the Gateway's add).
  */
 export const CHOICE_METHODS = [
   'reg2reg',
   'reg2nonreg',
+  'payout-page',
   'p2p2nonreg',
   'to_iban',
   'iban_payout',
@@ -77,6 +79,7 @@ export type ChoiceMethod = (typeof CHOICE_METHODS)[number];
 export const PAYOUT_CHOICE_METHODS: readonly ChoiceMethod[] = [
   'reg2reg',
   'reg2nonreg',
+  'payout-page',
   'p2p2nonreg',
   'to_iban',
   'iban_payout',

@@ -17,6 +17,7 @@ import {
   type ChoiceContext,
   type Decision,
   type FinalOutcome,
+  type Outcome,
   type OutcomeChooser,
 } from './outcome.js';
 import { ibanOutcome, normalIban } from './iban.js';
@@ -125,32 +126,33 @@ export class PayoutService {
       return { kind: 'rejected', error: GatewayErrors.systemError, hint: full };
     }
 
-    // A payout page decides nothing until the recipient typed a number: it waits.
-    const decision: Decision = target.fallback
-      ? (this.deps.chooseOutcome ?? fallbackChooser)(
-          {
-            method: request.method,
-            fields: { ...request.fields, ...target.choiceFields },
-            merchantId: request.merchantId,
-            orderId: request.orderId,
-            userId: request.userId,
-            ...(target.cardToken !== undefined ? { cardToken: target.cardToken } : {}),
-          },
-          target.fallback,
-          context,
-        )
-      : { outcome: { status: 'ok' }, reason: 'payout page opened: waiting for the recipient' };
+    const decision: Decision = (this.deps.chooseOutcome ?? fallbackChooser)(
+      {
+        method: request.method,
+        fields: { ...request.fields, ...target.choiceFields },
+        merchantId: request.merchantId,
+        orderId: request.orderId,
+        userId: request.userId,
+        ...(target.cardToken !== undefined ? { cardToken: target.cardToken } : {}),
+      },
+      target.fallback ?? { outcome: { status: 'ok' }, reason: PAGE_OPENED },
+      context,
+    );
     if (decision.fault?.when === 'before') return { kind: 'failed-first', decision };
-    const outcome = decision.outcome;
-    if (outcome.status === 'error') {
-      const spec = gatewayErrorByCode(outcome.code);
+    const waiting = target.destination.kind === 'payout-page';
+    // A payout page decides nothing until the recipient typed a number (the `payout-page`
+    // step): the call itself takes only a scenario's latency, fault or refusal.
+    const outcome: Outcome = waiting ? { status: 'ok' } : decision.outcome;
+    if (decision.outcome.status === 'error') {
+      const chosen = decision.outcome;
+      const spec = gatewayErrorByCode(chosen.code);
       // A refusal code (bad signature, validation, ...) chosen by a scenario refuses the request
       // as the gateway would: no payment is made.
       if (spec?.kind === 'request') {
         return {
           kind: 'rejected',
           error: spec,
-          ...(outcome.description !== undefined ? { description: outcome.description } : {}),
+          ...(chosen.description !== undefined ? { description: chosen.description } : {}),
           decision,
         };
       }
@@ -159,7 +161,6 @@ export class PayoutService {
     const now = clock.now();
     const at = isoTime(now);
     const paymentId = randomness.nextPaymentId(store.lastPaymentId());
-    const waiting = target.destination.kind === 'payout-page';
     const status: PayoutStatus = waiting ? 'waiting' : outcome.status;
     // A declined payout is debited and credited back in the same instant: the balance stays. A
     // payout page holds the amount while it waits.
@@ -292,7 +293,7 @@ export class PayoutService {
     const hash = cardHash(card.pan);
     const decision = (this.deps.chooseOutcome ?? fallbackChooser)(
       {
-        method: 'reg2nonreg',
+        method: 'payout-page',
         fields: { ...payout.request, pg_card_pan: card.pan },
         merchantId: payout.merchantId,
         orderId: payout.orderId,
@@ -403,6 +404,8 @@ export class PayoutService {
     this.timers.set(paymentId, task);
   }
 }
+
+const PAGE_OPENED = 'payout page opened: waiting for the recipient';
 
 /** How long a payout whose final write failed waits before the next try, on the sandbox clock. */
 const FINALIZE_RETRY_MS = 5_000;

@@ -188,7 +188,7 @@ const rule = z
       .optional()
       .meta({
         description:
-          'The gateway step the rule decides: a payout method (reg2reg, reg2nonreg when the recipient typed the number, p2p2nonreg, to_iban, iban_payout; a rule naming no method decides them all), cardstorage/add (the hosted page saves a card), cardstorage/3ds (the issuer checks the password), g2g/cardstorage/add; or a list of them.',
+          'The gateway step the rule decides: a payout method (reg2reg, reg2nonreg (the call that opens a payout page: latency, faults), payout-page (the number typed on it: the outcome), p2p2nonreg, to_iban, iban_payout; a rule naming no method decides them all), cardstorage/add (the hosted page saves a card), cardstorage/3ds (the issuer checks the password), g2g/cardstorage/add; or a list of them.',
       }),
     match: z
       .record(z.string(), matcher)
