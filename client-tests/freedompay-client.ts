@@ -35,6 +35,50 @@ export interface PayoutParams {
   readonly extra?: Record<string, string>;
 }
 
+/** reg2nonreg (payout-family.md §2): the recipient types the card number on a payout page. */
+export interface PayoutPageParams {
+  readonly orderId: string;
+  readonly amount: string;
+  readonly description: string;
+  readonly postLink: string;
+  readonly backLink: string;
+  readonly orderTimeLimit: string;
+  readonly extra?: Record<string, string>;
+}
+
+/** p2p2nonreg (payout-family.md §3): a payout to a card number the merchant sends. */
+export interface CardNumberPayoutParams {
+  readonly orderId: string;
+  readonly amount: string;
+  readonly cardNumber: string;
+  readonly description: string;
+  readonly postLink: string;
+  readonly cardName?: string;
+  readonly currency?: string;
+  readonly userId?: string;
+  readonly extra?: Record<string, string>;
+}
+
+/** to_iban (payout-family.md §4): every recipient field is required. */
+export interface IbanPayoutParams {
+  readonly orderId: string;
+  readonly amount: string;
+  readonly description: string;
+  readonly postLink: string;
+  readonly iban: string;
+  /** The recipient's IIN or BIN, 12 digits. */
+  readonly iin: string;
+  readonly name: string;
+  /** Beneficiary code (KBE), e.g. `19`. */
+  readonly kbe: string;
+  /** Payment purpose code (KNP), e.g. `119`. */
+  readonly knp: string;
+  readonly bik: string;
+  /** The Gateway's `/g2g/to_iban` (default) or the Merchant API's `/api/to_iban`. */
+  readonly path?: '/g2g/to_iban' | '/api/to_iban';
+  readonly extra?: Record<string, string>;
+}
+
 /** The script name a message is signed with: the last path segment, `""` after a final `/`. */
 export function scriptName(pathOrUrl: string): string {
   const path = new URL(pathOrUrl, 'http://x').pathname;
@@ -78,6 +122,56 @@ export class FreedomPayClient {
       pg_order_time_limit: params.orderTimeLimit,
       ...params.extra,
     });
+  }
+
+  /** `POST /api/reg2nonreg`: opens a payout page; the answer's `pg_redirect_url` is the page. */
+  reg2nonreg(params: PayoutPageParams): Promise<SignedAnswer> {
+    return this.call('/api/reg2nonreg', {
+      pg_order_id: params.orderId,
+      pg_amount: params.amount,
+      pg_description: params.description,
+      pg_post_link: params.postLink,
+      pg_back_link: params.backLink,
+      pg_order_time_limit: params.orderTimeLimit,
+      ...params.extra,
+    });
+  }
+
+  /** `POST /g2g/p2p2nonreg`: pays out to a card number (`pg_payment_to`). */
+  p2p2nonreg(params: CardNumberPayoutParams): Promise<SignedAnswer> {
+    return this.call('/g2g/p2p2nonreg', {
+      pg_order_id: params.orderId,
+      pg_amount: params.amount,
+      pg_payment_to: params.cardNumber,
+      pg_description: params.description,
+      pg_post_link: params.postLink,
+      ...(params.cardName !== undefined ? { pg_card_name: params.cardName } : {}),
+      ...(params.currency !== undefined ? { pg_currency: params.currency } : {}),
+      ...(params.userId !== undefined ? { pg_user_id: params.userId } : {}),
+      ...params.extra,
+    });
+  }
+
+  /** `POST /g2g/to_iban` (or `/api/to_iban`): pays out to a bank account. */
+  toIban(params: IbanPayoutParams): Promise<SignedAnswer> {
+    return this.call(params.path ?? '/g2g/to_iban', {
+      pg_order_id: params.orderId,
+      pg_amount: params.amount,
+      pg_description: params.description,
+      pg_post_link: params.postLink,
+      pg_recipient_iban: params.iban,
+      pg_recipient_iin: params.iin,
+      pg_recipient_name: params.name,
+      pg_recipient_kbe: params.kbe,
+      pg_knp: params.knp,
+      pg_bank_bik: params.bik,
+      ...params.extra,
+    });
+  }
+
+  /** `POST /g2g/payout_status2`: the Gateway's twin of `payment_status2`. */
+  payoutStatus(paymentId: string): Promise<SignedAnswer> {
+    return this.call('/g2g/payout_status2', { pg_payment_id: paymentId });
   }
 
   /** `POST /api/payment_status2`: `pg_payment_status` is success, error or process. */

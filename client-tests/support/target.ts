@@ -21,6 +21,10 @@ export interface Target {
 export interface SandboxAdmin {
   readonly url: string;
   advance(ms: number): Promise<void>;
+  /** The sandbox clock's time, in epoch milliseconds. */
+  now(): Promise<number>;
+  /** Finishes a reg2nonreg payout page as if the recipient typed `pan` on it. */
+  completePayoutPage(paymentId: string, pan: string): Promise<void>;
 }
 
 export const EXTERNAL = process.env.FREEDOMPAY_BASE_URL;
@@ -57,6 +61,23 @@ export async function openTarget(): Promise<Target> {
         body: JSON.stringify({ ms }),
       });
       if (!res.ok) throw new Error(`clock advance answered ${res.status}`);
+    },
+    async now() {
+      const res = await fetch(`${sandbox.url}/__sandbox/clock`);
+      if (!res.ok) throw new Error(`clock answered ${res.status}`);
+      return ((await res.json()) as { nowMs: number }).nowMs;
+    },
+    async completePayoutPage(paymentId, pan) {
+      const res = await fetch(`${sandbox.url}/__sandbox/payout-pages/${paymentId}/complete`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ pan }),
+      });
+      if (!res.ok) {
+        throw new Error(
+          `completing payout page ${paymentId} answered ${res.status}: ${await res.text()}`,
+        );
+      }
     },
   };
   return {

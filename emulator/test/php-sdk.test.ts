@@ -2,14 +2,21 @@ import { createHash, randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HttpPostbackSender } from '../src/postbacks/sender.js';
-import { card, openTestSandbox, parseAnswer, type TestSandbox } from './helpers.js';
+import {
+  card,
+  expectSignedBySandbox,
+  openTestSandbox,
+  parseAnswer,
+  type TestSandbox,
+} from './helpers.js';
 import { Receiver } from './receiver.js';
 
 /**
  * The official PHP payout SDK (payboxmoney/payout 1.2.x on payboxmoney/core 1.2.9) as observed
  * when run, rebuilt from those observations and not from its code (GPL-3.0, not vendored):
- * multipart POSTs to api/reg2reg, api/payment_status and api/balance_status, signed with the
- * last path segment, ksort on field names, the secret last, a 32-hex-character pg_salt. It fails
+ * multipart POSTs to api/reg2reg, api/payment_status, api/balance_status, api/reg2nonreg,
+ * /api/iban_payout (after a base URL ending in `/`, so `//api/iban_payout` on the wire) and
+ * api/iban_payout/payment_status, signed with the last path segment, ksort on field names, the secret last, a 32-hex-character pg_salt. It fails
  * a call whose answer contains pg_error_code anywhere (even 0), crashes without pg_status (and
  * pg_balance for balance), and breaks on any byte before <?xml. It never checks the answer's
  * signature.
@@ -176,6 +183,212 @@ describe('the official PHP SDK, as it calls the gateway', () => {
   });
 });
 
+/**
+ * reg2nonreg() (php-sdk.md §5.2): amount, description, back link, post link and time limit are
+ * required by the SDK, the order id is sent when set; no user id and no card. The merchant id
+ * comes from the merchant model, as for every call.
+ */
+function reg2nonregQuery(orderId: string): Record<string, string> {
+  return {
+    pg_merchant_id: '100001',
+    pg_amount: '100',
+    pg_description: 'Description',
+    pg_order_id: orderId,
+    pg_post_link: 'http://site.ru/',
+    pg_back_link: 'http://site.ru/',
+    pg_order_time_limit: '2030-11-25 00:00:00',
+  };
+}
+
+/**
+ * toIban() (php-sdk.md §5.2): amount and description, the four legacy recipient fields, order
+ * id and user id when set. No post link, no time limit, no KBE/KNP.
+ */
+function toIbanQuery(orderId: string, iban: string): Record<string, string> {
+  return {
+    pg_merchant_id: '100001',
+    pg_amount: '100',
+    pg_description: 'Description',
+    pg_order_id: orderId,
+    pg_user_id: '131',
+    pg_recipient_bank_bic: 'KCJBKZKX',
+    pg_recipient_iban: iban,
+    pg_recipient_iin_bin: '761223455678',
+    pg_recipient_name: 'IVANOV IVAN',
+  };
+}
+
+/** The sandbox's test IBANs (README): each forces an outcome, as the payout test cards do. */
+const IBAN = {
+  success: 'KZ85125KZT0000000001',
+  declined: 'KZ58125KZT0000000002',
+  processThenOk: 'KZ31125KZT0000000003',
+} as const;
+
+/** The SDK builds `getBaseUrl() . '/api/iban_payout'`: the base ends in `/`, so the path doubles. */
+const TO_IBAN_PATH = '/api/iban_payout';
+
+/**
+ * What an answer must be for the SDK to report it rather than crash: XML from the first byte,
+ * `pg_status` there, and a failure always carrying `pg_error_code` (with its description, or the
+ * message is just `code:`).
+ */
+function sdkHandles(xml: string): boolean {
+  if (!xml.startsWith('<?xml')) return false;
+  const answer = parseAnswer(xml);
+  if (answer.pg_status === undefined) return false;
+  if (answer.pg_error_code !== undefined) return answer.pg_error_description !== undefined;
+  return answer.pg_status !== 'error';
+}
+
+/** Where the SDK would send the browser: path and query of `pg_redirect_url`, for supertest. */
+function pagePath(redirectUrl: string | undefined): string {
+  const url = new URL(redirectUrl ?? '');
+  return `${url.pathname}${url.search}`;
+}
+
+describe('the official PHP SDK, reg2nonreg(): a payout page', () => {
+  it('the request as it sends it (no user id, no card) is answered ok with the pg_redirect_url it stores, and the page opens', async () => {
+    const xml = await sdkCall(sandbox, 'api/reg2nonreg', reg2nonregQuery('sdk-page-1'));
+    expect(sdkAccepts(xml, ['pg_status', 'pg_redirect_url'])).toBe(true);
+    const answer = parseAnswer(xml);
+    expect(answer.pg_status).toBe('ok');
+    expect(answer.pg_redirect_url).toMatch(/^https?:\/\/[^/]+\//);
+    expect(answer.pg_payment_id).toMatch(/^\d+$/);
+    // The SDK never checks the answer's signature; a careful client does, with the same script.
+    expect(expectSignedBySandbox(answer, 'reg2nonreg')).toBe(true);
+
+    const page = await request(sandbox.app).get(pagePath(answer.pg_redirect_url));
+    expect(page.status).toBe(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+  });
+
+  it('while nobody has finished the page, getStatus() reads new by payment id and partial by order id', async () => {
+    const created = parseAnswer(
+      await sdkCall(sandbox, 'api/reg2nonreg', reg2nonregQuery('sdk-page-wait')),
+    );
+    const byPayment = await sdkCall(sandbox, 'api/payment_status', {
+      pg_merchant_id: '100001',
+      pg_payment_id: created.pg_payment_id ?? '',
+    });
+    expect(sdkAccepts(byPayment)).toBe(true);
+    expect(parseAnswer(byPayment).pg_status).toBe('new');
+    const byOrder = await sdkCall(sandbox, 'api/payment_status', {
+      pg_merchant_id: '100001',
+      pg_order_id: 'sdk-page-wait',
+    });
+    expect(sdkAccepts(byOrder)).toBe(true);
+    expect(parseAnswer(byOrder).pg_status).toBe('partial');
+  });
+
+  it('the README example time limit (a date in 2019, already past) still gets an answer it handles', async () => {
+    const xml = await sdkCall(sandbox, 'api/reg2nonreg', {
+      ...reg2nonregQuery('sdk-page-2019'),
+      pg_order_time_limit: '2019-11-25 00:00:00',
+    });
+    expect(sdkHandles(xml)).toBe(true);
+  });
+
+  it('a request signed with another key is refused in a way it reports (pg_error_code)', async () => {
+    const xml = await sdkCall(
+      sandbox,
+      'api/reg2nonreg',
+      reg2nonregQuery('sdk-page-badsig'),
+      'wrong',
+    );
+    expect(parseAnswer(xml).pg_error_code).toBe('1100');
+    expect(sdkHandles(xml)).toBe(true);
+  });
+});
+
+describe('the official PHP SDK, toIban() and getIbanStatus()', () => {
+  it('toIban(): the request on the doubled-slash path it builds is paid, with an answer that makes it return true (pg_redirect_url included)', async () => {
+    const xml = await sdkCall(sandbox, TO_IBAN_PATH, toIbanQuery('sdk-iban-1', IBAN.success));
+    expect(sdkAccepts(xml, ['pg_status', 'pg_redirect_url'])).toBe(true);
+    const answer = parseAnswer(xml);
+    expect(answer.pg_status).toBe('ok');
+    expect(answer.pg_payment_id).toMatch(/^\d+$/);
+    expect(expectSignedBySandbox(answer, 'iban_payout')).toBe(true);
+  });
+
+  it('toIban(): an IBAN with wrong check digits is refused with a 9403 it reports, naming the field', async () => {
+    const xml = await sdkCall(
+      sandbox,
+      TO_IBAN_PATH,
+      toIbanQuery('sdk-iban-bad', 'KZ86125KZT0000000001'),
+    );
+    const answer = parseAnswer(xml);
+    expect(answer.pg_error_code).toBe('9403');
+    expect(answer.pg_error_description).toContain('pg_recipient_iban');
+    expect(sdkHandles(xml)).toBe(true);
+  });
+
+  it('toIban(): a request signed with another key is refused in a way it reports (pg_error_code)', async () => {
+    const xml = await sdkCall(
+      sandbox,
+      TO_IBAN_PATH,
+      toIbanQuery('sdk-iban-badsig', IBAN.success),
+      'wrong',
+    );
+    expect(parseAnswer(xml).pg_error_code).toBe('1100');
+    expect(sdkHandles(xml)).toBe(true);
+  });
+
+  it('toIban() without an order id (the SDK sends it only when set) gets an answer it handles', async () => {
+    const { pg_order_id: _none, ...query } = toIbanQuery('', IBAN.success);
+    const xml = await sdkCall(sandbox, TO_IBAN_PATH, query);
+    expect(sdkHandles(xml)).toBe(true);
+  });
+
+  it.each([
+    [IBAN.success, 'ok'],
+    [IBAN.declined, 'failed'],
+  ])(
+    'getIbanStatus(): the payout to %s is %s in pg_status, the field it returns',
+    async (iban, status) => {
+      const orderId = `sdk-iban-status-${iban.slice(-1)}`;
+      await sdkCall(sandbox, TO_IBAN_PATH, toIbanQuery(orderId, iban));
+      const xml = await sdkCall(sandbox, 'api/iban_payout/payment_status', {
+        pg_merchant_id: '100001',
+        pg_order_id: orderId,
+      });
+      expect(sdkAccepts(xml)).toBe(true);
+      const answer = parseAnswer(xml);
+      expect(answer.pg_status).toBe(status);
+      expect(expectSignedBySandbox(answer, 'payment_status')).toBe(true);
+    },
+  );
+
+  it('getIbanStatus(): a payout in process is pending, then ok once it ends', async () => {
+    const created = await sdkCall(
+      sandbox,
+      TO_IBAN_PATH,
+      toIbanQuery('sdk-iban-process', IBAN.processThenOk),
+    );
+    expect(sdkAccepts(created, ['pg_status', 'pg_redirect_url'])).toBe(true);
+    const status = async (): Promise<string | undefined> => {
+      const xml = await sdkCall(sandbox, 'api/iban_payout/payment_status', {
+        pg_merchant_id: '100001',
+        pg_order_id: 'sdk-iban-process',
+      });
+      expect(sdkAccepts(xml)).toBe(true);
+      return parseAnswer(xml).pg_status;
+    };
+    expect(await status()).toBe('pending');
+    await sandbox.clock.advance(5_000);
+    expect(await status()).toBe('ok');
+  });
+
+  it('getIbanStatus(): an unknown order is an error it reports', async () => {
+    const xml = await sdkCall(sandbox, 'api/iban_payout/payment_status', {
+      pg_merchant_id: '100001',
+      pg_order_id: 'sdk-iban-never-sent',
+    });
+    expect(parseAnswer(xml).pg_error_code).toBe('11068');
+    expect(sdkHandles(xml)).toBe(true);
+  });
+});
+
 /** A sandbox that really sends its postbacks, over HTTP, to a local receiver. */
 async function withShopAndReceiver(
   run: (shop: TestSandbox, receiver: Receiver) => Promise<void>,
@@ -251,6 +464,73 @@ describe('the official PHP SDK, as it receives a postback', () => {
       });
     });
   });
+});
+
+describe('the official PHP SDK, a payout page end to end', () => {
+  it.each([
+    ['4671593866478252', 'ok', 'ok'],
+    ['5325349472901311', 'error', 'failed'],
+  ])(
+    'reg2nonreg, the page completed with %s through the admin API: the notify verifies as checkSig() does (pg_status %s), and getStatus() reads %s',
+    async (pan, notified, status) => {
+      await withShopAndReceiver(async (shop, receiver) => {
+        const orderId = `sdk-roundtrip-${pan}`;
+        const created = parseAnswer(
+          await sdkCall(shop, 'api/reg2nonreg', {
+            ...reg2nonregQuery(orderId),
+            pg_post_link: receiver.url('/payout/result?shop=7'),
+            pg_back_link: receiver.url('/payout/back'),
+          }),
+        );
+        expect(created.pg_status).toBe('ok');
+        const paymentId = created.pg_payment_id ?? '';
+
+        const completed = await request(shop.app)
+          .post(`/__sandbox/payout-pages/${paymentId}/complete`)
+          .send({ pan });
+        expect(completed.status, completed.text).toBeLessThan(300);
+        await shop.clock.advance(3_000);
+
+        const postback = receiver.received.find((p) => p.path === '/payout/result');
+        expect(postback).toBeDefined();
+        // $_REQUEST: the query and the body together; the script is the path's last segment.
+        const params = {
+          ...Object.fromEntries(postback?.query ?? []),
+          ...Object.fromEntries(postback?.body ?? []),
+        };
+        const { pg_sig: sig, ...rest } = params;
+        expect(rest.pg_salt).toBeDefined();
+        const sorted = Object.keys(rest)
+          .sort(byBytes)
+          .map((key) => rest[key]);
+        expect(sig).toBe(
+          createHash('md5')
+            .update(['result', ...sorted, SECRET].join(';'))
+            .digest('hex'),
+        );
+        expect(params).toMatchObject({
+          pg_status: notified,
+          pg_payment_id: paymentId,
+          pg_order_id: orderId,
+          shop: '7',
+        });
+        expect(params.pg_card_hash).toMatch(/\d{4}$/);
+
+        const queries: Record<string, string>[] = [
+          { pg_payment_id: paymentId },
+          { pg_order_id: orderId },
+        ];
+        for (const query of queries) {
+          const xml = await sdkCall(shop, 'api/payment_status', {
+            pg_merchant_id: '100001',
+            ...query,
+          });
+          expect(sdkAccepts(xml)).toBe(true);
+          expect(parseAnswer(xml).pg_status).toBe(status);
+        }
+      });
+    },
+  );
 });
 
 /** PHP's ksort on string keys: by their bytes (UTF-8). */
