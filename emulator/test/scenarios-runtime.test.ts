@@ -197,7 +197,14 @@ describe('the admin API', () => {
           {
             id: 'x#1',
             priority: 0,
-            methods: ['reg2reg', 'reg2nonreg', 'payout-page', 'p2p2nonreg', 'to_iban', 'iban_payout'],
+            methods: [
+              'reg2reg',
+              'reg2nonreg',
+              'payout-page',
+              'p2p2nonreg',
+              'to_iban',
+              'iban_payout',
+            ],
             match: { pg_user_id: { regex: '^v', flags: '' } },
             decider: { kind: 'outcome', outcome: { status: 'ok' } },
           },
