@@ -133,6 +133,27 @@ describe('the lowdb store', () => {
     await reopened.close();
   });
 
+  it('clears records and balances on a reset, keeps ids going, and survives a restart', async () => {
+    const first = await openLowdbStore({ file });
+    await first.commit({ payouts: [payout(1, 'a')], balances: { '1': 5 }, lastPaymentId: 1 });
+    const seen: unknown[] = [];
+    first.onCommitted((change) => seen.push(change));
+    await first.commit({ reset: true });
+    expect(first.payout(1)).toBeUndefined();
+    expect(first.latestPayoutForOrder('1', 'a')).toBeUndefined();
+    expect(first.balance('1')).toBeUndefined();
+    expect(first.lastPaymentId()).toBe(1);
+    expect(seen).toEqual([{ reset: true }]);
+    const crashed = await crashCopy(file);
+    await first.close();
+    for (const path of [file, crashed]) {
+      const reopened = await openLowdbStore({ file: path });
+      expect([...reopened.payouts()]).toEqual([]);
+      expect(reopened.lastPaymentId()).toBe(1);
+      await reopened.close();
+    }
+  });
+
   it('works without a file, in memory', async () => {
     const store = await openLowdbStore({});
     await store.commit({ payouts: [payout(1, 'a')] });

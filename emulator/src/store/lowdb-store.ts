@@ -146,6 +146,7 @@ class LowdbStore implements Store {
   private fold: (() => Promise<void>) | undefined;
   private clockSource: (() => ClockState) | undefined;
   private closed = false;
+  private readonly listeners = new Set<(change: StoreChange) => void>();
 
   /** Payout pages' payment ids by the id in their URL. */
   private readonly payoutViews = new Map<string, number>();
@@ -250,7 +251,23 @@ class LowdbStore implements Store {
     const full = this.withClock(change);
     const line = this.journal ? JSON.stringify(full) : '';
     const undo = this.apply(full);
-    return this.journal ? this.journal.append(line, undo) : Promise.resolve();
+    const written = this.journal ? this.journal.append(line, undo) : Promise.resolve();
+    return written.then(() => this.tell(full));
+  }
+
+  onCommitted(listener: (change: StoreChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private tell(change: StoreChange): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(change);
+      } catch {
+        // A listener's failure is its own; the change is on disk all the same.
+      }
+    }
   }
 
   /** Applies a journal line read at start. */
@@ -293,6 +310,7 @@ class LowdbStore implements Store {
   private apply(change: StoreChange): Undo {
     const data = this.db.data;
     const undo: Undo[] = [];
+    if (change.reset) undo.push(this.clearRecords());
     for (const raw of change.payouts ?? []) {
       const payout = this.strings.record(raw);
       const key = String(payout.paymentId);
@@ -363,6 +381,29 @@ class LowdbStore implements Store {
   payoutByView(viewId: string): Payout | undefined {
     const paymentId = this.payoutViews.get(viewId);
     return paymentId === undefined ? undefined : this.payout(paymentId);
+  }
+
+  /** Empties the record collections and their indexes; returns how to put them back. */
+  private clearRecords(): Undo {
+    const data = this.db.data;
+    const before = {
+      payouts: data.payouts,
+      postbacks: data.postbacks,
+      cards: data.cards,
+      cardSessions: data.cardSessions,
+      balances: data.balances,
+    };
+    const indexes = [this.byOrder, this.payoutViews, this.cardIds, this.sessionViews] as const;
+    const saved = indexes.map((index) => new Map<unknown, unknown>(index));
+    Object.assign(data, { payouts: {}, postbacks: {}, cards: {}, cardSessions: {}, balances: {} });
+    for (const index of indexes) index.clear();
+    return () => {
+      Object.assign(data, before);
+      indexes.forEach((index, i) => {
+        index.clear();
+        for (const [key, value] of saved[i] ?? []) (index as Map<unknown, unknown>).set(key, value);
+      });
+    };
   }
 
   private index(payout: Payout): void {

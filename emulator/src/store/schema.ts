@@ -200,6 +200,7 @@ const clockState = z.strictObject({
 
 /** A journal line: whole records, as `Store.commit` was given them. */
 export const storeChangeSchema = z.strictObject({
+  reset: z.literal(true).optional(),
   payouts: z.array(payout).optional(),
   cards: z.array(savedCard).optional(),
   lastCardId: count.optional(),

@@ -41,11 +41,21 @@ export interface Store {
    */
   followClock(current: () => ClockState): void;
   commit(change: StoreChange): Promise<void>;
+  /**
+   * Calls `listener` with every change once it is on disk (the dashboard's live events). A
+   * listener that throws is ignored. Returns how to stop listening.
+   */
+  onCommitted(listener: (change: StoreChange) => void): () => void;
   close(): Promise<void>;
 }
 
 /** Whole records, not deltas: replaying a change twice gives the same state. */
 export interface StoreChange {
+  /**
+   * Clears payouts, postbacks, saved cards, card sessions and balances before the rest of the
+   * change applies (`POST /__sandbox/reset {"data": true}`). Ids go on from where they were.
+   */
+  readonly reset?: true;
   readonly payouts?: readonly Payout[];
   /** Balances in minor units, by merchant id. */
   readonly balances?: Readonly<Record<string, number>>;
