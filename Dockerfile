@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 
-# Build stage: the full toolchain, the TypeScript build.
+# Build stage: the full toolchain, the TypeScript build and the QA dashboard (Vite).
 FROM node:20.20.2-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -8,6 +8,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY emulator ./emulator
+COPY dashboard ./dashboard
 RUN npm run build
 
 # Runtime stage: production dependencies and the built files only, as a non-root user.

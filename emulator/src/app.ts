@@ -7,6 +7,7 @@ import type { StatusGateway } from './gateway/status.js';
 import type { CardStorage } from './cards/card-storage.js';
 import { adminRoutes } from './http/admin-routes.js';
 import { cardStorageRoutes } from './http/card-storage-routes.js';
+import { dashboardHome } from './http/dashboard-routes.js';
 import { gatewayCardRoutes } from './http/gateway-card-routes.js';
 import { pageRoutes } from './http/page-routes.js';
 import { payoutPageRoutes } from './http/payout-page-routes.js';
@@ -62,6 +63,7 @@ export function createApp(deps: AppDeps): Express {
       },
     }),
   );
+  app.get('/', dashboardHome);
   app.use((req, res) => {
     res.status(404).json({
       error: `${req.method} ${req.path} is not served here; payouts go to POST /api/reg2reg, the sandbox's own API is under /__sandbox`,

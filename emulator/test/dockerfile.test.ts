@@ -36,6 +36,22 @@ describe('the Dockerfile', () => {
     ).toBe(true);
   });
 
+  it('builds the QA dashboard in the build stage, so the image serves /__sandbox/ui', () => {
+    const build = instructions.filter((i) => i.getRange().start.line < runtimeStart);
+    const copied = build
+      .filter((i) => i.getKeyword() === 'COPY')
+      .map((i) => i.getArgumentsContent() ?? '');
+    expect(copied).toContain('dashboard ./dashboard');
+    const runs = build.filter((i) => i.getKeyword() === 'RUN').map((i) => i.getArgumentsContent());
+    expect(runs.at(-1)).toBe('npm run build');
+    const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as {
+      scripts: Record<string, string>;
+      files: string[];
+    };
+    expect(pkg.scripts.build).toContain('vite build --config dashboard/vite.config.ts');
+    expect(pkg.files).toContain('dist/dashboard');
+  });
+
   it('installs production dependencies only, from the lockfile, without scripts', () => {
     expect(runtimeStage().installCommand).toMatch(/^npm ci --omit=dev --ignore-scripts/);
   });

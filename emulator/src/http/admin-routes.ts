@@ -10,6 +10,7 @@ import type { PostbackDispatcher } from '../postbacks/dispatcher.js';
 import type { ScenarioRegistry } from '../scenarios/registry.js';
 import type { Store } from '../store/store.js';
 import { cardAdminRoutes } from './card-admin-routes.js';
+import { dashboardRoutes } from './dashboard-routes.js';
 import { listLimit } from './list-limit.js';
 import { payoutPageAdminRoutes } from './payout-page-routes.js';
 import { postbackRoutes } from './postback-routes.js';
@@ -37,6 +38,8 @@ export function adminRoutes(deps: AdminDeps): Router {
   router.get('/__sandbox/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  // The dashboard's own files load without the token: the page is where it is typed in.
+  router.use(dashboardRoutes());
   if (deps.adminToken !== undefined) router.use('/__sandbox', requireToken(deps.adminToken));
   // strict: false lets a JSON string or null through, to be told what shape to send instead.
   router.use('/__sandbox', express.json({ limit: '256kb', strict: false }), drainOtherBodies);
