@@ -14,6 +14,7 @@ import { payoutPageRoutes } from './http/payout-page-routes.js';
 import { payoutRoutes } from './http/payout-routes.js';
 import { gatewayRoutes, sendAnswer } from './http/gateway-routes.js';
 import type { VirtualClock } from './clock.js';
+import type { EventBus } from './admin/events.js';
 import type { PostbackDispatcher } from './postbacks/dispatcher.js';
 import type { RequestJournal } from './gateway/journal.js';
 import type { MerchantDirectory } from './merchants/merchants.js';
@@ -26,6 +27,8 @@ export interface AppDeps {
   readonly status: StatusGateway;
   readonly envelope: GatewayEnvelope;
   readonly journal: RequestJournal;
+  /** The live events `GET /__sandbox/events` streams. */
+  readonly events: EventBus;
   readonly scenarios: ScenarioRegistry;
   readonly clock: VirtualClock;
   readonly postbacks: PostbackDispatcher;

@@ -5,6 +5,7 @@
  *   // ... point the client at sandbox.url, sign with sandbox.secretKey ...
  *   await sandbox.close();
  */
+import type { SandboxEventOf, SandboxEventType } from './admin/events.js';
 import { TEST_CARDS } from './cards/test-cards.js';
 import { ConfigError, loadConfig, type LogLevel, type MerchantEntry } from './config/config.js';
 import { bundledScenariosDir, SETTINGS } from './config/settings.js';
@@ -23,6 +24,13 @@ export type { Payout, PayoutStatus } from './payouts/payout.js';
 export type { SavedCard, SavedCardStatus } from './cards/card.js';
 export type { ScenarioFile, RuleInput } from './scenarios/schema.js';
 export type { Fields } from './signature/signature.js';
+export type {
+  SandboxEvent,
+  SandboxEventBody,
+  SandboxEventOf,
+  SandboxEventType,
+} from './admin/events.js';
+export type { CardSession } from './cards/card-session.js';
 export { sign, signatureBase, scriptNameFromPath, verifySignature } from './signature/signature.js';
 
 export interface MerchantInput {
@@ -147,6 +155,21 @@ export interface RunningSandbox {
   completePayoutPage(paymentId: string | number, pan: string): Promise<Payout>;
   /** Resolves with the order's postback once delivered; rejects after `timeoutMs` (10 s). */
   waitForPostback(orderId: string, options?: { timeoutMs?: number }): Promise<Postback>;
+  /**
+   * Calls `listener` with each live event from now on, the ones `GET /__sandbox/events` streams
+   * (payout, postback, card, card-session, balance, request, reset, clock), in order, at once
+   * (records as stored: without the admin API's extras, e.g. a payout's `answer`). `types`
+   * picks some, and types the listener's event. Returns how to stop listening.
+   *
+   *   const statuses: string[] = [];
+   *   const stop = sandbox.onEvent((e) => statuses.push(e.payout.status), { types: ['payout'] });
+   *   // ... make a payout, advanceClock(5_000) ...
+   *   stop();
+   */
+  onEvent<T extends SandboxEventType = SandboxEventType>(
+    listener: (event: SandboxEventOf<T>) => void,
+    options?: { readonly types?: readonly T[] },
+  ): () => void;
   /** Moves the sandbox clock and runs everything that became due. */
   advanceClock(ms: number): Promise<void>;
   /** Back to the scenario files: run-time rules, pins, counters and the journal cleared. */
@@ -299,6 +322,11 @@ export async function startSandbox(options: StartOptions = {}): Promise<RunningS
       }
       return postback;
     },
+    onEvent: (listener, eventOptions = {}) =>
+      sandbox.events.subscribe(
+        listener as (event: SandboxEventOf<SandboxEventType>) => void,
+        eventOptions.types !== undefined ? { types: eventOptions.types } : {},
+      ),
     advanceClock: (ms) => sandbox.clock.advance(ms),
     async reset() {
       await sandbox.scenarios.reset();

@@ -58,6 +58,9 @@ async function main(): Promise<void> {
     }
     closing = true;
     logger.info({ signal }, 'shutting down: finishing requests, flushing the store');
+    // Live event streams (GET /__sandbox/events) never go idle: they end now, so closing the
+    // server waits only for real requests.
+    sandbox.events.close();
     // Requests held by a latency or a stopped clock would keep the server open: cut them after
     // a grace period, so `docker stop` and Ctrl-C always end.
     const force = setTimeout(() => {

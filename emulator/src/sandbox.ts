@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { pino, type Logger } from 'pino';
+import { connectEvents, EventBus } from './admin/events.js';
 import { createApp } from './app.js';
 import { seedTestCards } from './cards/seed.js';
 import { restoredNow, VirtualClock } from './clock.js';
@@ -44,6 +45,8 @@ export interface Sandbox {
   readonly cards: CardStorage;
   readonly scenarios: ScenarioRegistry;
   readonly journal: RequestJournal;
+  /** The live events (`GET /__sandbox/events`): every stored change and journalled request. */
+  readonly events: EventBus;
   readonly postbacks: PostbackDispatcher;
   readonly clock: VirtualClock;
   readonly seed: number;
@@ -61,6 +64,9 @@ export async function openSandbox(config: Config, options: SandboxOptions = {}):
   });
   const clock = options.clock ?? restoredClock(store, config.clockSpeed);
   store.followClock(() => clock.state());
+  const journal = new RequestJournal();
+  const events = new EventBus(() => clock.now());
+  const disconnectEvents = connectEvents(events, { store, journal });
   await seedTestCards(store, clock.now());
   const merchants = new MerchantDirectory(config.merchants);
   const scenarios = new ScenarioRegistry({
@@ -139,7 +145,6 @@ export async function openSandbox(config: Config, options: SandboxOptions = {}):
   });
   payouts.resumePending();
   postbacks.resumePending();
-  const journal = new RequestJournal();
   const envelope = new GatewayEnvelope({
     merchants,
     randomness,
@@ -162,6 +167,7 @@ export async function openSandbox(config: Config, options: SandboxOptions = {}):
     merchants,
     logger,
     journal,
+    events,
     scenarios,
     clock,
     postbacks,
@@ -177,11 +183,15 @@ export async function openSandbox(config: Config, options: SandboxOptions = {}):
     cards,
     scenarios,
     journal,
+    events,
     postbacks,
     clock,
     seed,
     logger,
     async close() {
+      // First: open event streams end, so a server closing waits for none of them.
+      events.close();
+      disconnectEvents();
       scenarios.close();
       clock.stop();
       payouts.stop();

@@ -42,18 +42,33 @@ interface Kept {
   readonly bytes: number;
 }
 
+/** What a journal listener hears: an entry as kept (values cut), or that all were cleared. */
+export type JournalChange =
+  { readonly type: 'record'; readonly entry: JournalEntry } | { readonly type: 'clear' };
+
 export class RequestJournal {
   private entries: Kept[] = [];
   private bytes = 0;
+  private readonly listeners = new Set<(change: JournalChange) => void>();
 
   constructor(private readonly limits: JournalLimits = JOURNAL_LIMITS) {}
+
+  /**
+   * Calls `listener` with every entry once kept, and on `clear` (the dashboard's live events). A
+   * listener that throws is ignored. Returns how to stop listening.
+   */
+  onChange(listener: (change: JournalChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
 
   record(entry: JournalEntry): void {
     const json = JSON.stringify(this.cutEntry(entry));
     // Kept as parsed back: fresh strings. A cut made with slice() can share the memory of the
     // whole value it was cut from, and would keep it alive.
     const bytes = Buffer.byteLength(json);
-    this.entries.push({ entry: JSON.parse(json) as JournalEntry, bytes });
+    const kept = JSON.parse(json) as JournalEntry;
+    this.entries.push({ entry: kept, bytes });
     this.bytes += bytes;
     // Oldest first; the newest entry always stays.
     let drop = 0;
@@ -64,6 +79,7 @@ export class RequestJournal {
       drop += 1;
     }
     if (drop > 0) this.entries.splice(0, drop);
+    this.tell({ type: 'record', entry: kept });
   }
 
   list(filter: { orderId?: string; merchantId?: string; limit?: number } = {}): JournalEntry[] {
@@ -84,6 +100,17 @@ export class RequestJournal {
   clear(): void {
     this.entries = [];
     this.bytes = 0;
+    this.tell({ type: 'clear' });
+  }
+
+  private tell(change: JournalChange): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(change);
+      } catch {
+        // A listener's failure is its own; the entry is kept all the same.
+      }
+    }
   }
 
   private cutEntry(entry: JournalEntry): JournalEntry {

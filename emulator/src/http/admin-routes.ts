@@ -10,6 +10,7 @@ import type { PostbackDispatcher } from '../postbacks/dispatcher.js';
 import type { ScenarioRegistry } from '../scenarios/registry.js';
 import type { Store } from '../store/store.js';
 import { cardAdminRoutes } from './card-admin-routes.js';
+import { eventRoutes } from './event-routes.js';
 import { dashboardRoutes } from './dashboard-routes.js';
 import { listLimit } from './list-limit.js';
 import { payoutPageAdminRoutes } from './payout-page-routes.js';
@@ -45,6 +46,7 @@ export function adminRoutes(deps: AdminDeps): Router {
   router.use('/__sandbox', express.json({ limit: '256kb', strict: false }), drainOtherBodies);
   router.use(scenarioRoutes(deps));
   router.use(postbackRoutes(deps));
+  router.use(eventRoutes(deps));
 
   router.use(cardAdminRoutes(deps));
   router.use(payoutPageAdminRoutes(deps));
