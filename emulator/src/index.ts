@@ -10,8 +10,26 @@ import { TEST_CARDS } from './cards/test-cards.js';
 import { ConfigError, loadConfig, type LogLevel, type MerchantEntry } from './config/config.js';
 import { bundledScenariosDir, SETTINGS } from './config/settings.js';
 import type { SavedCard } from './cards/card.js';
+import {
+  changeBalance,
+  finishPayout,
+  listPayouts,
+  listRequests,
+  parseResetRequest,
+  resetSandbox,
+  type FinishOutcome,
+  type MerchantBalance,
+  type PayoutFilter,
+  type PayoutPage,
+  type RequestFilter,
+  type RequestPage,
+  type ResetAnswer,
+  type ResetRequest,
+} from './http/admin-actions.js';
+import type { AdminErrorCode, AdminRefusal } from './http/admin-errors.js';
 import { parseSaveCard } from './http/card-admin-routes.js';
 import { completePayoutPage } from './http/payout-page-routes.js';
+import { removeRule } from './http/scenario-routes.js';
 import { createLogger } from './logger.js';
 import { MerchantDirectory } from './merchants/merchants.js';
 import { parseAmount, type Payout } from './payouts/payout.js';
@@ -24,6 +42,20 @@ export type { Payout, PayoutStatus } from './payouts/payout.js';
 export type { SavedCard, SavedCardStatus } from './cards/card.js';
 export type { ScenarioFile, RuleInput } from './scenarios/schema.js';
 export type { Fields } from './signature/signature.js';
+export type { JournalEntry } from './gateway/journal.js';
+export type { AdminErrorBody, AdminErrorCode } from './http/admin-errors.js';
+export type {
+  BalanceRequest,
+  FinishOutcome,
+  FinishRequest,
+  MerchantBalance,
+  PayoutFilter,
+  PayoutPage,
+  RequestFilter,
+  RequestPage,
+  ResetAnswer,
+  ResetRequest,
+} from './http/admin-actions.js';
 export type {
   SandboxEvent,
   SandboxEventBody,
@@ -126,6 +158,27 @@ export class CompletePayoutPageError extends Error {
   }
 }
 
+/**
+ * An admin helper (`finish`, `topUp`, `setBalance`, `removeRule`, `reset`, `payouts`,
+ * `requests`) was refused: `code` and the message are the admin API's (`not-found`,
+ * `bad-request`, `conflict`, ...), `details` its extra fields (`problems` per field, the `payout`).
+ */
+export class SandboxAdminError extends Error {
+  constructor(
+    readonly code: AdminErrorCode,
+    message: string,
+    readonly details: Readonly<Record<string, unknown>> = {},
+  ) {
+    super(message);
+    this.name = 'SandboxAdminError';
+  }
+}
+
+/** The run-time rules a `removeRule` took away, as `GET /__sandbox/scenarios` shows rules. */
+export interface RemovedRules {
+  readonly removed: readonly Record<string, unknown>[];
+}
+
 export interface RunningSandbox {
   /** `http://127.0.0.1:<port>`: the gateway's base URL. */
   readonly url: string;
@@ -172,8 +225,43 @@ export interface RunningSandbox {
   ): () => void;
   /** Moves the sandbox clock and runs everything that became due. */
   advanceClock(ms: number): Promise<void>;
-  /** Back to the scenario files: run-time rules, pins, counters and the journal cleared. */
-  reset(): Promise<void>;
+  /**
+   * Ends a `process` payout now, as `POST /__sandbox/payouts/{paymentId}/finish` does: `"ok"` or
+   * `"error <code>"` (with the catalogue's description unless `description` is given). Its timer
+   * is cancelled; the ledger (the amount back on an error) and the notify are a natural finish's.
+   * Resolves with the payout; rejects with a `SandboxAdminError`: `not-found`, `conflict` (not
+   * in process: final already, or a payout page still waiting), `bad-request`.
+   */
+  finish(
+    paymentId: string | number,
+    outcome: FinishOutcome,
+    options?: { readonly description?: string },
+  ): Promise<Payout>;
+  /**
+   * Adds to a merchant's payout balance (the default merchant's unless named), as
+   * `POST /__sandbox/merchants/{id}/balance {"add": ...}`: an amount as pg_amount is written,
+   * negative to take away (`"-50.00"`), never below 0.00 (`conflict`).
+   */
+  topUp(amount: string): Promise<MerchantBalance>;
+  topUp(merchantId: string | number, amount: string): Promise<MerchantBalance>;
+  /** Sets a merchant's payout balance (the default merchant's unless named), 0 or more. */
+  setBalance(amount: string): Promise<MerchantBalance>;
+  setBalance(merchantId: string | number, amount: string): Promise<MerchantBalance>;
+  /**
+   * Removes a run-time rule by its id (`runtime#1`, `runtime/<name>`), as
+   * `DELETE /__sandbox/scenarios/rules/{id}`; a file's rule is refused (`conflict`).
+   */
+  removeRule(id: string): Promise<RemovedRules>;
+  /**
+   * Back to the scenario files: run-time rules, pins, counters and the journal cleared. With
+   * `{ data: true }`, also payouts, postbacks, saved cards, card sessions and balances (the test
+   * cards stay; ids go on). Resolves with what was cleared.
+   */
+  reset(options?: ResetRequest): Promise<ResetAnswer>;
+  /** Stored payouts, newest first, as `GET /__sandbox/payouts` lists them (`next_cursor` pages). */
+  payouts(filter?: PayoutFilter): Promise<PayoutPage>;
+  /** The request journal, as `GET /__sandbox/requests` lists it. */
+  requests(filter?: RequestFilter): Promise<RequestPage>;
   close(): Promise<void>;
 }
 
@@ -270,6 +358,17 @@ export async function startSandbox(options: StartOptions = {}): Promise<RunningS
   }
   const merchant = config.merchants.find((m) => m.id === config.defaultMerchantId);
   const merchants = new MerchantDirectory(config.merchants);
+  const deps = { ...sandbox, merchants };
+  const balance = async (
+    helper: string,
+    kind: 'add' | 'set',
+    args: [string] | [string | number, string],
+  ): Promise<MerchantBalance> => {
+    const [merchantId, amount] = args.length === 1 ? [config.defaultMerchantId, args[0]] : args;
+    const result = await changeBalance(deps, String(merchantId), { [kind]: amount });
+    if (!result.ok) throw adminError(helper, result);
+    return result.balance;
+  };
 
   return {
     url: baseUrl(server),
@@ -328,9 +427,38 @@ export async function startSandbox(options: StartOptions = {}): Promise<RunningS
         eventOptions.types !== undefined ? { types: eventOptions.types } : {},
       ),
     advanceClock: (ms) => sandbox.clock.advance(ms),
-    async reset() {
-      await sandbox.scenarios.reset();
-      sandbox.journal.clear();
+    async finish(paymentId, outcome, finishOptions = {}) {
+      const result = await finishPayout(sandbox, paymentId, { outcome, ...finishOptions });
+      if (!result.ok) throw adminError('finish', result);
+      return result.payout;
+    },
+    async topUp(...args: [string] | [string | number, string]) {
+      return balance('topUp', 'add', args);
+    },
+    async setBalance(...args: [string] | [string | number, string]) {
+      return balance('setBalance', 'set', args);
+    },
+    removeRule(id) {
+      const result = removeRule(sandbox.scenarios, id);
+      if (!result.ok) return Promise.reject(adminError('removeRule', result));
+      return Promise.resolve({ removed: result.removed });
+    },
+    async reset(resetOptions = {}) {
+      const request = parseResetRequest(resetOptions);
+      if (!request.ok) throw adminError('reset', request);
+      return resetSandbox(deps, request.data);
+    },
+    payouts(filter = {}) {
+      const result = listPayouts(sandbox.store, filter);
+      return result.ok
+        ? Promise.resolve(result.page)
+        : Promise.reject(adminError('payouts', result));
+    },
+    requests(filter = {}) {
+      const result = listRequests(sandbox.journal, filter);
+      return result.ok
+        ? Promise.resolve(result.page)
+        : Promise.reject(adminError('requests', result));
     },
     async close() {
       await new Promise<void>((resolve) => {
@@ -340,6 +468,10 @@ export async function startSandbox(options: StartOptions = {}): Promise<RunningS
       await sandbox.close();
     },
   };
+}
+
+function adminError(helper: string, refusal: AdminRefusal): SandboxAdminError {
+  return new SandboxAdminError(refusal.code, `${helper}: ${refusal.error}`, refusal.extra ?? {});
 }
 
 function toMerchant(input: MerchantInput): MerchantEntry {

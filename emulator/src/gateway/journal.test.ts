@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { RequestJournal, type JournalEntry } from './journal.js';
+import { RequestJournal, type JournalEntry, type NewJournalEntry } from './journal.js';
 
-function entry(n: number, hint = ''): JournalEntry {
+function entry(n: number, hint = ''): NewJournalEntry {
   return {
     at: '2026-01-15T10:00:00.000Z',
     method: 'POST',

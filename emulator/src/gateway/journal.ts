@@ -4,6 +4,11 @@
  * last, bounded in entries and in bytes (`JOURNAL_LIMITS`).
  */
 export interface JournalEntry {
+  /**
+   * Numbers entries in the order they were recorded, 1 up; they go on after a clear, so a cursor
+   * a client kept never finds other entries (`GET /__sandbox/requests?cursor=`).
+   */
+  readonly id: number;
   readonly at: string;
   readonly method: string;
   readonly path: string;
@@ -17,6 +22,32 @@ export interface JournalEntry {
   readonly fault?: string;
   readonly hint?: string;
   readonly ms: number;
+}
+
+/** An entry as the gateway records it: the journal numbers it. */
+export type NewJournalEntry = Omit<JournalEntry, 'id'>;
+
+/** Which entries `page` returns; every filter given must hold. */
+export interface JournalFilter {
+  readonly orderId?: string;
+  readonly merchantId?: string;
+  /** The path as requested, e.g. `/api/reg2reg`. */
+  readonly path?: string;
+  /** `error 1100`, or one word of it, `error`, for every entry whose outcome begins with it. */
+  readonly outcome?: string;
+  /** The newest `limit` entries (before `before`); all by default. */
+  readonly limit?: number;
+  /** Only entries older than the one with this id: the cursor of the previous page. */
+  readonly before?: number;
+}
+
+/** A page of entries, oldest first as recorded, and how to get the older ones. */
+export interface JournalPage {
+  readonly entries: JournalEntry[];
+  /** How many entries match the filter, on every page. */
+  readonly total: number;
+  /** The id to pass as `before` for the entries older than this page; undefined on the last. */
+  readonly nextBefore?: number;
 }
 
 /**
@@ -49,6 +80,7 @@ export type JournalChange =
 export class RequestJournal {
   private entries: Kept[] = [];
   private bytes = 0;
+  private lastId = 0;
   private readonly listeners = new Set<(change: JournalChange) => void>();
 
   constructor(private readonly limits: JournalLimits = JOURNAL_LIMITS) {}
@@ -62,8 +94,9 @@ export class RequestJournal {
     return () => this.listeners.delete(listener);
   }
 
-  record(entry: JournalEntry): void {
-    const json = JSON.stringify(this.cutEntry(entry));
+  record(entry: NewJournalEntry): void {
+    this.lastId += 1;
+    const json = JSON.stringify(this.cutEntry({ id: this.lastId, ...entry }));
     // Kept as parsed back: fresh strings. A cut made with slice() can share the memory of the
     // whole value it was cut from, and would keep it alive.
     const bytes = Buffer.byteLength(json);
@@ -82,19 +115,42 @@ export class RequestJournal {
     this.tell({ type: 'record', entry: kept });
   }
 
-  list(filter: { orderId?: string; merchantId?: string; limit?: number } = {}): JournalEntry[] {
-    // Entries hold cut values; an order id asked for is cut the same way to find them.
+  list(filter: Omit<JournalFilter, 'before'> = {}): JournalEntry[] {
+    return this.page(filter).entries;
+  }
+
+  /**
+   * The newest `limit` matching entries older than `before`, oldest first, with how many match
+   * in all: paging goes back in time, one cursor at a time.
+   */
+  page(filter: JournalFilter = {}): JournalPage {
+    // Entries hold cut values; a value asked for is cut the same way to find them.
     const orderId = filter.orderId === undefined ? undefined : this.cut(filter.orderId);
     const merchantId = filter.merchantId === undefined ? undefined : this.cut(filter.merchantId);
+    const path = filter.path === undefined ? undefined : this.cut(filter.path);
+    const outcome = filter.outcome;
     const matching: JournalEntry[] = [];
     for (const { entry } of this.entries) {
       if (
         (orderId === undefined || entry.orderId === orderId) &&
-        (merchantId === undefined || entry.merchantId === merchantId)
+        (merchantId === undefined || entry.merchantId === merchantId) &&
+        (path === undefined || entry.path === path) &&
+        (outcome === undefined ||
+          entry.outcome === outcome ||
+          entry.outcome.startsWith(`${outcome} `))
       )
         matching.push(entry);
     }
-    return filter.limit === undefined ? matching : matching.slice(-filter.limit);
+    const before = filter.before;
+    const older = before === undefined ? matching : matching.filter((entry) => entry.id < before);
+    const entries =
+      filter.limit === undefined ? older : older.slice(Math.max(older.length - filter.limit, 0));
+    const first = entries[0];
+    return {
+      entries,
+      total: matching.length,
+      ...(first !== undefined && entries.length < older.length ? { nextBefore: first.id } : {}),
+    };
   }
 
   clear(): void {

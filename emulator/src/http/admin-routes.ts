@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import express, { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
+import type { Logger } from 'pino';
 import type { CardStorage } from '../cards/card-storage.js';
 import type { MerchantDirectory } from '../merchants/merchants.js';
 import { formatAmount, type Payout } from '../payouts/payout.js';
@@ -8,11 +9,12 @@ import type { VirtualClock } from '../clock.js';
 import type { RequestJournal } from '../gateway/journal.js';
 import type { PostbackDispatcher } from '../postbacks/dispatcher.js';
 import type { ScenarioRegistry } from '../scenarios/registry.js';
-import type { Store } from '../store/store.js';
+import { StoreWriteError, type Store } from '../store/store.js';
+import { changeBalance, finishPayout, listPayouts, unknownPayout } from './admin-actions.js';
+import { codeEveryAdminError, sendAdminError, sendRefusal } from './admin-errors.js';
 import { cardAdminRoutes } from './card-admin-routes.js';
 import { eventRoutes } from './event-routes.js';
 import { dashboardRoutes } from './dashboard-routes.js';
-import { listLimit } from './list-limit.js';
 import { payoutPageAdminRoutes } from './payout-page-routes.js';
 import { postbackRoutes } from './postback-routes.js';
 import { scenarioRoutes } from './scenario-routes.js';
@@ -31,11 +33,14 @@ export interface AdminDeps {
   readonly answerOf: (payout: Payout) => Record<string, string> | undefined;
   /** When set, every admin route but health needs it. */
   readonly adminToken?: string;
+  /** Where an admin route's unexpected error is logged. */
+  readonly logger?: Logger;
 }
 
 /** The sandbox's own JSON API under `/__sandbox`: what the real gateway does not have. */
 export function adminRoutes(deps: AdminDeps): Router {
   const router = Router();
+  router.use('/__sandbox', codeEveryAdminError);
   router.get('/__sandbox/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -60,39 +65,42 @@ export function adminRoutes(deps: AdminDeps): Router {
     });
   });
 
+  router.post('/__sandbox/merchants/:id/balance', async (req, res) => {
+    const result = await changeBalance(deps, req.params.id, req.body);
+    if (!result.ok) sendRefusal(res, result);
+    else res.json(result.balance);
+  });
+
   router.get('/__sandbox/payouts', (req, res) => {
-    const { merchant_id: merchantId, order_id: orderId, status } = req.query;
-    const limit = listLimit(req.query.limit);
-    const matches: Payout[] = [];
-    for (const payout of deps.store.payouts()) {
-      if (typeof merchantId === 'string' && payout.merchantId !== merchantId) continue;
-      if (typeof orderId === 'string' && payout.orderId !== orderId) continue;
-      if (typeof status === 'string' && payout.status !== status) continue;
-      matches.push(payout);
-    }
-    // Newest first, and at most `limit`: a store of 100,000 payouts is no answer to send whole.
-    matches.sort((a, b) => b.paymentId - a.paymentId);
-    res.json({ payouts: matches.slice(0, limit), total: matches.length, limit });
+    const result = listPayouts(deps.store, req.query);
+    if (!result.ok) sendRefusal(res, result);
+    else res.json(result.page);
   });
 
   router.get('/__sandbox/payouts/:paymentId', (req, res) => {
     const payout = deps.store.payout(Number(req.params.paymentId));
     if (!payout) {
-      res.status(404).json({
-        error: `no payout with payment id ${req.params.paymentId}; list them at GET /__sandbox/payouts`,
-      });
+      sendRefusal(res, unknownPayout(req.params.paymentId));
       return;
     }
     res.json({ ...payout, answer: deps.answerOf(payout) });
   });
 
-  router.all('/__sandbox/*rest', (req, res) => {
-    res.status(404).json({
-      error: `${req.method} ${req.path} is not a sandbox admin route; see the README's "Admin API"`,
-    });
+  router.post('/__sandbox/payouts/:paymentId/finish', async (req, res) => {
+    const result = await finishPayout(deps, req.params.paymentId, req.body);
+    if (!result.ok) sendRefusal(res, result);
+    else res.json({ ...result.payout, answer: deps.answerOf(result.payout) });
   });
 
-  router.use('/__sandbox', adminErrors);
+  router.all('/__sandbox/*rest', (req, res) => {
+    sendAdminError(
+      res,
+      'unknown-route',
+      `${req.method} ${req.path} is not a sandbox admin route; see the README's "Admin API"`,
+    );
+  });
+
+  router.use('/__sandbox', adminErrors(deps.logger));
   return router;
 }
 
@@ -111,7 +119,7 @@ const drainOtherBodies: RequestHandler = (req, res, next) => {
   req.on('data', (chunk: Buffer) => {
     size += chunk.length;
     if (size > MAX_IGNORED_BODY && !res.headersSent) {
-      res.status(413).json({ error: 'the admin API takes JSON bodies of at most 256 KB' });
+      sendAdminError(res, 'too-large', TOO_LARGE);
     }
   });
   req.on('end', () => {
@@ -132,21 +140,55 @@ function requireToken(token: string): RequestHandler {
       next();
       return;
     }
-    res.status(401).json({
-      error:
-        'this sandbox protects /__sandbox/* with SANDBOX_ADMIN_TOKEN; send "Authorization: Bearer <token>"',
-    });
+    sendAdminError(
+      res,
+      'unauthorized',
+      'this sandbox protects /__sandbox/* with SANDBOX_ADMIN_TOKEN; send "Authorization: Bearer <token>"',
+    );
   };
 }
 
-/** A body that is not JSON gets a JSON answer that says so, not an HTML error page. */
-const adminErrors: ErrorRequestHandler = (error: unknown, _req, res, next) => {
-  const type = (error as { type?: string }).type;
-  if (type === 'entity.parse.failed' || type === 'entity.too.large') {
-    res.status(400).json({
-      error: `the body is not valid JSON (${(error as Error).message}); send Content-Type: application/json`,
-    });
-    return;
-  }
-  next(error);
-};
+const TOO_LARGE = 'the admin API takes JSON bodies of at most 256 KB';
+
+/**
+ * Errors thrown in an admin route are answered in the admin error shape, not as an HTML page or
+ * the gateway's XML: a body that is not JSON says so, a write that did not reach the disk says
+ * what to check, anything else is logged as the bug it is.
+ */
+function adminErrors(logger: Logger | undefined): ErrorRequestHandler {
+  return (error: unknown, req, res, next) => {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    const type = (error as { type?: string }).type;
+    if (type === 'entity.parse.failed') {
+      sendAdminError(
+        res,
+        'bad-json',
+        `the body is not valid JSON (${(error as Error).message}); send Content-Type: application/json`,
+      );
+      return;
+    }
+    if (type === 'entity.too.large') {
+      sendAdminError(res, 'too-large', TOO_LARGE);
+      return;
+    }
+    // The body parser's other refusals (an unknown charset, an aborted body) are the client's.
+    const status = (error as { status?: unknown }).status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      sendAdminError(
+        res,
+        'bad-request',
+        `the body cannot be read (${(error as Error).message}); send JSON in UTF-8 with Content-Type: application/json`,
+      );
+      return;
+    }
+    if (error instanceof StoreWriteError) {
+      sendAdminError(res, 'store-failed', error.message);
+      return;
+    }
+    logger?.error({ err: error, method: req.method, path: req.path }, 'unexpected admin error');
+    sendAdminError(res, 'internal', 'internal error; the sandbox log has the details');
+  };
+}

@@ -7,6 +7,7 @@ import { TEST_CARDS } from '../cards/test-cards.js';
 import type { MerchantDirectory } from '../merchants/merchants.js';
 import { USER_ID } from '../payouts/request.js';
 import type { Store } from '../store/store.js';
+import { sendAdminError } from './admin-errors.js';
 import { isRecord } from './form-body.js';
 import { listLimit } from './list-limit.js';
 import { cardPagePath } from './page-routes.js';
@@ -27,7 +28,7 @@ export function cardAdminRoutes(deps: {
     const userId = text(req.query.user_id);
     const status = text(req.query.status);
     if (status !== undefined && status !== 'approved' && status !== 'deleted') {
-      res.status(400).json({ error: `status must be approved or deleted, not "${status}"` });
+      sendAdminError(res, 'bad-request', `status must be approved or deleted, not "${status}"`);
       return;
     }
     const limit = listLimit(req.query.limit);
@@ -57,20 +58,22 @@ export function cardAdminRoutes(deps: {
   router.post('/__sandbox/cards', async (req, res) => {
     const parsed = parseSaveCard(req.body, deps.merchants);
     if (!parsed.ok) {
-      res.status(400).json({ error: SAVE_CARD_USAGE, problems: parsed.problems });
+      sendAdminError(res, 'bad-request', SAVE_CARD_USAGE, { problems: parsed.problems });
       return;
     }
     let saved;
     try {
       saved = await deps.cards.saveDirect(parsed.input);
     } catch (error) {
-      res.status(500).json({
-        error: `the sandbox could not store the card (${(error as Error).message}); check the data file's disk and permissions, then try again`,
-      });
+      sendAdminError(
+        res,
+        'store-failed',
+        `the sandbox could not store the card (${(error as Error).message}); check the data file's disk and permissions, then try again`,
+      );
       return;
     }
     if (!saved.ok) {
-      res.status(400).json({ error: SAVE_CARD_USAGE, problems: saved.errors });
+      sendAdminError(res, 'bad-request', SAVE_CARD_USAGE, { problems: saved.errors });
       return;
     }
     res.status(201).json(describeCard(saved.card));
@@ -81,9 +84,11 @@ export function cardAdminRoutes(deps: {
     const userId = text(req.query.user_id);
     const state = text(req.query.state);
     if (state !== undefined && !(SESSION_STATES as readonly string[]).includes(state)) {
-      res.status(400).json({
-        error: `state must be one of ${SESSION_STATES.join(', ')}, not "${state}"`,
-      });
+      sendAdminError(
+        res,
+        'bad-request',
+        `state must be one of ${SESSION_STATES.join(', ')}, not "${state}"`,
+      );
       return;
     }
     const limit = listLimit(req.query.limit);

@@ -9,7 +9,8 @@ function describe(postback: Postback): Record<string, unknown> {
   return describePostback(postback, renderGatewayXml);
 }
 import type { Store } from '../store/store.js';
-import { listLimit } from './list-limit.js';
+import { sendAdminError } from './admin-errors.js';
+import { listCursor, listLimit } from './list-limit.js';
 
 const MAX_WAIT_MS = 120_000;
 const DEFAULT_WAIT_MS = 10_000;
@@ -31,10 +32,11 @@ export function postbackRoutes(deps: {
   router.post('/__sandbox/clock/advance', async (req, res) => {
     const ms = (req.body as { ms?: unknown } | undefined)?.ms;
     if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 0 || ms > MAX_ADVANCE_MS) {
-      res.status(400).json({
-        error:
-          'send {"ms": N} with N a whole number of milliseconds, 0 or more (at most ten years)',
-      });
+      sendAdminError(
+        res,
+        'bad-request',
+        'send {"ms": N} with N a whole number of milliseconds, 0 or more (at most ten years)',
+      );
       return;
     }
     await deps.clock.advance(ms);
@@ -46,10 +48,11 @@ export function postbackRoutes(deps: {
     const paymentId = text(req.query.payment_id);
     const timeout = text(req.query.timeout_ms) ?? String(DEFAULT_WAIT_MS);
     if ((orderId === undefined && paymentId === undefined) || !/^\d+$/.test(timeout)) {
-      res.status(400).json({
-        error:
-          'send order_id or payment_id, and optionally timeout_ms (milliseconds, at most 120000)',
-      });
+      sendAdminError(
+        res,
+        'bad-request',
+        'send order_id or payment_id, and optionally timeout_ms (milliseconds, at most 120000)',
+      );
       return;
     }
     const postback = await deps.postbacks.waitFor(
@@ -60,10 +63,12 @@ export function postbackRoutes(deps: {
       Math.min(Number(timeout), MAX_WAIT_MS),
     );
     if (!postback) {
-      res.status(408).json({
-        error: `no postback for that order was delivered within ${timeout} ms; a stopped clock (SANDBOX_CLOCK_SPEED=0) needs POST /__sandbox/clock/advance`,
-        postbacks: matching(deps.store, orderId, paymentId).map(describe),
-      });
+      sendAdminError(
+        res,
+        'timeout',
+        `no postback for that order was delivered within ${timeout} ms; a stopped clock (SANDBOX_CLOCK_SPEED=0) needs POST /__sandbox/clock/advance`,
+        { postbacks: matching(deps.store, orderId, paymentId).map(describe) },
+      );
       return;
     }
     res.json(describe(postback));
@@ -72,18 +77,38 @@ export function postbackRoutes(deps: {
   router.get('/__sandbox/postbacks', (req, res) => {
     const state = text(req.query.state);
     if (state !== undefined && !(POSTBACK_STATES as readonly string[]).includes(state)) {
-      res.status(400).json({ error: `state must be pending, delivered or failed, not "${state}"` });
+      sendAdminError(
+        res,
+        'bad-request',
+        `state must be pending, delivered or failed, not "${state}"`,
+      );
+      return;
+    }
+    const cursor = listCursor(req.query.cursor, POSTBACK_ID);
+    if (cursor === null) {
+      sendAdminError(
+        res,
+        'bad-request',
+        'cursor must be the next_cursor of the previous page: a postback id such as 1241702200-1',
+      );
       return;
     }
     const limit = listLimit(req.query.limit);
     const found = matching(deps.store, text(req.query.order_id), text(req.query.payment_id))
       .filter((p) => state === undefined || p.state === state)
-      // Newest first, and at most `limit`.
-      .sort((a, b) => b.paymentId - a.paymentId || (a.id < b.id ? 1 : -1));
+      // Newest first: by payment, then the payment's latest postback first.
+      .sort((a, b) => compareNewestFirst(sortKey(a.id), sortKey(b.id)));
+    const after =
+      cursor === undefined
+        ? found
+        : found.filter((p) => compareNewestFirst(sortKey(p.id), sortKey(cursor)) > 0);
+    const page = after.slice(0, limit);
+    const last = page.at(-1);
     res.json({
-      postbacks: found.slice(0, limit).map(describe),
+      postbacks: page.map(describe),
       total: found.length,
       limit,
+      next_cursor: last !== undefined && after.length > limit ? last.id : null,
     });
   });
 
@@ -91,13 +116,15 @@ export function postbackRoutes(deps: {
     const result = await deps.postbacks.resend(req.params.id);
     switch (result.kind) {
       case 'not-found':
-        res.status(404).json({
-          error: `no postback ${req.params.id}; list them at GET /__sandbox/postbacks`,
-        });
+        sendAdminError(
+          res,
+          'not-found',
+          `no postback ${req.params.id}; list them at GET /__sandbox/postbacks`,
+        );
         return;
       case 'outbox-full':
         // The sandbox's capacity, not the caller's rate: 503, as a payout is refused then.
-        res.status(503).json({ error: `not resent: ${result.problem}` });
+        sendAdminError(res, 'outbox-full', `not resent: ${result.problem}`);
         return;
       case 'resent':
         res.status(201).json(describe(result.postback));
@@ -106,6 +133,19 @@ export function postbackRoutes(deps: {
   });
 
   return router;
+}
+
+/** Postback ids are `<payment id>-<n>`, n counting the payment's postbacks from 1. */
+const POSTBACK_ID = /^\d{1,15}-\d{1,6}$/;
+
+function sortKey(id: string): readonly [number, number] {
+  const [payment = '0', sequence = '0'] = id.split('-');
+  return [Number(payment), Number(sequence)];
+}
+
+/** Above 0 when `a` comes after `b` in a newest-first list. */
+function compareNewestFirst(a: readonly [number, number], b: readonly [number, number]): number {
+  return b[0] - a[0] || b[1] - a[1];
 }
 
 function matching(store: Store, orderId?: string, paymentId?: string): Postback[] {

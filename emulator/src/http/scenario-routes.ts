@@ -1,16 +1,15 @@
 import { Router } from 'express';
-import type { RequestJournal } from '../gateway/journal.js';
-import type { MerchantDirectory } from '../merchants/merchants.js';
 import type { Matcher, Rule, Scenario } from '../scenarios/model.js';
-import type { ScenarioRegistry } from '../scenarios/registry.js';
+import { RUNTIME_SCENARIO, type ScenarioRegistry } from '../scenarios/registry.js';
+import { listRequests, parseResetRequest, resetSandbox, type ResetDeps } from './admin-actions.js';
+import { refuse, sendAdminError, sendRefusal, type AdminRefusal } from './admin-errors.js';
 import { isRecord } from './form-body.js';
 
-/** The scenario admin API and the request journal (scenarios/README.md, "At run time"). */
-export function scenarioRoutes(deps: {
-  scenarios: ScenarioRegistry;
-  journal: RequestJournal;
-  merchants: MerchantDirectory;
-}): Router {
+/**
+ * The scenario admin API, the reset and the request journal (scenarios/README.md, "At run
+ * time").
+ */
+export function scenarioRoutes(deps: ResetDeps): Router {
   const router = Router();
 
   router.get('/__sandbox/scenarios', (_req, res) => {
@@ -28,9 +27,11 @@ export function scenarioRoutes(deps: {
     const name = isRecord(body) ? body.name : undefined;
     const rawMerchant = isRecord(body) ? body.merchant_id : undefined;
     if (typeof name !== 'string') {
-      res.status(400).json({
-        error: 'send {"name": "<scenario>"} and, to pin it for one merchant only, "merchant_id"',
-      });
+      sendAdminError(
+        res,
+        'bad-request',
+        'send {"name": "<scenario>"} and, to pin it for one merchant only, "merchant_id"',
+      );
       return;
     }
     const merchantId =
@@ -38,15 +39,13 @@ export function scenarioRoutes(deps: {
         ? String(rawMerchant)
         : undefined;
     if (merchantId !== undefined && !deps.merchants.find(merchantId)) {
-      res.status(404).json({
-        error: `no merchant ${merchantId} is configured`,
+      sendAdminError(res, 'not-found', `no merchant ${merchantId} is configured`, {
         merchants: deps.merchants.all().map((m) => m.id),
       });
       return;
     }
     if (!deps.scenarios.pin(name, merchantId)) {
-      res.status(404).json({
-        error: `no scenario is named "${name}"`,
+      sendAdminError(res, 'not-found', `no scenario is named "${name}"`, {
         scenarios: deps.scenarios.names(),
       });
       return;
@@ -69,33 +68,75 @@ export function scenarioRoutes(deps: {
         : [body];
     const added = deps.scenarios.addRuntimeRules(inputs);
     if (!added.ok) {
-      res.status(400).json({
-        error: 'the rule does not fit the scenario format (scenarios/README.md)',
-        problems: added.problems,
-      });
+      sendAdminError(
+        res,
+        'bad-request',
+        'the rule does not fit the scenario format (scenarios/README.md)',
+        { problems: added.problems },
+      );
       return;
     }
     res.status(201).json({ rules: added.rules.map(describeRule) });
   });
 
-  router.post('/__sandbox/reset', async (_req, res) => {
-    await deps.scenarios.reset();
-    deps.journal.clear();
-    res.json({ reset: true, scenarios: deps.scenarios.names() });
+  // Rule ids hold a "/" (`runtime/slow`): sent as it is or as %2F, both find the rule.
+  router.delete('/__sandbox/scenarios/rules/*id', (req, res) => {
+    const id = ruleIdParam(req.params.id);
+    const result = removeRule(deps.scenarios, id);
+    if (!result.ok) sendRefusal(res, result);
+    else res.json({ removed: result.removed });
+  });
+
+  router.post('/__sandbox/reset', async (req, res) => {
+    const request = parseResetRequest(req.body);
+    if (!request.ok) {
+      sendRefusal(res, request);
+      return;
+    }
+    res.json(await resetSandbox(deps, request.data));
   });
 
   router.get('/__sandbox/requests', (req, res) => {
-    const { order_id: orderId, merchant_id: merchantId, limit } = req.query;
-    res.json({
-      requests: deps.journal.list({
-        ...(typeof orderId === 'string' ? { orderId } : {}),
-        ...(typeof merchantId === 'string' ? { merchantId } : {}),
-        ...(typeof limit === 'string' && /^\d+$/.test(limit) ? { limit: Number(limit) } : {}),
-      }),
-    });
+    const result = listRequests(deps.journal, req.query);
+    if (!result.ok) sendRefusal(res, result);
+    else res.json(result.page);
   });
 
   return router;
+}
+
+function ruleIdParam(value: unknown): string {
+  return Array.isArray(value) ? value.join('/') : String(value);
+}
+
+/**
+ * Removes the run-time rules with this id (ScenarioRegistry.removeRuntimeRule), as
+ * `DELETE /__sandbox/scenarios/rules/:id` and `startSandbox().removeRule` do.
+ */
+export function removeRule(
+  scenarios: ScenarioRegistry,
+  id: string,
+): { ok: true; removed: Record<string, unknown>[] } | AdminRefusal {
+  const result = scenarios.removeRuntimeRule(id);
+  switch (result.kind) {
+    case 'removed':
+      return { ok: true, removed: result.rules.map(describeRule) };
+    case 'from-file':
+      return refuse(
+        'conflict',
+        /^inline\[\d+\]/.test(result.file)
+          ? `rule ${id} is in scenario "${result.scenario}", given to startSandbox() as data (${result.file}); only rules added at run time can be removed: change the scenarios passed to startSandbox, or pin another scenario`
+          : `rule ${id} comes from the scenario file ${result.file}; only rules added at run time can be removed: edit ${result.file} (it is read again when saved), or pin another scenario`,
+      );
+    case 'not-found':
+      return refuse(
+        'not-found',
+        `no rule ${id}; GET /__sandbox/scenarios lists the rules, run-time ones under the "runtime" scenario (ids such as runtime#1 or runtime/<name>; send # as %23)`,
+        {
+          runtimeRules: scenarios.find(RUNTIME_SCENARIO)?.rules.map((rule) => rule.id) ?? [],
+        },
+      );
+  }
 }
 
 function describeScenario(scenario: Scenario): Record<string, unknown> {
@@ -108,7 +149,7 @@ function describeScenario(scenario: Scenario): Record<string, unknown> {
   };
 }
 
-function describeRule(rule: Rule): Record<string, unknown> {
+export function describeRule(rule: Rule): Record<string, unknown> {
   const { match, ...rest } = rule;
   return {
     ...rest,

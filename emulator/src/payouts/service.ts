@@ -352,13 +352,55 @@ export class PayoutService {
 
   /** Moves a `process` payout to its final status now; a no-op for one that is final already. */
   async finalize(paymentId: number): Promise<Payout | undefined> {
-    const { store, clock } = this.deps;
     this.timers.get(paymentId)?.cancel();
     this.timers.delete(paymentId);
-    const payout = store.payout(paymentId);
+    const payout = this.deps.store.payout(paymentId);
     const open = payout?.status === 'process' || payout?.status === 'waiting';
     if (!payout || !open || !payout.pendingFinal) return payout;
-    const final = payout.pendingFinal;
+    return this.end(payout, payout.pendingFinal);
+  }
+
+  /**
+   * Ends a `process` payout now with the outcome given, not the one it was heading for (the QA
+   * dashboard's "finish now", `POST /__sandbox/payouts/:id/finish`): its timer is cancelled, and
+   * the ledger and the notify are a natural finish's (the amount goes back on an error; the
+   * scenario's postback plan still applies). Its history says it was finished by hand. Anything
+   * but a `process` payout is answered with what it is; a failed write rejects, and the payout
+   * goes on waiting for its own end.
+   */
+  async finishNow(
+    paymentId: number,
+    final: FinalOutcome,
+  ): Promise<{ kind: 'finished' | 'not-in-process'; payout: Payout } | undefined> {
+    const payout = this.deps.store.payout(paymentId);
+    if (!payout) return undefined;
+    if (payout.status !== 'process') return { kind: 'not-in-process', payout };
+    const pending = payout.pendingFinal;
+    const heading = pending
+      ? `; it was heading for ${pending.status}${pending.error ? ` ${pending.error.code}` : ''} at ${pending.dueAt}`
+      : '';
+    this.timers.get(paymentId)?.cancel();
+    this.timers.delete(paymentId);
+    try {
+      const next = await this.end(payout, {
+        status: final.status,
+        ...(final.status === 'error' ? { error: payoutError(final) } : {}),
+        reason: `finished by hand (POST /__sandbox/payouts/${paymentId}/finish)${heading}`,
+        ...(pending?.postback ? { postback: pending.postback } : {}),
+      });
+      return { kind: 'finished', payout: next };
+    } catch (failed) {
+      if (pending) this.scheduleFinal(paymentId, pending);
+      throw failed;
+    }
+  }
+
+  /** A `process` or `waiting` payout becomes final: ledger, history and notify in one commit. */
+  private async end(
+    payout: Payout,
+    final: Pick<PendingFinal, 'status' | 'error' | 'reason' | 'postback'>,
+  ): Promise<Payout> {
+    const { store, clock } = this.deps;
     const at = isoTime(clock.now());
     const next = transition(payout, final.status, at, final.reason, final.error);
     const before = store.balance(payout.merchantId) ?? 0;
@@ -383,7 +425,10 @@ export class PayoutService {
     return this.deps.notifier?.prepare(payout, balanceMinor, plan) ?? [];
   }
 
-  /** Stops the timers; pending payouts stay in the store and resume on the next start. */
+  /**
+   * Stops the timers; pending payouts stay in the store and resume on the next start (or on
+   * `resumePending`, after a data reset whose write failed). The service stays usable.
+   */
   stop(): void {
     for (const timer of this.timers.values()) timer.cancel();
     this.timers.clear();

@@ -246,6 +246,19 @@ export class PostbackDispatcher {
     });
   }
 
+  /**
+   * Forgets the outbox before a data reset clears it (`POST /__sandbox/reset {"data": true}`):
+   * timers cancelled, nothing held, nothing counted as pending. An attempt under way ends
+   * unrecorded, since its postback is gone. Unlike `stop`, the dispatcher stays in service; if
+   * the reset's write fails, `resumePending` brings the postbacks back.
+   */
+  forget(): void {
+    for (const timer of this.timers.values()) timer.cancel();
+    this.timers.clear();
+    this.held.clear();
+    this.pending.clear();
+  }
+
   stop(): void {
     this.stopped = true;
     for (const timer of this.timers.values()) timer.cancel();
@@ -318,11 +331,10 @@ export class PostbackDispatcher {
     let made: { attempt: DeliveryAttempt; updated: Postback } | undefined;
     try {
       const { attempt, sent, startedAt } = await this.send(postback);
-      const updated = this.recorded(
-        this.deps.store.postback(id) ?? postback,
-        attempt,
-        sent ? startedAt : undefined,
-      );
+      const current = this.deps.store.postback(id);
+      // A data reset cleared the outbox while this attempt was on its way: nothing to record.
+      if (!current) return;
+      const updated = this.recorded(current, attempt, sent ? startedAt : undefined);
       await this.deps.store.commit({ postbacks: [updated] });
       made = { attempt, updated };
     } catch (error) {

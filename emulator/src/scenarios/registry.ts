@@ -50,6 +50,13 @@ export interface RegistryStatus {
   readonly pins: Readonly<Record<string, string>>;
 }
 
+/** What `removeRuntimeRule` did. */
+export type RuleRemoval =
+  | { readonly kind: 'removed'; readonly rules: readonly Rule[] }
+  /** The id is a file's rule: `file` is its path (`inline[n].json` for startSandbox's data). */
+  | { readonly kind: 'from-file'; readonly scenario: string; readonly file: string }
+  | { readonly kind: 'not-found' };
+
 interface RegistryViews {
   readonly all: readonly Scenario[];
   readonly byName: ReadonlyMap<string, Scenario>;
@@ -62,6 +69,11 @@ export class ScenarioRegistry {
   private problems = new Map<string, readonly LoadProblem[]>();
   private readonly pins = new Map<string, string>();
   private runtimeRules: Rule[] = [];
+  /**
+   * How many run-time rules were added since the last reset: their `runtime#<n>` ids go on from
+   * here, so a rule added after one was removed never takes a removed (or a living) rule's id.
+   */
+  private runtimeAdded = 0;
   private readonly counters = new Map<string, number>();
   /** What requests read, built once per change of the files or the run-time rules. */
   private views: RegistryViews | undefined;
@@ -166,7 +178,7 @@ export class ScenarioRegistry {
         return;
       }
       const normaliseProblems: NormaliseProblem[] = [];
-      const position = this.runtimeRules.length + rules.length;
+      const position = this.runtimeAdded + rules.length;
       const rule = normaliseRule(parsed.data, RUNTIME_SCENARIO, position, [], normaliseProblems);
       problems.push(
         ...normaliseProblems.map(
@@ -183,17 +195,48 @@ export class ScenarioRegistry {
     if (problems.length > 0) return { ok: false, problems };
     // The newest batch goes first; rules within a batch keep their order.
     this.runtimeRules = [...rules, ...this.runtimeRules];
+    this.runtimeAdded += rules.length;
     this.views = undefined;
     return { ok: true, rules };
   }
 
-  /** Back to the files: run-time rules, pins and counters cleared, files read again. */
-  async reset(): Promise<void> {
+  /**
+   * Removes the run-time rules with this id (`GET /__sandbox/scenarios` lists them under the
+   * `runtime` scenario; a name given twice makes two rules with one id, and both go). A rule from
+   * a file is only removed by editing its file: the file would bring it back on the next reload.
+   */
+  removeRuntimeRule(id: string): RuleRemoval {
+    const removed = this.runtimeRules.filter((rule) => rule.id === id);
+    if (removed.length > 0) {
+      this.runtimeRules = this.runtimeRules.filter((rule) => rule.id !== id);
+      // Its `times` and sequence counters go with it.
+      for (const key of [...this.counters.keys()]) {
+        if (key.startsWith(`${id}|`)) this.counters.delete(key);
+      }
+      this.views = undefined;
+      return { kind: 'removed', rules: removed };
+    }
+    for (const [file, scenario] of this.good) {
+      if (scenario.rules.some((rule) => rule.id === id)) {
+        return { kind: 'from-file', scenario: scenario.name, file };
+      }
+    }
+    return { kind: 'not-found' };
+  }
+
+  /**
+   * Back to the files: run-time rules, pins and counters cleared, files read again. Resolves with
+   * how many rules and pins were cleared.
+   */
+  async reset(): Promise<{ runtimeRules: number; pins: number }> {
+    const cleared = { runtimeRules: this.runtimeRules.length, pins: this.pins.size };
     this.runtimeRules = [];
+    this.runtimeAdded = 0;
     this.views = undefined;
     this.pins.clear();
     this.counters.clear();
     await this.load();
+    return cleared;
   }
 
   /** The `OutcomeChooser` the payout service asks. */

@@ -1,0 +1,511 @@
+import { testCardAsSaved } from '../cards/card-catalog.js';
+import { EVERYONE, isEveryonesCard } from '../cards/everyone.js';
+import { TEST_CARDS } from '../cards/test-cards.js';
+import { isoTime, type Clock } from '../clock.js';
+import { JOURNAL_LIMITS, type JournalEntry, type RequestJournal } from '../gateway/journal.js';
+import type { MerchantDirectory } from '../merchants/merchants.js';
+import type { FinalOutcome } from '../payouts/outcome.js';
+import {
+  formatAmount,
+  parseAmount,
+  PAYOUT_METHODS,
+  type Payout,
+  type PayoutMethod,
+  type PayoutStatus,
+} from '../payouts/payout.js';
+import type { PayoutService } from '../payouts/service.js';
+import type { PostbackDispatcher } from '../postbacks/dispatcher.js';
+import type { ScenarioRegistry } from '../scenarios/registry.js';
+import { parseShorthand } from '../scenarios/schema.js';
+import type { Store } from '../store/store.js';
+import { refuse, type AdminRefusal } from './admin-errors.js';
+import { isRecord } from './form-body.js';
+import { listCursor, listLimit } from './list-limit.js';
+
+/**
+ * The QA actions of the admin API (issue 13), as plain functions of the domain: the routes and
+ * `startSandbox()` both call them, so a helper and its route take the same fields, answer the
+ * same shapes and refuse with the same code and message.
+ */
+
+type Result<T> = ({ readonly ok: true } & T) | AdminRefusal;
+
+// ---------------------------------------------------------------------------------------------
+// Finish a `process` payout now: POST /__sandbox/payouts/:paymentId/finish
+
+/** `{"outcome": "ok"}` or `{"outcome": "error 10001", "description": "..."}`. */
+export interface FinishRequest {
+  /** A final outcome in the grammar of scenario files: `ok` or `error <code>`. */
+  readonly outcome: FinishOutcome;
+  /** With an error only: `pg_error_description`; the catalogue's text by default. */
+  readonly description?: string;
+}
+
+export type FinishOutcome = 'ok' | `error ${number}`;
+
+const FINAL_OUTCOME = /^(?:ok|error\s+[1-9]\d{0,8})$/;
+const MAX_DESCRIPTION = 1_000;
+
+export const FINISH_USAGE =
+  'send {"outcome": "ok"} or {"outcome": "error <code>"} (the final outcomes of scenario files, scenarios/README.md), and with an error optionally "description" (the catalogue\'s text by default)';
+
+export function parseFinishRequest(body: unknown): Result<{ final: FinalOutcome }> {
+  if (!isRecord(body)) return badRequest(FINISH_USAGE, { body: 'must be a JSON object' });
+  const problems: Record<string, string> = {};
+  for (const name of Object.keys(body)) {
+    if (name !== 'outcome' && name !== 'description') {
+      problems[name] = 'is not a field here; the fields are outcome and description';
+    }
+  }
+  const { outcome, description } = body;
+  const text = typeof outcome === 'string' ? outcome.trim() : undefined;
+  if (outcome === undefined || outcome === null) problems.outcome = 'is required';
+  else if (text === undefined) problems.outcome = 'must be a string: "ok" or "error <code>"';
+  else if (/^process\b/.test(text)) {
+    problems.outcome =
+      'finishing ends the payout, so "process" is no outcome here: send "ok" or "error <code>"';
+  } else if (!FINAL_OUTCOME.test(text)) {
+    problems.outcome = `"${text.slice(0, 100)}" is not "ok" or "error <code>" (a code is 1 to 9 digits, e.g. "error 10001")`;
+  }
+  if (description !== undefined && description !== null) {
+    if (typeof description !== 'string' || description === '') {
+      problems.description = 'must be a non-empty string';
+    } else if (description.length > MAX_DESCRIPTION) {
+      problems.description = `must be at most ${MAX_DESCRIPTION} characters`;
+    } else if (text === 'ok') {
+      problems.description = 'goes with an error outcome only; an ok payout has none';
+    }
+  }
+  if (Object.keys(problems).length > 0 || text === undefined) {
+    return badRequest(FINISH_USAGE, problems);
+  }
+  const parsed = parseShorthand(text);
+  // The pattern admits only "ok" and "error <code>".
+  const final: FinalOutcome =
+    parsed.status === 'error' && typeof description === 'string'
+      ? { ...parsed, description }
+      : parsed.status === 'process'
+        ? parsed.then
+        : parsed;
+  return { ok: true, final };
+}
+
+/**
+ * Finishes a `process` payout now with the outcome asked for (PayoutService.finishNow). A payout
+ * page still `waiting` is completed with the card number typed instead; a final payout stays as
+ * it is. A failed write rejects (a StoreWriteError).
+ */
+export async function finishPayout(
+  deps: { readonly payouts: PayoutService },
+  paymentId: string | number,
+  body: unknown,
+): Promise<Result<{ payout: Payout }>> {
+  const parsed = parseFinishRequest(body);
+  if (!parsed.ok) return parsed;
+  const id = String(paymentId);
+  const result = /^\d{1,15}$/.test(id)
+    ? await deps.payouts.finishNow(Number(id), parsed.final)
+    : undefined;
+  if (!result) return unknownPayout(id);
+  const { payout } = result;
+  if (result.kind === 'finished') return { ok: true, payout };
+  if (payout.status === 'waiting') {
+    return refuse(
+      'conflict',
+      `payout ${id} is waiting for the recipient to type a card number on its payout page, so it is not in process and cannot be finished here; complete the page with POST /__sandbox/payout-pages/${id}/complete {"pan": "<card number>"} (a test card's number gives its outcome)`,
+      { payout },
+    );
+  }
+  return refuse(
+    'conflict',
+    `payout ${id} is ${payout.status} already (since ${payout.updatedAt}); only a process payout can be finished. To send its notify again, find it at GET /__sandbox/postbacks?payment_id=${id} and POST /__sandbox/postbacks/<id>/resend`,
+    { payout },
+  );
+}
+
+export function unknownPayout(paymentId: string): AdminRefusal {
+  return refuse(
+    'not-found',
+    `no payout with payment id ${paymentId}; list them at GET /__sandbox/payouts`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// A merchant's payout balance: POST /__sandbox/merchants/:id/balance
+
+/** Exactly one of `add` and `set`, amounts as `pg_amount` is written: `100`, `100.5`, `100.50`. */
+export interface BalanceRequest {
+  /** Added to the balance; may be negative (`"-50.00"`) as long as the balance stays 0 or more. */
+  readonly add?: string;
+  /** The new balance, 0 or more. */
+  readonly set?: string;
+}
+
+/** A merchant's balance, as `GET /__sandbox/merchants` lists it, and what it was before. */
+export interface MerchantBalance {
+  readonly pg_merchant_id: string;
+  readonly balance: string;
+  readonly previous: string;
+}
+
+export const BALANCE_USAGE =
+  'send {"add": "100.00"} (may be negative: "-50.00") or {"set": "2500.00"}: one of them, an amount as pg_amount is written (digits, a "." and at most 2 decimals)';
+
+export async function changeBalance(
+  deps: {
+    readonly store: Store;
+    readonly merchants: MerchantDirectory;
+    readonly payouts: PayoutService;
+  },
+  merchantId: string,
+  body: unknown,
+): Promise<Result<{ balance: MerchantBalance }>> {
+  const change = parseBalanceRequest(body);
+  if (!change.ok) return change;
+  const merchant = deps.merchants.find(merchantId);
+  if (!merchant) return unknownMerchant(deps.merchants, merchantId);
+  const before = deps.payouts.balance(merchant);
+  const after = change.kind === 'set' ? change.minor : before + change.minor;
+  if (after < 0) {
+    return refuse(
+      'conflict',
+      `merchant ${merchant.id}'s payout balance is ${formatAmount(before)}; adding ${formatAmount(change.minor)} would take it to ${formatAmount(after)}, and a payout balance does not go below 0.00: add at least -${formatAmount(before)}, or set it`,
+      { balance: formatAmount(before) },
+    );
+  }
+  await deps.store.commit({ balances: { [merchant.id]: after } });
+  return {
+    ok: true,
+    balance: {
+      pg_merchant_id: merchant.id,
+      balance: formatAmount(after),
+      previous: formatAmount(before),
+    },
+  };
+}
+
+function parseBalanceRequest(
+  body: unknown,
+): { ok: true; kind: 'add' | 'set'; minor: number } | AdminRefusal {
+  if (!isRecord(body)) return badRequest(BALANCE_USAGE, { body: 'must be a JSON object' });
+  const problems: Record<string, string> = {};
+  for (const name of Object.keys(body)) {
+    if (name !== 'add' && name !== 'set') {
+      problems[name] = 'is not a field here; send add or set';
+    }
+  }
+  const given = (['add', 'set'] as const).filter((name) => body[name] !== undefined);
+  if (given.length !== 1) {
+    problems[given.length === 0 ? 'body' : 'set'] =
+      given.length === 0 ? 'needs add or set' : 'cannot go with add: send one of them';
+  }
+  const kind = given[0] ?? 'add';
+  const raw = body[kind];
+  const text = typeof raw === 'string' ? raw.trim() : typeof raw === 'number' ? String(raw) : '';
+  const negative = kind === 'add' && text.startsWith('-');
+  const minor = parseAmount(negative ? text.slice(1) : text);
+  if (given.length === 1 && minor === undefined) {
+    problems[kind] =
+      `${JSON.stringify(raw ?? null).slice(0, 100)} is not an amount like "100.00"${kind === 'set' ? ' (0 or more)' : ' or "-50.00"'}`;
+  }
+  if (Object.keys(problems).length > 0 || minor === undefined) {
+    return badRequest(BALANCE_USAGE, problems);
+  }
+  return { ok: true, kind, minor: negative ? -minor : minor };
+}
+
+function unknownMerchant(merchants: MerchantDirectory, merchantId: string): AdminRefusal {
+  const known = merchants.all().map((m) => m.id);
+  return refuse(
+    'not-found',
+    `no merchant ${merchantId} is configured; known: ${known.join(', ')} (SANDBOX_MERCHANTS adds more)`,
+    { merchants: known },
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reset: POST /__sandbox/reset
+
+/** `{}` resets scenario state; `{"data": true}` clears the stored records too. */
+export interface ResetRequest {
+  readonly data?: boolean;
+}
+
+/** What a reset cleared: counts, so a test or the dashboard can say what went. */
+export interface ResetAnswer {
+  readonly reset: true;
+  /** Whether the stored records were cleared too. */
+  readonly data: boolean;
+  /** The scenarios loaded after the reset (the files, read again). */
+  readonly scenarios: string[];
+  readonly cleared: {
+    readonly runtimeRules: number;
+    readonly pins: number;
+    /** Request journal entries. */
+    readonly requests: number;
+    /** With `data` only: */
+    readonly payouts?: number;
+    readonly postbacks?: number;
+    /** Cards users saved (the test cards are saved again at once). */
+    readonly savedCards?: number;
+    readonly cardSessions?: number;
+    /** Merchants whose balance was stored: each is back at its opening balance. */
+    readonly balances?: number;
+  };
+}
+
+export const RESET_USAGE =
+  'send {} (or nothing) to reset scenario state, or {"data": true} to clear payouts, postbacks, saved cards, card sessions and balances too';
+
+export function parseResetRequest(body: unknown): Result<{ data: boolean }> {
+  if (body === undefined || body === null) return { ok: true, data: false };
+  if (!isRecord(body)) return badRequest(RESET_USAGE, { body: 'must be a JSON object' });
+  const problems: Record<string, string> = {};
+  for (const name of Object.keys(body)) {
+    if (name !== 'data') problems[name] = 'is not a field here; the only field is data';
+  }
+  if (body.data !== undefined && typeof body.data !== 'boolean') {
+    problems.data = 'must be true or false';
+  }
+  if (Object.keys(problems).length > 0) return badRequest(RESET_USAGE, problems);
+  return { ok: true, data: body.data === true };
+}
+
+export interface ResetDeps {
+  readonly store: Store;
+  readonly merchants: MerchantDirectory;
+  readonly payouts: PayoutService;
+  readonly postbacks: PostbackDispatcher;
+  readonly scenarios: ScenarioRegistry;
+  readonly journal: RequestJournal;
+  readonly clock: Clock;
+}
+
+/**
+ * Back to the scenario files (run-time rules, pins, counters and the journal cleared) and, with
+ * `data`, to an empty store: the payout and postback timers are cancelled first, and the test
+ * cards are saved again in the same write, so no request ever sees a store without them. Ids go
+ * on from where they were. The data is cleared first: if its write fails (a StoreWriteError),
+ * nothing was reset and the timers run again.
+ */
+export async function resetSandbox(deps: ResetDeps, data: boolean): Promise<ResetAnswer> {
+  let dataCleared: Partial<ResetAnswer['cleared']> = {};
+  if (data) {
+    const { store } = deps;
+    dataCleared = {
+      payouts: count(store.payouts()),
+      postbacks: count(store.postbacks()),
+      savedCards: count(store.cards(), (card) => !isEveryonesCard(card)),
+      cardSessions: count(store.cardSessions()),
+      balances: count(deps.merchants.all(), (m) => store.balance(m.id) !== undefined),
+    };
+    deps.payouts.stop();
+    deps.postbacks.forget();
+    const at = isoTime(deps.clock.now());
+    try {
+      await store.commit({
+        reset: true,
+        cards: TEST_CARDS.map((card) => testCardAsSaved(card, EVERYONE, EVERYONE, at)),
+      });
+    } catch (failed) {
+      deps.payouts.resumePending();
+      deps.postbacks.resumePending();
+      throw failed;
+    }
+  }
+  const scenarios = await deps.scenarios.reset();
+  const requests = deps.journal.list().length;
+  deps.journal.clear();
+  return {
+    reset: true,
+    data,
+    scenarios: deps.scenarios.names(),
+    cleared: { ...scenarios, requests, ...dataCleared },
+  };
+}
+
+function count<T>(items: Iterable<T>, keep: (item: T) => boolean = () => true): number {
+  let n = 0;
+  for (const item of items) if (keep(item)) n++;
+  return n;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lists with filters, a cursor and a total
+
+/** `GET /__sandbox/payouts`: every filter given must hold. */
+export interface PayoutFilter {
+  readonly merchant_id?: string;
+  readonly order_id?: string;
+  readonly payment_id?: string;
+  readonly status?: PayoutStatus;
+  readonly method?: PayoutMethod;
+  /** A saved card's token or id, or a masked number (`4671-59XX-XXXX-8252`). */
+  readonly card?: string;
+  /** 100 by default, at most 10,000. */
+  readonly limit?: number;
+  /** The `next_cursor` of the previous page. */
+  readonly cursor?: string;
+}
+
+export interface PayoutPage {
+  /** Newest first. */
+  readonly payouts: Payout[];
+  /** How many payouts match the filters, on every page. */
+  readonly total: number;
+  readonly limit: number;
+  /** Pass as `cursor` for the next page; null on the last one. */
+  readonly next_cursor: string | null;
+}
+
+const PAYOUT_STATUSES: readonly PayoutStatus[] = ['waiting', 'process', 'ok', 'error'];
+const PAYMENT_ID = /^\d{1,15}$/;
+
+/** The payouts that match `query` (a query string's values, or a `PayoutFilter`), newest first. */
+export function listPayouts(
+  store: Store,
+  filter: PayoutFilter | Readonly<Record<string, unknown>>,
+): Result<{ page: PayoutPage }> {
+  const query = filter as Readonly<Record<string, unknown>>;
+  const merchantId = text(query.merchant_id);
+  const orderId = text(query.order_id);
+  const paymentId = text(query.payment_id);
+  const status = text(query.status);
+  const method = text(query.method);
+  const card = text(query.card);
+  const cursor = listCursor(asQueryValue(query.cursor), PAYMENT_ID);
+  const problems: Record<string, string> = {};
+  if (status !== undefined && !(PAYOUT_STATUSES as readonly string[]).includes(status)) {
+    problems.status = `must be one of ${PAYOUT_STATUSES.join(', ')}, not "${status.slice(0, 100)}"`;
+  }
+  if (method !== undefined && !(PAYOUT_METHODS as readonly string[]).includes(method)) {
+    problems.method = `must be one of ${PAYOUT_METHODS.join(', ')}, not "${method.slice(0, 100)}"`;
+  }
+  if (cursor === null) {
+    problems.cursor = 'must be the next_cursor of the previous page: a payment id';
+  }
+  if (Object.keys(problems).length > 0) {
+    return badRequest('a filter of GET /__sandbox/payouts cannot be used; see problems', problems);
+  }
+  const limit = listLimit(asQueryValue(query.limit));
+  const matches: Payout[] = [];
+  for (const payout of store.payouts()) {
+    if (merchantId !== undefined && payout.merchantId !== merchantId) continue;
+    if (orderId !== undefined && payout.orderId !== orderId) continue;
+    if (paymentId !== undefined && String(payout.paymentId) !== paymentId) continue;
+    if (status !== undefined && payout.status !== status) continue;
+    if (method !== undefined && payout.method !== method) continue;
+    if (card !== undefined && !paidToCard(payout, card)) continue;
+    matches.push(payout);
+  }
+  // Newest first, and at most `limit`: a store of 100,000 payouts is no answer to send whole.
+  matches.sort((a, b) => b.paymentId - a.paymentId);
+  const after =
+    cursor === undefined ? matches : matches.filter((p) => p.paymentId < Number(cursor));
+  const payouts = after.slice(0, limit);
+  const last = payouts.at(-1);
+  return {
+    ok: true,
+    page: {
+      payouts,
+      total: matches.length,
+      limit,
+      next_cursor: last !== undefined && after.length > limit ? String(last.paymentId) : null,
+    },
+  };
+}
+
+/** A saved card by its token or id, or any card by its masked number. */
+function paidToCard(payout: Payout, card: string): boolean {
+  const destination = payout.destination;
+  const masked = card.toUpperCase();
+  switch (destination.kind) {
+    case 'saved-card':
+      return (
+        destination.token === card.toLowerCase() ||
+        String(destination.cardId) === card ||
+        destination.hash.toUpperCase() === masked
+      );
+    case 'card-number':
+    case 'payout-page':
+      return destination.hash?.toUpperCase() === masked;
+    case 'iban':
+      return false;
+  }
+}
+
+/** `GET /__sandbox/requests`: every filter given must hold. */
+export interface RequestFilter {
+  /** The path as requested, e.g. `/api/reg2reg`. */
+  readonly path?: string;
+  readonly merchant_id?: string;
+  readonly order_id?: string;
+  /** `error 1100`, or its first word, `error`, for every outcome that begins with it. */
+  readonly outcome?: string;
+  /** The newest `limit` entries; all the journal holds (1,000 at most) by default. */
+  readonly limit?: number;
+  /** The `next_cursor` of the previous page. */
+  readonly cursor?: string;
+}
+
+export interface RequestPage {
+  /** In the order they came, oldest first; each page is older than the one before. */
+  readonly requests: JournalEntry[];
+  /** How many entries match the filters, on every page. */
+  readonly total: number;
+  readonly limit: number;
+  /** Pass as `cursor` for the page of older entries; null on the last one. */
+  readonly next_cursor: string | null;
+}
+
+/** The journal entries that match `query`: the newest `limit`, in the order they came. */
+export function listRequests(
+  journal: RequestJournal,
+  filter: RequestFilter | Readonly<Record<string, unknown>>,
+): Result<{ page: RequestPage }> {
+  const query = filter as Readonly<Record<string, unknown>>;
+  const cursor = listCursor(asQueryValue(query.cursor), /^\d{1,15}$/);
+  if (cursor === null) {
+    return badRequest('the cursor of GET /__sandbox/requests cannot be used; see problems', {
+      cursor: 'must be the next_cursor of the previous page: an entry id',
+    });
+  }
+  const limit = listLimit(asQueryValue(query.limit), JOURNAL_LIMITS.entries);
+  const path = text(query.path);
+  const merchantId = text(query.merchant_id);
+  const orderId = text(query.order_id);
+  const outcome = text(query.outcome);
+  const found = journal.page({
+    ...(path !== undefined ? { path } : {}),
+    ...(merchantId !== undefined ? { merchantId } : {}),
+    ...(orderId !== undefined ? { orderId } : {}),
+    ...(outcome !== undefined ? { outcome } : {}),
+    ...(cursor !== undefined ? { before: Number(cursor) } : {}),
+    limit,
+  });
+  return {
+    ok: true,
+    page: {
+      requests: found.entries,
+      total: found.total,
+      limit,
+      next_cursor: found.nextBefore === undefined ? null : String(found.nextBefore),
+    },
+  };
+}
+
+/** A filter's value from a query string (`?a=x`), or from a helper's typed filter (numbers). */
+function text(value: unknown): string | undefined {
+  const v = asQueryValue(value);
+  return v === undefined || v === '' ? undefined : v;
+}
+
+function asQueryValue(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return undefined;
+}
+
+function badRequest(error: string, problems: Record<string, string>): AdminRefusal {
+  return refuse('bad-request', error, { problems });
+}
