@@ -1,12 +1,12 @@
 import { render } from 'preact';
+import { App } from './app';
+import { live } from './live';
 import './style.css';
-
-function App() {
-  return <h1>Sandbox · FreedomPay QA dashboard</h1>;
-}
 
 const root = document.getElementById('app');
 if (root) {
   root.textContent = '';
   render(<App />, root);
+  // Opens the live events stream before any page asks for it.
+  live.subscribe([], () => {});
 }

@@ -1,0 +1,176 @@
+import { get } from '../api';
+import {
+  Empty,
+  ErrorBox,
+  Field,
+  Loading,
+  Pager,
+  StatusBadge,
+  useCursorPages,
+  formText,
+} from '../components';
+import { time } from '../format';
+import { href, setQuery, useResource, type Route } from '../hooks';
+import type { JournalEntry, RequestList } from '../types';
+
+const FILTERS = ['path', 'merchant_id', 'order_id', 'outcome'] as const;
+const PAGE_SIZE = 50;
+
+/** Newest first, whichever order the API lists them in. */
+function newestFirst(entries: readonly JournalEntry[]): JournalEntry[] {
+  if (entries.every((entry) => entry.id !== undefined)) {
+    return [...entries].sort((a, b) => (b.id ?? 0) - (a.id ?? 0));
+  }
+  return [...entries].sort((a, b) => b.at.localeCompare(a.at));
+}
+
+export function RequestsPage({ route }: { route: Route }) {
+  const filters = Object.fromEntries(
+    FILTERS.map((name) => [name, route.query.get(name) ?? '']),
+  ) as Record<(typeof FILTERS)[number], string>;
+  const key = JSON.stringify(filters);
+  const pages = useCursorPages(key);
+  const list = useResource(
+    () =>
+      get<RequestList>('/__sandbox/requests', {
+        ...filters,
+        limit: PAGE_SIZE,
+        cursor: pages.cursor,
+      }),
+    [key, pages.cursor],
+    ['request'],
+  );
+  const entries = newestFirst(list.data?.requests ?? []);
+  const nextCursor = list.data?.next_cursor;
+  const filtered = Object.values(filters).some((value) => value !== '');
+
+  return (
+    <>
+      <h1>Requests</h1>
+      <p class="lede">
+        The request journal: every gateway call, newest first, with the rule that answered it, why,
+        and the hint the client was sent (the <code>X-Sandbox-Hint</code> header).
+      </p>
+      <form
+        key={key}
+        class="filters"
+        aria-label="Filter requests"
+        onSubmit={(event) => {
+          event.preventDefault();
+          const data = new FormData(event.currentTarget);
+          setQuery(
+            ['requests'],
+            Object.fromEntries(FILTERS.map((name) => [name, formText(data, name)])),
+          );
+        }}
+      >
+        <Field label="Path" hint="e.g. /api/reg2reg">
+          <input name="path" defaultValue={filters.path} />
+        </Field>
+        <Field label="Merchant">
+          <input name="merchant_id" defaultValue={filters.merchant_id} inputMode="numeric" />
+        </Field>
+        <Field label="Order id">
+          <input name="order_id" defaultValue={filters.order_id} />
+        </Field>
+        <Field label="Outcome" hint="ok, error, error 10001, process">
+          <input name="outcome" defaultValue={filters.outcome} list="outcome-words" />
+        </Field>
+        <datalist id="outcome-words">
+          <option value="ok" />
+          <option value="error" />
+          <option value="process" />
+          <option value="fault" />
+        </datalist>
+        <div class="filter-buttons">
+          <button type="submit" class="primary">
+            Filter
+          </button>
+          {filtered ? (
+            <button type="button" onClick={() => setQuery(['requests'], {})}>
+              Clear
+            </button>
+          ) : null}
+        </div>
+      </form>
+      <ErrorBox error={list.error} />
+      <Loading when={list.loading && list.data === undefined} />
+      {list.data !== undefined && entries.length === 0 ? (
+        <Empty>
+          {filtered
+            ? 'No request matches these filters.'
+            : 'No gateway request since the last reset.'}
+        </Empty>
+      ) : null}
+      {entries.length > 0 ? (
+        <>
+          <div class="table-wrap">
+            <table class="list" aria-label="Requests, newest first">
+              <thead>
+                <tr>
+                  <th scope="col">Time (sandbox)</th>
+                  <th scope="col">Request</th>
+                  <th scope="col">Merchant</th>
+                  <th scope="col">Order id</th>
+                  <th scope="col">Payment</th>
+                  <th scope="col">Outcome</th>
+                  <th scope="col">Rule</th>
+                  <th scope="col">Why, and the hint sent</th>
+                  <th scope="col" class="num">
+                    ms
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {entries.map((entry, index) => (
+                  <tr key={entry.id ?? index}>
+                    <td class="nowrap">{time(entry.at)}</td>
+                    <td>
+                      {entry.method} <code class="break">{entry.path}</code>
+                      {entry.scenarioHeader !== undefined ? (
+                        <span class="hint">X-Sandbox-Scenario: {entry.scenarioHeader}</span>
+                      ) : null}
+                    </td>
+                    <td>{entry.merchantId ?? ''}</td>
+                    <td class="break">{entry.orderId ?? ''}</td>
+                    <td>
+                      {entry.paymentId !== undefined ? (
+                        <a href={href(['payouts', entry.paymentId])}>{entry.paymentId}</a>
+                      ) : (
+                        ''
+                      )}
+                    </td>
+                    <td>
+                      <StatusBadge status={entry.outcome} />
+                      {entry.fault !== undefined ? (
+                        <span class="fault">fault {entry.fault}</span>
+                      ) : null}
+                    </td>
+                    <td class="break">{entry.ruleId ?? 'default'}</td>
+                    <td class="break wide">
+                      {entry.reason}
+                      {entry.hint !== undefined ? (
+                        <span class="hint">Hint: {entry.hint}</span>
+                      ) : null}
+                    </td>
+                    <td class="num">{entry.ms}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <Pager
+            shown={entries.length}
+            total={list.data?.total}
+            page={pages.page}
+            hasNext={nextCursor !== undefined && nextCursor !== null}
+            onNext={() => {
+              if (nextCursor !== undefined && nextCursor !== null) pages.next(String(nextCursor));
+            }}
+            onPrevious={pages.previous}
+          />
+        </>
+      ) : null}
+    </>
+  );
+}
