@@ -191,7 +191,6 @@ export function useCursorPages(resetKey: string): {
   });
   // New filters start again at the newest page.
   const cursors = state.key === resetKey ? state.cursors : [];
-  if (state.key !== resetKey) setState({ key: resetKey, cursors: [] });
   return {
     cursor: cursors.at(-1),
     page: cursors.length,

@@ -135,8 +135,10 @@ describe.skipIf(noBrowser())('the QA dashboard in a real browser', () => {
     return (await res.json()) as T;
   }
 
-  async function shot(page: Page, name: string): Promise<void> {
-    await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+  /** The page from its top: the viewport, or all of it when `fullPage`. */
+  async function shot(page: Page, name: string, fullPage = false): Promise<void> {
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage });
   }
 
   it('lists payouts made over HTTP newest first, filters them, and opens one with its request, answer and history', async () => {
@@ -243,6 +245,7 @@ describe.skipIf(noBrowser())('the QA dashboard in a real browser', () => {
     );
     expect(after.postbacks.map((p) => p.kind).sort()).toEqual(['notify', 'resend']);
     await expect.poll(() => page.locator('[data-postback-id]').count()).toBe(2);
+    await shot(page, 'payout-postbacks', true);
   });
 
   it("tops up a merchant's balance and sets it", async () => {
@@ -299,7 +302,7 @@ describe.skipIf(noBrowser())('the QA dashboard in a real browser', () => {
       'runtime#1',
     ]);
     await page.locator('[data-rule-id="runtime#1"]').waitFor();
-    await shot(page, 'scenarios');
+    await shot(page, 'scenarios', true);
 
     await page.getByRole('button', { name: 'Delete rule runtime#1' }).click();
     await page.getByText('Deleted rule runtime#1.').waitFor();

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { get, post } from '../api';
 import { ActionResult, ErrorBox, Field, Loading, useAction } from '../components';
 import { duration, parseDuration, time } from '../format';
@@ -33,6 +33,7 @@ function Clock() {
       return `Moved ahead ${duration(ms)}: now ${time(status.now)}.`;
     });
   const data = clock.data;
+  const now = useTicking(data);
   return (
     <section aria-labelledby="clock-heading">
       <h2 id="clock-heading">Sandbox clock</h2>
@@ -47,7 +48,7 @@ function Clock() {
         <dl class="summary">
           <dt>Now</dt>
           <dd>
-            <strong>{time(data.now)}</strong> UTC
+            <strong>{time(now)}</strong> UTC
           </dd>
           <dt>Speed</dt>
           <dd>
@@ -111,6 +112,25 @@ function Clock() {
       </p>
     </section>
   );
+}
+
+/**
+ * The sandbox time now: the clock's answer moved on by the real time since, times its speed (a
+ * stopped clock stays put). Not announced to screen readers on every tick.
+ */
+function useTicking(status: ClockStatus | undefined): string | undefined {
+  const [now, setNow] = useState(() => Date.now());
+  const [fetched, setFetched] = useState(() => Date.now());
+  useEffect(() => setFetched(Date.now()), [status]);
+  useEffect(() => {
+    if (status === undefined || status.speed === 0) return;
+    const timer = setInterval(() => setNow(Date.now()), 1_000);
+    return () => clearInterval(timer);
+  }, [status]);
+  if (status === undefined) return undefined;
+  if (status.speed === 0) return status.now;
+  const moved = Math.max(now - fetched, 0) * status.speed;
+  return new Date(status.nowMs + moved).toISOString();
 }
 
 function Balances() {
