@@ -63,7 +63,12 @@ export function App() {
       first.current = false;
       return;
     }
-    main.current?.querySelector<HTMLElement>('h1')?.focus();
+    const heading = main.current?.querySelector<HTMLElement>('h1');
+    if (heading) {
+      // Focusable by script only: not a stop when tabbing.
+      heading.tabIndex = -1;
+      heading.focus();
+    }
   }, [place]);
 
   return (

@@ -347,6 +347,38 @@ describe.skipIf(noBrowser())('the QA dashboard in a real browser', () => {
     expect((await admin<{ total: number }>('/__sandbox/payouts')).total).toBe(0);
   });
 
+  it('labels every field on every page and works from the keyboard', async () => {
+    await start();
+    const made = await payout();
+    const page = await open('');
+    for (const section of ['payouts', 'requests', 'scenarios', 'cards', 'clock', 'reset']) {
+      await page.goto(`${origin}/__sandbox/ui/#/${section}`);
+      await page.locator('main h1').waitFor();
+      await page.locator('main form').first().waitFor();
+      // Every control has a label (or a name of its own), so a screen reader can say what it is.
+      const unlabelled: string[] = await page.evaluate(`
+        [...document.querySelectorAll('main input, main select, main textarea')]
+          .filter((el) => el.type !== 'hidden' && el.labels.length === 0 && !el.getAttribute('aria-label'))
+          .map((el) => el.outerHTML)
+      `);
+      expect(unlabelled, section).toEqual([]);
+      expect(await page.title()).toMatch(/Sandbox QA dashboard$/);
+    }
+
+    // From the skip link to the first payout, and into it, with the keyboard only.
+    await page.goto(`${origin}/__sandbox/ui/#/payouts`);
+    await page.reload();
+    const link = page.getByRole('link', { name: made.paymentId });
+    await link.waitFor();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Skip to content');
+    await link.focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: `Payout ${made.paymentId}` }).waitFor();
+    // The new page's heading has the focus, so reading starts there.
+    await expect.poll(() => page.evaluate('document.activeElement.tagName')).toBe('H1');
+  });
+
   it('asks for the admin token when the sandbox has one, keeps it for the tab and sends it', async () => {
     await start({ SANDBOX_ADMIN_TOKEN: TOKEN });
     const made = await payout();
