@@ -21,7 +21,7 @@ async function main(): Promise<void> {
     server = await listen(sandbox.app, config.port, config.host, config.requestTimeoutMs);
   } catch (error) {
     await sandbox.close();
-    throw new ListenError(config.host, config.port, error);
+    throw new ListenError(config, error);
   }
   const url = baseUrl(server);
   const merchant = config.merchants.find((m) => m.id === config.defaultMerchantId);
@@ -88,14 +88,15 @@ async function main(): Promise<void> {
 
 const SHUTDOWN_GRACE_MS = 5_000;
 
-/** The port could not be had; says which and what to do. */
+/** The port could not be had; says which and what to do, by the names the user set them with. */
 class ListenError extends Error {
-  constructor(host: string, port: number, cause: unknown) {
+  constructor(config: Config, cause: unknown) {
+    const { host, port, settingNames: named } = config;
     const code = (cause as NodeJS.ErrnoException).code ?? String(cause);
     super(
       code === 'EADDRINUSE'
-        ? `freedompay-sandbox cannot listen on ${host}:${port} (EADDRINUSE): another program has the port; set --port or PORT to another one (0 picks a free one)`
-        : `freedompay-sandbox cannot listen on ${host}:${port} (${code}); set --port/PORT (0 picks a free one) or --host/HOST`,
+        ? `freedompay-sandbox cannot listen on ${host}:${port} (EADDRINUSE): another program has the port; give this one another with ${named.PORT} (0 picks a free one)`
+        : `freedompay-sandbox cannot listen on ${host}:${port} (${code}); change ${named.PORT} (0 picks a free one) or ${named.HOST}`,
     );
   }
 }

@@ -60,6 +60,7 @@ export async function openSandbox(config: Config, options: SandboxOptions = {}):
   const randomness = createRandomness(seed);
   const store = await openLowdbStore({
     file: config.dataFile,
+    dataFileSetting: config.settingNames.SANDBOX_DB,
     onWarning: (message) => logger.warn(message),
   });
   const clock = options.clock ?? restoredClock(store, config.clockSpeed);

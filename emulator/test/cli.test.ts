@@ -36,6 +36,78 @@ describe('freedompay-sandbox (the CLI)', () => {
     expect(out).toContain('SANDBOX_SIGNATURE_ERROR="7"');
   });
 
+  it('refuses --scenarios naming a folder that does not exist, instead of starting without magic values', async () => {
+    const { code, out } = await run([
+      '--port',
+      '0',
+      '--data-file',
+      ':memory:',
+      '--scenarios',
+      '/nonexistent',
+    ]);
+    expect(code).toBe(1);
+    expect(out).toContain(
+      '--scenarios="/nonexistent" does not exist; give a folder of .yaml or .json scenario files, or leave the setting out for ./scenarios (the bundled examples when there is none)',
+    );
+    expect(out).not.toContain('listening');
+  });
+
+  it('refuses SANDBOX_SCENARIOS and the config file key naming a missing folder, each by its name', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fp-cli-'));
+    const fromEnv = await run(['--port', '0', '--data-file', ':memory:'], {
+      SANDBOX_SCENARIOS: '/nonexistent',
+    });
+    expect(fromEnv.code).toBe(1);
+    expect(fromEnv.out).toContain('SANDBOX_SCENARIOS="/nonexistent" does not exist');
+    const config = join(dir, 'sandbox.yaml');
+    await writeFile(config, 'dataFile: ":memory:"\nscenarios: gone\n');
+    const fromFile = await run(['--port', '0', '--config', config]);
+    expect(fromFile.code).toBe(1);
+    expect(fromFile.out).toContain(
+      `scenarios (in ${config})=${JSON.stringify(join(dir, 'gone'))} does not exist`,
+    );
+  });
+
+  it('suggests --port for --prot, on one line', async () => {
+    const { code, out } = await run(['--prot', '4020']);
+    expect(code).toBe(1);
+    expect(out).toBe(
+      'freedompay-sandbox: unknown option --prot; did you mean --port? (freedompay-sandbox --help lists the options)\n',
+    );
+  });
+
+  it('names a stray word and says what to do with it', async () => {
+    const { code, out } = await run(['foo']);
+    expect(code).toBe(1);
+    expect(out).toBe(
+      'freedompay-sandbox: unexpected word "foo": freedompay-sandbox takes no commands or file names, only options with their values (such as --port 4010); remove it, or put the option it belongs to before it (a value with spaces needs quotes); freedompay-sandbox --help lists the options\n',
+    );
+  });
+
+  it('lists each default once in --help', async () => {
+    const { code, out } = await run(['--help']);
+    expect(code).toBe(0);
+    const help = out.replace(/\s+/g, ' ');
+    expect(help).toContain(
+      'scenario files folder (default: ./scenarios, else the bundled examples)',
+    );
+    expect(help).not.toContain('(default) or plain form fields');
+    expect(help.match(/\(default: pg_xml\)/g)).toHaveLength(1);
+  });
+
+  it('refuses an empty --postback-allow or SANDBOX_POSTBACK_ALLOW instead of allowing every host', async () => {
+    const flag = await run(['--port', '0', '--data-file', ':memory:', '--postback-allow', '']);
+    expect(flag.code).toBe(1);
+    expect(flag.out).toContain(
+      '--postback-allow="" names no host; write * to let postbacks go anywhere, or the hosts they may go to, e.g. localhost:8080,*.example.test',
+    );
+    const variable = await run(['--port', '0', '--data-file', ':memory:'], {
+      SANDBOX_POSTBACK_ALLOW: '',
+    });
+    expect(variable.code).toBe(1);
+    expect(variable.out).toContain('SANDBOX_POSTBACK_ALLOW="" names no host');
+  });
+
   it('says so when the port is taken', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'fp-cli-'));
     const first = await startSandboxProcess({ SANDBOX_DB: join(dir, 'a.json') });
@@ -44,7 +116,7 @@ describe('freedompay-sandbox (the CLI)', () => {
     await first.stop();
     expect(code).toBe(1);
     expect(out).toContain('EADDRINUSE');
-    expect(out).toContain('--port');
+    expect(out).toContain('give this one another with --port (0 picks a free one)');
   });
 
   it('refuses a data file another running sandbox holds, naming its pid', async () => {
@@ -55,6 +127,8 @@ describe('freedompay-sandbox (the CLI)', () => {
       const { code, out } = await run(['--port', '0', '--data-file', file]);
       expect(code).toBe(1);
       expect(out).toContain(`in use by another sandbox (pid ${first.child.pid})`);
+      // Named as the user named it: the flag, not the variable.
+      expect(out).toContain('Stop it, or give this one another data file with --data-file');
     } finally {
       await first.stop();
     }
@@ -64,6 +138,7 @@ describe('freedompay-sandbox (the CLI)', () => {
     const { code, out } = await run(['--port', '0', '--data-file', '/etc/hostname/sandbox.json']);
     expect(code).toBe(1);
     expect(out).toContain('The data file /etc/hostname/sandbox.json cannot be used');
+    expect(out).toContain('Point --data-file at a file in a folder this user can write');
     expect(out).not.toContain('listen');
   });
 

@@ -107,6 +107,12 @@ describe('startSandbox', () => {
     }
   });
 
+  it('refuses a scenarios folder that does not exist, naming the option', async () => {
+    await expect(startSandbox({ scenarios: '/nonexistent' })).rejects.toThrow(
+      'SANDBOX_SCENARIOS / --scenarios / scenarios="/nonexistent" does not exist; give a folder of .yaml or .json scenario files',
+    );
+  });
+
   it('fails to start on a scenario that does not load, naming it', async () => {
     await expect(
       startSandbox({ scenarios: [{ name: 'broken', rules: [{ outcome: 'maybe' }] }] }),

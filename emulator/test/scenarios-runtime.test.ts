@@ -253,6 +253,17 @@ describe('the admin API', () => {
     expect(res.body.problems.join()).toContain('rules[0].outcome');
   });
 
+  it('words a bad run-time rule as a file is worded, with the nearest word for a typo', async () => {
+    const res = await admin()
+      .post('/__sandbox/scenarios')
+      .send({ rules: [{ outcome: 'ok' }, { outcom: 'eror 10000' }, { sequence: ['eror 10000'] }] });
+    expect(res.status).toBe(400);
+    expect(res.body.problems).toEqual([
+      'rules[1] has an unknown key "outcom"; did you mean outcome?',
+      'rules[2].sequence[0] must be "ok", "error <code>", "process", "process -> ok" or "process -> error <code>", optionally followed by "after <duration>", not "eror 10000"; did you mean "error 10000"?',
+    ]);
+  });
+
   it('answers a body that is not JSON with a JSON error', async () => {
     const res = await admin()
       .post('/__sandbox/scenarios')
@@ -343,10 +354,14 @@ describe('loading files from disk', () => {
     ]);
   });
 
-  it('reports a missing folder and starts anyway', async () => {
-    await rm(dir, { recursive: true });
+  // A folder named at start that does not exist is refused then (config.test.ts); one that goes
+  // away while the sandbox runs is reported, and the sandbox goes on answering.
+  it('reports a folder removed while running and goes on answering', async () => {
     await open();
+    await rm(dir, { recursive: true });
+    await sandbox.scenarios.reset();
     expect(sandbox.scenarios.status().problems[0]?.message).toContain('cannot be read');
+    expect(sandbox.scenarios.status().problems[0]?.message).toContain('POST /__sandbox/reset');
     expect(await status()).toBe('ok');
   });
 });

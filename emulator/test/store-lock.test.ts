@@ -68,6 +68,21 @@ describe('the data file lock', () => {
     const error = await openLowdbStore({ file, lockWaitMs: 100 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StoreOpenError);
     expect((error as Error).message).toContain(`in use by another sandbox (pid ${said.slice(7)})`);
+    // Told nothing about settings, the store names the variable.
+    expect((error as Error).message).toContain('give this one another data file with SANDBOX_DB');
+  });
+
+  it('names the data file the way the caller says the user set it', async () => {
+    const first = holder(file);
+    await first.said;
+    const error = await openLowdbStore({
+      file,
+      lockWaitMs: 100,
+      dataFileSetting: 'dataFile (in sandbox.yaml)',
+    }).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(
+      /Stop it, or give this one another data file with dataFile \(in sandbox\.yaml\) \(:memory: keeps nothing\)\.$/,
+    );
   });
 
   it('is free at once after kill -9, without waiting for the lock to go stale', async () => {

@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -42,8 +42,32 @@ describe('configuration from the environment', () => {
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems;
     expect(problems).toHaveLength(5);
-    expect(problems.join('\n')).toContain('PORT="eighty" must be a port from 0 to 65535');
-    expect(problems.join('\n')).toContain('SANDBOX_SIGNATURE_ERROR="100" must be 1100');
+    expect(problems.join('\n')).toContain(
+      'PORT / --port / port="eighty" must be a port from 0 to 65535',
+    );
+    expect(problems.join('\n')).toContain(
+      'SANDBOX_SIGNATURE_ERROR / --signature-error / signatureError="100" must be 1100',
+    );
+  });
+
+  it('names a bad value by its variable, flag and file key when it cannot tell which was used', () => {
+    expect(() => loadConfig({ SANDBOX_LOG_LEVEL: 'loud' })).toThrow(
+      'SANDBOX_LOG_LEVEL / --log-level / logLevel="loud" must be one of fatal',
+    );
+  });
+
+  it('names a bad value as the user set it when told where', () => {
+    expect(() =>
+      loadConfig({ SANDBOX_LOG_LEVEL: 'loud' }, { origins: { SANDBOX_LOG_LEVEL: '--log-level' } }),
+    ).toThrow('--log-level="loud" must be one of fatal');
+  });
+
+  it('keeps how each setting was named, for later messages (the data file lock)', () => {
+    expect(loadConfig({}).settingNames.SANDBOX_DB).toBe('SANDBOX_DB / --data-file / dataFile');
+    expect(
+      loadConfig({ SANDBOX_DB: ':memory:' }, { origins: { SANDBOX_DB: '--data-file' } })
+        .settingNames.SANDBOX_DB,
+    ).toBe('--data-file');
   });
 
   it('keeps the state in memory for SANDBOX_DB=:memory:', () => {
@@ -80,7 +104,9 @@ describe('the payment key and the card storage key', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).problems).toEqual([
-      expect.stringMatching(/^SANDBOX_CARD_STORAGE_KEY="merchant" must be payment .* or payout/),
+      expect.stringMatching(
+        /^SANDBOX_CARD_STORAGE_KEY \/ --card-storage-key \/ cardStorageKey="merchant" must be payment .* or payout/,
+      ),
     ]);
   });
 });
@@ -157,7 +183,7 @@ describe('the merchants file', () => {
       'merchants:\n  - id: 100001\n    secretKey: sandbox-payout-secret\n    paymentSecretKey: other\n',
     );
     expect(() => loadConfig({ SANDBOX_MERCHANTS: path })).toThrow(
-      /one payment key in SANDBOX_PAYMENT_SECRET_KEY and another/,
+      /one payment key in SANDBOX_PAYMENT_SECRET_KEY \/ --payment-secret-key \/ paymentSecretKey and another \(paymentSecretKey\) in the merchants file \(SANDBOX_MERCHANTS \/ --merchants \/ merchants\)/,
     );
   });
 
@@ -202,7 +228,76 @@ describe('the merchants file', () => {
     );
   });
 
-  it('says so when the file is missing', () => {
+  it('says so when the file is missing, naming the setting as it was set', () => {
     expect(() => loadConfig({ SANDBOX_MERCHANTS: '/nonexistent/m.yaml' })).toThrow(/ENOENT/);
+    expect(() =>
+      loadConfig(
+        { SANDBOX_MERCHANTS: '/nonexistent/m.yaml' },
+        { origins: { SANDBOX_MERCHANTS: '--merchants' } },
+      ),
+    ).toThrow(
+      '--merchants="/nonexistent/m.yaml" cannot be read (ENOENT); give the path of a JSON or YAML merchants file',
+    );
+  });
+});
+
+describe('the scenarios folder', () => {
+  it('refuses a folder that does not exist, naming the setting and what to do', () => {
+    let error: unknown;
+    try {
+      loadConfig({ SANDBOX_SCENARIOS: '/nonexistent' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([
+      'SANDBOX_SCENARIOS / --scenarios / scenarios="/nonexistent" does not exist; give a folder of .yaml or .json scenario files, or leave the setting out for ./scenarios (the bundled examples when there is none)',
+    ]);
+  });
+
+  it('refuses a file given as the folder', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fp-config-'));
+    await writeFile(join(dir, 'a.yaml'), 'name: a\nrules:\n  - outcome: ok\n');
+    expect(() => loadConfig({ SANDBOX_SCENARIOS: join(dir, 'a.yaml') })).toThrow(
+      /scenarios=".*a\.yaml" is a file, not a folder; give a folder of \.yaml or \.json scenario files/,
+    );
+  });
+
+  it('lists a missing folder with the other bad values', () => {
+    expect(() => loadConfig({ SANDBOX_SCENARIOS: '/nonexistent', PORT: 'x' })).toThrow(
+      /2 problem\(s\)[\s\S]*PORT[\s\S]*does not exist/,
+    );
+  });
+
+  it('takes a folder that exists', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fp-config-'));
+    await mkdir(join(dir, 'scenarios'));
+    expect(loadConfig({ SANDBOX_SCENARIOS: join(dir, 'scenarios') }).scenariosDir).toBe(
+      join(dir, 'scenarios'),
+    );
+  });
+
+  it('names both settings when the data file is inside the scenarios folder', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fp-config-'));
+    expect(() => loadConfig({ SANDBOX_DB: join(dir, 'db.json'), SANDBOX_SCENARIOS: dir })).toThrow(
+      /SANDBOX_DB \/ --data-file \/ dataFile=".*db\.json" is inside the scenarios folder \(SANDBOX_SCENARIOS \/ --scenarios \/ scenarios=".*"\), whose every \.json is read as a scenario; keep the data file in another folder/,
+    );
+  });
+});
+
+describe('the postback allow list', () => {
+  it('refuses an empty SANDBOX_POSTBACK_ALLOW instead of allowing every host', () => {
+    expect(() => loadConfig({ SANDBOX_POSTBACK_ALLOW: '' })).toThrow(
+      'SANDBOX_POSTBACK_ALLOW / --postback-allow / postbackAllow="" names no host; write * to let postbacks go anywhere, or the hosts they may go to',
+    );
+    expect(() => loadConfig({ SANDBOX_POSTBACK_ALLOW: ' , ' })).toThrow('names no host');
+  });
+
+  it('takes * and lists of hosts', () => {
+    expect(loadConfig({}).postbacks.allow).toEqual(['*']);
+    expect(loadConfig({ SANDBOX_POSTBACK_ALLOW: 'a.test,b.test:80' }).postbacks.allow).toEqual([
+      'a.test',
+      'b.test:80',
+    ]);
   });
 });

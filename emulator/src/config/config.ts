@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -8,6 +8,7 @@ import { parseOffset } from '../payouts/time-limit.js';
 import { parseRetryPolicy, type RetryPolicy } from '../postbacks/retry-policy.js';
 import type { Merchant, SecretKeyKind } from '../merchants/merchants.js';
 import { parseAmount } from '../payouts/payout.js';
+import { SETTINGS, settingNames, type SettingEnv } from './settings-table.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -49,6 +50,12 @@ export interface Config {
   readonly logLevel: LogLevel;
   /** When set, /__sandbox/* (but health) needs it: `Authorization: Bearer <token>`. */
   readonly adminToken: string | undefined;
+  /**
+   * How the user named each setting, for messages that tell what to change: `--data-file`,
+   * `SANDBOX_DB`, `dataFile (in sandbox.yaml)`, or all three names
+   * (`SANDBOX_DB / --data-file / dataFile`) when it was not set or not said where.
+   */
+  readonly settingNames: Readonly<Record<SettingEnv, string>>;
 }
 
 export const DEFAULTS = {
@@ -83,6 +90,12 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
+
+/**
+ * Settings whose empty value is refused rather than read as unset: an empty allow list could
+ * mean "nowhere" as well as the default "anywhere", so the sandbox does not guess.
+ */
+export const EMPTY_REFUSED: ReadonlySet<string> = new Set(['SANDBOX_POSTBACK_ALLOW']);
 
 const SECRETS = new Set([
   'SANDBOX_SECRET_KEY',
@@ -157,7 +170,12 @@ const envSchema = z.object({
     'must be a duration such as 10s',
     (ms) => ms > 0,
   ),
-  SANDBOX_POSTBACK_ALLOW: z.string().min(1, 'must be * or a comma-separated list of hosts'),
+  SANDBOX_POSTBACK_ALLOW: z
+    .string()
+    .refine(
+      (text) => text.split(',').some((host) => host.trim() !== ''),
+      'names no host; write * to let postbacks go anywhere, or the hosts they may go to, e.g. localhost:8080,*.example.test',
+    ),
   SANDBOX_TIME_LIMIT_OFFSET: parsedText(parseOffset, 'must be an offset such as +05:00 or Z'),
   SANDBOX_REQUEST_TIMEOUT: parsedText(
     parseDuration,
@@ -207,19 +225,30 @@ export function loadConfig(
 ): Config {
   const withDefaults: Record<string, string | undefined> = { ...DEFAULTS };
   for (const [key, value] of Object.entries(env)) {
-    if (value !== undefined && value !== '') withDefaults[key] = value;
+    if (value !== undefined && (value !== '' || EMPTY_REFUSED.has(key))) withDefaults[key] = value;
   }
+  // A setting is named where it was set, else by all its names.
+  const named = (key: string): string => options.origins?.[key] ?? settingNames(key);
   const parsed = envSchema.safeParse(withDefaults);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => {
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => {
         const key = String(issue.path[0]);
-        // A secret is named, never shown; a setting is named where it was set.
+        // A secret is named, never shown.
         const shown = SECRETS.has(key) ? '(hidden)' : JSON.stringify(withDefaults[key] ?? '');
-        return `${options.origins?.[key] ?? key}=${shown} ${issue.message}`;
-      }),
-    );
+        return `${named(key)}=${shown} ${issue.message}`;
+      });
+  const scenariosGiven = env.SANDBOX_SCENARIOS;
+  if (scenariosGiven !== undefined && scenariosGiven !== '') {
+    // Only a folder the user named is checked: the default ./scenarios may be absent (the
+    // bundled examples stand in), but a named one that is not there would silently take
+    // every magic value away.
+    const problem = scenariosFolderProblem(scenariosGiven);
+    if (problem !== undefined) {
+      problems.push(`${named('SANDBOX_SCENARIOS')}=${JSON.stringify(scenariosGiven)} ${problem}`);
+    }
   }
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const values = parsed.data;
   const defaultMerchant: Merchant = {
     id: values.SANDBOX_MERCHANT_ID,
@@ -228,18 +257,25 @@ export function loadConfig(
     openingBalanceMinor: values.SANDBOX_OPENING_BALANCE,
   };
   const fromFile = values.SANDBOX_MERCHANTS
-    ? readMerchantsFile(values.SANDBOX_MERCHANTS, defaultMerchant)
+    ? readMerchantsFile(values.SANDBOX_MERCHANTS, defaultMerchant, named)
     : [];
-  const merchants = mergeMerchants(defaultMerchant, [...fromFile, ...(options.merchants ?? [])]);
+  const merchants = mergeMerchants(
+    defaultMerchant,
+    [...fromFile, ...(options.merchants ?? [])],
+    named,
+  );
 
   const dataFile = values.SANDBOX_DB === ':memory:' ? undefined : resolve(values.SANDBOX_DB);
   const scenariosDir = resolve(values.SANDBOX_SCENARIOS);
   // The scenario loader reads every .json in its folder: a data file there would be read too.
   if (dataFile !== undefined && dirname(dataFile) === scenariosDir) {
     throw new ConfigError([
-      `SANDBOX_DB=${dataFile} is inside SANDBOX_SCENARIOS=${scenariosDir}; keep the data file in another folder`,
+      `${named('SANDBOX_DB')}=${JSON.stringify(dataFile)} is inside the scenarios folder (${named('SANDBOX_SCENARIOS')}=${JSON.stringify(scenariosDir)}), whose every .json is read as a scenario; keep the data file in another folder`,
     ]);
   }
+  const settingNamesUsed = Object.fromEntries(
+    SETTINGS.map((setting) => [setting.env, named(setting.env)]),
+  ) as Record<SettingEnv, string>;
 
   return Object.freeze({
     port: Number(values.PORT),
@@ -264,7 +300,26 @@ export function loadConfig(
     maxPendingPostbacks: Number(values.SANDBOX_MAX_PENDING_POSTBACKS),
     logLevel: values.SANDBOX_LOG_LEVEL,
     adminToken: values.SANDBOX_ADMIN_TOKEN,
+    settingNames: Object.freeze(settingNamesUsed),
   });
+}
+
+/** Why `given` cannot be the scenarios folder, said with what to do; undefined when it can. */
+function scenariosFolderProblem(given: string): string | undefined {
+  const dir = resolve(given);
+  // A relative path is shown as the folder it means.
+  const shown = dir === given ? '' : ` (${dir})`;
+  const advice =
+    'give a folder of .yaml or .json scenario files, or leave the setting out for ./scenarios (the bundled examples when there is none)';
+  try {
+    if (statSync(dir).isDirectory()) return undefined;
+    return `is a file, not a folder${shown}; ${advice}`;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    return code === 'ENOENT'
+      ? `does not exist${shown}; ${advice}`
+      : `cannot be read (${code})${shown}; ${advice}`;
+  }
 }
 
 /**
@@ -293,10 +348,14 @@ export function readJsonOrYaml(
   }
 }
 
-function readMerchantsFile(path: string, fallback: Merchant): MerchantEntry[] {
+function readMerchantsFile(
+  path: string,
+  fallback: Merchant,
+  named: (key: string) => string,
+): MerchantEntry[] {
   const document = readJsonOrYaml(
     path,
-    { unreadable: `SANDBOX_MERCHANTS=${path}`, invalid: path },
+    { unreadable: `${named('SANDBOX_MERCHANTS')}=${JSON.stringify(path)}`, invalid: path },
     '; give the path of a JSON or YAML merchants file',
   );
   const parsed = merchantsFileSchema.safeParse(document);
@@ -322,7 +381,11 @@ function readMerchantsFile(path: string, fallback: Merchant): MerchantEntry[] {
  * The env merchant plus the file's; one id with two different keys of a kind is refused, not
  * guessed. An entry without a payment key gets the default merchant's.
  */
-function mergeMerchants(defaultMerchant: Merchant, fromFile: MerchantEntry[]): Merchant[] {
+function mergeMerchants(
+  defaultMerchant: Merchant,
+  fromFile: MerchantEntry[],
+  named: (key: string) => string,
+): Merchant[] {
   const problems: string[] = [];
   const byId = new Map<string, Merchant>([[defaultMerchant.id, defaultMerchant]]);
   const seenInFile = new Set<string>();
@@ -332,20 +395,22 @@ function mergeMerchants(defaultMerchant: Merchant, fromFile: MerchantEntry[]): M
       paymentSecretKey: entry.paymentSecretKey ?? defaultMerchant.paymentSecretKey,
     };
     if (seenInFile.has(merchant.id)) {
-      problems.push(`merchant ${merchant.id} is listed twice in SANDBOX_MERCHANTS; keep one entry`);
+      problems.push(
+        `merchant ${merchant.id} is listed twice in the merchants file (${named('SANDBOX_MERCHANTS')}); keep one entry`,
+      );
       continue;
     }
     seenInFile.add(merchant.id);
     const existing = byId.get(merchant.id);
     if (existing && existing.secretKey !== merchant.secretKey) {
       problems.push(
-        `merchant ${merchant.id} has one secret key in SANDBOX_SECRET_KEY and another in SANDBOX_MERCHANTS; make them equal or use another SANDBOX_MERCHANT_ID`,
+        `merchant ${merchant.id} has one secret key in ${named('SANDBOX_SECRET_KEY')} and another in the merchants file (${named('SANDBOX_MERCHANTS')}); make them equal or use another ${named('SANDBOX_MERCHANT_ID')}`,
       );
       continue;
     }
     if (existing && existing.paymentSecretKey !== merchant.paymentSecretKey) {
       problems.push(
-        `merchant ${merchant.id} has one payment key in SANDBOX_PAYMENT_SECRET_KEY and another (paymentSecretKey) in SANDBOX_MERCHANTS; make them equal, leave paymentSecretKey out, or use another SANDBOX_MERCHANT_ID`,
+        `merchant ${merchant.id} has one payment key in ${named('SANDBOX_PAYMENT_SECRET_KEY')} and another (paymentSecretKey) in the merchants file (${named('SANDBOX_MERCHANTS')}); make them equal, leave paymentSecretKey out, or use another ${named('SANDBOX_MERCHANT_ID')}`,
       );
       continue;
     }

@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DEFAULTS, loadConfig } from './config.js';
-import { bundledScenariosDir, loadResolved, resolveSettings, SETTINGS } from './settings.js';
+import {
+  bundledScenariosDir,
+  loadResolved,
+  resolveSettings,
+  SETTINGS,
+  UsageError,
+} from './settings.js';
 
 async function folder(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'fp-settings-'));
@@ -35,11 +41,19 @@ describe('resolving settings', () => {
     expect(loadConfig(values)).toMatchObject({ defaultMerchantId: '777', clockSpeed: 0 });
   });
 
-  it('refuses unknown settings in the file, naming the known ones', async () => {
+  it('refuses an unknown setting in the file, suggesting the nearest key', async () => {
     const dir = await folder();
     await writeFile(join(dir, 'c.yaml'), 'prot: 1\n');
     expect(() => loadResolved(resolveSettings(['-c', 'c.yaml'], {}, dir))).toThrow(
-      /unknown setting "prot"; known: port/,
+      /c\.yaml: unknown setting "prot"; did you mean port\?$/,
+    );
+  });
+
+  it('refuses an unknown setting in the file that is near none, naming the known ones', async () => {
+    const dir = await folder();
+    await writeFile(join(dir, 'c.yaml'), 'bogus: 1\n');
+    expect(() => loadResolved(resolveSettings(['-c', 'c.yaml'], {}, dir))).toThrow(
+      /unknown setting "bogus"; the settings are port, host, dataFile, scenarios/,
     );
   });
 
@@ -71,9 +85,39 @@ describe('resolving settings', () => {
     }
   });
 
-  it('refuses an unknown flag and points at --help', () => {
-    expect(() => resolveSettings(['--prot', '1'], {})).toThrow(
-      /unknown option '--prot'[\s\S]*--help/,
+  it('refuses an unknown flag on one line, suggesting the nearest and pointing at --help', () => {
+    for (const argv of [['--prot', '4020'], ['--prot=4020']]) {
+      expect(() => resolveSettings(argv, {})).toThrow(UsageError);
+      expect(() => resolveSettings(argv, {})).toThrow(
+        /^freedompay-sandbox: unknown option --prot; did you mean --port\? \(freedompay-sandbox --help lists the options\)$/,
+      );
+    }
+  });
+
+  it('refuses an unknown flag near no option without a guess', () => {
+    expect(() => resolveSettings(['--colour'], {})).toThrow(
+      /^freedompay-sandbox: unknown option --colour \(freedompay-sandbox --help lists the options\)$/,
+    );
+  });
+
+  it('names a stray word and says what to do with it', () => {
+    expect(() => resolveSettings(['foo'], {})).toThrow(
+      /^freedompay-sandbox: unexpected word "foo": freedompay-sandbox takes no commands or file names, only options with their values \(such as --port 4010\); remove it, or put the option it belongs to before it/,
+    );
+    expect(() => resolveSettings(['--port', '1', '2', '3'], {})).toThrow(
+      /unexpected words "2", "3": .*remove them/,
+    );
+  });
+
+  it('takes a stray option name without its dashes for the option', () => {
+    expect(() => resolveSettings(['port', '4020'], {})).toThrow(
+      'freedompay-sandbox: unexpected words "port", "4020"; did you mean --port?',
+    );
+  });
+
+  it('says a flag needs its value', () => {
+    expect(() => resolveSettings(['--port'], {})).toThrow(
+      'freedompay-sandbox: --port needs a value: --port <port>',
     );
   });
 
@@ -86,11 +130,83 @@ describe('resolving settings', () => {
     expect(help).toContain('(default: 4010)');
   });
 
+  it('lists each default once in --help', () => {
+    const help = resolveSettings(['--help'], {}).help ?? '';
+    // One entry per option: from its flag to the next one.
+    const entries = help
+      .replace(/\s+/g, ' ')
+      .split(/(?<!,) (?=(?:-[a-z], )?--[a-z-]+(?: <[^>]+>)? )/)
+      .filter((entry) => entry.startsWith('-'));
+    // The settings, and --config, --version and --help.
+    expect(entries).toHaveLength(SETTINGS.length + 3);
+    for (const entry of entries) {
+      expect(entry.match(/\(default\b|\bdefault\)/g) ?? [], entry).toHaveLength(
+        entry.includes('(default') ? 1 : 0,
+      );
+    }
+    expect(help.replace(/\s+/g, ' ')).toContain(
+      '--scenarios <dir> scenario files folder (default: ./scenarios, else the bundled examples)',
+    );
+    expect(help.replace(/\s+/g, ' ')).toContain('(default: random, printed)');
+  });
+
   it('falls back to the bundled scenarios when ./scenarios does not exist', async () => {
     const dir = await folder();
     expect(resolveSettings([], {}, dir).values.SANDBOX_SCENARIOS).toBe(bundledScenariosDir());
+    expect(loadResolved(resolveSettings([], {}, dir)).scenariosDir).toBe(bundledScenariosDir());
     await mkdir(join(dir, 'scenarios'));
     expect(resolveSettings([], {}, dir).values.SANDBOX_SCENARIOS).toBeUndefined();
+  });
+
+  it('refuses a scenarios folder that does not exist, named as the flag, the variable or the file key', async () => {
+    const dir = await folder();
+    await writeFile(join(dir, 'c.yaml'), 'scenarios: missing\n');
+    const refusal = (argv: string[], env: Record<string, string>): string => {
+      try {
+        loadResolved(resolveSettings(argv, env, dir));
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return 'started';
+    };
+    expect(refusal(['--scenarios', '/nonexistent'], {})).toContain(
+      '--scenarios="/nonexistent" does not exist; give a folder of .yaml or .json scenario files',
+    );
+    expect(refusal([], { SANDBOX_SCENARIOS: '/nonexistent' })).toContain(
+      'SANDBOX_SCENARIOS="/nonexistent" does not exist',
+    );
+    expect(refusal(['-c', 'c.yaml'], {})).toContain(
+      `scenarios (in c.yaml)=${JSON.stringify(join(dir, 'missing'))} does not exist`,
+    );
+  });
+
+  it('refuses an empty postback allow list from a flag, the environment or the file', async () => {
+    const dir = await folder();
+    await writeFile(join(dir, 'c.yaml'), 'postbackAllow: ""\n');
+    expect(() => loadResolved(resolveSettings(['--postback-allow', ''], {}, dir))).toThrow(
+      '--postback-allow="" names no host; write * to let postbacks go anywhere',
+    );
+    expect(() => loadResolved(resolveSettings([], { SANDBOX_POSTBACK_ALLOW: '' }, dir))).toThrow(
+      'SANDBOX_POSTBACK_ALLOW="" names no host',
+    );
+    expect(() => loadResolved(resolveSettings(['-c', 'c.yaml'], {}, dir))).toThrow(
+      'postbackAllow (in c.yaml)="" names no host',
+    );
+  });
+
+  it('still reads another empty variable as unset', () => {
+    expect(loadResolved(resolveSettings([], { PORT: '', SANDBOX_LOG_LEVEL: '' })).port).toBe(4010);
+  });
+
+  it('remembers how the data file was named, for the store to say', async () => {
+    const dir = await folder();
+    await writeFile(join(dir, 'c.yaml'), 'dataFile: db.json\n');
+    const named = (argv: string[], env: Record<string, string>): string =>
+      loadResolved(resolveSettings(argv, env, dir)).settingNames.SANDBOX_DB;
+    expect(named(['--data-file', ':memory:'], {})).toBe('--data-file');
+    expect(named([], { SANDBOX_DB: ':memory:' })).toBe('SANDBOX_DB');
+    expect(named(['-c', 'c.yaml'], {})).toBe('dataFile (in c.yaml)');
+    expect(named([], {})).toBe('SANDBOX_DB / --data-file / dataFile');
   });
 });
 
@@ -134,10 +250,11 @@ describe('the payment key and the card storage key settings', () => {
 });
 
 describe('contradictory settings', () => {
-  it('refuses a data file inside the scenarios folder', () => {
-    expect(() =>
-      loadConfig({ SANDBOX_DB: '/tmp/x/scenarios/db.json', SANDBOX_SCENARIOS: '/tmp/x/scenarios' }),
-    ).toThrow(ConfigError);
+  it('refuses a data file inside the scenarios folder', async () => {
+    const dir = await folder();
+    expect(() => loadConfig({ SANDBOX_DB: join(dir, 'db.json'), SANDBOX_SCENARIOS: dir })).toThrow(
+      ConfigError,
+    );
   });
 
   it('refuses a short admin token', () => {

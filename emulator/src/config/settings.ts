@@ -1,165 +1,34 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command, Option } from 'commander';
-import { ConfigError, DEFAULTS, loadConfig, readJsonOrYaml, type Config } from './config.js';
+import { Command, CommanderError, Option } from 'commander';
+import {
+  ConfigError,
+  DEFAULTS,
+  EMPTY_REFUSED,
+  loadConfig,
+  readJsonOrYaml,
+  type Config,
+} from './config.js';
+import { flagName, SETTINGS } from './settings-table.js';
+import { didYouMean, nearest } from './suggest.js';
 
-/**
- * Every setting once: its environment variable, its flag, its key in a config file, and what it
- * does. `--help`, the config file reader and the README table all come from this list.
- */
-export interface SettingSpec {
-  readonly env:
-    keyof typeof DEFAULTS | 'SANDBOX_SEED' | 'SANDBOX_MERCHANTS' | 'SANDBOX_ADMIN_TOKEN';
-  readonly flag: string;
-  readonly key: string;
-  readonly description: string;
-}
-
-export const SETTINGS: readonly SettingSpec[] = [
-  {
-    env: 'PORT',
-    flag: '--port <port>',
-    key: 'port',
-    description: 'port to listen on (0 picks a free one)',
-  },
-  {
-    env: 'HOST',
-    flag: '--host <host>',
-    key: 'host',
-    description: 'address to bind; 0.0.0.0 accepts other hosts',
-  },
-  {
-    env: 'SANDBOX_DB',
-    flag: '--data-file <path>',
-    key: 'dataFile',
-    description: 'the lowdb data file; :memory: keeps nothing',
-  },
-  {
-    env: 'SANDBOX_SCENARIOS',
-    flag: '--scenarios <dir>',
-    key: 'scenarios',
-    description: 'scenario files folder (default ./scenarios, else the bundled examples)',
-  },
-  {
-    env: 'SANDBOX_SEED',
-    flag: '--seed <n>',
-    key: 'seed',
-    description: 'seed for ids, salts and scenario randomness (default: random, printed)',
-  },
-  {
-    env: 'SANDBOX_MERCHANT_ID',
-    flag: '--merchant-id <id>',
-    key: 'merchantId',
-    description: "the default merchant's pg_merchant_id",
-  },
-  {
-    env: 'SANDBOX_SECRET_KEY',
-    flag: '--secret-key <key>',
-    key: 'secretKey',
-    description: "the default merchant's payout secret key",
-  },
-  {
-    env: 'SANDBOX_PAYMENT_SECRET_KEY',
-    flag: '--payment-secret-key <key>',
-    key: 'paymentSecretKey',
-    description:
-      "the default merchant's payment secret key (signs card storage); also the merchants file's default",
-  },
-  {
-    env: 'SANDBOX_CARD_STORAGE_KEY',
-    flag: '--card-storage-key <payment|payout>',
-    key: 'cardStorageKey',
-    description: 'which merchant key signs card storage: payment or payout',
-  },
-  {
-    env: 'SANDBOX_CARD_CALLBACK',
-    flag: '--card-callback <pg_xml|form>',
-    key: 'cardCallback',
-    description: 'the card-add callback as one pg_xml field (default) or plain form fields',
-  },
-  {
-    env: 'SANDBOX_OPENING_BALANCE',
-    flag: '--opening-balance <amount>',
-    key: 'openingBalance',
-    description: "the default merchant's opening payout balance",
-  },
-  {
-    env: 'SANDBOX_MERCHANTS',
-    flag: '--merchants <file>',
-    key: 'merchants',
-    description: 'JSON or YAML file with more merchants',
-  },
-  {
-    env: 'SANDBOX_CLOCK_SPEED',
-    flag: '--clock-speed <n>',
-    key: 'clockSpeed',
-    description: '1 real time, 10 ten times faster, 0 stopped (moves by /__sandbox/clock/advance)',
-  },
-  {
-    env: 'SANDBOX_POSTBACK_DELAY',
-    flag: '--postback-delay <duration>',
-    key: 'postbackDelay',
-    description: "before a postback's first attempt",
-  },
-  {
-    env: 'SANDBOX_POSTBACK_RETRY',
-    flag: '--postback-retry <policy>',
-    key: 'postbackRetry',
-    description: 'gateway (every 30 min for 2 h), fast, or waits such as 5s,30s,2m',
-  },
-  {
-    env: 'SANDBOX_POSTBACK_TIMEOUT',
-    flag: '--postback-timeout <duration>',
-    key: 'postbackTimeout',
-    description: 'how long a postback attempt waits for an answer',
-  },
-  {
-    env: 'SANDBOX_POSTBACK_ALLOW',
-    flag: '--postback-allow <hosts>',
-    key: 'postbackAllow',
-    description: 'where postbacks may go: * or hosts, host:port, *.domain',
-  },
-  {
-    env: 'SANDBOX_SIGNATURE_ERROR',
-    flag: '--signature-error <code>',
-    key: 'signatureError',
-    description: 'bad pg_sig answer: 1100 (signed) or 9998 (unsigned)',
-  },
-  {
-    env: 'SANDBOX_TIME_LIMIT_OFFSET',
-    flag: '--time-limit-offset <offset>',
-    key: 'timeLimitOffset',
-    description: 'zone of pg_order_time_limit, e.g. +05:00',
-  },
-  {
-    env: 'SANDBOX_REQUEST_TIMEOUT',
-    flag: '--request-timeout <duration>',
-    key: 'requestTimeout',
-    description: 'a request not fully received by then gets HTTP 408',
-  },
-  {
-    env: 'SANDBOX_MAX_PENDING_POSTBACKS',
-    flag: '--max-pending-postbacks <n>',
-    key: 'maxPendingPostbacks',
-    description: 'outbox limit; beyond it new payouts are refused (9999)',
-  },
-  {
-    env: 'SANDBOX_LOG_LEVEL',
-    flag: '--log-level <level>',
-    key: 'logLevel',
-    description: 'fatal, error, warn, info, debug, trace or silent',
-  },
-  {
-    env: 'SANDBOX_ADMIN_TOKEN',
-    flag: '--admin-token <token>',
-    key: 'adminToken',
-    description:
-      'require this token (8 characters or more) on /__sandbox/* (Authorization: Bearer <token>)',
-  },
-];
+export { SETTINGS, settingNames, type SettingEnv, type SettingSpec } from './settings-table.js';
 
 const CONFIG_ENV = 'SANDBOX_CONFIG';
+const HELP_POINTER = 'freedompay-sandbox --help lists the options';
+
+/**
+ * The command line itself is wrong (an unknown option, a stray word): one line that names what
+ * was typed and what to type instead, not the list of configuration problems.
+ */
+export class UsageError extends ConfigError {
+  constructor(problem: string) {
+    super([problem]);
+    this.message = `freedompay-sandbox: ${problem}`;
+    this.name = 'UsageError';
+  }
+}
 
 /** Settings by environment variable name, the shape `loadConfig` takes. */
 export type SettingValues = Record<string, string | undefined>;
@@ -182,10 +51,9 @@ export function resolveSettings(
     program.parse(argv, { from: 'user' });
   } catch (error) {
     if (helpText !== undefined) return { values: {}, origins: {}, problems: [], help: helpText };
-    throw new ConfigError([
-      `${(error as Error).message.replace(/^error: /, '')}; freedompay-sandbox --help lists the options`,
-    ]);
+    throw usageError(error, program);
   }
+  if (program.args.length > 0) throw strayWords(program.args, program);
   const flags = program.opts<Record<string, string | undefined>>();
 
   const configPath = flags.config ?? env[CONFIG_ENV];
@@ -193,7 +61,9 @@ export function resolveSettings(
     configPath === undefined
       ? { values: {}, problems: [] }
       : readConfigFile(resolve(cwd, configPath));
-  const fromEnv = Object.fromEntries(SETTINGS.map((s) => [s.env, nonEmpty(env[s.env])]));
+  const fromEnv = Object.fromEntries(
+    SETTINGS.map((s) => [s.env, EMPTY_REFUSED.has(s.env) ? env[s.env] : nonEmpty(env[s.env])]),
+  );
   const fromFlags = Object.fromEntries(SETTINGS.map((s) => [s.env, flags[s.key]]));
 
   // Where each value came from, so a bad one is named the way the user wrote it.
@@ -201,7 +71,13 @@ export function resolveSettings(
   const layers: [Record<string, string | undefined>, (name: string) => string][] = [
     [file.values, (name) => `${byEnv.get(name)?.key ?? name} (in ${configPath ?? ''})`],
     [fromEnv, (name) => name],
-    [fromFlags, (name) => byEnv.get(name)?.flag.split(' ')[0] ?? name],
+    [
+      fromFlags,
+      (name) => {
+        const setting = byEnv.get(name);
+        return setting === undefined ? name : flagName(setting);
+      },
+    ],
   ];
   const values: SettingValues = {};
   const origins: Record<string, string> = {};
@@ -213,9 +89,11 @@ export function resolveSettings(
     }
   }
   // Run from another project (npx), ./scenarios may not exist: use the bundled examples then.
+  // (When even those are missing, the default stays, and the start says no scenarios loaded.)
   if (
     values.SANDBOX_SCENARIOS === undefined &&
-    !existsSync(resolve(cwd, DEFAULTS.SANDBOX_SCENARIOS))
+    !existsSync(resolve(cwd, DEFAULTS.SANDBOX_SCENARIOS)) &&
+    existsSync(bundledScenariosDir())
   ) {
     values.SANDBOX_SCENARIOS = bundledScenariosDir();
   }
@@ -253,7 +131,8 @@ function buildProgram(): Command {
     )
     .helpOption('-h, --help', 'show this help')
     .version(packageVersion(), '-v, --version', 'show the version')
-    .allowExcessArguments(false);
+    // Stray words are refused after parsing, by strayWords(), which can name them.
+    .allowExcessArguments(true);
   // The environment is read here, not by commander, so that the precedence stays in one place.
   program.addOption(
     new Option(
@@ -262,7 +141,9 @@ function buildProgram(): Command {
     ),
   );
   for (const setting of SETTINGS) {
-    const fallback = (DEFAULTS as Record<string, string | undefined>)[setting.env];
+    // Each default once: the table's descriptions leave it to this line.
+    const fallback =
+      setting.shownDefault ?? (DEFAULTS as Record<string, string | undefined>)[setting.env];
     const shown = fallback === undefined ? '' : ` (default: ${fallback})`;
     program.addOption(
       new Option(
@@ -291,7 +172,10 @@ export function readConfigFile(path: string): { values: SettingValues; problems:
   for (const [key, value] of Object.entries(document)) {
     const setting = byKey.get(key);
     if (!setting) {
-      problems.push(`${path}: unknown setting "${key}"; known: ${[...byKey.keys()].join(', ')}`);
+      const guess = didYouMean(nearest(key, [...byKey.keys()]));
+      problems.push(
+        `${path}: unknown setting "${key}"; ${guess || `the settings are ${[...byKey.keys()].join(', ')}`}`,
+      );
     } else if (typeof value === 'object' && value !== null) {
       problems.push(`${path}: ${key} must be a single value`);
     } else if (value !== null && value !== undefined) {
@@ -303,6 +187,58 @@ export function readConfigFile(path: string): { values: SettingValues; problems:
     }
   }
   return { values, problems };
+}
+
+/** The option names, long and short, that the command line knows. */
+function optionNames(program: Command): string[] {
+  return program.options.flatMap((option) =>
+    [option.long, option.short].filter((name): name is string => name !== undefined),
+  );
+}
+
+/** `did you mean --port?` for `--prot` or `port`; '' when no long option is near. */
+function guessOption(typed: string, program: Command): string {
+  const long = optionNames(program)
+    .filter((name) => name.startsWith('--'))
+    .map((name) => name.slice(2));
+  return didYouMean(nearest(typed.replace(/^-+/, ''), long).map((name) => `--${name}`));
+}
+
+/** Commander's refusal, said on one line with what to type instead. */
+function usageError(error: unknown, program: Command): ConfigError {
+  if (!(error instanceof CommanderError)) return new UsageError(String(error));
+  const quoted = /'([^']*)'/.exec(error.message)?.[1] ?? '';
+  switch (error.code) {
+    case 'commander.unknownOption': {
+      const typed = quoted.split('=')[0] ?? quoted;
+      // Only long options get a guess: one letter is too little to go on.
+      const guess = typed.startsWith('--') ? guessOption(typed, program) : '';
+      return new UsageError(
+        `unknown option ${typed}${guess === '' ? '' : `; ${guess}`} (${HELP_POINTER})`,
+      );
+    }
+    case 'commander.optionMissingArgument': {
+      // "option '--port <port>' argument missing"
+      const [name = quoted, value = ''] = quoted.split(' ');
+      return new UsageError(`${name} needs a value: ${name} ${value} (${HELP_POINTER})`);
+    }
+    default:
+      return new UsageError(`${error.message.replace(/^error: /, '')} (${HELP_POINTER})`);
+  }
+}
+
+/** Words on the command line that are no option's value: named, with the option they may be. */
+function strayWords(words: readonly string[], program: Command): ConfigError {
+  const quoted = words.map((word) => JSON.stringify(word)).join(', ');
+  // `port 4010` for `--port 4010`: a word that is an option's name without its dashes.
+  const [first = ''] = words;
+  const guess = /^[A-Za-z][\w-]*$/.test(first) ? guessOption(first, program) : '';
+  const what = `unexpected ${words.length === 1 ? 'word' : 'words'} ${quoted}`;
+  return new UsageError(
+    guess === ''
+      ? `${what}: freedompay-sandbox takes no commands or file names, only options with their values (such as --port 4010); remove ${words.length === 1 ? 'it' : 'them'}, or put the option ${words.length === 1 ? 'it belongs' : 'they belong'} to before ${words.length === 1 ? 'it' : 'them'} (a value with spaces needs quotes); ${HELP_POINTER}`
+      : `${what}; ${guess} (${HELP_POINTER})`,
+  );
 }
 
 /** The package's own folder, wherever it is installed (source or dist). */

@@ -2,6 +2,8 @@ import { watch, type FSWatcher } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { ChoiceContext, ChoiceRequest, Decision, OutcomeChooser } from '../payouts/outcome.js';
 import {
+  checkShape,
+  describePath,
   listScenarioFiles,
   loadScenarioFile,
   parseScenarioText,
@@ -168,12 +170,11 @@ export class ScenarioRegistry {
     const problems: string[] = [];
     const rules: Rule[] = [];
     inputs.forEach((input, index) => {
-      const parsed = ruleSchema.safeParse(input);
-      if (!parsed.success) {
-        for (const issue of parsed.error.issues) {
-          problems.push(
-            `rules[${index}]${issue.path.map((p) => `.${String(p)}`).join('')} ${issue.message}`,
-          );
+      // Worded as in a file: what to write, and the nearest word for a typo.
+      const parsed = checkShape(ruleSchema, input);
+      if (!parsed.ok) {
+        for (const problem of parsed.problems) {
+          problems.push(`${describePath(['rules', index, ...problem.path])} ${problem.message}`);
         }
         return;
       }
@@ -344,7 +345,7 @@ export class ScenarioRegistry {
         problems.set(dir, [
           {
             file: dir,
-            message: `the scenarios folder cannot be read (${(error as Error).message}); set SANDBOX_SCENARIOS to a folder of .yaml or .json files`,
+            message: `the scenarios folder cannot be read (${(error as Error).message}); put it back and POST /__sandbox/reset to read it again, or start with SANDBOX_SCENARIOS / --scenarios / scenarios naming a folder of .yaml or .json files`,
           },
         ]);
       }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { didYouMean, nearest } from '../config/suggest.js';
 import { DURATION, parseDuration } from '../duration.js';
 import {
   CHOICE_METHODS,
@@ -26,13 +27,92 @@ import { compileRegex, FLAGS_HELP, FLAGS_PATTERN } from './regex.js';
 const SHORTHAND =
   /^(?:ok|error\s+[1-9]\d*|process(?:\s*->\s*(?:ok|error\s+[1-9]\d*))?(?:\s+after\s+\d+(?:ms|s|m|h)?)?)$/;
 
+/*
+ * Messages. Each says what to write, what was written instead, and the nearest valid word when
+ * the value looks like a typo: `must be …, not "eror 10000"; did you mean "error 10000"?`. The
+ * loader words zod's own issues the same way (loader.ts, `checkShape`).
+ */
+
+/** How a message shows the value that was written. */
+export function describeValue(input: unknown): string {
+  if (input === undefined) return 'nothing';
+  if (input === null) return 'an empty value';
+  if (typeof input === 'string') return JSON.stringify(input);
+  if (typeof input === 'number') return `the number ${input}`;
+  if (typeof input === 'boolean') return `the value ${input}`;
+  if (Array.isArray(input)) return 'a list';
+  return typeof input === 'object' ? 'a map of keys' : `a ${typeof input}`;
+}
+
+/** `is missing; it must be …`, or `must be …, not <value>; <hint>`. */
+export function mustBe(what: string, input: unknown, hint = ''): string {
+  const tail = hint === '' ? '' : `; ${hint}`;
+  return input === undefined
+    ? `is missing; it must be ${what}${tail}`
+    : `must be ${what}, not ${describeValue(input)}${tail}`;
+}
+
+/** `has no status` or `has status "eror"`: an object's key, as a message starts. */
+function has(key: string, value: unknown): string {
+  return value === undefined ? `has no ${key}` : `has ${key} ${describeValue(value)}`;
+}
+
+/** `a, b or c`. */
+export function orList(words: readonly string[], conjunction = 'or'): string {
+  return words.length < 2
+    ? words.join('')
+    : `${words.slice(0, -1).join(', ')} ${conjunction} ${words[words.length - 1] ?? ''}`;
+}
+
+/** `did you mean card?` when `input` is a string near one of `words`. */
+export function suggestWord(input: unknown, words: readonly string[]): string {
+  return typeof input === 'string' ? didYouMean(nearest(input, words)) : '';
+}
+
+const DURATION_TEXT = 'a duration such as 250ms, 5s, 2m or 1h, or a number of milliseconds';
+const DURATION_UNITS: Readonly<Record<string, string>> = {
+  ms: 'ms',
+  msec: 'ms',
+  millis: 'ms',
+  milliseconds: 'ms',
+  s: 's',
+  sec: 's',
+  secs: 's',
+  second: 's',
+  seconds: 's',
+  m: 'm',
+  min: 'm',
+  mins: 'm',
+  minute: 'm',
+  minutes: 'm',
+  h: 'h',
+  hr: 'h',
+  hour: 'h',
+  hours: 'h',
+};
+
+/** `5s` for `5 sec`, `2m` for `2 minutes`. */
+function durationMessage(input: unknown): string {
+  const parts = typeof input === 'string' ? /^\s*(\d+)\s*([A-Za-z]*)\s*$/.exec(input) : null;
+  const unit = parts ? DURATION_UNITS[(parts[2] ?? '').toLowerCase()] : undefined;
+  const fixed = parts && unit !== undefined ? `${parts[1] ?? ''}${unit}` : undefined;
+  return mustBe(
+    DURATION_TEXT,
+    input,
+    fixed !== undefined && fixed !== input ? didYouMean([fixed], true) : '',
+  );
+}
+
 const duration = z
   .union(
     [
-      z.number().int().nonnegative(),
-      z.string().regex(DURATION, 'must be a duration such as 250ms, 5s, 2m or 1h'),
+      z
+        .number({ error: (iss) => durationMessage(iss.input) })
+        .int()
+        .nonnegative(),
+      z.string().regex(DURATION, { error: (iss) => durationMessage(iss.input) }),
     ],
-    { error: 'must be a duration such as 250ms, 5s, 2m, 1h, or a number of milliseconds' },
+    { error: (iss) => durationMessage(iss.input) },
   )
   .meta({ description: 'Milliseconds as a number, or a string such as 250ms, 5s, 2m, 1h.' });
 
@@ -42,12 +122,37 @@ const errorCode = z
   .positive()
   .meta({ description: 'A pg_error_code: one of the catalogue (README) or any custom code.' });
 
+const SHORTHAND_TEXT =
+  '"ok", "error <code>", "process", "process -> ok" or "process -> error <code>", optionally followed by "after <duration>"';
+const OUTCOME_WORDS = ['ok', 'error', 'process', 'after'];
+
+/**
+ * What to write instead of a shorthand that does not parse: its words put right
+ * (`eror 10000` → `error 10000`), an error given its code, a bare code made an error.
+ */
+function outcomeHint(input: unknown, pattern: RegExp): string {
+  if (typeof input === 'number' && Number.isInteger(input) && input > 0) {
+    return didYouMean([`error ${input}`], true);
+  }
+  if (typeof input !== 'string') return '';
+  const fixed = input
+    .trim()
+    .replace(/([A-Za-z])(\d)/g, '$1 $2')
+    .replace(/\b[A-Za-z]+\b/g, (word) => nearest(word, OUTCOME_WORDS)[0] ?? word)
+    .replace(/\s+/g, ' ');
+  if (fixed !== input && pattern.test(fixed)) return didYouMean([fixed], true);
+  if (/^error$/.test(fixed)) return 'an error needs its code, e.g. "error 10000"';
+  if (/\berror\s+0+\b/.test(fixed)) {
+    return '0 is no error code: write "ok" for a success, or a code such as 10000';
+  }
+  return '';
+}
+
 const shorthand = z
   .string()
-  .regex(
-    SHORTHAND,
-    'must be "ok", "error <code>", "process", "process -> ok" or "process -> error <code>", optionally followed by "after <duration>"',
-  )
+  .regex(SHORTHAND, {
+    error: (iss) => mustBe(SHORTHAND_TEXT, iss.input, outcomeHint(iss.input, SHORTHAND)),
+  })
   .meta({
     description:
       '"ok", "error 10000", "process" (then ok), "process -> error 10001 after 30s", ...',
@@ -68,14 +173,43 @@ const finalOutcomeObject = z.union([
     .strict(),
 ]);
 
-const finalShorthand = z.string().regex(/^(?:ok|error\s+\d+)$/, 'must be "ok" or "error <code>"');
+const FINAL_SHORTHAND = /^(?:ok|error\s+\d+)$/;
 
-const finalOutcome = z.union([finalShorthand, finalOutcomeObject], {
-  error: 'must be "ok", "error <code>", {status: ok} or {status: error, code: <code>}',
+const finalShorthand = z.string().regex(FINAL_SHORTHAND, {
+  error: (iss) =>
+    mustBe('"ok" or "error <code>"', iss.input, outcomeHint(iss.input, FINAL_SHORTHAND)),
 });
 
-const OUTCOME_HELP =
-  'must be "ok", "error <code>", "process", "process -> ok", "process -> error <code>" (optionally "after <duration>"), or an object with status ok, error (with code) or process (with then)';
+const FINAL_TEXT = '"ok", "error <code>", {status: ok} or {status: error, code: <code>}';
+
+const finalOutcome = z.union([finalShorthand, finalOutcomeObject], {
+  error: (iss) => outcomeObjectMessage(iss.input, FINAL_TEXT, ['ok', 'error']),
+});
+
+const OUTCOME_TEXT =
+  '"ok", "error <code>", "process", "process -> ok", "process -> error <code>" (optionally "after <duration>"), or an object with status ok, error (with code) or process (with then)';
+
+/** An outcome written as an object (or not a text) that fits no form: what is wrong with it. */
+function outcomeObjectMessage(input: unknown, text: string, statuses: readonly string[]): string {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return mustBe(text, input, outcomeHint(input, SHORTHAND));
+  }
+  const { status, code, then } = input as Record<string, unknown>;
+  if (typeof status !== 'string' || !statuses.includes(status)) {
+    const hint = suggestWord(status, statuses);
+    return `${has('status', status)}; status must be ${orList(statuses)}${hint === '' ? '' : `: ${hint}`}`;
+  }
+  if (status === 'error' && code === undefined) {
+    return 'has status error without a code; add one, e.g. {status: error, code: 10000}';
+  }
+  if (status === 'error' && (typeof code !== 'number' || !Number.isInteger(code) || code < 1)) {
+    return `${has('code', code)}; code must be a whole number above 0, e.g. 10000`;
+  }
+  if (status === 'process' && then === undefined) {
+    return 'has status process without then; add the final outcome, e.g. {status: process, then: error 10001, after: 30s}';
+  }
+  return mustBe(text, input);
+}
 
 const outcome = z
   .union(
@@ -90,14 +224,14 @@ const outcome = z
         })
         .strict(),
     ],
-    { error: OUTCOME_HELP },
+    { error: (iss) => outcomeObjectMessage(iss.input, OUTCOME_TEXT, ['ok', 'error', 'process']) },
   )
   .meta({ description: 'What the gateway answers: ok, error with a code, or process.' });
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 
-const MATCHER_HELP =
-  'must be a value, or an object with one of equals, regex (and flags), oneOf, min and/or max, contains, exists';
+const MATCHER_TEXT =
+  'a value, or an object with one of equals, regex (and flags), oneOf, min and/or max, contains, exists';
 
 const matcherObject = z
   .object({
@@ -142,14 +276,35 @@ const matcherObject = z
     }
   });
 
-const matcher = z.union([scalar, matcherObject], { error: MATCHER_HELP }).meta({
-  description:
-    'A value (exact match; a number compares numerically), or one of {equals}, {regex, flags}, {oneOf: [...]}, {min, max}, {contains}, {exists}.',
-});
+const matcher = z
+  .union([scalar, matcherObject], {
+    error: (iss) => mustBe(MATCHER_TEXT, iss.input),
+  })
+  .meta({
+    description:
+      'A value (exact match; a number compares numerically), or one of {equals}, {regex, flags}, {oneOf: [...]}, {min, max}, {contains}, {exists}.',
+  });
 
-const FAULT_HELP = `must be one of ${FAULT_TYPES.join(', ')}, or {type: <one of those>, when: before|after}`;
+const FAULT_TEXT = `one of ${FAULT_TYPES.join(', ')}, or {type: <one of those>, when: before|after}`;
+const FAULT_WHEN = ['before', 'after'];
 
-const faultType = z.enum(FAULT_TYPES, { error: FAULT_HELP });
+/** A fault that is no fault: the nearest fault name, or what is wrong with its object form. */
+function faultMessage(input: unknown): string {
+  if (typeof input === 'object' && input !== null && !Array.isArray(input)) {
+    const { type, when } = input as Record<string, unknown>;
+    if (typeof type !== 'string' || !(FAULT_TYPES as readonly string[]).includes(type)) {
+      const hint = suggestWord(type, FAULT_TYPES);
+      return `${has('type', type)}; type must be one of ${FAULT_TYPES.join(', ')}${hint === '' ? '' : `: ${hint}`}`;
+    }
+    if (when !== undefined && (typeof when !== 'string' || !FAULT_WHEN.includes(when))) {
+      const hint = suggestWord(when, FAULT_WHEN);
+      return `${has('when', when)}; when must be before or after${hint === '' ? '' : `: ${hint}`}`;
+    }
+  }
+  return mustBe(FAULT_TEXT, input, suggestWord(input, FAULT_TYPES));
+}
+
+const faultType = z.enum(FAULT_TYPES, { error: (iss) => faultMessage(iss.input) });
 
 const fault = z
   .union(
@@ -165,17 +320,48 @@ const fault = z
         })
         .strict(),
     ],
-    { error: FAULT_HELP },
+    { error: (iss) => faultMessage(iss.input) },
   )
   .meta({
     description: 'Break the answer: an HTTP error, a dropped connection, bad XML or pg_sig.',
   });
 
+const METHOD_TEXT = `a gateway step (${orList(CHOICE_METHODS)}) or a list of them`;
+
+/** An unknown method, or the first unknown one of a list, with the nearest step's name. */
+function methodMessage(input: unknown): string {
+  if (Array.isArray(input)) {
+    if (input.length === 0) return `must name at least one step: ${METHOD_TEXT}`;
+    const index = input.findIndex(
+      (item) => typeof item !== 'string' || !(CHOICE_METHODS as readonly string[]).includes(item),
+    );
+    const item: unknown = input[index];
+    const hint = suggestWord(item, CHOICE_METHODS);
+    return `must list gateway steps (${orList(CHOICE_METHODS)}), not ${describeValue(item)}${hint === '' ? '' : `; ${hint}`}`;
+  }
+  return mustBe(METHOD_TEXT, input, suggestWord(input, CHOICE_METHODS));
+}
+
+const NAME_TEXT = 'letters, digits, ".", "_" or "-"';
+
+/** `my-rule` for `my rule`: a name with its other characters made dashes. */
+function nameMessage(input: unknown, why = ''): string {
+  const fixed =
+    typeof input === 'string' && input.trim() !== ''
+      ? input.trim().replace(/[^A-Za-z0-9_.-]+/g, '-')
+      : undefined;
+  return mustBe(
+    `${NAME_TEXT}${why}`,
+    input,
+    fixed !== undefined && fixed !== input ? didYouMean([fixed], true) : '',
+  );
+}
+
 const rule = z
   .object({
     name: z
       .string()
-      .regex(/^[A-Za-z0-9_.-]+$/, 'must be letters, digits, ".", "_" or "-"')
+      .regex(/^[A-Za-z0-9_.-]+$/, { error: (iss) => nameMessage(iss.input) })
       .optional(),
     description: z.string().optional(),
     priority: z
@@ -184,7 +370,9 @@ const rule = z
       .optional()
       .meta({ description: 'Higher first; equal priorities keep file order. Default 0.' }),
     method: z
-      .union([z.enum(CHOICE_METHODS), z.array(z.enum(CHOICE_METHODS)).min(1)])
+      .union([z.enum(CHOICE_METHODS), z.array(z.enum(CHOICE_METHODS)).min(1)], {
+        error: (iss) => methodMessage(iss.input),
+      })
       .optional()
       .meta({
         description:
@@ -281,10 +469,9 @@ export const scenarioFileSchema = z
     $schema: z.string().optional(),
     name: z
       .string()
-      .regex(
-        /^[A-Za-z0-9_.-]+$/,
-        'must be letters, digits, ".", "_" or "-" (it is used in a header)',
-      )
+      .regex(/^[A-Za-z0-9_.-]+$/, {
+        error: (iss) => nameMessage(iss.input, ' (it is used in a header)'),
+      })
       .meta({
         description: 'Unique; select it with the X-Sandbox-Scenario header or the admin API.',
       }),

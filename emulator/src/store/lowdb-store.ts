@@ -35,6 +35,12 @@ export interface LowdbStoreOptions {
   readonly compactionBytes?: number;
   /** How long to wait for a data file locked by a process that is still exiting (3 s). */
   readonly lockWaitMs?: number;
+  /**
+   * How the user named the data file, for the messages that say what to change: `--data-file`,
+   * `SANDBOX_DB`, `dataFile (in sandbox.yaml)`… (`SANDBOX_DB` by default). The store knows no
+   * settings; the caller does.
+   */
+  readonly dataFileSetting?: string;
 }
 
 /**
@@ -55,7 +61,7 @@ export async function openLowdbStore(options: LowdbStoreOptions): Promise<Store>
     const code = (error as NodeJS.ErrnoException).code;
     if (error instanceof StoreOpenError || code === undefined) throw error;
     throw new StoreOpenError(
-      `The data file ${file} cannot be used (${code}: ${(error as Error).message}). Point SANDBOX_DB at a file in a folder this user can write, or fix the folder's permissions.`,
+      `The data file ${file} cannot be used (${code}: ${(error as Error).message}). Point ${dataFileSetting(options)} at a file in a folder this user can write (or :memory: to keep nothing), or fix the folder's permissions.`,
     );
   }
 }
@@ -68,7 +74,7 @@ async function openFileStore(file: string, options: LowdbStoreOptions): Promise<
   }).catch((error: unknown) => {
     if (!(error instanceof LockHeldError)) throw error;
     throw new StoreOpenError(
-      `The data file ${file} is in use by another sandbox (${error.holder}). Stop it, or give this one another SANDBOX_DB.`,
+      `The data file ${file} is in use by another sandbox (${error.holder}). Stop it, or give this one another data file with ${dataFileSetting(options)} (:memory: keeps nothing).`,
     );
   });
   try {
@@ -78,6 +84,10 @@ async function openFileStore(file: string, options: LowdbStoreOptions): Promise<
     await lock.release();
     throw error;
   }
+}
+
+function dataFileSetting(options: LowdbStoreOptions): string {
+  return options.dataFileSetting ?? 'SANDBOX_DB';
 }
 
 async function openLocked(
