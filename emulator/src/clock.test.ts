@@ -123,6 +123,33 @@ describe('the virtual clock', () => {
     expect(clock.status()).toMatchObject({ advancedMs: 5_000, pending: 0 });
   });
 
+  it('changes speed without a jump, and saves the new state first', async () => {
+    let real = 1_000;
+    const saved: unknown[] = [];
+    const clock = new VirtualClock({
+      speed: 1,
+      start: START,
+      realNow: () => real,
+      persist: (state) => {
+        saved.push(state);
+        return Promise.resolve();
+      },
+    });
+    real += 500;
+    await clock.setSpeed(10);
+    expect(clock.now()).toBe(START + 500);
+    real += 100;
+    expect(clock.now()).toBe(START + 500 + 1_000);
+    await clock.setSpeed(0);
+    real += 60_000;
+    expect(clock.now()).toBe(START + 1_500);
+    expect(saved).toEqual([
+      { nowMs: START + 500, realMs: 1_500, speed: 10 },
+      { nowMs: START + 1_500, realMs: 1_600, speed: 0 },
+    ]);
+    await expect(clock.setSpeed(-1)).rejects.toThrow(RangeError);
+  });
+
   it('refuses to go back', () => {
     const clock = new VirtualClock({ speed: 0, start: START });
     expect(() => clock.advance(-1)).toThrow(RangeError);

@@ -68,8 +68,9 @@ interface Entry {
  * due, in time order, before it resolves.
  */
 export class VirtualClock implements Clock {
-  private readonly realStart: number;
-  private readonly virtualStart: number;
+  private realStart: number;
+  private virtualStart: number;
+  private currentSpeed: number;
   private advanced = 0;
   private seq = 0;
   /** Due tasks, earliest first (then in scheduling order); cancelled ones are skipped when met. */
@@ -95,10 +96,33 @@ export class VirtualClock implements Clock {
   ) {
     this.realStart = this.realNow();
     this.virtualStart = options.start ?? this.realStart;
+    this.currentSpeed = options.speed ?? 1;
   }
 
   get speed(): number {
-    return this.options.speed ?? 1;
+    return this.currentSpeed;
+  }
+
+  /**
+   * Runs the clock at another speed from now on (0 stops it): the time does not jump, timers are
+   * re-armed for the new pace. Saved first, like `advance`.
+   */
+  setSpeed(speed: number): Promise<void> {
+    if (!(speed >= 0) || !Number.isFinite(speed)) {
+      return Promise.reject(new RangeError('the speed must be 0 (stopped) or more'));
+    }
+    const run = this.advancing.then(async () => {
+      const real = this.realNow();
+      const now = this.nowAt(real);
+      await this.options.persist?.({ nowMs: now, realMs: real, speed });
+      this.virtualStart = now;
+      this.realStart = real;
+      this.advanced = 0;
+      this.currentSpeed = speed;
+      this.arm();
+    });
+    this.advancing = run.catch(() => {});
+    return run;
   }
 
   now(): number {

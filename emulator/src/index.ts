@@ -225,6 +225,8 @@ export interface RunningSandbox {
   ): () => void;
   /** Moves the sandbox clock and runs everything that became due. */
   advanceClock(ms: number): Promise<void>;
+  /** Runs the clock at `speed` from now on (0 stops it), as `POST /__sandbox/clock/speed`. */
+  setClockSpeed(speed: number): Promise<void>;
   /**
    * Ends a `process` payout now, as `POST /__sandbox/payouts/{paymentId}/finish` does: `"ok"` or
    * `"error <code>"` (with the catalogue's description unless `description` is given). Its timer
@@ -427,6 +429,7 @@ export async function startSandbox(options: StartOptions = {}): Promise<RunningS
         eventOptions.types !== undefined ? { types: eventOptions.types } : {},
       ),
     advanceClock: (ms) => sandbox.clock.advance(ms),
+    setClockSpeed: (speed) => sandbox.clock.setSpeed(speed),
     async finish(paymentId, outcome, finishOptions = {}) {
       const result = await finishPayout(sandbox, paymentId, { outcome, ...finishOptions });
       if (!result.ok) throw adminError('finish', result);

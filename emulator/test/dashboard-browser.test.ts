@@ -274,6 +274,18 @@ describe.skipIf(noBrowser())('the QA dashboard in a real browser', () => {
     await shot(page, 'clock-and-balances');
   });
 
+  it('stops the clock and runs it faster', async () => {
+    await start();
+    const page = await open('#/clock');
+    const speeds = page.getByRole('group', { name: 'Clock speed' });
+    await speeds.getByRole('button', { name: '10× faster' }).click();
+    await page.getByText('Running at 10× real time.').waitFor();
+    expect((await admin<{ speed: number }>('/__sandbox/clock')).speed).toBe(10);
+    await speeds.getByRole('button', { name: 'Stop' }).click();
+    await page.getByText('Stopped: the clock now moves only when you move it.').waitFor();
+    expect((await admin<{ speed: number }>('/__sandbox/clock')).speed).toBe(0);
+  });
+
   it('pins a scenario for a merchant, adds a rule from the form and deletes it', async () => {
     await start();
     const page = await open('#/scenarios');

@@ -5,6 +5,13 @@ import { duration, parseDuration, time } from '../format';
 import { useResource } from '../hooks';
 import type { ClockStatus, Merchant } from '../types';
 
+const SPEEDS = [
+  ['Stop', 0],
+  ['Real time', 1],
+  ['10× faster', 10],
+  ['60× faster', 60],
+] as const;
+
 const STEPS = [
   ['1 min', 60_000],
   ['5 min', 300_000],
@@ -31,6 +38,14 @@ function Clock() {
       const status = await post<ClockStatus>('/__sandbox/clock/advance', { ms });
       clock.reload();
       return `Moved ahead ${duration(ms)}: now ${time(status.now)}.`;
+    });
+  const setSpeed = (speed: number): void =>
+    action.run(async () => {
+      await post<ClockStatus>('/__sandbox/clock/speed', { speed });
+      clock.reload();
+      return speed === 0
+        ? 'Stopped: the clock now moves only when you move it.'
+        : `Running at ${speed === 1 ? 'real time' : `${speed}× real time`}.`;
     });
   const data = clock.data;
   const now = useTicking(data);
@@ -67,6 +82,19 @@ function Clock() {
           </dd>
         </dl>
       ) : null}
+      <div class="button-row" role="group" aria-label="Clock speed">
+        {SPEEDS.map(([label, speed]) => (
+          <button
+            key={label}
+            type="button"
+            disabled={action.busy || data?.speed === speed}
+            aria-pressed={data?.speed === speed}
+            onClick={() => setSpeed(speed)}
+          >
+            {label}
+          </button>
+        ))}
+      </div>
       <div class="button-row" role="group" aria-label="Move the clock ahead">
         {STEPS.map(([label, ms]) => (
           <button key={label} type="button" disabled={action.busy} onClick={() => advance(ms)}>
@@ -107,8 +135,8 @@ function Clock() {
       </form>
       <ActionResult action={action} />
       <p class="muted">
-        The speed is set when the sandbox starts (<code>SANDBOX_CLOCK_SPEED</code>, 0 stops it); the
-        admin API has no route to stop the clock or change its speed while it runs.
+        The speed starts as <code>SANDBOX_CLOCK_SPEED</code> says (0 stops it) and changes here with{' '}
+        <code>POST /__sandbox/clock/speed</code>; the time never jumps when it does.
       </p>
     </section>
   );

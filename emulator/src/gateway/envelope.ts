@@ -27,6 +27,8 @@ export interface GatewayCall {
   readonly transportProblem?: string;
   /** The `X-Sandbox-Scenario` header: run this scenario for this request. */
   readonly scenarioHeader?: string;
+  /** `http://host:port` as the client reached the sandbox: links in answers are built on it. */
+  readonly origin?: string;
 }
 
 /**

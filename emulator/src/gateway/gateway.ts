@@ -62,7 +62,8 @@ export class Gateway {
         hint: `fix the fields: ${details}`,
       });
     }
-    const request = parsed.request;
+    const request =
+      call.origin !== undefined ? { ...parsed.request, origin: call.origin } : parsed.request;
 
     let result;
     try {

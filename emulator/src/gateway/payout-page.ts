@@ -1,3 +1,4 @@
+import { payoutPageAnswerFields } from './render.js';
 import { luhnValid } from '../cards/card-input.js';
 import { TEST_CARDS } from '../cards/test-cards.js';
 import { GatewayErrors } from '../errors.js';
@@ -83,22 +84,7 @@ export function parsePayoutPageRequest(fields: Fields): ParsedPayoutRequest {
   return reader.result(common, { kind: 'payout-page', backLink });
 }
 
-/**
- * The answer: `pg_status` `ok` and `pg_redirect_url` are documented (§2); the rest mirrors the
- * card storage `add` answer (§1.3), in its order, without its `pg_type`.
- */
-export function payoutPageAnswerFields(
-  payout: Payout,
-  redirectUrl: string,
-): Record<string, string> {
-  return {
-    pg_payment_id: String(payout.paymentId),
-    pg_merchant_id: payout.merchantId,
-    pg_order_id: payout.orderId,
-    pg_redirect_url: redirectUrl,
-    pg_status: 'ok',
-  };
-}
+export { payoutPageAnswerFields };
 
 /** A payout test card that pays (freedompay-api.md §7), named in messages so it can be copied. */
 const EXAMPLE_PAN = TEST_CARDS[0]?.pan ?? '4671593866478252';

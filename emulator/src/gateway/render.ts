@@ -54,13 +54,22 @@ export function payoutAnswerFields(
   payout: Payout,
   place: AnswerPlace = {},
 ): Record<string, string> {
+  const origin = place.origin ?? payout.answerSeal.origin;
   switch (payout.method) {
+    case 'reg2nonreg':
+      if (payout.destination.kind === 'payout-page') {
+        return payoutPageAnswerFields(
+          payout,
+          `${origin ?? ''}${payoutPagePath(payout.destination.viewId)}`,
+        );
+      }
+      break;
     case 'p2p2nonreg':
       return cardNumberAnswerFields(payout);
     case 'to_iban':
       return ibanAnswerFields(payout);
     case 'iban_payout':
-      return legacyIbanAnswerFields(payout, place);
+      return legacyIbanAnswerFields(payout, origin !== undefined ? { origin } : {});
     default:
       break;
   }
@@ -347,5 +356,28 @@ export function listedCardFields(card: SavedCard): Record<string, string> {
     pg_card_hash: card.hash,
     pg_status: card.status === 'approved' ? 'approved' : 'deleted',
     created_at: isoSeconds(card.createdAt),
+  };
+}
+
+/** Where a payout page is served, under the origin the merchant reached the sandbox at. */
+export function payoutPagePath(viewId: string): string {
+  return `/payout/${encodeURIComponent(viewId)}`;
+}
+
+/**
+ * The reg2nonreg answer: `pg_status` `ok` and `pg_redirect_url` are documented
+ * (docs/gateway/payouts.md §2); the rest mirrors the card storage `add` answer, in its order,
+ * without its `pg_type`.
+ */
+export function payoutPageAnswerFields(
+  payout: Payout,
+  redirectUrl: string,
+): Record<string, string> {
+  return {
+    pg_payment_id: String(payout.paymentId),
+    pg_merchant_id: payout.merchantId,
+    pg_order_id: payout.orderId,
+    pg_redirect_url: redirectUrl,
+    pg_status: 'ok',
   };
 }

@@ -1,3 +1,4 @@
+import { payoutView } from './payout-view.js';
 import { timingSafeEqual } from 'node:crypto';
 import express, { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
@@ -83,13 +84,13 @@ export function adminRoutes(deps: AdminDeps): Router {
       sendRefusal(res, unknownPayout(req.params.paymentId));
       return;
     }
-    res.json({ ...payout, answer: deps.answerOf(payout) });
+    res.json(payoutView(payout, deps.answerOf, deps.merchants));
   });
 
   router.post('/__sandbox/payouts/:paymentId/finish', async (req, res) => {
     const result = await finishPayout(deps, req.params.paymentId, req.body);
     if (!result.ok) sendRefusal(res, result);
-    else res.json({ ...result.payout, answer: deps.answerOf(result.payout) });
+    else res.json(payoutView(result.payout, deps.answerOf, deps.merchants));
   });
 
   router.all('/__sandbox/*rest', (req, res) => {

@@ -1,3 +1,5 @@
+import type { MerchantDirectory } from '../merchants/merchants.js';
+import { payoutView } from './payout-view.js';
 import { Router, type Request } from 'express';
 import {
   isSandboxEventType,
@@ -28,6 +30,7 @@ export interface EventRouteDeps {
   readonly events?: EventBus;
   /** The answer a payout got, as `GET /__sandbox/payouts/:id` shows it. */
   readonly answerOf: (payout: Payout) => Record<string, string> | undefined;
+  readonly merchants: MerchantDirectory;
 }
 
 /**
@@ -143,7 +146,7 @@ export function eventRoutes(deps: EventRouteDeps): Router {
 function wireEvent(event: SandboxEvent, deps: EventRouteDeps): Record<string, unknown> {
   switch (event.type) {
     case 'payout':
-      return { ...event, payout: { ...event.payout, answer: deps.answerOf(event.payout) } };
+      return { ...event, payout: payoutView(event.payout, deps.answerOf, deps.merchants) };
     case 'postback':
       return { ...event, postback: describePostback(event.postback, renderGatewayXml) };
     case 'card':

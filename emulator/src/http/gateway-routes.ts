@@ -79,6 +79,7 @@ export function gatewayHandler(
       fields: body.fields,
       ...(body.problem !== undefined ? { transportProblem: body.problem } : {}),
       ...(scenarioHeader !== undefined ? { scenarioHeader } : {}),
+      origin: `${req.protocol}://${req.get('host') ?? 'localhost'}`,
     };
     const answer = await method(call, req);
     sendAnswer(res, answer);

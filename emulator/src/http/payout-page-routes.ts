@@ -1,3 +1,4 @@
+import { payoutPagePath } from '../gateway/render.js';
 import { Router, type Request, type Response } from 'express';
 import type { AppDeps } from '../app.js';
 import { TEST_CARDS } from '../cards/test-cards.js';
@@ -37,9 +38,7 @@ import {
  */
 
 /** The page's path: `pg_redirect_url` is this at the origin the merchant's server used. */
-export function payoutPagePath(viewId: string): string {
-  return `/payout/${encodeURIComponent(viewId)}`;
-}
+export { payoutPagePath };
 
 export function payoutPageRoutes(deps: AppDeps): Router {
   const router = Router();

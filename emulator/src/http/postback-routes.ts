@@ -14,6 +14,8 @@ import { listCursor, listLimit } from './list-limit.js';
 
 const MAX_WAIT_MS = 120_000;
 const DEFAULT_WAIT_MS = 10_000;
+/** Faster than this, every timer of a day fires within a second: a typo, not a test. */
+const MAX_SPEED = 100_000;
 /** Ten years: more is a typo, not a test. */
 const MAX_ADVANCE_MS = 10 * 365 * 24 * 3_600_000;
 
@@ -40,6 +42,20 @@ export function postbackRoutes(deps: {
       return;
     }
     await deps.clock.advance(ms);
+    res.json(deps.clock.status());
+  });
+
+  router.post('/__sandbox/clock/speed', async (req, res) => {
+    const speed = (req.body as { speed?: unknown } | undefined)?.speed;
+    if (typeof speed !== 'number' || !Number.isFinite(speed) || speed < 0 || speed > MAX_SPEED) {
+      sendAdminError(
+        res,
+        'bad-request',
+        `send {"speed": N}: 0 stops the clock (it then moves only by POST /__sandbox/clock/advance), 1 is real time, 10 ten times faster; at most ${MAX_SPEED}`,
+      );
+      return;
+    }
+    await deps.clock.setSpeed(speed);
     res.json(deps.clock.status());
   });
 

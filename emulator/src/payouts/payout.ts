@@ -106,6 +106,8 @@ export type PayoutDestination =
 export interface AnswerSeal {
   readonly salt: string;
   readonly badSignature?: boolean;
+  /** Where the request came in, for the links an answer holds (the payout page's URL). */
+  readonly origin?: string;
 }
 
 export interface Payout {

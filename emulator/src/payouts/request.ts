@@ -24,6 +24,8 @@ export interface PayoutRequest {
   readonly salt: string;
   /** Every field as received, for matching rules and for the record. */
   readonly fields: Fields;
+  /** `http://host:port` as the client reached the sandbox, when the transport knows it. */
+  readonly origin?: string;
 }
 
 /** Where the request asks the money to go, before the service resolves it. */

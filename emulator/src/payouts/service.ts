@@ -193,6 +193,7 @@ export class PayoutService {
       request: request.fields,
       answerSeal: {
         salt: randomness.salt(),
+        ...(request.origin !== undefined ? { origin: request.origin } : {}),
         ...(decision.fault?.type === 'bad-signature' ? { badSignature: true } : {}),
       },
     };
