@@ -3,7 +3,7 @@ import { XMLParser } from 'fast-xml-parser';
 
 /**
  * A small reference client of the Freedom Pay payout API, written from the public rule
- * (freedompay-api.md §2) and not from the emulator's code, so the contract tests check two
+ * (docs/gateway/signature.md §1) and not from the emulator's code, so the contract tests check two
  * independent implementations against each other. It signs requests, sends them as multipart,
  * parses and verifies the signed XML answers, and verifies incoming postbacks.
  */
@@ -35,7 +35,7 @@ export interface PayoutParams {
   readonly extra?: Record<string, string>;
 }
 
-/** reg2nonreg (payout-family.md §2): the recipient types the card number on a payout page. */
+/** reg2nonreg (docs/gateway/payouts.md §2): the recipient types the card number on a payout page. */
 export interface PayoutPageParams {
   readonly orderId: string;
   readonly amount: string;
@@ -46,7 +46,7 @@ export interface PayoutPageParams {
   readonly extra?: Record<string, string>;
 }
 
-/** p2p2nonreg (payout-family.md §3): a payout to a card number the merchant sends. */
+/** p2p2nonreg (docs/gateway/payouts.md §3): a payout to a card number the merchant sends. */
 export interface CardNumberPayoutParams {
   readonly orderId: string;
   readonly amount: string;
@@ -59,7 +59,7 @@ export interface CardNumberPayoutParams {
   readonly extra?: Record<string, string>;
 }
 
-/** to_iban (payout-family.md §4): every recipient field is required. */
+/** to_iban (docs/gateway/payouts.md §4): every recipient field is required. */
 export interface IbanPayoutParams {
   readonly orderId: string;
   readonly amount: string;
@@ -254,7 +254,7 @@ export function verifyPostback(
   );
 }
 
-/** The merchant's XML answer to a postback, signed and echoing its salt (freedompay-api.md §4). */
+/** The merchant's XML answer to a postback, signed and echoing its salt (docs/gateway/status-and-postbacks.md §4). */
 export function postbackAnswer(
   requestUrl: string,
   received: Readonly<Record<string, string>>,

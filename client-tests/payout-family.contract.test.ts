@@ -4,7 +4,7 @@ import { PostbackReceiver } from './support/postback-receiver.js';
 import { EXTERNAL, openTarget, SANDBOX_ONLY, type Target } from './support/target.js';
 
 /**
- * Black-box contract for the rest of the payout family (payout-family.md §2–§4): the payout page
+ * Black-box contract for the rest of the payout family (docs/gateway/payouts.md §2–§4): the payout page
  * (`/api/reg2nonreg`), the payout by card number (`/g2g/p2p2nonreg`) and the payout to IBAN
  * (`/g2g/to_iban`, `/api/to_iban`), with the status methods that find them. It runs against the
  * sandbox in its own process, or against FREEDOMPAY_BASE_URL; there, FREEDOMPAY_IBAN may name an
@@ -13,7 +13,7 @@ import { EXTERNAL, openTarget, SANDBOX_ONLY, type Target } from './support/targe
  * error texts) is skipped against a real host, with the reason in the test's name.
  */
 
-/** The documented payout test cards (freedompay-api.md §7) and their first answer. */
+/** The documented payout test cards (docs/gateway/payouts.md §5) and their first answer. */
 const PAYOUT_CARDS = [
   { pan: '4671593866478252', status: 'ok', code: undefined },
   { pan: '5325349472901311', status: 'error', code: '10000' },

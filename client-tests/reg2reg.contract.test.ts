@@ -4,7 +4,7 @@ import { EXTERNAL, openTarget, type Target } from './support/target.js';
 
 /**
  * Black-box contract: the reference client against the sandbox in its own process, or against
- * FREEDOMPAY_BASE_URL. The payout test cards (freedompay-api.md §7) by the sandbox's tokens; on a
+ * FREEDOMPAY_BASE_URL. The payout test cards (docs/gateway/payouts.md §5) by the sandbox's tokens; on a
  * real host, give the tokens of the same cards saved there as FREEDOMPAY_CARD_TOKENS (JSON, PAN
  * to token).
  */

@@ -78,7 +78,7 @@ export function createApp(deps: AppDeps): Express {
 
 /**
  * Runs of `/` in the path are one `/` (nginx, which fronts the gateway, merges them by default):
- * the PHP SDK's toIban() posts to `…//api/iban_payout` (php-sdk.md §5.2). The query stays as sent.
+ * the PHP SDK's toIban() posts to `…//api/iban_payout` (docs/gateway/php-sdk.md §2). The query stays as sent.
  */
 const collapseSlashes: RequestHandler = (req, _res, next) => {
   const queryAt = req.url.indexOf('?');

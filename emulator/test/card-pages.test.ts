@@ -7,7 +7,7 @@ import { cardPagePath, issuerPagePath } from '../src/http/page-routes.js';
 import { MERCHANT_ID, openTestSandbox, parseAnswer, type TestSandbox } from './helpers.js';
 
 /**
- * The hosted card page and the simulated issuer page over HTTP (payout-family.md §1.4, §1.10):
+ * The hosted card page and the simulated issuer page over HTTP (docs/gateway/card-storage.md §4, §10):
  * sessions are opened through the domain, the pages are driven as a browser without JavaScript
  * would drive them (urlencoded forms), and what they lead to is read from the store and the
  * callbacks sent.

@@ -21,7 +21,7 @@ import {
 import { Receiver } from './receiver.js';
 
 /**
- * The Merchant API's card storage over HTTP (payout-family.md §1): `add` and its twins, `list`,
+ * The Merchant API's card storage over HTTP (docs/gateway/card-storage.md): `add` and its twins, `list`,
  * `remove`, the callback to a real local receiver, and reg2reg to the cards saved. The hosted
  * page is another module's: sessions are completed through the domain, as the page would.
  */
@@ -244,7 +244,7 @@ describe('cardstorage/add', () => {
   });
 
   it('accepts extra and empty fields, and counts them in the signature', async () => {
-    // What the Kotlin SDK sends besides the documented fields (payout-family.md §1.2).
+    // What the Kotlin SDK sends besides the documented fields (docs/gateway/card-storage.md §2).
     const extra = {
       pg_success_url: 'https://merchant.example/success',
       pg_testing_mode: '1',
@@ -372,7 +372,7 @@ describe('the card-add callback', () => {
       pg_card_3ds: '0',
       pg_user_id: USER,
     });
-    // payout-family.md §1.5: script = the post link's last path segment; key = the payment key.
+    // docs/gateway/card-storage.md §5: script = the post link's last path segment; key = the payment key.
     expect(verifySignature('notify', callback, PAYMENT_KEY).valid).toBe(true);
     expect(verifySignature('notify', callback, SECRET).valid).toBe(false);
   });
@@ -447,7 +447,7 @@ describe('cardstorage/list', () => {
     expect(none.response.card).toBeUndefined();
     expect(verifySignature('list', none.response, PAYMENT_KEY).valid).toBe(true);
 
-    // Exactly one <card> crashes the PHP SDK (payout-family.md §1.6); the answer is still right.
+    // Exactly one <card> crashes the PHP SDK (docs/gateway/card-storage.md §6); the answer is still right.
     const first = await saveThroughSession('4716047261941981');
     const one = await list();
     expect(one.response.card).toEqual([

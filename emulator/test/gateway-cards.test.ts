@@ -1,5 +1,5 @@
 // The Gateway's (PCI) card storage over HTTP: /g2g/cardstorage/add, payment_acs, list, remove
-// (payout-family.md §1.10, §1.6, §1.7), through the real app.
+// (docs/gateway/card-storage.md §10, §6, §7), through the real app.
 import { XMLParser } from 'fast-xml-parser';
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';

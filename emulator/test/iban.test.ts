@@ -16,7 +16,7 @@ import {
 import { Receiver } from './receiver.js';
 
 /**
- * Payouts to a bank account (payout-family.md §4): `/g2g/to_iban` and `/api/to_iban`, and the
+ * Payouts to a bank account (docs/gateway/payouts.md §4): `/g2g/to_iban` and `/api/to_iban`, and the
  * legacy PHP SDK's `/api/iban_payout` with its status.
  */
 let sandbox: TestSandbox;
@@ -55,7 +55,7 @@ function toIbanFields(overrides: Record<string, string> = {}): Record<string, st
   };
 }
 
-/** What the PHP SDK's toIban() sends (php-sdk.md §5.2): no post link, no KBE/KNP. */
+/** What the PHP SDK's toIban() sends (docs/gateway/php-sdk.md §2): no post link, no KBE/KNP. */
 function legacyFields(overrides: Record<string, string> = {}): Record<string, string> {
   counter += 1;
   return {

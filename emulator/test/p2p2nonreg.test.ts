@@ -15,7 +15,7 @@ import {
 } from './helpers.js';
 import { Receiver } from './receiver.js';
 
-/** `POST /g2g/p2p2nonreg`: a payout to a card number (payout-family.md §3). */
+/** `POST /g2g/p2p2nonreg`: a payout to a card number (docs/gateway/payouts.md §3). */
 let sandbox: TestSandbox;
 afterEach(async () => {
   await sandbox.dispose();

@@ -184,7 +184,7 @@ describe('the official PHP SDK, as it calls the gateway', () => {
 });
 
 /**
- * reg2nonreg() (php-sdk.md §5.2): amount, description, back link, post link and time limit are
+ * reg2nonreg() (docs/gateway/php-sdk.md §2): amount, description, back link, post link and time limit are
  * required by the SDK, the order id is sent when set; no user id and no card. The merchant id
  * comes from the merchant model, as for every call.
  */
@@ -201,7 +201,7 @@ function reg2nonregQuery(orderId: string): Record<string, string> {
 }
 
 /**
- * toIban() (php-sdk.md §5.2): amount and description, the four legacy recipient fields, order
+ * toIban() (docs/gateway/php-sdk.md §2): amount and description, the four legacy recipient fields, order
  * id and user id when set. No post link, no time limit, no KBE/KNP.
  */
 function toIbanQuery(orderId: string, iban: string): Record<string, string> {

@@ -17,7 +17,7 @@ import {
 import { Receiver, type ReceivedPostback } from './receiver.js';
 
 /**
- * The payout page (payout-family.md §2) over HTTP: `POST /api/reg2nonreg`, the page at its
+ * The payout page (docs/gateway/payouts.md §2) over HTTP: `POST /api/reg2nonreg`, the page at its
  * `pg_redirect_url` driven as a browser without JavaScript drives it (urlencoded forms), the
  * payout notify at a real local receiver, the status methods and the balance, on the sandbox's
  * virtual clock.

@@ -15,7 +15,7 @@ const never = (): number => {
   throw new Error('a card profile must not draw from the randomness');
 };
 
-describe('saving the documented card-storage test cards (payout-family.md §1.11)', () => {
+describe('saving the documented card-storage test cards (docs/gateway/card-storage.md §11)', () => {
   it.each([
     ['4716047261941981', { threeDs: false, declinedAtSaving: false }],
     ['4939770956154989', { threeDs: false, declinedAtSaving: false }],
@@ -75,7 +75,7 @@ describe('the issuing bank', () => {
   });
 });
 
-describe('the payout outcome of a saved card (freedompay-api.md §7)', () => {
+describe('the payout outcome of a saved card (docs/gateway/payouts.md §5)', () => {
   it.each(TEST_CARDS.map((card) => [card.pan, card.outcome] as const))(
     'keeps the documented outcome of payout test card %s',
     (pan, outcome) => expect(payoutOutcomeForPan(pan)).toEqual(outcome),

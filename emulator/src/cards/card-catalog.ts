@@ -3,8 +3,8 @@ import { createSavedCard, type SavedCard } from './card.js';
 import { TEST_CARDS, type CardOutcome, type TestCard } from './test-cards.js';
 
 /**
- * What the sandbox knows about a card number: how saving it goes (payout-family.md §1.11) and how a
- * payout to it ends (freedompay-api.md §7). Behaviour is data (docs/style.md principle 2): the
+ * What the sandbox knows about a card number: how saving it goes (docs/gateway/card-storage.md §11) and how a
+ * payout to it ends (docs/gateway/payouts.md §5). Behaviour is data (docs/style.md principle 2): the
  * documented cards are a table, and every other valid number saves without 3DS and pays out `ok`.
  */
 
@@ -17,7 +17,7 @@ export interface CardStorageTestCard {
   readonly documented: string;
 }
 
-/** The Gateway overview's card-storage test cards (payout-family.md §1.11). */
+/** The Gateway overview's card-storage test cards (docs/gateway/card-storage.md §11). */
 export const CARD_STORAGE_TEST_CARDS: readonly CardStorageTestCard[] = [
   ...['4716047261941981', '4939770956154989'].map((pan) => ({
     pan,
@@ -56,7 +56,7 @@ export function threeDsPasswordAccepted(typed: string): boolean {
 }
 
 /**
- * Kazakh issuers as they appear in `pg_bank` (§1.5 captures: `АО "Сбербанк"`, `АО «QAZQOM»`):
+ * Kazakh issuers as they appear in `pg_bank` (docs/gateway/card-storage.md §5 captures: `АО "Сбербанк"`, `АО «QAZQOM»`):
  * UTF-8 Cyrillic and both quote styles, so a client's signature and XML escaping are exercised.
  */
 export const SANDBOX_BANKS: readonly string[] = [
@@ -92,8 +92,8 @@ function bankFor(pan: string): string {
 }
 
 /**
- * How saving `pan` goes. The documented card-storage cards follow §1.11; the payout test cards
- * (freedompay-api.md §7) and every other number save without 3DS.
+ * How saving `pan` goes. The documented card-storage cards follow docs/gateway/card-storage.md §11; the payout test cards
+ * (docs/gateway/payouts.md §5) and every other number save without 3DS.
  *
  * `_random` is accepted and not drawn from: a profile depends on the number only, so the same card
  * behaves the same whatever the seed and however many numbers were drawn before it.

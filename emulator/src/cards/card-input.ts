@@ -1,6 +1,6 @@
 /**
- * What a user types on the hosted card page (payout-family.md §1.4) or a PCI merchant sends to
- * `/g2g/cardstorage/add` (§1.10), checked the way a payment form checks it. Bad input is an expected
+ * What a user types on the hosted card page (docs/gateway/card-storage.md §4) or a PCI merchant sends to
+ * `/g2g/cardstorage/add` (docs/gateway/card-storage.md §10), checked the way a payment form checks it. Bad input is an expected
  * outcome, so it comes back as a value: one message per field, each saying what to type.
  */
 
@@ -29,7 +29,7 @@ export type CardInputResult =
   | { readonly ok: true; readonly card: ValidCardInput }
   | { readonly ok: false; readonly errors: CardInputErrors };
 
-/** A documented card-storage test card (§1.11), named in messages so a tester can copy it. */
+/** A documented card-storage test card (docs/gateway/card-storage.md §11), named in messages so a tester can copy it. */
 const EXAMPLE_PAN = '4716047261941981';
 
 const PAN_LENGTH = { min: 13, max: 19 } as const;

@@ -1,7 +1,7 @@
 /**
  * A card-saving session: what `cardstorage/add` (and its `add2`, `cardstoragepayout/add` and
  * `/g2g/cardstorage/add` twins) opens and the hosted page or `payment_acs` closes
- * (payout-family.md §1.3-§1.5, §1.10). Its life is a state table (docs/style.md principle 3):
+ * (docs/gateway/card-storage.md §3–§5, §10). Its life is a state table (docs/style.md principle 3):
  *
  *   created      → awaiting-3ds | approved | failed
  *   awaiting-3ds → approved | failed
@@ -32,7 +32,7 @@ export type CardSessionVariant =
   | 'add'
   /** `/v1/merchant/{id}/cardstorage/add2`, script `add2`. */
   | 'add2'
-  /** `/v1/merchant/{id}/cardstoragepayout/add`: the card can only be paid out to (§1.1). */
+  /** `/v1/merchant/{id}/cardstoragepayout/add`: the card can only be paid out to (docs/gateway/card-storage.md §1). */
   | 'payout'
   /** `/g2g/cardstorage/add` (PCI): the number comes in the request; 3DS ends in `payment_acs`. */
   | 'gateway';
@@ -70,7 +70,7 @@ export interface SessionChange {
 }
 
 export interface CardSession {
-  /** `pg_payment_id` of the `add` answer and the callback (numeric in every sample, §1.3). */
+  /** `pg_payment_id` of the `add` answer and the callback (numeric in every sample, §3). */
   readonly paymentId: number;
   readonly merchantId: string;
   readonly userId: string;
@@ -94,7 +94,7 @@ export interface CardSession {
    */
   readonly issuer?: IssuerAnswer;
   readonly history: readonly SessionChange[];
-  /** The hex id in the view URL (`…/cardstorage/view?pg_payment_id=<hex>`, §1.3). */
+  /** The hex id in the view URL (`…/cardstorage/view?pg_payment_id=<hex>`, §3). */
   readonly viewId: string;
 }
 

@@ -18,7 +18,7 @@ import { isEveryonesCard } from './everyone.js';
 import { newCardId, newCardToken, newViewId } from './ids.js';
 
 /**
- * Card storage (payout-family.md §1): a merchant opens a session, the user types the card on the
+ * Card storage (docs/gateway/card-storage.md): a merchant opens a session, the user types the card on the
  * hosted page (or the merchant sends it, PCI), the issuer's 3DS page may ask for a password, the
  * card is saved and the merchant gets a callback. Domain only: what the wire looks like is in
  * gateway/ and pages/.
@@ -70,7 +70,7 @@ export type RemoveResult =
   | { readonly kind: 'removed'; readonly card: SavedCard }
   | { readonly kind: 'not-found'; readonly why: string };
 
-/** The gateway's decline when a card cannot be saved: its "payment error" (freedompay-api.md). */
+/** The gateway's decline when a card cannot be saved: its "payment error" (docs/gateway/errors.md §2). */
 const DECLINED = { code: 10000, description: 'Payment error. Service unavailable, retry later' };
 const THREE_DS_FAILED = {
   code: 10001,

@@ -11,7 +11,7 @@ import {
 } from './card.js';
 import { cardHash as cardHashFromTestCards } from './test-cards.js';
 
-describe('masked card numbers (payout-family.md §1.5, §1.6, §1.10)', () => {
+describe('masked card numbers (docs/gateway/card-storage.md §5, §6, §10)', () => {
   it.each([
     // pan, pg_card_hash / pg_card_mask, /g2g/cardstorage/list pg_card_hash
     ['4400430000001358', '4400-43XX-XXXX-1358', '440043-XXXXXX-1358'],

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 
 /**
- * A card a user saved, for one merchant and one user (payout-family.md §1). Cards are never
+ * A card a user saved, for one merchant and one user (docs/gateway/card-storage.md). Cards are never
  * forgotten: removing one marks it `deleted`, so a payout to it can be refused with a reason
  * instead of "unknown card".
  */
@@ -25,7 +25,7 @@ export interface SavedCard {
   readonly hash: string;
   /** `pg_card_hhash`: see {@link cardHhash}. */
   readonly hhash: string;
-  /** `pg_bank`, UTF-8 (Cyrillic and typographic quotes occur in captures, §1.5). */
+  /** `pg_bank`, UTF-8 (Cyrillic and typographic quotes occur in captures, §5). */
   readonly bank: string;
   /** `pg_country`, ISO 3166-1 alpha-2. */
   readonly country: string;
@@ -35,7 +35,7 @@ export interface SavedCard {
   /** ISO 8601, from the sandbox clock. */
   readonly createdAt: string;
   readonly deletedAt?: string;
-  /** Saved through `cardstoragepayout/add`: "can only be used for payouts" (§1.1). */
+  /** Saved through `cardstoragepayout/add`: "can only be used for payouts" (docs/gateway/card-storage.md §1). */
   readonly payoutOnly: boolean;
   /** The `pg_payment_id` of the hosted-page session that saved it; absent for seeded cards. */
   readonly sessionId?: number;
@@ -49,7 +49,7 @@ export function cardHash(pan: string): string {
 }
 
 /**
- * `pg_card_mask` of the Gateway (PCI) answers, `4400-43XX-XXXX-1358` (§1.10). The docs show only
+ * `pg_card_mask` of the Gateway (PCI) answers, `4400-43XX-XXXX-1358` (docs/gateway/card-storage.md §10). The docs show only
  * 16-digit samples, which have the `pg_card_hash` form, so both follow one rule: a 19-digit
  * UnionPay number is `622446XXXXXXXXX1278`, ungrouped.
  */
@@ -57,7 +57,7 @@ export function cardMask(pan: string): string {
   return cardHash(pan);
 }
 
-/** `pg_card_hash` in the Gateway's `/g2g/cardstorage/list`: `411111-XXXXXX-1111` (§1.6). */
+/** `pg_card_hash` in the Gateway's `/g2g/cardstorage/list`: `411111-XXXXXX-1111` (docs/gateway/card-storage.md §6). */
 export function gatewayListHash(pan: string): string {
   return `${pan.slice(0, 6)}-${'X'.repeat(Math.max(pan.length - 10, 0))}-${pan.slice(-4)}`;
 }
@@ -68,7 +68,7 @@ export function gatewayListHash(pan: string): string {
  */
 const HHASH_PREFIX = 'freedompay-sandbox:card:';
 
-/** `pg_card_hhash`: a stable 32-hex fingerprint of the number (§1.5: "MD5-like"). */
+/** `pg_card_hhash`: a stable 32-hex fingerprint of the number (docs/gateway/card-storage.md §5: "MD5-like"). */
 export function cardHhash(pan: string): string {
   return createHash('md5').update(`${HHASH_PREFIX}${pan}`, 'utf8').digest('hex');
 }

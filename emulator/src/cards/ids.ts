@@ -50,7 +50,7 @@ export function newCardId(lastId: number): number {
   return Math.max(lastId, LAST_TEST_CARD_ID) + 1;
 }
 
-/** The hex id of the hosted page's URL (`…/cardstorage/view?pg_payment_id=<hex>`, §1.3). */
+/** The hex id of the hosted page's URL (`…/cardstorage/view?pg_payment_id=<hex>`, §3). */
 export function newViewId(random: () => number): string {
   return hex(random, 32);
 }

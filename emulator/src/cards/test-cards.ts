@@ -1,5 +1,5 @@
 /**
- * The documented payout test cards (freedompay-api.md §7) as saved cards. The real gateway only
+ * The documented payout test cards (docs/gateway/payouts.md §5) as saved cards. The real gateway only
  * knows a card after the user saved it; the sandbox has these saved for every `pg_user_id`, with
  * stable tokens and ids, so integrators can copy them from the README.
  */

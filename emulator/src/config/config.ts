@@ -27,7 +27,7 @@ export interface Config {
   readonly signatureErrorMode: SignatureErrorMode;
   /**
    * Which of the merchant's keys signs card storage requests and answers: `payment` (default; a
-   * test-host probe and the PayBox Postman script, payout-family.md §1.1, §5) or `payout`.
+   * test-host probe and the PayBox Postman script, docs/gateway/card-storage.md §1, docs/gateway/signature.md §5) or `payout`.
    */
   readonly cardStorageKey: SecretKeyKind;
   /** How the card-add callback carries its fields: one `pg_xml` field, or plain form fields. */

@@ -14,7 +14,7 @@ import type { GatewayAnswer, GatewayCall, GatewayEnvelope } from './envelope.js'
 import { listedCardFields } from './render.js';
 
 /**
- * The Merchant API's card storage (payout-family.md §1.1-§1.7): `cardstorage/add`, `add2`,
+ * The Merchant API's card storage (docs/gateway/card-storage.md §1–§7): `cardstorage/add`, `add2`,
  * `cardstoragepayout/add`, `list` and `remove` under `/v1/merchant/{merchant_id}/`. Each method
  * reads the fields, asks `CardStorage`, and answers the documented fields, signed with the key
  * that signs card storage (`SANDBOX_CARD_STORAGE_KEY`, §5).
@@ -35,7 +35,7 @@ export interface CardStorageGatewayDeps {
 export type MerchantAddVariant = Exclude<CardSessionVariant, 'gateway'>;
 
 /**
- * The script each variant signs with (§1.1): `cardstoragepayout/add` signs `add`, as the test
+ * The script each variant signs with (docs/gateway/card-storage.md §1): `cardstoragepayout/add` signs `add`, as the test
  * host answered (M/L), although the EN page's signature sample for it says `add2`.
  */
 const ADD_SCRIPT: Record<MerchantAddVariant, string> = {
@@ -60,7 +60,7 @@ export class CardStorageGateway {
 
   /**
    * `add`, `add2`, `cardstoragepayout/add`: opens a session and answers the hosted page's URL
-   * (§1.3). Fields beyond the documented ones (the Kotlin SDK sends a dozen, some empty) are
+   * (docs/gateway/card-storage.md §3). Fields beyond the documented ones (the Kotlin SDK sends a dozen, some empty) are
    * accepted: they are in the signature like every field.
    */
   async add(
@@ -76,7 +76,7 @@ export class CardStorageGateway {
     const read = new FieldReader(call.fields);
     const userId = read.userId();
     const orderId = read.optional('pg_order_id') ?? '';
-    // Optional on the KG apidog page (§1.2): without it the session sends no callback.
+    // Optional on the KG apidog page (docs/gateway/card-storage.md §2): without it the session sends no callback.
     const postLink = read.optionalUrl('pg_post_link');
     const backLink = read.url('pg_back_link');
     read.required('pg_salt');
@@ -121,7 +121,7 @@ export class CardStorageGateway {
   }
 
   /**
-   * `list` (§1.6): the user's saved cards as repeated `<card>` elements, none when there are
+   * `list` (docs/gateway/card-storage.md §6): the user's saved cards as repeated `<card>` elements, none when there are
    * none. The documented test cards are everyone's and not listed (decision 0012).
    */
   list(call: GatewayCall, where: MerchantPath): GatewayAnswer {
@@ -148,7 +148,7 @@ export class CardStorageGateway {
   }
 
   /**
-   * `remove` (§1.7), by `pg_card_token` (newer code, the Gateway doc) or `pg_card_id` (the
+   * `remove` (docs/gateway/card-storage.md §7), by `pg_card_token` (newer code, the Gateway doc) or `pg_card_id` (the
    * official and Kotlin SDKs): one `<card>` with `pg_status` `deleted`, as the SDK checks it.
    * A card that is not the user's, unknown, a test card or removed already is the sandbox's
    * "card not found" (10010, decision 0004), with a hint that says which.

@@ -74,7 +74,7 @@ export interface EnvelopeDeps {
   readonly merchants: MerchantDirectory;
   readonly randomness: Randomness;
   readonly clock: Clock;
-  /** §9.3: current docs answer a bad signature with signed 1100, older integrations saw 9998. */
+  /** docs/gateway/errors.md §4: current docs answer a bad signature with signed 1100, older integrations saw 9998. */
   readonly signatureErrorMode: SignatureErrorMode;
 }
 
@@ -213,7 +213,7 @@ export class GatewayEnvelope {
     };
   }
 
-  /** The Gateway error envelope (freedompay-api.md §3.2). */
+  /** The Gateway error envelope (docs/gateway/errors.md §1). */
   errorFields(spec: GatewayErrorSpec, description: string): Record<string, string> {
     return {
       pg_status: 'error',
@@ -251,7 +251,7 @@ export class GatewayEnvelope {
   /**
    * Signs an answer with repeated child elements (`<card>`s): they take part in the signature
    * as the list a parser makes of them (PHP's SimpleXML to array), each record's fields sorted
-   * within it, as §2.1 walks nested values. Returns the answer's own fields with salt and sig.
+   * within it, as docs/gateway/signature.md §3 walks nested values. Returns the answer's own fields with salt and sig.
    */
   signWithRecords(
     script: string,

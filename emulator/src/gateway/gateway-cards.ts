@@ -17,7 +17,7 @@ import {
 } from './envelope.js';
 
 /**
- * The Gateway's (PCI) card storage (payout-family.md §1.10, §1.6, §1.7): the merchant sends the
+ * The Gateway's (PCI) card storage (docs/gateway/card-storage.md §10, §6, §7): the merchant sends the
  * card number itself to `/g2g/cardstorage/add`, a 3DS card finishes through the issuer page and
  * `/g2g/cardstorage/payment_acs`, and `list` / `remove` answer in the Gateway's shapes. Wire
  * names are mapped here, once; the card storage domain decides. No Express: the routes in
@@ -32,7 +32,7 @@ export interface GatewayCardsDeps {
   readonly key: SecretKeyKind;
 }
 
-/** The scripts the Gateway signs these methods with (§1.10, §1.6, §1.7). */
+/** The scripts the Gateway signs these methods with (docs/gateway/card-storage.md §10, §6, §7). */
 export const GATEWAY_CARD_SCRIPTS = {
   add: 'add',
   paymentAcs: 'payment_acs',
@@ -40,7 +40,7 @@ export const GATEWAY_CARD_SCRIPTS = {
   remove: 'remove',
 } as const;
 
-/** Where the simulated issuer's page lives: the path the docs' samples show (§1.10). */
+/** Where the simulated issuer's page lives: the path the docs' samples show (docs/gateway/card-storage.md §10). */
 export const ISSUER_PAGE_PATH = '/v2/user/3ds-page';
 
 /** The card input's fields under their wire names, so an error names what the merchant sent. */
@@ -53,7 +53,7 @@ const WIRE_NAMES: Record<CardField, string> = {
 };
 
 /**
- * The §1.10 error sample's text for 10000, used when a card cannot be added and no scenario gave a
+ * The docs/gateway/card-storage.md §10 error sample's text for 10000, used when a card cannot be added and no scenario gave a
  * text of its own: the Gateway's card methods answer in Russian where the payout catalogue's
  * samples are English.
  */
@@ -85,9 +85,9 @@ export function threeDsRequestOf(session: CardSession, origin: string): ThreeDsR
 }
 
 /**
- * The answer of `add` and `payment_acs` (§1.10), in the documented order. A card waiting for the
+ * The answer of `add` and `payment_acs` (docs/gateway/card-storage.md §10), in the documented order. A card waiting for the
  * issuer answers `pg_status` `ok` with `pg_3ds` 1, as the Gateway's card payment does, with no
- * token yet and the issuer's `pg_3d_md` and `pg_3d_pareq` after `pg_3d_acsurl` (the §1.10 list
+ * token yet and the issuer's `pg_3d_md` and `pg_3d_pareq` after `pg_3d_acsurl` (the docs/gateway/card-storage.md §10 list
  * does not name them, but the merchant must post them to the ACS and send `MD` back as `pg_md`).
  */
 export function gatewayCardAnswerFields(
@@ -114,7 +114,7 @@ export function gatewayCardAnswerFields(
   };
 }
 
-/** A saved card as `/g2g/cardstorage/list` shows it (§1.6, Gateway column). */
+/** A saved card as `/g2g/cardstorage/list` shows it (docs/gateway/card-storage.md §6, Gateway column). */
 export function gatewayListedCardFields(card: SavedCard): Record<string, string> {
   return {
     pg_card_token: card.token,
@@ -198,7 +198,7 @@ export class GatewayCards {
   /**
    * `POST /g2g/cardstorage/add` (script `add`): opens a Gateway session and submits the card in
    * the same request. Bad input is refused before anything is stored (9403 naming each field);
-   * a card that cannot be added ends its session and answers the §1.10 error sample (10000, or
+   * a card that cannot be added ends its session and answers the docs/gateway/card-storage.md §10 error sample (10000, or
    * a scenario's code); a 3DS card waits for the issuer page at `<origin>/v2/user/3ds-page/…`.
    */
   async add(call: GatewayCall, origin: string): Promise<GatewayAnswer> {
@@ -216,7 +216,7 @@ export class GatewayCards {
       reader.problems.push({
         field: 'pg_card_token',
         problem:
-          'enriching a saved card (pg_card_token instead of pg_card_pan, §1.8 is_sender=0) is not emulated: send pg_card_pan with the card number',
+          'enriching a saved card (pg_card_token instead of pg_card_pan, §8 is_sender=0) is not emulated: send pg_card_pan with the card number',
       });
     }
     const input = {
@@ -457,7 +457,7 @@ export class GatewayCards {
 
   /**
    * `POST /g2g/cardstorage/remove` (script `remove`): by `pg_card_token` (the Gateway's field) or
-   * `pg_card_id` (the legacy SDKs'), answered `pg_status` `success` and `deleted_at` (§1.7).
+   * `pg_card_id` (the legacy SDKs'), answered `pg_status` `success` and `deleted_at` (docs/gateway/card-storage.md §7).
    */
   async remove(call: GatewayCall): Promise<GatewayAnswer> {
     const script = GATEWAY_CARD_SCRIPTS.remove;
@@ -526,7 +526,7 @@ export class GatewayCards {
     );
   }
 
-  /** The error of a session that ended without a card: its code, in the §1.10 sample's shape. */
+  /** The error of a session that ended without a card: its code, in the docs/gateway/card-storage.md §10 sample's shape. */
   private failure(
     script: string,
     merchant: Merchant,

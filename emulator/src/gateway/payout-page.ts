@@ -10,7 +10,7 @@ import type { GatewayAnswer, GatewayCall, GatewayEnvelope } from './envelope.js'
 import type { Gateway, MadePayoutAnswer } from './gateway.js';
 
 /**
- * The payout page (payout-family.md §2): `POST /api/reg2nonreg` makes a payout that waits for the
+ * The payout page (docs/gateway/payouts.md §2): `POST /api/reg2nonreg` makes a payout that waits for the
  * recipient to type a card number at `pg_redirect_url`; the page then pays to it. This file is the
  * method (fields, answer) and the one rule for the typed number; the page is in
  * http/payout-page-routes.ts, the payout's life in payouts/service.ts (docs/decisions/0013).
@@ -70,7 +70,7 @@ export class PayoutPageGateway {
 }
 
 /**
- * The fields of the signature sample (§2) are all required; `pg_user_id` may be sent. Fields
+ * The fields of the signature sample (docs/gateway/payouts.md §2) are all required; `pg_user_id` may be sent. Fields
  * beyond these (the SDK's, a merchant's own) are accepted and signed like every field.
  */
 export function parsePayoutPageRequest(fields: Fields): ParsedPayoutRequest {
@@ -86,7 +86,7 @@ export function parsePayoutPageRequest(fields: Fields): ParsedPayoutRequest {
 
 export { payoutPageAnswerFields };
 
-/** A payout test card that pays (freedompay-api.md §7), named in messages so it can be copied. */
+/** A payout test card that pays (docs/gateway/payouts.md §5), named in messages so it can be copied. */
 const EXAMPLE_PAN = TEST_CARDS[0]?.pan ?? '4671593866478252';
 const PAN_LENGTH = { min: 13, max: 19 } as const;
 

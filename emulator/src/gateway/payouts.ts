@@ -15,7 +15,7 @@ import {
 import type { StatusGateway } from './status.js';
 
 /**
- * The payouts by card number and to a bank account (payout-family.md §3, §4): the fields each
+ * The payouts by card number and to a bank account (docs/gateway/payouts.md §3, §4): the fields each
  * method takes, mapped once into a `PayoutRequest`; everything past the fields (signature,
  * ledger, order ids, scenarios, faults, latency, notify) is the shared `Gateway.payoutMethod`.
  */
@@ -105,11 +105,11 @@ function moveToEnd(
   return { ...before, ...after };
 }
 
-/** A documented payout test card that pays (freedompay-api.md §7), for messages. */
+/** A documented payout test card that pays (docs/gateway/payouts.md §5), for messages. */
 const EXAMPLE_PAN = '4671593866478252';
 
 /**
- * `pg_payment_to`: "minimum 13, maximum 20" digits (§3), and the Luhn check. The docs say nothing
+ * `pg_payment_to`: "minimum 13, maximum 20" digits (docs/gateway/payouts.md §3), and the Luhn check. The docs say nothing
  * of Luhn; every documented test card passes it, and a number that fails it cannot be a card, so
  * the sandbox says so at once rather than pay it (README, "Payouts by card number").
  */
@@ -127,7 +127,7 @@ export function panProblem(pan: string): string | undefined {
 }
 
 /**
- * p2p2nonreg (§3): `pg_payment_to` (the card number), `pg_description` and `pg_post_link`
+ * p2p2nonreg (docs/gateway/payouts.md §3): `pg_payment_to` (the card number), `pg_description` and `pg_post_link`
  * required; `pg_user_id`, `pg_card_name` and `pg_currency` optional. Other fields are accepted
  * and signed like every field.
  */
@@ -167,7 +167,7 @@ function currencyHint(fields: Fields): string | undefined {
 }
 
 /**
- * to_iban (§4): every field required. The IBAN is checked (ISO 13616 mod 97, KZ length 20:
+ * to_iban (docs/gateway/payouts.md §4): every field required. The IBAN is checked (ISO 13616 mod 97, KZ length 20:
  * payouts/iban.ts); the IIN/BIN is 12 digits, KBE 2, KNP 3. The bank's BIK is taken as sent:
  * its samples disagree (`KZZSAE` in the docs, 8 characters in real BICs).
  */
@@ -188,7 +188,7 @@ export function parseToIban(fields: Fields): ParsedPayoutRequest {
 }
 
 /**
- * The legacy SDK's iban_payout (php-sdk.md §5.2): `pg_recipient_bank_bic`, `pg_recipient_iban`,
+ * The legacy SDK's iban_payout (docs/gateway/php-sdk.md §2): `pg_recipient_bank_bic`, `pg_recipient_iban`,
  * `pg_recipient_iin_bin`, `pg_recipient_name`, amount and description. The SDK sends the order
  * id only when set; the sandbox requires it, since `getIbanStatus()` finds the payout by it. No
  * post link is required (the SDK's example sets none): then no notify is sent.

@@ -48,7 +48,7 @@ function errorFields(payout: Payout): Record<string, string> {
 
 /**
  * The payout answer, in the seed page's order. `pg_error_code` appears only on a declined
- * payout: the legacy PHP SDK fails any answer that carries it, even as 0 (§3.2).
+ * payout: the legacy PHP SDK fails any answer that carries it, even as 0 (docs/gateway/php-sdk.md §4).
  */
 export function payoutAnswerFields(
   payout: Payout,
@@ -105,14 +105,14 @@ function answerStatus(payout: Payout): string {
 
 /**
  * Fields an answer shows after `pg_salt` and `pg_sig`, where the method's example puts them; they
- * are signed like the rest (payout-family.md §3: p2p2nonreg's example ends with `pg_datetime`).
+ * are signed like the rest (docs/gateway/payouts.md §3: p2p2nonreg's example ends with `pg_datetime`).
  */
 export const FIELDS_AFTER_SIGNATURE: Partial<Record<Payout['method'], readonly string[]>> = {
   p2p2nonreg: ['pg_datetime'],
 };
 
 /**
- * `/g2g/p2p2nonreg` (payout-family.md §3), in its example's order: reg2reg's answer with the
+ * `/g2g/p2p2nonreg` (docs/gateway/payouts.md §3), in its example's order: reg2reg's answer with the
  * masked card, plus `pg_reference` and `pg_datetime`. A declined payout adds its error, as
  * reg2reg's does. Dates are ISO 8601 in UTC, as every other Gateway answer here.
  */
@@ -151,7 +151,7 @@ export function retrievalReference(payout: Payout): string {
 }
 
 /**
- * `/g2g/to_iban` and `/api/to_iban` (payout-family.md §4), in the documented order; a declined
+ * `/g2g/to_iban` and `/api/to_iban` (docs/gateway/payouts.md §4), in the documented order; a declined
  * payout adds its error before `pg_datetime`, as the Gateway's error answers have it.
  */
 export function ibanAnswerFields(payout: Payout): Record<string, string> {
@@ -169,7 +169,7 @@ export function ibanAnswerFields(payout: Payout): Record<string, string> {
 
 /**
  * The legacy SDK's `/api/iban_payout`. `toIban()` returns true for any answer without
- * `pg_error_code` and keeps `pg_redirect_url` (php-sdk.md §5.2), which its example follows with
+ * `pg_error_code` and keeps `pg_redirect_url` (docs/gateway/php-sdk.md §2), which its example follows with
  * a `Location` header: an IBAN payout has no page, so it is the sandbox's record of the payout.
  * The rest is to_iban's answer, with the legacy date format (`2018-12-31 15:00:00`).
  */
@@ -263,7 +263,7 @@ export function statusByOrderFields(payout: Payout): Record<string, string> {
     pg_status: 'ok',
     pg_payment_id: String(payout.paymentId),
     pg_order_id: payout.orderId,
-    // "Partial — payment created" while the payout page waits (payout-family.md §2).
+    // "Partial — payment created" while the payout page waits (docs/gateway/payouts.md §2).
     pg_transaction_status: { waiting: 'partial', process: 'pending', ok: 'ok', error: 'failed' }[
       payout.status
     ],
@@ -297,7 +297,7 @@ export function legacyStatusFields(
 }
 
 /**
- * The legacy SDK's statuses (freedompay-api.md §5, §8). A payout has no partial or revoked state
+ * The legacy SDK's statuses (docs/gateway/status-and-postbacks.md §1, §2). A payout has no partial or revoked state
  * in the sandbox: it is never refunded, and it exists from its first answer.
  */
 export function legacyStatus(payout: Payout, by: 'payment' | 'order'): string {
@@ -313,7 +313,7 @@ function legacyDate(iso: string): string {
 }
 
 /**
- * The card-add callback to `pg_post_link` (payout-family.md §1.5), in the captured order. A
+ * The card-add callback to `pg_post_link` (docs/gateway/card-storage.md §5), in the captured order. A
  * failed session, whose callback no capture shows, says `pg_status` `error` with the gateway's
  * error code and description (docs/decisions/0012-card-storage.md).
  */

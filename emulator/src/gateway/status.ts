@@ -14,7 +14,7 @@ import {
 } from './render.js';
 
 /**
- * The payout family's status and balance methods (freedompay-api.md §5). They read the same
+ * The payout family's status and balance methods (docs/gateway/status-and-postbacks.md §1). They read the same
  * payout record the postback is made from, so a status never disagrees with a postback.
  */
 export interface StatusDeps {

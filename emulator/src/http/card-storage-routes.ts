@@ -5,7 +5,7 @@ import { gatewayHandler } from './gateway-routes.js';
 import { cardPagePath } from './page-routes.js';
 
 /**
- * The Merchant API's card storage (payout-family.md §1.1-§1.7): `add`, `add2`,
+ * The Merchant API's card storage (docs/gateway/card-storage.md §1–§7): `add`, `add2`,
  * `cardstoragepayout/add`, `list`, `remove` under `/v1/merchant/{merchant_id}/`. Any other method
  * under `/v1/merchant/` gets the gateway's "method not available", in XML, as `/api` paths do.
  */
@@ -58,7 +58,7 @@ export function cardStorageRoutes(deps: AppDeps): Router {
   return router;
 }
 
-/** The hosted card page at `pg_redirect_url` (§1.3). */
+/** The hosted card page at `pg_redirect_url` (docs/gateway/card-storage.md §3). */
 const HOSTED_PAGE = /^\/v1\/merchant\/[^/]+\/cardstorage\/view\/?$/i;
 
 /**

@@ -5,7 +5,7 @@ import multer from 'multer';
 import type { Fields, FieldValue } from '../signature/signature.js';
 
 /**
- * Reads a gateway request's fields the ways the gateway accepts them (freedompay-api.md §1):
+ * Reads a gateway request's fields the ways the gateway accepts them (docs/gateway/wire.md §3):
  * multipart/form-data, application/x-www-form-urlencoded (bracket notation nests), the query
  * string, or one `pg_xml` field holding `<request>…</request>`. A body that cannot be read is not
  * an exception: it yields no fields and a `problem` that tells the developer what to send.

@@ -4,7 +4,7 @@ import { GatewayCards } from '../gateway/gateway-cards.js';
 import { gatewayHandler } from './gateway-routes.js';
 
 /**
- * The Gateway's (PCI) card storage twins (payout-family.md §1.10): `/g2g/cardstorage/add` with
+ * The Gateway's (PCI) card storage twins (docs/gateway/card-storage.md §10): `/g2g/cardstorage/add` with
  * the card number in the request, `payment_acs`, `list`, `remove`. Each route only hands the
  * call to gateway/gateway-cards.ts and writes its answer.
  */

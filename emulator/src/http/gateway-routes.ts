@@ -25,7 +25,7 @@ export interface GatewayRouteDeps {
 
 /**
  * The gateway's own paths. Each route only turns the HTTP request into a `GatewayCall`, asks the
- * domain, and writes the answer: HTTP 200 and XML, errors included, as the gateway does (§1),
+ * domain, and writes the answer: HTTP 200 and XML, errors included, as the gateway does (docs/gateway/wire.md §4),
  * unless a scenario scripted a transport fault.
  */
 export function gatewayRoutes(deps: GatewayRouteDeps): Router {
@@ -36,7 +36,7 @@ export function gatewayRoutes(deps: GatewayRouteDeps): Router {
     ['/api/reg2reg', '/g2g/reg2reg'],
     handle((call) => deps.gateway.reg2reg(call)),
   );
-  // Status and balance (freedompay-api.md §5); each signs with its own script name.
+  // Status and balance (docs/gateway/status-and-postbacks.md §1); each signs with its own script name.
   router.all(
     ['/api/payment_status2', '/g2g/payout_status2'],
     handle((call) => deps.status.paymentStatus2(call)),

@@ -17,7 +17,7 @@ import { readFormBody } from './form-body.js';
 import { SCENARIO_HEADER } from './gateway-routes.js';
 
 /**
- * The hosted pages (payout-family.md §1.4, §1.10): the card form at `pg_redirect_url` and the
+ * The hosted pages (docs/gateway/card-storage.md §4, §10): the card form at `pg_redirect_url` and the
  * simulated issuer's 3DS page. Each route reads the form, asks the card-storage domain, and
  * renders a page; the decisions are the domain's. They are pages for a browser, not gateway
  * methods: no journal entry, a debug log line, and always HTML, bad input included.
@@ -33,12 +33,12 @@ import { SCENARIO_HEADER } from './gateway-routes.js';
 
 export type PageDeps = Pick<AppDeps, 'cards' | 'store' | 'logger'>;
 
-/** The hosted page's path; `pg_redirect_url` is this at the sandbox's origin (§1.3). */
+/** The hosted page's path; `pg_redirect_url` is this at the sandbox's origin (docs/gateway/card-storage.md §3). */
 export function cardPagePath(merchantId: string, viewId: string): string {
   return `/v1/merchant/${encodeURIComponent(merchantId)}/cardstorage/view?pg_payment_id=${encodeURIComponent(viewId)}`;
 }
 
-/** The issuer (ACS) page's path, shaped like the real `pg_3d_acsurl` (§1.10). */
+/** The issuer (ACS) page's path, shaped like the real `pg_3d_acsurl` (docs/gateway/card-storage.md §10). */
 export function issuerPagePath(viewId: string): string {
   return `/v2/user/3ds-page/${encodeURIComponent(viewId)}`;
 }
@@ -379,7 +379,7 @@ async function merchantIssuer(
 }
 
 /**
- * The Gateway (PCI) flow (§1.10): the merchant's page posts `MD`, `PaReq` and `TermUrl` here; the
+ * The Gateway (PCI) flow (docs/gateway/card-storage.md §10): the merchant's page posts `MD`, `PaReq` and `TermUrl` here; the
  * issuer's answer goes back to `TermUrl` as `MD` and `PaRes`, and the merchant ends the session
  * with `/g2g/cardstorage/payment_acs`. The answer is given once: posting here again gets it again.
  */
@@ -415,7 +415,7 @@ async function gatewayIssuer(
     return refuse(
       400,
       'The request could not be read',
-      `${body.problem}. The merchant's page must post MD, PaReq and TermUrl as a form (payout-family.md §1.10).`,
+      `${body.problem}. The merchant's page must post MD, PaReq and TermUrl as a form (docs/gateway/card-storage.md §10).`,
     );
   }
   const read = readFields(body, ['MD', 'PaReq', 'TermUrl'] as const);
@@ -473,7 +473,7 @@ async function gatewayIssuer(
 /** `TermUrl` must be an absolute http(s) URL: the page posts the issuer's answer there. */
 function checkTermUrl(termUrl: string | undefined): string | undefined {
   const hint =
-    "The merchant's page must post TermUrl, the absolute http(s) URL of its own page that receives MD and PaRes (payout-family.md §1.10).";
+    "The merchant's page must post TermUrl, the absolute http(s) URL of its own page that receives MD and PaRes (docs/gateway/card-storage.md §10).";
   if (termUrl === undefined || termUrl.trim() === '') {
     return `The request has no TermUrl, so the issuer cannot send its answer back. ${hint}`;
   }

@@ -25,7 +25,7 @@ import {
 } from './page-routes.js';
 
 /**
- * The payout page (payout-family.md §2): `POST /api/reg2nonreg`, the page at its
+ * The payout page (docs/gateway/payouts.md §2): `POST /api/reg2nonreg`, the page at its
  * `pg_redirect_url` where the recipient types a card number, and (for tests and QA, behind the
  * admin token: admin-routes.ts mounts it) `POST /__sandbox/payout-pages/:paymentId/complete`.
  *
@@ -280,7 +280,7 @@ function readPan(body: {
   return { ok: true, pan };
 }
 
-/** The payout test cards (freedompay-api.md §7), with how a payout to each ends. */
+/** The payout test cards (docs/gateway/payouts.md §5), with how a payout to each ends. */
 const PAYOUT_TEST_CARDS = TEST_CARDS.map((card) => ({ pan: card.pan, note: card.documented }));
 
 function payoutForm(

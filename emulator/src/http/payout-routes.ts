@@ -5,7 +5,7 @@ import { gatewayHandler } from './gateway-routes.js';
 
 /**
  * Payouts by card number (p2p2nonreg) and to IBAN (to_iban, the legacy SDK's iban_payout and its
- * status), payout-family.md §3-§4. Registered before the gateway's catch-all for unknown paths.
+ * status), docs/gateway/payouts.md §3–§4. Registered before the gateway's catch-all for unknown paths.
  */
 export function payoutRoutes(deps: AppDeps): Router {
   const router = Router();

@@ -2,7 +2,7 @@ import { create } from 'xmlbuilder2';
 import { dropXmlInvalid } from '../signature/xml-text.js';
 
 /**
- * Renders answer fields as the gateway's XML: `<response>` root (freedompay-api.md §9.12, every
+ * Renders answer fields as the gateway's XML: `<response>` root (docs/gateway/wire.md §4, every
  * real sample), children in the given order, and nothing before `<?xml` (the PHP SDK breaks on
  * a byte before it).
  *

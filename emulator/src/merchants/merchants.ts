@@ -1,16 +1,16 @@
 /**
  * A merchant the sandbox knows: its id, its two secret keys and its opening payout balance.
- * A Freedom Pay merchant has a payout key and a payment key (payout-family.md §5): payouts and
+ * A Freedom Pay merchant has a payout key and a payment key (docs/gateway/signature.md §5): payouts and
  * their status are signed with the first; card storage with the second unless
- * SANDBOX_CARD_STORAGE_KEY=payout (the sources disagree, §1.1).
+ * SANDBOX_CARD_STORAGE_KEY=payout (the sources disagree, §1).
  */
 export interface Merchant {
   readonly id: string;
-  /** The "secret key for payouts" (freedompay-api.md §2.5) that signs payout messages. */
+  /** The "secret key for payouts" (docs/gateway/signature.md §5) that signs payout messages. */
   readonly secretKey: string;
   /**
    * The "secret key for payments": it signs the Merchant API, card storage included
-   * (payout-family.md §1.1, §5). It may equal `secretKey`; real merchants can have that.
+   * (docs/gateway/card-storage.md §1, docs/gateway/signature.md §5). It may equal `secretKey`; real merchants can have that.
    */
   readonly paymentSecretKey: string;
   readonly openingBalanceMinor: number;

@@ -2,7 +2,7 @@ import { escapeHtml, formAction, safeUrl } from './html.js';
 import { layout } from './layout.js';
 
 /**
- * The hosted "save a card" page at the sandbox's `pg_redirect_url` (payout-family.md §1.4): card
+ * The hosted "save a card" page at the sandbox's `pg_redirect_url` (docs/gateway/card-storage.md §4): card
  * number, holder name, expiry month and year, CVC, "Add card". A plain form that posts without
  * JavaScript; the server validates and renders the page again with `errors` (the browser's own
  * validation is off, so what a tester sees is always the sandbox's answer).
@@ -27,7 +27,7 @@ export interface TestCardHint {
   readonly note: string;
 }
 
-/** The documented card-storage test cards (issue 11; payout-family.md §1). */
+/** The documented card-storage test cards (issue 11; docs/gateway/card-storage.md). */
 export const CARD_STORAGE_TEST_CARDS: readonly TestCardHint[] = [
   { pan: '4716047261941981', note: 'No 3DS' },
   { pan: '4939770956154989', note: 'No 3DS' },

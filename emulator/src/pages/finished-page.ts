@@ -3,7 +3,7 @@ import { layout } from './layout.js';
 
 /**
  * The last pages of a hosted session: the outcome with the way back to the merchant's
- * `pg_back_link` (payout-family.md §1.4, step 4), and the self-submitting form of a 3DS hop.
+ * `pg_back_link` (docs/gateway/card-storage.md §4, step 4), and the self-submitting form of a 3DS hop.
  */
 
 export interface FinishedView {

@@ -2,7 +2,7 @@ import { escapeHtml, formAction } from './html.js';
 import { layout } from './layout.js';
 
 /**
- * The simulated issuer (ACS) page a 3DS card is sent to before it is saved (payout-family.md §1.4,
+ * The simulated issuer (ACS) page a 3DS card is sent to before it is saved (docs/gateway/card-storage.md §4,
  * step 2). It names the password that passes, so a tester never has to look it up.
  */
 

@@ -3,7 +3,7 @@ import type { CardOutcome } from '../cards/test-cards.js';
 /**
  * IBAN checks (ISO 13616): two letters, two check digits, the account; moved four characters
  * round and read as a number in base 36, it leaves 1 mod 97. Kazakh IBANs are 20 characters
- * (`KZ` + 2 + 3-digit bank code + 13). The docs document no check at all (payout-family.md §4):
+ * (`KZ` + 2 + 3-digit bank code + 13). The docs document no check at all (docs/gateway/payouts.md §4):
  * the sandbox checks what every bank checks, and says what is wrong (docs/decisions/0013).
  */
 const LENGTHS: Readonly<Record<string, number>> = { KZ: 20 };

@@ -15,7 +15,7 @@ const expected: Record<string, Outcome> = {
   '62861819783765929': { status: 'ok' },
 };
 
-describe('the default outcome: the card number (freedompay-api.md §7)', () => {
+describe('the default outcome: the card number (docs/gateway/payouts.md §5)', () => {
   it.each(TEST_CARDS.map((card) => [card.pan] as const))('card %s', (pan) => {
     const decision = cardDecision(payoutOutcomeForPan(pan), `card ${pan}`);
     expect(decision.outcome).toEqual(expected[pan]);

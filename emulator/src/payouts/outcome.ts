@@ -109,7 +109,7 @@ export type OutcomeChooser = (
 /** How long a `process` payout stays in `process` when nothing else says so. */
 export const DEFAULT_PROCESS_DELAY_MS = 5_000;
 
-/** The documented outcome of a card's number (freedompay-api.md §7; any other number: ok). */
+/** The documented outcome of a card's number (docs/gateway/payouts.md §5; any other number: ok). */
 export function cardDecision(outcome: CardOutcome, reason: string): Decision {
   switch (outcome.kind) {
     case 'ok':

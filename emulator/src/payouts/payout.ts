@@ -163,7 +163,7 @@ export function formatAmount(minor: number): string {
   return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
 }
 
-/** Parses `10`, `10.5`, `10.50`; undefined for anything else (§1: `.` separator, ≤ 2 decimals). */
+/** Parses `10`, `10.5`, `10.50`; undefined for anything else (docs/gateway/wire.md §5: `.` separator, ≤ 2 decimals). */
 export function parseAmount(text: string): number | undefined {
   const match = /^(\d{1,9})(?:\.(\d{1,2}))?$/.exec(text);
   if (!match) return undefined;

@@ -5,7 +5,7 @@ import { timeLimitToEpoch } from './time-limit.js';
 /**
  * A payout request in domain terms, whatever the method. Wire names (`pg_amount`) are mapped
  * once, in the method's parser; the rest of the domain never sees them. The rules the methods
- * share come from the Token payout page (shared/seed) and freedompay-api.md §3.1.
+ * share come from the Token payout page (docs/gateway/payouts.md §1).
  */
 export interface PayoutRequest {
   readonly method: PayoutMethod;

@@ -1,6 +1,6 @@
 /**
  * A postback: the payout notify the gateway POSTs to the merchant's `pg_post_link` once a payout
- * is final (freedompay-api.md §4), with every delivery attempt on record. Stored in the outbox,
+ * is final (docs/gateway/status-and-postbacks.md §4), with every delivery attempt on record. Stored in the outbox,
  * so a pending one survives a restart.
  */
 export const POSTBACK_STATES = ['pending', 'delivered', 'failed'] as const;
@@ -34,7 +34,7 @@ export interface Postback {
   readonly fields: Readonly<Record<string, string>>;
   /**
    * `notify`: the payout's own; `duplicate`: a scripted second copy; `resend`: asked for;
-   * `card-callback`: the card-storage callback of a hosted-page session (payout-family.md §1.5).
+   * `card-callback`: the card-storage callback of a hosted-page session (docs/gateway/card-storage.md §5).
    */
   readonly kind: 'notify' | 'duplicate' | 'resend' | 'card-callback';
   /**

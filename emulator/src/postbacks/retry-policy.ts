@@ -2,7 +2,7 @@ import { parseDuration } from '../duration.js';
 
 /**
  * When a postback that was not acknowledged is tried again. Freedom Pay documents, for result
- * callbacks, a retry every 30 minutes for 2 hours (freedompay-api.md §4); the payout notify has
+ * callbacks, a retry every 30 minutes for 2 hours (docs/gateway/status-and-postbacks.md §4); the payout notify has
  * no schedule of its own in the docs, so the sandbox uses that one (docs/decisions/0007).
  */
 export interface RetryPolicy {

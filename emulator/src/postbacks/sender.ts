@@ -101,7 +101,7 @@ export class HttpPostbackSender implements PostbackSender {
   }
 }
 
-/** The merchant's `<response><pg_status>…` answer, as the PHP SDK's accept() sends it (§4). */
+/** The merchant's `<response><pg_status>…` answer, as the PHP SDK's accept() sends it (docs/gateway/php-sdk.md §5). */
 export function readAck(text: string): SendResult['ack'] {
   if (!/<pg_status>/.test(text)) return undefined;
   try {

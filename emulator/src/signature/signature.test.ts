@@ -10,7 +10,7 @@ import {
   withSignature,
 } from './signature.js';
 
-// The worked vectors of freedompay-api.md §2.7.
+// The worked vectors of docs/gateway/signature.md §7.
 describe('the Freedom Pay signature rule', () => {
   it('reproduces V1, the official example with a nested map', () => {
     const fields = {
@@ -79,7 +79,7 @@ describe('the Freedom Pay signature rule', () => {
     expect(signatureBase('s', fields, 'k')).toBe('s;fullwidth;emoji;k');
   });
 
-  it('sorts numeric names as strings, "10" before "2", as it always has (§2.3)', () => {
+  it('sorts numeric names as strings, "10" before "2", as it always has (docs/gateway/signature.md §4)', () => {
     expect(signatureBase('s', { pg_x: { '10': 'ten', '2': 'two', '1': 'one' } }, 'k')).toBe(
       's;one;ten;two;k',
     );

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 
 /**
- * Freedom Pay's `pg_sig` rule (freedompay-api.md §2): MD5 (lowercase hex) of
+ * Freedom Pay's `pg_sig` rule (docs/gateway/signature.md §1): MD5 (lowercase hex) of
  * `script;value;value;…;secret`, where the values are every field except `pg_sig`, taken in
  * key order, nested maps and lists walked recursively. Only values are joined, never `key=value`.
  */
@@ -15,7 +15,7 @@ export const SIGNATURE_FIELD = 'pg_sig';
 /**
  * The script name a message is signed with: the last path segment, query and fragment removed,
  * kept verbatim (`reg2reg`, `get_status2.php`), and the empty string when the path ends in `/`
- * (§2.2, the PHP helper `getScriptNameFromUrl`).
+ * (docs/gateway/signature.md §2, the PHP helper `getScriptNameFromUrl`).
  */
 export function scriptNameFromPath(pathOrUrl: string): string {
   let path = pathOrUrl;
@@ -36,7 +36,7 @@ export function signedValues(fields: Fields): string[] {
     if (typeof value === 'string') {
       values.push(value);
     } else if (Array.isArray(value)) {
-      // Repeated fields keep their order of appearance (§2.1).
+      // Repeated fields keep their order of appearance (docs/gateway/signature.md §3).
       value.forEach(walk);
     } else {
       for (const key of Object.keys(value).sort(compareFieldNames)) walk(value[key] as FieldValue);
@@ -49,7 +49,7 @@ export function signedValues(fields: Fields): string[] {
 }
 
 /**
- * Field names in the order PHP's `ksort` puts them (§2.4): it compares the names' UTF-8 bytes,
+ * Field names in the order PHP's `ksort` puts them (docs/gateway/signature.md §4): it compares the names' UTF-8 bytes,
  * which is code point order. JavaScript's `<` compares UTF-16 code units, which agrees except past
  * the BMP: a surrogate pair (U+1F600 is D83D DE00) would sort before U+E000-U+FFFF (U+FF21).
  * Numeric names compare as strings ("10" before "2"), as they always have here.
