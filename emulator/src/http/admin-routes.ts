@@ -16,6 +16,7 @@ import { codeEveryAdminError, sendAdminError, sendRefusal } from './admin-errors
 import { cardAdminRoutes } from './card-admin-routes.js';
 import { eventRoutes } from './event-routes.js';
 import { dashboardRoutes } from './dashboard-routes.js';
+import { openApiRoutes } from './openapi-routes.js';
 import { payoutPageAdminRoutes } from './payout-page-routes.js';
 import { postbackRoutes } from './postback-routes.js';
 import { scenarioRoutes } from './scenario-routes.js';
@@ -47,6 +48,7 @@ export function adminRoutes(deps: AdminDeps): Router {
   });
   // The dashboard's own files load without the token: the page is where it is typed in.
   router.use(dashboardRoutes());
+  router.use(openApiRoutes());
   if (deps.adminToken !== undefined) router.use('/__sandbox', requireToken(deps.adminToken));
   // strict: false lets a JSON string or null through, to be told what shape to send instead.
   router.use('/__sandbox', express.json({ limit: '256kb', strict: false }), drainOtherBodies);

@@ -163,9 +163,12 @@ export function formatAmount(minor: number): string {
   return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
 }
 
+/** How an amount is written: digits, then `.` and one or two decimals (the OpenAPI document shows it too). */
+export const AMOUNT_PATTERN = /^(\d{1,9})(?:\.(\d{1,2}))?$/;
+
 /** Parses `10`, `10.5`, `10.50`; undefined for anything else (docs/gateway/wire.md §5: `.` separator, ≤ 2 decimals). */
 export function parseAmount(text: string): number | undefined {
-  const match = /^(\d{1,9})(?:\.(\d{1,2}))?$/.exec(text);
+  const match = AMOUNT_PATTERN.exec(text);
   if (!match) return undefined;
   const [, whole = '0', fraction = ''] = match;
   return Number(whole) * 100 + Number(fraction.padEnd(2, '0'));

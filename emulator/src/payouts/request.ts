@@ -53,7 +53,7 @@ export type ParsedPayoutRequest =
   | { readonly ok: false; readonly problems: readonly FieldProblem[] };
 
 export const MAX_AMOUNT_MINOR = 99_999_999_00;
-const MAX_POST_LINK_LENGTH = 255;
+export const MAX_POST_LINK_LENGTH = 255;
 export const USER_ID = /^[A-Za-z0-9_-]{1,50}$/;
 /** Ids the gateway keeps as integers: digits only, at most 18 of them. */
 export const GATEWAY_INTEGER = /^[0-9]{1,18}$/;

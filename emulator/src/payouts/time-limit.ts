@@ -5,11 +5,12 @@
  */
 export const GATEWAY_ZONE_OFFSET_MINUTES = 300;
 
-const TIME_LIMIT = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
+/** `YYYY-MM-DD HH:mm:ss` (the OpenAPI document shows it too); the date must also exist. */
+export const TIME_LIMIT_PATTERN = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
 
 /** The instant `text` names, or undefined when it is not `YYYY-MM-DD HH:mm:ss` or no such date exists. */
 export function timeLimitToEpoch(text: string, offsetMinutes: number): number | undefined {
-  const match = TIME_LIMIT.exec(text);
+  const match = TIME_LIMIT_PATTERN.exec(text);
   if (!match) return undefined;
   const [year = 0, month = 1, day = 1, hour = 0, minute = 0, second = 0] = match
     .slice(1)
