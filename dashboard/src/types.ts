@@ -209,8 +209,10 @@ export interface ClockStatus {
 
 export interface TestCard {
   readonly pan: string;
-  readonly pg_card_token_to: string;
-  readonly pg_card_id_to: number;
+  /** Sent as pg_card_token_to. */
+  readonly token: string;
+  /** Sent as pg_card_id_to. */
+  readonly id: number;
   readonly outcome: string;
 }
 

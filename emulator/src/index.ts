@@ -6,10 +6,9 @@
  *   await sandbox.close();
  */
 import type { SandboxEventOf, SandboxEventType } from './admin/events.js';
-import { TEST_CARDS } from './cards/test-cards.js';
 import { ConfigError, loadConfig, type LogLevel, type MerchantEntry } from './config/config.js';
 import { bundledScenariosDir, SETTINGS } from './config/settings.js';
-import type { SavedCard } from './cards/card.js';
+import type { ClockStatus } from './clock.js';
 import {
   changeBalance,
   finishPayout,
@@ -27,9 +26,40 @@ import {
   type ResetRequest,
 } from './http/admin-actions.js';
 import type { AdminErrorCode, AdminRefusal } from './http/admin-errors.js';
-import { parseSaveCard } from './http/card-admin-routes.js';
+import { listMerchants, type MerchantList } from './http/admin-routes.js';
+import {
+  describeCard,
+  listCards,
+  listCardSessions,
+  parseSaveCard,
+  testCardViews,
+  type CardFilter,
+  type CardList,
+  type CardSessionFilter,
+  type CardSessionList,
+  type SavedCardView,
+} from './http/card-admin-routes.js';
 import { completePayoutPage } from './http/payout-page-routes.js';
-import { removeRule } from './http/scenario-routes.js';
+import {
+  listPostbacks,
+  parseAdvance,
+  resendPostback,
+  waitForPostback,
+  type PostbackFilter,
+  type PostbackPage,
+  type PostbackView,
+} from './http/postback-routes.js';
+import {
+  addRules,
+  pinScenario,
+  removeRule,
+  scenarioStatus,
+  unpinScenario,
+  type Pins,
+  type RuleView,
+  type ScenarioStatus,
+} from './http/scenario-routes.js';
+import type { RuleInput } from './scenarios/schema.js';
 import { createLogger } from './logger.js';
 import { MerchantDirectory } from './merchants/merchants.js';
 import { parseAmount, type Payout } from './payouts/payout.js';
@@ -63,6 +93,24 @@ export type {
   SandboxEventType,
 } from './admin/events.js';
 export type { CardSession } from './cards/card-session.js';
+export type { ClockStatus } from './clock.js';
+export type { MerchantList } from './http/admin-routes.js';
+export type {
+  CardFilter,
+  CardList,
+  CardSessionFilter,
+  CardSessionList,
+  CardSessionView,
+  SavedCardView,
+  TestCardView,
+} from './http/card-admin-routes.js';
+export type {
+  AttemptView,
+  PostbackFilter,
+  PostbackPage,
+  PostbackView,
+} from './http/postback-routes.js';
+export type { Pins, RuleView, ScenarioStatus, ScenarioView } from './http/scenario-routes.js';
 export { sign, signatureBase, scriptNameFromPath, verifySignature } from './signature/signature.js';
 
 export interface MerchantInput {
@@ -107,6 +155,7 @@ export interface StartOptions {
   readonly logLevel?: LogLevel;
 }
 
+/** A documented test card: its `token` goes in `pg_card_token_to`, its `id` in `pg_card_id_to`. */
 export interface TestCardInfo {
   readonly pan: string;
   readonly token: string;
@@ -159,9 +208,10 @@ export class CompletePayoutPageError extends Error {
 }
 
 /**
- * An admin helper (`finish`, `topUp`, `setBalance`, `removeRule`, `reset`, `payouts`,
- * `requests`) was refused: `code` and the message are the admin API's (`not-found`,
- * `bad-request`, `conflict`, ...), `details` its extra fields (`problems` per field, the `payout`).
+ * An admin helper (`finish`, `topUp`, `setBalance`, `addRule`, `removeRule`, `pin`, `reset`,
+ * `payouts`, `requests`, `postbacks`, `resendPostback`, `waitForPostback`, `advanceClock`, ...)
+ * was refused: `code` and the message are the admin API's (`not-found`, `bad-request`,
+ * `conflict`, `timeout`, ...), `details` its extra fields (`problems` per field, the `payout`).
  */
 export class SandboxAdminError extends Error {
   constructor(
@@ -176,7 +226,12 @@ export class SandboxAdminError extends Error {
 
 /** The run-time rules a `removeRule` took away, as `GET /__sandbox/scenarios` shows rules. */
 export interface RemovedRules {
-  readonly removed: readonly Record<string, unknown>[];
+  readonly removed: readonly RuleView[];
+}
+
+/** The run-time rules an `addRule` added (ids `runtime#1`, `runtime/<name>`). */
+export interface AddedRules {
+  readonly rules: readonly RuleView[];
 }
 
 export interface RunningSandbox {
@@ -196,7 +251,7 @@ export interface RunningSandbox {
    * ends as the number's: the documented payout test cards keep their outcome, others are `ok`.
    * Rejects with a `SaveCardError` naming each bad field.
    */
-  saveCard(card: SaveCardOptions): Promise<SavedCard>;
+  saveCard(card: SaveCardOptions): Promise<SavedCardView>;
   /**
    * Finishes a payout page (reg2nonreg) as if the recipient typed `pan` on it, as
    * `POST /__sandbox/payout-pages/{paymentId}/complete` does: the payout goes to that number (the
@@ -206,7 +261,13 @@ export interface RunningSandbox {
    * the Luhn check, an unknown payment id, or a payout no longer waiting (paid, declined, expired).
    */
   completePayoutPage(paymentId: string | number, pan: string): Promise<Payout>;
-  /** Resolves with the order's postback once delivered; rejects after `timeoutMs` (10 s). */
+  /**
+   * Resolves with the order's postback (its newest payout's) once delivered, or failed for good,
+   * as `GET /__sandbox/postbacks/wait` does. Rejects with a `SandboxAdminError`: at once,
+   * `not-found` for an order the sandbox has no payout for (the message says what the gateway
+   * answered it, if it saw it) and `conflict` for a payout made without `pg_post_link`; after
+   * `timeoutMs` (10 s), `timeout`, saying what is pending and when it is due.
+   */
   waitForPostback(orderId: string, options?: { timeoutMs?: number }): Promise<Postback>;
   /**
    * Calls `listener` with each live event from now on, the ones `GET /__sandbox/events` streams
@@ -223,8 +284,15 @@ export interface RunningSandbox {
     listener: (event: SandboxEventOf<T>) => void,
     options?: { readonly types?: readonly T[] },
   ): () => void;
-  /** Moves the sandbox clock and runs everything that became due. */
-  advanceClock(ms: number): Promise<void>;
+  /**
+   * Moves the sandbox clock and runs everything that became due, as
+   * `POST /__sandbox/clock/advance`: milliseconds, or a duration as scenario files write them
+   * (`"250ms"`, `"5s"`, `"10m"`, `"1h"`). Rejects with a `SandboxAdminError` (`bad-request`) for
+   * anything else, below 0 or over ten years.
+   */
+  advanceClock(by: number | string): Promise<void>;
+  /** The sandbox time, speed and pending timers, as `GET /__sandbox/clock`. */
+  clock(): Promise<ClockStatus>;
   /** Runs the clock at `speed` from now on (0 stops it), as `POST /__sandbox/clock/speed`. */
   setClockSpeed(speed: number): Promise<void>;
   /**
@@ -250,10 +318,33 @@ export interface RunningSandbox {
   setBalance(amount: string): Promise<MerchantBalance>;
   setBalance(merchantId: string | number, amount: string): Promise<MerchantBalance>;
   /**
+   * Adds a rule at run time, as `POST /__sandbox/scenarios`: the rule shape of scenario files
+   * (scenarios/README.md), or `{ rules: [...] }` for several (all or none). Run-time rules come
+   * before the files' rules of the same priority, until `removeRule` or `reset`. Resolves with the
+   * rules as loaded, with their ids; rejects with a `SandboxAdminError` (`bad-request`,
+   * `problems` naming each bad field).
+   *
+   *   const { rules } = await sandbox.addRule({ name: 'slow', latency: '2s', outcome: 'ok' });
+   *   // rules[0].id === 'runtime/slow'
+   */
+  addRule(rule: RuleInput | { readonly rules: readonly RuleInput[] }): Promise<AddedRules>;
+  /**
    * Removes a run-time rule by its id (`runtime#1`, `runtime/<name>`), as
    * `DELETE /__sandbox/scenarios/rules/{id}`; a file's rule is refused (`conflict`).
    */
   removeRule(id: string): Promise<RemovedRules>;
+  /** The loaded scenarios, their rules, load problems and pins, as `GET /__sandbox/scenarios`. */
+  scenarios(): Promise<ScenarioStatus>;
+  /**
+   * Pins a scenario by name, for every merchant or only `merchantId`, as
+   * `PUT /__sandbox/scenarios/active`: its rules then take part in every request, `apply:
+   * when-selected` or not. Rejects with `not-found` for an unknown scenario or merchant.
+   */
+  pin(name: string, options?: { readonly merchantId?: string | number }): Promise<Pins>;
+  /**
+   * Unpins `merchantId`'s scenario, or every pin, as `DELETE /__sandbox/scenarios/active`.
+   */
+  unpin(options?: { readonly merchantId?: string | number }): Promise<Pins>;
   /**
    * Back to the scenario files: run-time rules, pins, counters and the journal cleared. With
    * `{ data: true }`, also payouts, postbacks, saved cards, card sessions and balances (the test
@@ -262,8 +353,30 @@ export interface RunningSandbox {
   reset(options?: ResetRequest): Promise<ResetAnswer>;
   /** Stored payouts, newest first, as `GET /__sandbox/payouts` lists them (`next_cursor` pages). */
   payouts(filter?: PayoutFilter): Promise<PayoutPage>;
-  /** The request journal, as `GET /__sandbox/requests` lists it. */
+  /**
+   * The request journal, as `GET /__sandbox/requests` lists it: newest first, `next_cursor`
+   * pages back in time. A refused request is found by the `pg_order_id` it carried.
+   */
   requests(filter?: RequestFilter): Promise<RequestPage>;
+  /**
+   * Postbacks and their delivery log, newest first, as `GET /__sandbox/postbacks` lists them:
+   * each attempt with its URL and the body it sent; `next_cursor` pages.
+   */
+  postbacks(filter?: PostbackFilter): Promise<PostbackPage>;
+  /**
+   * Sends a postback again, now, as a new delivery (`kind: "resend"`), as
+   * `POST /__sandbox/postbacks/{id}/resend`. Rejects with `not-found`, or `outbox-full`.
+   */
+  resendPostback(id: string): Promise<PostbackView>;
+  /** The merchants and their payout balances, as `GET /__sandbox/merchants`. */
+  merchants(): Promise<MerchantList>;
+  /**
+   * The test cards and the cards users saved (newest first, filtered), as
+   * `GET /__sandbox/cards`.
+   */
+  savedCards(filter?: CardFilter): Promise<CardList>;
+  /** Card-saving sessions, newest first, as `GET /__sandbox/card-sessions`. */
+  cardSessions(filter?: CardSessionFilter): Promise<CardSessionList>;
   close(): Promise<void>;
 }
 
@@ -378,12 +491,7 @@ export async function startSandbox(options: StartOptions = {}): Promise<RunningS
     secretKey: merchant?.secretKey ?? '',
     paymentSecretKey: merchant?.paymentSecretKey ?? '',
     seed: sandbox.seed,
-    cards: TEST_CARDS.map((card) => ({
-      pan: card.pan,
-      token: card.token,
-      id: card.id,
-      outcome: card.documented,
-    })),
+    cards: testCardViews(),
     sign: (script, fields, secretKey) =>
       signFields(script, fields, secretKey ?? merchant?.secretKey ?? ''),
     async saveCard(card) {
@@ -398,7 +506,7 @@ export async function startSandbox(options: StartOptions = {}): Promise<RunningS
       if (!parsed.ok) throw new SaveCardError(parsed.problems);
       const saved = await sandbox.cards.saveDirect(parsed.input);
       if (!saved.ok) throw new SaveCardError(saved.errors);
-      return saved.card;
+      return describeCard(saved.card);
     },
     async completePayoutPage(paymentId, pan) {
       const result = await completePayoutPage(sandbox, paymentId, pan);
@@ -415,20 +523,21 @@ export async function startSandbox(options: StartOptions = {}): Promise<RunningS
     },
     async waitForPostback(orderId, waitOptions = {}) {
       const timeoutMs = waitOptions.timeoutMs ?? 10_000;
-      const postback = await sandbox.postbacks.waitFor({ orderId }, timeoutMs);
-      if (!postback) {
-        throw new Error(
-          `no postback for order ${orderId} was delivered within ${timeoutMs} ms; with clockSpeed 0, call advanceClock() first`,
-        );
-      }
-      return postback;
+      const result = await waitForPostback(deps, { orderId, timeoutMs }, 'helper');
+      if (!result.ok) throw adminError('waitForPostback', result);
+      return result.postback;
     },
     onEvent: (listener, eventOptions = {}) =>
       sandbox.events.subscribe(
         listener as (event: SandboxEventOf<SandboxEventType>) => void,
         eventOptions.types !== undefined ? { types: eventOptions.types } : {},
       ),
-    advanceClock: (ms) => sandbox.clock.advance(ms),
+    async advanceClock(by) {
+      const advance = parseAdvance({ by });
+      if (!advance.ok) throw adminError('advanceClock', advance);
+      await sandbox.clock.advance(advance.ms);
+    },
+    clock: () => Promise.resolve(sandbox.clock.status()),
     setClockSpeed: (speed) => sandbox.clock.setSpeed(speed),
     async finish(paymentId, outcome, finishOptions = {}) {
       const result = await finishPayout(sandbox, paymentId, { outcome, ...finishOptions });
@@ -441,6 +550,26 @@ export async function startSandbox(options: StartOptions = {}): Promise<RunningS
     async setBalance(...args: [string] | [string | number, string]) {
       return balance('setBalance', 'set', args);
     },
+    addRule(rule) {
+      const result = addRules(sandbox.scenarios, rule);
+      if (!result.ok) return Promise.reject(adminError('addRule', result));
+      return Promise.resolve({ rules: result.rules });
+    },
+    scenarios: () => Promise.resolve(scenarioStatus(sandbox.scenarios)),
+    pin(name, pinOptions = {}) {
+      const merchantId =
+        pinOptions.merchantId === undefined ? undefined : String(pinOptions.merchantId);
+      const result = pinScenario(deps, name, merchantId);
+      if (!result.ok) return Promise.reject(adminError('pin', result));
+      return Promise.resolve({ pinned: result.pinned });
+    },
+    unpin: (pinOptions = {}) =>
+      Promise.resolve(
+        unpinScenario(
+          sandbox.scenarios,
+          pinOptions.merchantId === undefined ? undefined : String(pinOptions.merchantId),
+        ),
+      ),
     removeRule(id) {
       const result = removeRule(sandbox.scenarios, id);
       if (!result.ok) return Promise.reject(adminError('removeRule', result));
@@ -462,6 +591,30 @@ export async function startSandbox(options: StartOptions = {}): Promise<RunningS
       return result.ok
         ? Promise.resolve(result.page)
         : Promise.reject(adminError('requests', result));
+    },
+    postbacks(filter = {}) {
+      const result = listPostbacks(sandbox.store, filter);
+      return result.ok
+        ? Promise.resolve(result.page)
+        : Promise.reject(adminError('postbacks', result));
+    },
+    async resendPostback(id) {
+      const result = await resendPostback(sandbox, id);
+      if (!result.ok) throw adminError('resendPostback', result);
+      return result.postback;
+    },
+    merchants: () => Promise.resolve(listMerchants(deps)),
+    savedCards(filter = {}) {
+      const result = listCards(sandbox.store, filter);
+      return result.ok
+        ? Promise.resolve(result.list)
+        : Promise.reject(adminError('savedCards', result));
+    },
+    cardSessions(filter = {}) {
+      const result = listCardSessions(sandbox.store, filter);
+      return result.ok
+        ? Promise.resolve(result.list)
+        : Promise.reject(adminError('cardSessions', result));
     },
     async close() {
       await new Promise<void>((resolve) => {

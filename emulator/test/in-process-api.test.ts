@@ -99,7 +99,7 @@ describe('startSandbox', () => {
 
       await sandbox.reset();
       await expect(sandbox.waitForPostback('none', { timeoutMs: 20 })).rejects.toThrow(
-        /advanceClock/,
+        'waitForPostback: no payout has order id none',
       );
     } finally {
       await sandbox.close();

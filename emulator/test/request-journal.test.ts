@@ -64,8 +64,9 @@ describe('one entry', () => {
       .expect(200);
     const { requests } = await journal();
     for (const entry of requests) expect(JSON.stringify(entry).length).toBeLessThan(8 * 1024);
-    expect(String(requests[0]?.orderId)).toContain('…(cut, 5005 chars)');
-    expect(String(requests[1]?.path)).toContain('…(cut, 10005 chars)');
+    // Newest first: the long path, then the long order id.
+    expect(String(requests[0]?.path)).toContain('…(cut, 10005 chars)');
+    expect(String(requests[1]?.orderId)).toContain('…(cut, 5005 chars)');
 
     const byOrder = await journal(`?order_id=${orderId}`);
     expect(byOrder.requests).toHaveLength(1);

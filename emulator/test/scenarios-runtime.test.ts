@@ -292,7 +292,8 @@ describe('the admin API', () => {
     await status({ pg_order_id: 'j-1', pg_amount: '500' });
     await status({ pg_order_id: 'j-2', pg_amount: '5' });
     const res = await admin().get('/__sandbox/requests').expect(200);
-    const [first, second] = res.body.requests as Record<string, unknown>[];
+    // Newest first.
+    const [second, first] = res.body.requests as Record<string, unknown>[];
     expect(first).toMatchObject({
       path: '/api/reg2reg',
       orderId: 'j-1',

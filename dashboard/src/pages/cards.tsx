@@ -223,14 +223,14 @@ export function CardsPage({ route }: { route: Route }) {
               </thead>
               <tbody>
                 {cards.data.cards.map((card) => (
-                  <tr key={card.pg_card_token_to}>
+                  <tr key={card.token}>
                     <td class="nowrap">
                       <code>{card.pan}</code>
                     </td>
                     <td>
-                      <code class="break">{card.pg_card_token_to}</code>
+                      <code class="break">{card.token}</code>
                     </td>
-                    <td>{card.pg_card_id_to}</td>
+                    <td>{card.id}</td>
                     <td>{card.outcome}</td>
                   </tr>
                 ))}

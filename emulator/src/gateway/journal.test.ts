@@ -25,17 +25,17 @@ describe('the request journal', () => {
     const kept = journal.list();
     expect(bytesOf(kept)).toBeLessThanOrEqual(20_000);
     expect(kept.length).toBeGreaterThan(5);
-    expect(kept.at(-1)?.orderId).toBe('order-100');
-    // What is kept is the newest, in order, with nothing missing between.
+    expect(kept[0]?.orderId).toBe('order-100');
+    // What is kept is the newest, newest first, with nothing missing between.
     const numbers = kept.map((e) => Number(e.orderId?.slice(6)));
-    expect(numbers).toEqual(numbers.map((_, i) => 101 - kept.length + i));
+    expect(numbers).toEqual(numbers.map((_, i) => 100 - i));
   });
 
   it('still holds at most its number of entries', () => {
     const journal = new RequestJournal({ entries: 10, bytes: 1 << 20, valueChars: 2_000 });
     for (let i = 1; i <= 25; i++) journal.record(entry(i));
     expect(journal.list().map((e) => e.orderId)).toEqual(
-      Array.from({ length: 10 }, (_, i) => `order-${16 + i}`),
+      Array.from({ length: 10 }, (_, i) => `order-${25 - i}`),
     );
   });
 
@@ -44,6 +44,20 @@ describe('the request journal', () => {
     journal.record({ ...entry(1, `${'a'.repeat(9)}\u{1F600}${'b'.repeat(450_000)}`) });
     const hint = journal.list()[0]?.hint ?? '';
     expect(hint).toBe(`${'a'.repeat(9)}…(cut, 450011 chars)`);
+  });
+
+  it('pages newest first, each page older than the one before, with the total on each', () => {
+    const journal = new RequestJournal({ entries: 10, bytes: 1 << 20, valueChars: 2_000 });
+    for (let i = 1; i <= 5; i++) journal.record(entry(i));
+    const first = journal.page({ limit: 2 });
+    expect(first.entries.map((e) => e.id)).toEqual([5, 4]);
+    expect(first).toMatchObject({ total: 5, nextBefore: 4 });
+    const second = journal.page({ limit: 2, before: 4 });
+    expect(second.entries.map((e) => e.id)).toEqual([3, 2]);
+    expect(second).toMatchObject({ total: 5, nextBefore: 2 });
+    const last = journal.page({ limit: 2, before: 2 });
+    expect(last.entries.map((e) => e.id)).toEqual([1]);
+    expect(last.nextBefore).toBeUndefined();
   });
 
   it('finds an entry by a long order id, cut the same way', () => {

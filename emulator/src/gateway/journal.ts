@@ -1,7 +1,7 @@
 /**
  * The request journal: what the gateway was asked and why it answered as it did, for the
- * developer who is surprised by an answer (`GET /__sandbox/requests`). Kept in memory, newest
- * last, bounded in entries and in bytes (`JOURNAL_LIMITS`).
+ * developer who is surprised by an answer (`GET /__sandbox/requests`). Kept in memory, bounded in
+ * entries and in bytes (`JOURNAL_LIMITS`); listed newest first, as the other admin lists are.
  */
 export interface JournalEntry {
   /**
@@ -41,7 +41,7 @@ export interface JournalFilter {
   readonly before?: number;
 }
 
-/** A page of entries, oldest first as recorded, and how to get the older ones. */
+/** A page of entries, newest first, and how to get the older ones. */
 export interface JournalPage {
   readonly entries: JournalEntry[];
   /** How many entries match the filter, on every page. */
@@ -115,42 +115,43 @@ export class RequestJournal {
     this.tell({ type: 'record', entry: kept });
   }
 
+  /** The matching entries, newest first. */
   list(filter: Omit<JournalFilter, 'before'> = {}): JournalEntry[] {
     return this.page(filter).entries;
   }
 
   /**
-   * The newest `limit` matching entries older than `before`, oldest first, with how many match
-   * in all: paging goes back in time, one cursor at a time.
+   * The newest `limit` matching entries older than `before`, newest first, with how many match
+   * in all: paging goes back in time, one cursor at a time, as the other admin lists do.
    */
   page(filter: JournalFilter = {}): JournalPage {
     // Entries hold cut values; a value asked for is cut the same way to find them.
     const orderId = filter.orderId === undefined ? undefined : this.cut(filter.orderId);
     const merchantId = filter.merchantId === undefined ? undefined : this.cut(filter.merchantId);
     const path = filter.path === undefined ? undefined : this.cut(filter.path);
-    const outcome = filter.outcome;
-    const matching: JournalEntry[] = [];
-    for (const { entry } of this.entries) {
+    const { outcome, before, limit } = filter;
+    const entries: JournalEntry[] = [];
+    let total = 0;
+    let more = false;
+    for (let i = this.entries.length - 1; i >= 0; i--) {
+      const entry = this.entries[i]?.entry;
       if (
-        (orderId === undefined || entry.orderId === orderId) &&
-        (merchantId === undefined || entry.merchantId === merchantId) &&
-        (path === undefined || entry.path === path) &&
-        (outcome === undefined ||
-          entry.outcome === outcome ||
-          entry.outcome.startsWith(`${outcome} `))
+        entry === undefined ||
+        (orderId !== undefined && entry.orderId !== orderId) ||
+        (merchantId !== undefined && entry.merchantId !== merchantId) ||
+        (path !== undefined && entry.path !== path) ||
+        (outcome !== undefined &&
+          entry.outcome !== outcome &&
+          !entry.outcome.startsWith(`${outcome} `))
       )
-        matching.push(entry);
+        continue;
+      total += 1;
+      if (before !== undefined && entry.id >= before) continue;
+      if (limit === undefined || entries.length < limit) entries.push(entry);
+      else more = true;
     }
-    const before = filter.before;
-    const older = before === undefined ? matching : matching.filter((entry) => entry.id < before);
-    const entries =
-      filter.limit === undefined ? older : older.slice(Math.max(older.length - filter.limit, 0));
-    const first = entries[0];
-    return {
-      entries,
-      total: matching.length,
-      ...(first !== undefined && entries.length < older.length ? { nextBefore: first.id } : {}),
-    };
+    const last = entries.at(-1);
+    return { entries, total, ...(more && last !== undefined ? { nextBefore: last.id } : {}) };
   }
 
   clear(): void {

@@ -442,14 +442,14 @@ export interface RequestFilter {
   readonly order_id?: string;
   /** `error 1100`, or its first word, `error`, for every outcome that begins with it. */
   readonly outcome?: string;
-  /** The newest `limit` entries; all the journal holds (1,000 at most) by default. */
+  /** At most this many entries, newest first; all the journal holds (1,000 at most) by default. */
   readonly limit?: number;
   /** The `next_cursor` of the previous page. */
   readonly cursor?: string;
 }
 
 export interface RequestPage {
-  /** In the order they came, oldest first; each page is older than the one before. */
+  /** Newest first, as the other lists; each page is older than the one before. */
   readonly requests: JournalEntry[];
   /** How many entries match the filters, on every page. */
   readonly total: number;
@@ -458,7 +458,7 @@ export interface RequestPage {
   readonly next_cursor: string | null;
 }
 
-/** The journal entries that match `query`: the newest `limit`, in the order they came. */
+/** The journal entries that match `query`, newest first: at most `limit`, older than `cursor`. */
 export function listRequests(
   journal: RequestJournal,
   filter: RequestFilter | Readonly<Record<string, unknown>>,

@@ -8,15 +8,24 @@ import type { RequestHandler, Response } from 'express';
  */
 export const ADMIN_ERRORS = {
   'bad-request': { status: 400, meaning: 'a field, filter or cursor the route cannot take' },
-  'bad-json': { status: 400, meaning: 'the body is not JSON' },
+  'bad-json': {
+    status: 400,
+    meaning:
+      'the body is not JSON (whatever its Content-Type: a body that parses as JSON is taken)',
+  },
   unauthorized: { status: 401, meaning: 'the admin token is missing or wrong' },
   'not-found': {
     status: 404,
-    meaning: 'no payout, postback, merchant, rule or scenario by that id',
+    meaning:
+      'no payout, postback, merchant, rule or scenario by that id; a long poll for an order or payment the sandbox never saw',
   },
   'unknown-route': { status: 404, meaning: 'no admin route by that method and path' },
   timeout: { status: 408, meaning: 'a long poll ended before what it waited for happened' },
-  conflict: { status: 409, meaning: 'the record is not in a state the action applies to' },
+  conflict: {
+    status: 409,
+    meaning:
+      'the record is not in a state the action applies to (a wait for a payout that sends no postback)',
+  },
   'too-large': { status: 413, meaning: 'the body is over 256 KB' },
   'store-failed': { status: 500, meaning: 'the change did not reach the data file' },
   internal: { status: 500, meaning: 'a bug in the sandbox; its log has the details' },

@@ -1,6 +1,12 @@
 import { payoutView } from './payout-view.js';
 import { timingSafeEqual } from 'node:crypto';
-import express, { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
+import type { IncomingMessage } from 'node:http';
+import express, {
+  Router,
+  type ErrorRequestHandler,
+  type Request,
+  type RequestHandler,
+} from 'express';
 import type { Logger } from 'pino';
 import type { CardStorage } from '../cards/card-storage.js';
 import type { MerchantDirectory } from '../merchants/merchants.js';
@@ -51,7 +57,13 @@ export function adminRoutes(deps: AdminDeps): Router {
   router.use(openApiRoutes());
   if (deps.adminToken !== undefined) router.use('/__sandbox', requireToken(deps.adminToken));
   // strict: false lets a JSON string or null through, to be told what shape to send instead.
-  router.use('/__sandbox', express.json({ limit: '256kb', strict: false }), drainOtherBodies);
+  router.use(
+    '/__sandbox',
+    express.json({ limit: BODY_LIMIT, strict: false }),
+    express.text({ limit: BODY_LIMIT, type: isUntypedJson }),
+    parseUntypedJson,
+    drainOtherBodies,
+  );
   router.use(scenarioRoutes(deps));
   router.use(postbackRoutes(deps));
   router.use(eventRoutes(deps));
@@ -60,12 +72,7 @@ export function adminRoutes(deps: AdminDeps): Router {
   router.use(payoutPageAdminRoutes(deps));
 
   router.get('/__sandbox/merchants', (_req, res) => {
-    res.json({
-      merchants: deps.merchants.all().map((merchant) => ({
-        pg_merchant_id: merchant.id,
-        balance: formatAmount(deps.payouts.balance(merchant)),
-      })),
-    });
+    res.json(listMerchants(deps));
   });
 
   router.post('/__sandbox/merchants/:id/balance', async (req, res) => {
@@ -107,7 +114,64 @@ export function adminRoutes(deps: AdminDeps): Router {
   return router;
 }
 
+/** `GET /__sandbox/merchants`: each merchant with its payout balance. */
+export interface MerchantList {
+  readonly merchants: readonly { readonly pg_merchant_id: string; readonly balance: string }[];
+}
+
+export function listMerchants(deps: {
+  readonly merchants: MerchantDirectory;
+  readonly payouts: PayoutService;
+}): MerchantList {
+  return {
+    merchants: deps.merchants.all().map((merchant) => ({
+      pg_merchant_id: merchant.id,
+      balance: formatAmount(deps.payouts.balance(merchant)),
+    })),
+  };
+}
+
+const BODY_LIMIT = '256kb';
 const MAX_IGNORED_BODY = 1024 * 1024;
+
+/** Read by the routes that take a body; a body sent with another method is drained unread. */
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+
+/**
+ * A body sent to a route that reads one, without `Content-Type: application/json`: curl's `-d`
+ * sends `application/x-www-form-urlencoded`, and many clients send `text/plain` or nothing.
+ * It is read as text, and taken if it parses as JSON (`parseUntypedJson`).
+ */
+function isUntypedJson(req: IncomingMessage): boolean {
+  // Express hands body parsers its own request; `is` is false for another type, null for no body.
+  return BODY_METHODS.has(req.method ?? '') && (req as Request).is('application/json') === false;
+}
+
+/** The body `isUntypedJson` read as text, as JSON; or what to send instead. */
+const parseUntypedJson: RequestHandler = (req, res, next) => {
+  const body: unknown = req.body;
+  if (typeof body !== 'string' || !isUntypedJson(req)) {
+    next();
+    return;
+  }
+  if (body.trim() === '') {
+    req.body = undefined;
+    next();
+    return;
+  }
+  try {
+    req.body = JSON.parse(body) as unknown;
+  } catch (error) {
+    const type = req.get('content-type');
+    sendAdminError(
+      res,
+      'bad-json',
+      `the body is not JSON (${(error as Error).message}); it came as ${type === undefined ? 'no Content-Type' : type.split(';')[0]}${type?.startsWith('application/x-www-form-urlencoded') ? ", what curl's -d sends" : ''}: send JSON with the header Content-Type: application/json (curl -H 'Content-Type: application/json' -d '{...}')`,
+    );
+    return;
+  }
+  next();
+};
 
 /**
  * A body the admin API does not read (a form sent to GET /__sandbox/requests) is read to its end

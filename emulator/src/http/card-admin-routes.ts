@@ -7,7 +7,7 @@ import { TEST_CARDS } from '../cards/test-cards.js';
 import type { MerchantDirectory } from '../merchants/merchants.js';
 import { USER_ID } from '../payouts/request.js';
 import type { Store } from '../store/store.js';
-import { sendAdminError } from './admin-errors.js';
+import { refuse, sendAdminError, sendRefusal, type AdminRefusal } from './admin-errors.js';
 import { isRecord } from './form-body.js';
 import { listLimit } from './list-limit.js';
 import { cardPagePath } from './page-routes.js';
@@ -24,35 +24,9 @@ export function cardAdminRoutes(deps: {
   const router = Router();
 
   router.get('/__sandbox/cards', (req, res) => {
-    const merchantId = text(req.query.merchant_id);
-    const userId = text(req.query.user_id);
-    const status = text(req.query.status);
-    if (status !== undefined && status !== 'approved' && status !== 'deleted') {
-      sendAdminError(res, 'bad-request', `status must be approved or deleted, not "${status}"`);
-      return;
-    }
-    const limit = listLimit(req.query.limit);
-    const saved: SavedCard[] = [];
-    for (const card of deps.store.cards()) {
-      // The test cards are everyone's: they are listed once, under `cards`.
-      if (isEveryonesCard(card)) continue;
-      if (merchantId !== undefined && card.merchantId !== merchantId) continue;
-      if (userId !== undefined && card.userId !== userId) continue;
-      if (status !== undefined && card.status !== status) continue;
-      saved.push(card);
-    }
-    saved.sort((a, b) => b.id - a.id);
-    res.json({
-      cards: TEST_CARDS.map((card) => ({
-        pan: card.pan,
-        pg_card_token_to: card.token,
-        pg_card_id_to: card.id,
-        outcome: card.documented,
-      })),
-      saved: saved.slice(0, limit).map(describeCard),
-      total: saved.length,
-      limit,
-    });
+    const result = listCards(deps.store, req.query);
+    if (!result.ok) sendRefusal(res, result);
+    else res.json(result.list);
   });
 
   router.post('/__sandbox/cards', async (req, res) => {
@@ -80,34 +54,149 @@ export function cardAdminRoutes(deps: {
   });
 
   router.get('/__sandbox/card-sessions', (req, res) => {
-    const merchantId = text(req.query.merchant_id);
-    const userId = text(req.query.user_id);
-    const state = text(req.query.state);
-    if (state !== undefined && !(SESSION_STATES as readonly string[]).includes(state)) {
-      sendAdminError(
-        res,
-        'bad-request',
-        `state must be one of ${SESSION_STATES.join(', ')}, not "${state}"`,
-      );
-      return;
-    }
-    const limit = listLimit(req.query.limit);
-    const found: CardSession[] = [];
-    for (const session of deps.store.cardSessions()) {
-      if (merchantId !== undefined && session.merchantId !== merchantId) continue;
-      if (userId !== undefined && session.userId !== userId) continue;
-      if (state !== undefined && session.state !== state) continue;
-      found.push(session);
-    }
-    found.sort((a, b) => b.paymentId - a.paymentId);
-    res.json({
-      sessions: found.slice(0, limit).map(describeSession),
-      total: found.length,
-      limit,
-    });
+    const result = listCardSessions(deps.store, req.query);
+    if (!result.ok) sendRefusal(res, result);
+    else res.json(result.list);
   });
 
   return router;
+}
+
+/** A documented test card, as `GET /__sandbox/cards` and `startSandbox().cards` show it. */
+export interface TestCardView {
+  readonly pan: string;
+  /** Send it as `pg_card_token_to`. */
+  readonly token: string;
+  /** Send it as `pg_card_id_to`. */
+  readonly id: number;
+  /** How a payout to it ends: `success`, `error 10000`, `process, later success`, ... */
+  readonly outcome: string;
+}
+
+/** A saved card as the admin API shows it, with how a payout to it ends by default. */
+export interface SavedCardView extends SavedCard {
+  readonly outcome: string;
+}
+
+/** `GET /__sandbox/cards`: every filter given must hold. */
+export interface CardFilter {
+  readonly merchant_id?: string | number;
+  readonly user_id?: string;
+  readonly status?: 'approved' | 'deleted';
+  /** 100 by default, at most 10,000. */
+  readonly limit?: number;
+}
+
+export interface CardList {
+  /** The documented test cards: everyone's, listed once. */
+  readonly cards: readonly TestCardView[];
+  /** Cards users saved, newest first. */
+  readonly saved: readonly SavedCardView[];
+  /** How many saved cards match the filters. */
+  readonly total: number;
+  readonly limit: number;
+}
+
+/** `GET /__sandbox/card-sessions`: every filter given must hold. */
+export interface CardSessionFilter {
+  readonly merchant_id?: string | number;
+  readonly user_id?: string;
+  readonly state?: CardSessionState;
+  /** 100 by default, at most 10,000. */
+  readonly limit?: number;
+}
+
+/** A card session with the path of its hosted page (a Gateway (PCI) session has none). */
+export interface CardSessionView extends CardSession {
+  readonly page?: string;
+}
+
+export interface CardSessionList {
+  /** Newest first. */
+  readonly sessions: readonly CardSessionView[];
+  readonly total: number;
+  readonly limit: number;
+}
+
+/** The documented test cards, as the admin API and `startSandbox().cards` name their fields. */
+export function testCardViews(): TestCardView[] {
+  return TEST_CARDS.map((card) => ({
+    pan: card.pan,
+    token: card.token,
+    id: card.id,
+    outcome: card.documented,
+  }));
+}
+
+/** `GET /__sandbox/cards`: the test cards, and the saved cards that match `filter`. */
+export function listCards(
+  store: Store,
+  filter: CardFilter | Readonly<Record<string, unknown>>,
+): { ok: true; list: CardList } | AdminRefusal {
+  const query = filter as Readonly<Record<string, unknown>>;
+  const merchantId = text(query.merchant_id);
+  const userId = text(query.user_id);
+  const status = text(query.status);
+  if (status !== undefined && status !== 'approved' && status !== 'deleted') {
+    return refuse(
+      'bad-request',
+      `status must be approved or deleted, not "${status.slice(0, 100)}"`,
+    );
+  }
+  const limit = listLimit(text(query.limit));
+  const saved: SavedCard[] = [];
+  for (const card of store.cards()) {
+    // The test cards are everyone's: they are listed once, under `cards`.
+    if (isEveryonesCard(card)) continue;
+    if (merchantId !== undefined && card.merchantId !== merchantId) continue;
+    if (userId !== undefined && card.userId !== userId) continue;
+    if (status !== undefined && card.status !== status) continue;
+    saved.push(card);
+  }
+  saved.sort((a, b) => b.id - a.id);
+  return {
+    ok: true,
+    list: {
+      cards: testCardViews(),
+      saved: saved.slice(0, limit).map(describeCard),
+      total: saved.length,
+      limit,
+    },
+  };
+}
+
+/** `GET /__sandbox/card-sessions`: the sessions that match `filter`, newest first. */
+export function listCardSessions(
+  store: Store,
+  filter: CardSessionFilter | Readonly<Record<string, unknown>>,
+): { ok: true; list: CardSessionList } | AdminRefusal {
+  const query = filter as Readonly<Record<string, unknown>>;
+  const merchantId = text(query.merchant_id);
+  const userId = text(query.user_id);
+  const state = text(query.state);
+  if (state !== undefined && !(SESSION_STATES as readonly string[]).includes(state)) {
+    return refuse(
+      'bad-request',
+      `state must be one of ${SESSION_STATES.join(', ')}, not "${state.slice(0, 100)}"`,
+    );
+  }
+  const limit = listLimit(text(query.limit));
+  const found: CardSession[] = [];
+  for (const session of store.cardSessions()) {
+    if (merchantId !== undefined && session.merchantId !== merchantId) continue;
+    if (userId !== undefined && session.userId !== userId) continue;
+    if (state !== undefined && session.state !== state) continue;
+    found.push(session);
+  }
+  found.sort((a, b) => b.paymentId - a.paymentId);
+  return {
+    ok: true,
+    list: {
+      sessions: found.slice(0, limit).map(describeSession),
+      total: found.length,
+      limit,
+    },
+  };
 }
 
 const SESSION_STATES: readonly CardSessionState[] = [
@@ -121,7 +210,7 @@ const SAVE_CARD_USAGE =
   'send {"userId": "...", "pan": "4716047261941981"} and optionally "merchantId" (the default merchant), "holder", "month", "year" (12 and three years ahead) and "payoutOnly"';
 
 /** A saved card as the admin API shows it, with how a payout to it ends by default. */
-export function describeCard(card: SavedCard): Record<string, unknown> {
+export function describeCard(card: SavedCard): SavedCardView {
   return {
     ...card,
     outcome: TEST_CARDS.find((test) => test.pan === card.pan)?.documented ?? 'success',
@@ -129,7 +218,7 @@ export function describeCard(card: SavedCard): Record<string, unknown> {
 }
 
 /** A session, with the path of its hosted page (the Gateway's PCI sessions have none). */
-function describeSession(session: CardSession): Record<string, unknown> {
+function describeSession(session: CardSession): CardSessionView {
   return {
     ...session,
     ...(session.variant !== 'gateway'
@@ -219,6 +308,8 @@ export function parseSaveCard(
   };
 }
 
+/** A filter's value from a query string (`?a=x`), or from a helper's typed filter (numbers). */
 function text(value: unknown): string | undefined {
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   return typeof value === 'string' && value !== '' ? value : undefined;
 }

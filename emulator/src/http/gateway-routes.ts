@@ -84,12 +84,16 @@ export function gatewayHandler(
     const answer = await method(call, req);
     sendAnswer(res, answer);
     const ms = Math.round((performance.now() - started) * 10) / 10;
+    // A refused request (bad signature, a field that fails its rule) has no order of its own:
+    // it is journalled under the pg_order_id it carried, so `?order_id=` finds it (the journal
+    // cuts a long one as it cuts every value, and cuts the value asked for the same way).
+    const orderId = answer.orderId ?? sentOrderId(call);
     deps.journal.record({
       at: isoTime(deps.clock.now()),
       method: req.method,
       path: req.path,
       ...(answer.merchantId !== undefined ? { merchantId: answer.merchantId } : {}),
-      ...(answer.orderId !== undefined ? { orderId: answer.orderId } : {}),
+      ...(orderId !== undefined ? { orderId } : {}),
       ...(answer.paymentId !== undefined ? { paymentId: answer.paymentId } : {}),
       ...(scenarioHeader !== undefined ? { scenarioHeader } : {}),
       outcome: answer.outcome,
@@ -114,6 +118,12 @@ export function gatewayHandler(
       'gateway request',
     );
   };
+}
+
+/** The order id as sent, whole, when it is one non-empty value. */
+function sentOrderId(call: GatewayCall): string | undefined {
+  const orderId = call.fields.pg_order_id;
+  return typeof orderId === 'string' && orderId !== '' ? orderId : undefined;
 }
 
 /** The order id as sent, for the log line of a request refused before it was read. */

@@ -1,16 +1,23 @@
 import { Router } from 'express';
+import type { CardSession } from '../cards/card-session.js';
 import type { VirtualClock } from '../clock.js';
+import { DURATION, parseDuration } from '../duration.js';
+import type { RequestJournal } from '../gateway/journal.js';
+import type { MerchantDirectory } from '../merchants/merchants.js';
+import type { Payout } from '../payouts/payout.js';
 import type { PostbackDispatcher } from '../postbacks/dispatcher.js';
-import { describePostback, POSTBACK_STATES, type Postback } from '../postbacks/postback.js';
-import { renderGatewayXml } from './xml.js';
-
-/** A postback as the admin API shows it, `pg_xml` bodies as the XML they carried. */
-function describe(postback: Postback): Record<string, unknown> {
-  return describePostback(postback, renderGatewayXml);
-}
+import {
+  describePostback,
+  POSTBACK_STATES,
+  type DeliveryAttempt,
+  type Postback,
+  type PostbackState,
+} from '../postbacks/postback.js';
 import type { Store } from '../store/store.js';
-import { sendAdminError } from './admin-errors.js';
+import { refuse, sendAdminError, sendRefusal, type AdminRefusal } from './admin-errors.js';
+import { isRecord } from './form-body.js';
 import { listCursor, listLimit } from './list-limit.js';
+import { renderGatewayXml } from './xml.js';
 
 const MAX_WAIT_MS = 120_000;
 const DEFAULT_WAIT_MS = 10_000;
@@ -19,12 +26,55 @@ const MAX_SPEED = 100_000;
 /** Ten years: more is a typo, not a test. */
 const MAX_ADVANCE_MS = 10 * 365 * 24 * 3_600_000;
 
+type Result<T> = ({ readonly ok: true } & T) | AdminRefusal;
+
+/** One delivery attempt as the admin API shows it: with the URL and the whole body it sent. */
+export interface AttemptView extends DeliveryAttempt {
+  readonly url: string;
+  readonly body: string;
+}
+
+/** A postback as `GET /__sandbox/postbacks` shows it: every attempt with its URL and body. */
+export interface PostbackView extends Omit<Postback, 'attempts'> {
+  readonly attempts: readonly AttemptView[];
+}
+
+/** A postback as the admin API shows it, `pg_xml` bodies as the XML they carried. */
+function describe(postback: Postback): PostbackView {
+  return describePostback(postback, renderGatewayXml) as unknown as PostbackView;
+}
+
+/** `GET /__sandbox/postbacks`: every filter given must hold. */
+export interface PostbackFilter {
+  readonly order_id?: string;
+  readonly payment_id?: string | number;
+  readonly state?: PostbackState;
+  /** 100 by default, at most 10,000. */
+  readonly limit?: number;
+  /** The `next_cursor` of the previous page. */
+  readonly cursor?: string;
+}
+
+export interface PostbackPage {
+  /** Newest first: by payment, then the payment's latest postback first. */
+  readonly postbacks: PostbackView[];
+  /** How many postbacks match the filters, on every page. */
+  readonly total: number;
+  readonly limit: number;
+  /** Pass as `cursor` for the next page; null on the last one. */
+  readonly next_cursor: string | null;
+}
+
+export interface PostbackDeps {
+  readonly store: Store;
+  readonly postbacks: PostbackDispatcher;
+  readonly clock: VirtualClock;
+  readonly merchants: MerchantDirectory;
+  readonly journal: RequestJournal;
+}
+
 /** The outbox, its delivery log, the long poll, and the clock that drives them. */
-export function postbackRoutes(deps: {
-  store: Store;
-  postbacks: PostbackDispatcher;
-  clock: VirtualClock;
-}): Router {
+export function postbackRoutes(deps: PostbackDeps): Router {
   const router = Router();
 
   router.get('/__sandbox/clock', (_req, res) => {
@@ -32,16 +82,12 @@ export function postbackRoutes(deps: {
   });
 
   router.post('/__sandbox/clock/advance', async (req, res) => {
-    const ms = (req.body as { ms?: unknown } | undefined)?.ms;
-    if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 0 || ms > MAX_ADVANCE_MS) {
-      sendAdminError(
-        res,
-        'bad-request',
-        'send {"ms": N} with N a whole number of milliseconds, 0 or more (at most ten years)',
-      );
+    const advance = parseAdvance(req.body);
+    if (!advance.ok) {
+      sendRefusal(res, advance);
       return;
     }
-    await deps.clock.advance(ms);
+    await deps.clock.advance(advance.ms);
     res.json(deps.clock.status());
   });
 
@@ -63,96 +109,165 @@ export function postbackRoutes(deps: {
     const orderId = text(req.query.order_id);
     const paymentId = text(req.query.payment_id);
     const timeout = text(req.query.timeout_ms) ?? String(DEFAULT_WAIT_MS);
-    if ((orderId === undefined && paymentId === undefined) || !/^\d+$/.test(timeout)) {
+    if (
+      (orderId === undefined && paymentId === undefined) ||
+      !/^\d+$/.test(timeout) ||
+      (paymentId !== undefined && !PAYMENT_ID.test(paymentId))
+    ) {
       sendAdminError(
         res,
         'bad-request',
-        'send order_id or payment_id, and optionally timeout_ms (milliseconds, at most 120000)',
+        'send order_id or payment_id (the pg_payment_id of the answer, digits), and optionally timeout_ms (milliseconds, at most 120000)',
       );
       return;
     }
-    const postback = await deps.postbacks.waitFor(
+    const result = await waitForPostback(
+      deps,
       {
         ...(orderId !== undefined ? { orderId } : {}),
-        ...(paymentId !== undefined ? { paymentId: Number(paymentId) } : {}),
+        ...(paymentId !== undefined ? { paymentId } : {}),
+        timeoutMs: Math.min(Number(timeout), MAX_WAIT_MS),
       },
-      Math.min(Number(timeout), MAX_WAIT_MS),
+      'http',
     );
-    if (!postback) {
-      sendAdminError(
-        res,
-        'timeout',
-        `no postback for that order was delivered within ${timeout} ms; a stopped clock (SANDBOX_CLOCK_SPEED=0) needs POST /__sandbox/clock/advance`,
-        { postbacks: matching(deps.store, orderId, paymentId).map(describe) },
-      );
-      return;
-    }
-    res.json(describe(postback));
+    if (!result.ok) sendRefusal(res, result);
+    else res.json(describe(result.postback));
   });
 
   router.get('/__sandbox/postbacks', (req, res) => {
-    const state = text(req.query.state);
-    if (state !== undefined && !(POSTBACK_STATES as readonly string[]).includes(state)) {
-      sendAdminError(
-        res,
-        'bad-request',
-        `state must be pending, delivered or failed, not "${state}"`,
-      );
-      return;
-    }
-    const cursor = listCursor(req.query.cursor, POSTBACK_ID);
-    if (cursor === null) {
-      sendAdminError(
-        res,
-        'bad-request',
-        'cursor must be the next_cursor of the previous page: a postback id such as 1241702200-1',
-      );
-      return;
-    }
-    const limit = listLimit(req.query.limit);
-    const found = matching(deps.store, text(req.query.order_id), text(req.query.payment_id))
-      .filter((p) => state === undefined || p.state === state)
-      // Newest first: by payment, then the payment's latest postback first.
-      .sort((a, b) => compareNewestFirst(sortKey(a.id), sortKey(b.id)));
-    const after =
-      cursor === undefined
-        ? found
-        : found.filter((p) => compareNewestFirst(sortKey(p.id), sortKey(cursor)) > 0);
-    const page = after.slice(0, limit);
-    const last = page.at(-1);
-    res.json({
-      postbacks: page.map(describe),
-      total: found.length,
-      limit,
-      next_cursor: last !== undefined && after.length > limit ? last.id : null,
-    });
+    const result = listPostbacks(deps.store, req.query);
+    if (!result.ok) sendRefusal(res, result);
+    else res.json(result.page);
   });
 
   router.post('/__sandbox/postbacks/:id/resend', async (req, res) => {
-    const result = await deps.postbacks.resend(req.params.id);
-    switch (result.kind) {
-      case 'not-found':
-        sendAdminError(
-          res,
-          'not-found',
-          `no postback ${req.params.id}; list them at GET /__sandbox/postbacks`,
-        );
-        return;
-      case 'outbox-full':
-        // The sandbox's capacity, not the caller's rate: 503, as a payout is refused then.
-        sendAdminError(res, 'outbox-full', `not resent: ${result.problem}`);
-        return;
-      case 'resent':
-        res.status(201).json(describe(result.postback));
-        return;
-    }
+    const result = await resendPostback(deps, req.params.id);
+    // 201: a new postback, a delivery of its own.
+    if (!result.ok) sendRefusal(res, result);
+    else res.status(201).json(result.postback);
   });
 
   return router;
 }
 
+// ---------------------------------------------------------------------------------------------
+// The clock: POST /__sandbox/clock/advance
+
+const ADVANCE_USAGE =
+  'send {"ms": 1000} (milliseconds) or {"by": "10m"} (a duration as in scenario files: 250ms, 5s, 2m, 1h; "ms" takes one too), 0 or more and at most ten years';
+
+/** `{"ms": 1000}`, `{"by": "10m"}` or `{"ms": "10m"}`: how far to move the clock, in ms. */
+export function parseAdvance(body: unknown): Result<{ ms: number }> {
+  if (!isRecord(body)) {
+    return refuse('bad-request', `${ADVANCE_USAGE}; the body is ${describeBody(body)}`);
+  }
+  const given = (['ms', 'by'] as const).filter((name) => body[name] !== undefined);
+  const [name] = given;
+  if (given.length !== 1 || name === undefined) {
+    return refuse(
+      'bad-request',
+      given.length === 0
+        ? `${ADVANCE_USAGE}; the body has neither`
+        : `${ADVANCE_USAGE}; the body has both: send one`,
+    );
+  }
+  const value = body[name];
+  const ms =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string'
+        ? parseDuration(value.trim())
+        : undefined;
+  if (ms === undefined || !Number.isSafeInteger(ms) || ms < 0 || ms > MAX_ADVANCE_MS) {
+    const shown = JSON.stringify(value ?? null).slice(0, 100);
+    const why =
+      typeof value === 'string' && !DURATION.test(value.trim())
+        ? `${shown} is not a duration`
+        : typeof value === 'number' && !Number.isInteger(value)
+          ? `${shown} is not a whole number of milliseconds`
+          : `${shown} is not 0 to ten years`;
+    return refuse('bad-request', `${why}: ${ADVANCE_USAGE}`);
+  }
+  return { ok: true, ms };
+}
+
+function describeBody(body: unknown): string {
+  if (body === undefined) return 'empty';
+  if (Array.isArray(body)) return 'a JSON array';
+  return body === null ? 'null' : `a JSON ${typeof body}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The outbox: GET /__sandbox/postbacks, POST /__sandbox/postbacks/:id/resend
+
 /** Postback ids are `<payment id>-<n>`, n counting the payment's postbacks from 1. */
 const POSTBACK_ID = /^\d{1,15}-\d{1,6}$/;
+const PAYMENT_ID = /^\d{1,15}$/;
+
+/**
+ * The postbacks that match `filter` (a query string's values, or a `PostbackFilter`), newest
+ * first, as `GET /__sandbox/postbacks` and `startSandbox().postbacks` list them.
+ */
+export function listPostbacks(
+  store: Store,
+  filter: PostbackFilter | Readonly<Record<string, unknown>>,
+): Result<{ page: PostbackPage }> {
+  const query = filter as Readonly<Record<string, unknown>>;
+  const state = text(query.state);
+  if (state !== undefined && !(POSTBACK_STATES as readonly string[]).includes(state)) {
+    return refuse(
+      'bad-request',
+      `state must be pending, delivered or failed, not "${state.slice(0, 100)}"`,
+    );
+  }
+  const cursor = listCursor(queryValue(query.cursor), POSTBACK_ID);
+  if (cursor === null) {
+    return refuse(
+      'bad-request',
+      'cursor must be the next_cursor of the previous page: a postback id such as 1241702200-1',
+    );
+  }
+  const limit = listLimit(queryValue(query.limit));
+  const found = matching(store, text(query.order_id), text(query.payment_id))
+    .filter((p) => state === undefined || p.state === state)
+    // Newest first: by payment, then the payment's latest postback first.
+    .sort((a, b) => compareNewestFirst(sortKey(a.id), sortKey(b.id)));
+  const after =
+    cursor === undefined
+      ? found
+      : found.filter((p) => compareNewestFirst(sortKey(p.id), sortKey(cursor)) > 0);
+  const page = after.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    ok: true,
+    page: {
+      postbacks: page.map(describe),
+      total: found.length,
+      limit,
+      next_cursor: last !== undefined && after.length > limit ? last.id : null,
+    },
+  };
+}
+
+/** Sends a postback again, now, as a new delivery (`PostbackDispatcher.resend`). */
+export async function resendPostback(
+  deps: { readonly postbacks: PostbackDispatcher },
+  id: string,
+): Promise<Result<{ postback: PostbackView }>> {
+  const result = await deps.postbacks.resend(id);
+  switch (result.kind) {
+    case 'not-found':
+      return refuse(
+        'not-found',
+        `no postback ${id.slice(0, 100)}; list them at GET /__sandbox/postbacks`,
+      );
+    case 'outbox-full':
+      // The sandbox's capacity, not the caller's rate: 503, as a payout is refused then.
+      return refuse('outbox-full', `not resent: ${result.problem}`);
+    case 'resent':
+      return { ok: true, postback: describe(result.postback) };
+  }
+}
 
 function sortKey(id: string): readonly [number, number] {
   const [payment = '0', sequence = '0'] = id.split('-');
@@ -172,6 +287,258 @@ function matching(store: Store, orderId?: string, paymentId?: string): Postback[
   );
 }
 
+// ---------------------------------------------------------------------------------------------
+// The long poll: GET /__sandbox/postbacks/wait
+
+export interface WaitRequest {
+  readonly orderId?: string;
+  /** Digits: the answer's `pg_payment_id`. */
+  readonly paymentId?: string;
+  readonly timeoutMs: number;
+}
+
+/**
+ * Whom a message tells what to do: a client of the admin API (`http`, routes) or a test calling
+ * `startSandbox()`'s helpers (`helper`, functions).
+ */
+export type Voice = 'http' | 'helper';
+
+/** What the sandbox holds for a wait: a payout, or a card session (its callback). */
+type Target =
+  | { readonly kind: 'payout'; readonly payout: Payout }
+  | { readonly kind: 'card-session'; readonly session: CardSession };
+
+/**
+ * Resolves once the postback of the order (its newest payout) or of the payment is delivered, or
+ * failed for good. An order or payment the sandbox does not hold is refused at once (`not-found`:
+ * it will not come by waiting), and so is one that sends no postback (`conflict`). Otherwise, when
+ * nothing came within `timeoutMs`, the refusal (`timeout`) says what is pending and when it is
+ * due, on the sandbox clock and, when it runs, in real time.
+ */
+export async function waitForPostback(
+  deps: PostbackDeps,
+  request: WaitRequest,
+  voice: Voice,
+): Promise<Result<{ postback: Postback }>> {
+  const target = findTarget(deps, request);
+  if ('ok' in target) return target;
+  const ends = neverSends(target);
+  if (ends !== undefined) return refuse('conflict', ends);
+  const postback = await deps.postbacks.waitFor(
+    target.kind === 'card-session'
+      ? { paymentId: target.session.paymentId }
+      : {
+          ...(request.orderId !== undefined ? { orderId: request.orderId } : {}),
+          ...(request.paymentId !== undefined ? { paymentId: Number(request.paymentId) } : {}),
+        },
+    request.timeoutMs,
+  );
+  if (postback) return { ok: true, postback };
+  const paymentId = target.kind === 'payout' ? target.payout.paymentId : target.session.paymentId;
+  const postbacks = matching(deps.store, undefined, String(paymentId));
+  const label =
+    request.orderId !== undefined
+      ? `order ${shown(request.orderId)}`
+      : `payment ${request.paymentId ?? paymentId}`;
+  return refuse(
+    'timeout',
+    `no postback for ${label} was delivered within ${request.timeoutMs} ms: ${pendingNow(deps, target, postbacks, voice)}`,
+    { postbacks: postbacks.map(describe) },
+  );
+}
+
+function findTarget(deps: PostbackDeps, request: WaitRequest): Target | AdminRefusal {
+  const { store } = deps;
+  if (request.paymentId !== undefined) {
+    const id = Number(request.paymentId);
+    const payout = store.payout(id);
+    const session = payout ? undefined : store.cardSession(id);
+    const target: Target | undefined = payout
+      ? { kind: 'payout', payout }
+      : session
+        ? { kind: 'card-session', session }
+        : undefined;
+    if (target === undefined) {
+      return refuse(
+        'not-found',
+        `no payout or card session has payment id ${request.paymentId}; pg_payment_id is in the gateway's answer, and GET /__sandbox/payouts lists the payouts`,
+      );
+    }
+    const orderOfPayment =
+      target.kind === 'payout' ? target.payout.orderId : target.session.orderId;
+    if (request.orderId !== undefined && request.orderId !== orderOfPayment) {
+      return refuse(
+        'bad-request',
+        `payment ${request.paymentId} is order ${shown(orderOfPayment)}, not ${shown(request.orderId)}: send order_id or payment_id, or both of the same payout`,
+      );
+    }
+    return target;
+  }
+  const orderId = request.orderId ?? '';
+  let newest: Payout | undefined;
+  for (const merchant of deps.merchants.all()) {
+    const payout = store.latestPayoutForOrder(merchant.id, orderId);
+    if (payout && (newest === undefined || payout.paymentId > newest.paymentId)) newest = payout;
+  }
+  if (newest) return { kind: 'payout', payout: newest };
+  // A card session's callback carries its pg_order_id too.
+  let session: CardSession | undefined;
+  for (const candidate of store.cardSessions()) {
+    if (
+      candidate.orderId === orderId &&
+      (session === undefined || candidate.paymentId > session.paymentId)
+    )
+      session = candidate;
+  }
+  if (session) return { kind: 'card-session', session };
+  return refuse('not-found', unknownOrder(deps.journal, orderId));
+}
+
+/** Why no postback is coming, for an order the sandbox has no payout for. */
+function unknownOrder(journal: RequestJournal, orderId: string): string {
+  const requests = `GET /__sandbox/requests?order_id=${encodeURIComponent(orderId.slice(0, 100))}`;
+  const [last] = journal.page({ orderId, limit: 1 }).entries;
+  if (last !== undefined) {
+    return `no payout has order id ${shown(orderId)}; the gateway answered its last request for it (${last.method} ${last.path} at ${last.at}) with ${last.outcome} (${last.reason}), so no payout was made and no postback will come: ${requests} has the hint, fix the request and send it again`;
+  }
+  return `no payout has order id ${shown(orderId)}, and no gateway request carried it (${requests} is empty); check the pg_order_id your client sends, and that it sends it to this sandbox`;
+}
+
+/** Why this payout or session will never send a postback, if it will not. */
+function neverSends(target: Target): string | undefined {
+  if (target.kind === 'payout') {
+    const { payout } = target;
+    return payout.postLink === ''
+      ? `payout ${payout.paymentId} (order ${shown(payout.orderId)}) was made without pg_post_link, so no postback will come; its status is at GET /__sandbox/payouts/${payout.paymentId}`
+      : undefined;
+  }
+  const { session } = target;
+  if (session.variant === 'gateway') {
+    return `card session ${session.paymentId} is a Gateway (PCI) session, which sends no callback; its state is at GET /__sandbox/card-sessions`;
+  }
+  return session.postLink === ''
+    ? `card session ${session.paymentId} was opened without pg_post_link, so no callback will come; its state is at GET /__sandbox/card-sessions`
+    : undefined;
+}
+
+/** What the wait is waiting for, and when it is due, read again after the timeout. */
+function pendingNow(
+  deps: PostbackDeps,
+  target: Target,
+  postbacks: readonly Postback[],
+  voice: Voice,
+): string {
+  const now = deps.clock.now();
+  const next = postbacks
+    .filter((p) => p.state === 'pending')
+    .sort((a, b) => Date.parse(a.dueAt ?? '') - Date.parse(b.dueAt ?? ''))[0];
+  if (next !== undefined) {
+    const due = next.dueAt === undefined ? now : Date.parse(next.dueAt);
+    const attempts = next.attempts.length;
+    const lastAttempt = next.attempts.at(-1);
+    const what = next.holdForNext
+      ? `postback ${next.id} is held until merchant ${next.merchantId}'s next postback goes out (a scenario's outOfOrder), at the latest`
+      : attempts === 0
+        ? `postback ${next.id} is pending: its first attempt is due`
+        : `postback ${next.id} is pending: attempt ${attempts + 1} is due`;
+    const failed =
+      attempts > 0 && lastAttempt !== undefined
+        ? ` (${attempts} failed, the last with ${lastAttempt.error ?? `HTTP ${lastAttempt.status ?? '?'}`})`
+        : '';
+    const { at, advice } = when(deps.clock, due, now, voice);
+    return `${what}${failed} ${at}${advice}`;
+  }
+  if (target.kind === 'card-session') {
+    const { session } = target;
+    return `card session ${session.paymentId} is ${session.state}; its callback goes out once the card is saved or refused on its hosted page`;
+  }
+  const { payout } = target;
+  const id = payout.paymentId;
+  switch (payout.status) {
+    case 'waiting':
+      return `payout ${id} waits for the recipient to type a card number on its payout page, and its postback goes out once the payout ends: ${
+        voice === 'http'
+          ? `complete it with POST /__sandbox/payout-pages/${id}/complete {"pan": "<card number>"}`
+          : `complete it with completePayoutPage(${id}, "<card number>")`
+      }`;
+    case 'process': {
+      const final = payout.pendingFinal;
+      if (final === undefined) {
+        return `payout ${id} is in process with no end scheduled: ${
+          voice === 'http'
+            ? `end it with POST /__sandbox/payouts/${id}/finish {"outcome": "ok"}`
+            : `end it with finish(${id}, "ok")`
+        }`;
+      }
+      const ending =
+        final.status === 'error' && final.error ? `error ${final.error.code}` : final.status;
+      const delay =
+        final.postback?.delayMs !== undefined
+          ? `${duration(final.postback.delayMs)} (its rule's postback.delay)`
+          : 'SANDBOX_POSTBACK_DELAY (3s by default)';
+      const { at, advice } = when(deps.clock, Date.parse(final.dueAt), now, voice);
+      return `payout ${id} is in process: it ends ${ending} ${at}, and its postback goes out ${delay} later${advice}`;
+    }
+    default:
+      return `payout ${id} is ${payout.status} (since ${payout.updatedAt}) and no postback of it is on record; GET /__sandbox/payouts/${id} has its history and pg_post_link`;
+  }
+}
+
+/**
+ * `at <time> (in 3s of sandbox time)`, and how to get there on this clock: move a stopped clock,
+ * or wait for a running one (its real time at its speed) or move it.
+ */
+function when(
+  clock: VirtualClock,
+  due: number,
+  now: number,
+  voice: Voice,
+): { at: string; advice: string } {
+  const time = `at ${new Date(due).toISOString()}`;
+  if (due <= now) return { at: `${time}, now: it is under way`, advice: '' };
+  const by = duration(due - now);
+  const at = `${time} (in ${by} of sandbox time)`;
+  const advance =
+    voice === 'http' ? `POST /__sandbox/clock/advance {"by": "${by}"}` : `advanceClock("${by}")`;
+  const { speed } = clock.status();
+  if (speed === 0) {
+    return {
+      at,
+      advice: `; the clock is stopped (SANDBOX_CLOCK_SPEED=0): move it with ${advance}`,
+    };
+  }
+  // Real time is an estimate: in whole seconds once it is one or more.
+  const realMs = Math.ceil((due - now) / speed);
+  const real = duration(realMs < 1_000 ? realMs : Math.ceil(realMs / 1_000) * 1_000);
+  const timeout = voice === 'http' ? 'timeout_ms, at most 120000' : 'timeoutMs';
+  return {
+    at,
+    advice: `; the clock runs at speed ${speed}, so that is about ${real} from now: wait longer (${timeout}) or move the clock with ${advance}`,
+  };
+}
+
+/** `250ms`, `3s`, `10m`, `2h`: the largest unit that is exact, as scenario files write them. */
+function duration(ms: number): string {
+  const whole = Math.ceil(ms);
+  if (whole > 0 && whole % 3_600_000 === 0) return `${whole / 3_600_000}h`;
+  if (whole > 0 && whole % 60_000 === 0) return `${whole / 60_000}m`;
+  if (whole > 0 && whole % 1_000 === 0) return `${whole / 1_000}s`;
+  return `${whole}ms`;
+}
+
+/** A value sent, as a message quotes it: at most 100 characters. */
+function shown(value: string): string {
+  return value.length > 100 ? `${value.slice(0, 100)}…` : value;
+}
+
 function text(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
+  const v = queryValue(value);
+  return v === undefined || v === '' ? undefined : v;
+}
+
+/** A filter's value from a query string (`?a=x`), or from a helper's typed filter (numbers). */
+function queryValue(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return undefined;
 }

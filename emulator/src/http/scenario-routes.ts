@@ -4,6 +4,7 @@ import { RUNTIME_SCENARIO, type ScenarioRegistry } from '../scenarios/registry.j
 import { listRequests, parseResetRequest, resetSandbox, type ResetDeps } from './admin-actions.js';
 import { refuse, sendAdminError, sendRefusal, type AdminRefusal } from './admin-errors.js';
 import { isRecord } from './form-body.js';
+import type { MerchantDirectory } from '../merchants/merchants.js';
 
 /**
  * The scenario admin API, the reset and the request journal (scenarios/README.md, "At run
@@ -13,13 +14,7 @@ export function scenarioRoutes(deps: ResetDeps): Router {
   const router = Router();
 
   router.get('/__sandbox/scenarios', (_req, res) => {
-    const status = deps.scenarios.status();
-    res.json({
-      dir: status.dir,
-      scenarios: status.scenarios.map(describeScenario),
-      problems: status.problems,
-      pinned: status.pins,
-    });
+    res.json(scenarioStatus(deps.scenarios));
   });
 
   router.put('/__sandbox/scenarios/active', (req, res) => {
@@ -38,45 +33,21 @@ export function scenarioRoutes(deps: ResetDeps): Router {
       typeof rawMerchant === 'string' || typeof rawMerchant === 'number'
         ? String(rawMerchant)
         : undefined;
-    if (merchantId !== undefined && !deps.merchants.find(merchantId)) {
-      sendAdminError(res, 'not-found', `no merchant ${merchantId} is configured`, {
-        merchants: deps.merchants.all().map((m) => m.id),
-      });
-      return;
-    }
-    if (!deps.scenarios.pin(name, merchantId)) {
-      sendAdminError(res, 'not-found', `no scenario is named "${name}"`, {
-        scenarios: deps.scenarios.names(),
-      });
-      return;
-    }
-    res.json({ pinned: deps.scenarios.status().pins });
+    const result = pinScenario(deps, name, merchantId);
+    if (!result.ok) sendRefusal(res, result);
+    else res.json({ pinned: result.pinned });
   });
 
   router.delete('/__sandbox/scenarios/active', (req, res) => {
     const merchantId =
       typeof req.query.merchant_id === 'string' ? req.query.merchant_id : undefined;
-    deps.scenarios.unpin(merchantId);
-    res.json({ pinned: deps.scenarios.status().pins });
+    res.json(unpinScenario(deps.scenarios, merchantId));
   });
 
   router.post('/__sandbox/scenarios', (req, res) => {
-    const body: unknown = req.body;
-    const inputs =
-      typeof body === 'object' && body !== null && 'rules' in body && Array.isArray(body.rules)
-        ? (body.rules as unknown[])
-        : [body];
-    const added = deps.scenarios.addRuntimeRules(inputs);
-    if (!added.ok) {
-      sendAdminError(
-        res,
-        'bad-request',
-        'the rule does not fit the scenario format (scenarios/README.md)',
-        { problems: added.problems },
-      );
-      return;
-    }
-    res.status(201).json({ rules: added.rules.map(describeRule) });
+    const result = addRules(deps.scenarios, req.body);
+    if (!result.ok) sendRefusal(res, result);
+    else res.status(201).json({ rules: result.rules });
   });
 
   // Rule ids hold a "/" (`runtime/slow`): sent as it is or as %2F, both find the rule.
@@ -105,6 +76,113 @@ export function scenarioRoutes(deps: ResetDeps): Router {
   return router;
 }
 
+/** A rule as `GET /__sandbox/scenarios` shows it: as loaded, durations in ms, regexes as text. */
+export interface RuleView {
+  /** `<scenario>#<n>` or `<scenario>/<rule name>`; run-time rules: `runtime#1`, `runtime/<name>`. */
+  readonly id: string;
+  readonly priority: number;
+  readonly [field: string]: unknown;
+}
+
+/** A loaded scenario, as `GET /__sandbox/scenarios` lists it. */
+export interface ScenarioView {
+  readonly name: string;
+  readonly description?: string;
+  /** `always`, or `when-selected`: only by the `X-Sandbox-Scenario` header or a pin. */
+  readonly apply: string;
+  /** The file it came from, `inline[n].json` for `startSandbox()`'s data, `runtime` for rules added at run time. */
+  readonly source: string;
+  readonly rules: readonly RuleView[];
+}
+
+/** `GET /__sandbox/scenarios`. */
+export interface ScenarioStatus {
+  readonly dir: string | undefined;
+  readonly scenarios: readonly ScenarioView[];
+  /** Files that did not load, with file and line, and pins whose scenario went away. */
+  readonly problems: readonly {
+    readonly file: string;
+    readonly line?: number;
+    readonly column?: number;
+    readonly message: string;
+  }[];
+  /** Pinned scenario names by merchant id, `*` for every merchant. */
+  readonly pinned: Readonly<Record<string, string>>;
+}
+
+/** The pins after a pin or an unpin, by merchant id, `*` for every merchant. */
+export interface Pins {
+  readonly pinned: Readonly<Record<string, string>>;
+}
+
+export function scenarioStatus(scenarios: ScenarioRegistry): ScenarioStatus {
+  const status = scenarios.status();
+  return {
+    dir: status.dir,
+    scenarios: status.scenarios.map(describeScenario),
+    problems: status.problems,
+    pinned: status.pins,
+  };
+}
+
+/**
+ * Pins a scenario by name, for every merchant or one, as `PUT /__sandbox/scenarios/active` and
+ * `startSandbox().pin` do.
+ */
+export function pinScenario(
+  deps: { readonly scenarios: ScenarioRegistry; readonly merchants: MerchantDirectory },
+  name: string,
+  merchantId: string | undefined,
+): Result<Pins> {
+  if (merchantId !== undefined && !deps.merchants.find(merchantId)) {
+    const known = deps.merchants.all().map((m) => m.id);
+    return refuse(
+      'not-found',
+      `no merchant ${merchantId} is configured; known: ${known.join(', ')}`,
+      { merchants: known },
+    );
+  }
+  if (!deps.scenarios.pin(name, merchantId)) {
+    return refuse(
+      'not-found',
+      `no scenario is named "${name}"; GET /__sandbox/scenarios lists them`,
+      { scenarios: deps.scenarios.names() },
+    );
+  }
+  return { ok: true, pinned: deps.scenarios.status().pins };
+}
+
+/** Unpins the scenario of one merchant, or every pin: `DELETE /__sandbox/scenarios/active`. */
+export function unpinScenario(scenarios: ScenarioRegistry, merchantId: string | undefined): Pins {
+  scenarios.unpin(merchantId);
+  return { pinned: scenarios.status().pins };
+}
+
+/**
+ * Adds run-time rules (a rule, or `{"rules": [...]}`; all or none), as `POST /__sandbox/scenarios`
+ * and `startSandbox().addRule` do.
+ */
+export function addRules(
+  scenarios: ScenarioRegistry,
+  body: unknown,
+): Result<{ rules: RuleView[] }> {
+  const inputs =
+    isRecord(body) && 'rules' in body && Array.isArray(body.rules)
+      ? (body.rules as unknown[])
+      : [body];
+  const added = scenarios.addRuntimeRules(inputs);
+  if (!added.ok) {
+    return refuse(
+      'bad-request',
+      'the rule does not fit the scenario format (scenarios/README.md)',
+      { problems: added.problems },
+    );
+  }
+  return { ok: true, rules: added.rules.map(describeRule) };
+}
+
+type Result<T> = ({ readonly ok: true } & T) | AdminRefusal;
+
 function ruleIdParam(value: unknown): string {
   return Array.isArray(value) ? value.join('/') : String(value);
 }
@@ -116,7 +194,7 @@ function ruleIdParam(value: unknown): string {
 export function removeRule(
   scenarios: ScenarioRegistry,
   id: string,
-): { ok: true; removed: Record<string, unknown>[] } | AdminRefusal {
+): { ok: true; removed: RuleView[] } | AdminRefusal {
   const result = scenarios.removeRuntimeRule(id);
   switch (result.kind) {
     case 'removed':
@@ -139,7 +217,7 @@ export function removeRule(
   }
 }
 
-function describeScenario(scenario: Scenario): Record<string, unknown> {
+function describeScenario(scenario: Scenario): ScenarioView {
   return {
     name: scenario.name,
     ...(scenario.description !== undefined ? { description: scenario.description } : {}),
@@ -149,7 +227,7 @@ function describeScenario(scenario: Scenario): Record<string, unknown> {
   };
 }
 
-export function describeRule(rule: Rule): Record<string, unknown> {
+export function describeRule(rule: Rule): RuleView {
   const { match, ...rest } = rule;
   return {
     ...rest,

@@ -74,7 +74,26 @@ function codePointRank(unit: number): number {
   return unit;
 }
 
-/** The exact string that is hashed. */
+/**
+ * The exact string `pg_sig` is the MD5 of: `script;value;value;…;secret`. The values are every
+ * field but `pg_sig`, by name in code point order (as PHP's `ksort`), nested maps and lists
+ * walked in the same order, repeated fields in the order sent, empty values kept (`…;;…`);
+ * `pg_salt` is a field like the others. Print it when a signature does not match: the sandbox's
+ * `X-Sandbox-Hint` shows the one it expected, with the key masked (docs/gateway/signature.md).
+ *
+ * @param script - the script name: the last segment of the URL path the message goes to
+ *   (`reg2reg` for `/api/reg2reg`, `add` for `…/cardstorage/add`, `notify` for a `pg_post_link`
+ *   of `https://shop.example/payout/notify`; `""` for a path ending in `/`). `scriptNameFromPath`
+ *   finds it.
+ * @param fields - the fields as sent, after form decoding: strings, or nested maps and lists.
+ * @param secret - the merchant's key: the payout key for payouts, their status and the payout
+ *   notify; the payment key for card storage and its callback (unless the sandbox runs with
+ *   `SANDBOX_CARD_STORAGE_KEY=payout`).
+ *
+ * @example
+ *   signatureBase('reg2reg', { pg_amount: '10', pg_salt: 'abc' }, 'secret')
+ *   // 'reg2reg;10;abc;secret'
+ */
 export function signatureBase(script: string, fields: Fields, secret: string): string {
   return [script, ...signedValues(fields), secret].join(';');
 }
@@ -83,6 +102,16 @@ export function md5Hex(text: string): string {
   return createHash('md5').update(text, 'utf8').digest('hex');
 }
 
+/**
+ * The `pg_sig` for these fields: the lower-case hex MD5 of `signatureBase(script, fields,
+ * secret)`. Sign the fields exactly as they will be sent, `pg_salt` included and `pg_sig` left
+ * out (a `pg_sig` among `fields` is ignored); a value changed after signing fails the check.
+ *
+ * @example
+ *   const fields = { pg_merchant_id: '100001', pg_amount: '10.00', pg_salt: 'random' };
+ *   const body = new URLSearchParams({ ...fields, pg_sig: sign('reg2reg', fields, secretKey) });
+ *   // `RunningSandbox.sign(script, fields)` signs with the default merchant's payout key.
+ */
 export function sign(script: string, fields: Fields, secret: string): string {
   return md5Hex(signatureBase(script, fields, secret));
 }
@@ -98,10 +127,33 @@ export function withSignature(
   return { ...salted, [SIGNATURE_FIELD]: sign(script, salted, secret) };
 }
 
+/**
+ * What `verifySignature` found: valid, or why not (`missing`: no `pg_sig`, or an empty one;
+ * `mismatch`: another value), with the string the signature should have been the MD5 of
+ * (`expectedBase`, the secret at its end: mask it before logging it) and the `pg_sig` received.
+ */
 export type SignatureCheck =
   | { valid: true }
   | { valid: false; reason: 'missing' | 'mismatch'; expectedBase: string; received?: string };
 
+/**
+ * Checks the `pg_sig` among `fields` against the others, as the gateway checks a request and a
+ * merchant checks the sandbox's answers and postbacks. The hex is compared in either case, in
+ * constant time.
+ *
+ * @param script - the script name the message was signed with: for an answer, the request's
+ *   (`reg2reg`); for a postback, the last path segment of your own `pg_post_link` (`notify` for
+ *   `…/payout/notify`). `scriptNameFromPath` finds it.
+ * @param fields - every field received, `pg_sig` included: a form body's fields (with the query
+ *   parameters of a `pg_post_link` such as `…/notify?shop=7`: the payout notify signs them too),
+ *   an answer's XML elements as strings, or the fields inside a card callback's `pg_xml`.
+ * @param secret - the key it was signed with (see `signatureBase`).
+ *
+ * @example
+ *   // In the handler of the payout notify at https://shop.example/payout/notify:
+ *   const check = verifySignature('notify', Object.fromEntries(new URLSearchParams(body)), key);
+ *   if (!check.valid) console.log(check.reason, check.expectedBase);
+ */
 export function verifySignature(script: string, fields: Fields, secret: string): SignatureCheck {
   const received = fields[SIGNATURE_FIELD];
   const expectedBase = signatureBase(script, fields, secret);
