@@ -748,7 +748,7 @@ const ADMIN_ROUTES: readonly AdminRoute[] = [
     path: '/__sandbox/requests',
     id: 'list_requests',
     tag: ADMIN_TAGS.scenarios,
-    summary: 'The request journal: which rule answered each request, and why',
+    summary: 'The request journal, newest first: which rule answered each request, and why',
     query: [
       queryParameter('path', 'The path as requested, e.g. /api/reg2reg.'),
       queryParameter('merchant_id', "Only this merchant's."),
@@ -777,11 +777,22 @@ const ADMIN_ROUTES: readonly AdminRoute[] = [
     tag: ADMIN_TAGS.postbacks,
     summary: 'Move the clock ahead and run everything that became due',
     body: {
-      ...object(
-        { ms: integer('Milliseconds, 0 or more.', { minimum: 0, maximum: MAX_ADVANCE_MS }) },
-        ['ms'],
-      ),
-      example: { ms: 30_000 },
+      ...object({
+        ms: {
+          oneOf: [
+            integer('Milliseconds, 0 or more.', { minimum: 0, maximum: MAX_ADVANCE_MS }),
+            text('A duration as in scenario files: 250ms, 5s, 2m, 1h.'),
+          ],
+        },
+        by: {
+          oneOf: [
+            text('A duration as in scenario files: 250ms, 5s, 2m, 1h.'),
+            integer('Milliseconds, 0 or more.', { minimum: 0, maximum: MAX_ADVANCE_MS }),
+          ],
+        },
+      }),
+      description: 'Send `ms` or `by` (at most ten years).',
+      example: { by: '10m' },
     },
     ok: { status: 200, description: 'The clock.', schema: ref('ClockStatus') },
     errors: ['bad-request'],
@@ -857,7 +868,7 @@ const ADMIN_ROUTES: readonly AdminRoute[] = [
       },
     ],
     ok: { status: 200, description: 'The postback.', schema: ref('Postback') },
-    errors: ['bad-request', 'timeout'],
+    errors: ['bad-request', 'not-found', 'conflict', 'timeout'],
   },
   {
     method: 'post',
@@ -889,8 +900,8 @@ const ADMIN_ROUTES: readonly AdminRoute[] = [
           cards: list(
             object({
               pan: text('The number.'),
-              pg_card_token_to: text('Its token.'),
-              pg_card_id_to: integer('Its id.'),
+              token: text('Its token: send it as pg_card_token_to.'),
+              id: integer('Its id: send it as pg_card_id_to.'),
               outcome: text('How a payout to it ends.'),
             }),
             "The documented payout test cards: everyone's.",
