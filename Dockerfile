@@ -7,6 +7,7 @@ COPY package.json package-lock.json ./
 # --ignore-scripts: "prepare" would build before the sources are copied.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts ./scripts
 COPY emulator ./emulator
 COPY dashboard ./dashboard
 RUN npm run build

@@ -10,8 +10,8 @@ export default defineConfig({
   },
   test: {
     include: ['emulator/**/*.test.ts', 'client-tests/**/*.test.ts'],
-    // Slow (an npm install): `npm run test:image`, which .ci/run runs too.
-    exclude: ['emulator/test/image/**', '**/node_modules/**'],
+    // Slow (npm installs): `npm run test:image` and `npm run test:install`, which .ci/run runs too.
+    exclude: ['emulator/test/image/**', 'emulator/test/install/**', '**/node_modules/**'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
   },

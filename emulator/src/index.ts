@@ -5,6 +5,29 @@
  *   // ... point the client at sandbox.url, sign with sandbox.secretKey ...
  *   await sandbox.close();
  */
+import type {
+  AdminErrorCode,
+  CardFilter,
+  CardList,
+  CardSessionFilter,
+  CardSessionList,
+  FinishOutcome,
+  MerchantBalance,
+  MerchantList,
+  PayoutFilter,
+  PayoutPage,
+  Pins,
+  PostbackFilter,
+  PostbackPage,
+  PostbackView,
+  RequestFilter,
+  RequestPage,
+  ResetAnswer,
+  ResetRequest,
+  RuleView,
+  SavedCardView,
+  ScenarioStatus,
+} from './admin/api-types.js';
 import type { SandboxEventOf, SandboxEventType } from './admin/events.js';
 import { ConfigError, loadConfig, type LogLevel, type MerchantEntry } from './config/config.js';
 import { bundledScenariosDir, SETTINGS } from './config/settings.js';
@@ -16,28 +39,15 @@ import {
   listRequests,
   parseResetRequest,
   resetSandbox,
-  type FinishOutcome,
-  type MerchantBalance,
-  type PayoutFilter,
-  type PayoutPage,
-  type RequestFilter,
-  type RequestPage,
-  type ResetAnswer,
-  type ResetRequest,
 } from './http/admin-actions.js';
-import type { AdminErrorCode, AdminRefusal } from './http/admin-errors.js';
-import { listMerchants, type MerchantList } from './http/admin-routes.js';
+import type { AdminRefusal } from './http/admin-errors.js';
+import { listMerchants } from './http/admin-routes.js';
 import {
   describeCard,
   listCards,
   listCardSessions,
   parseSaveCard,
   testCardViews,
-  type CardFilter,
-  type CardList,
-  type CardSessionFilter,
-  type CardSessionList,
-  type SavedCardView,
 } from './http/card-admin-routes.js';
 import { completePayoutPage } from './http/payout-page-routes.js';
 import {
@@ -45,9 +55,6 @@ import {
   parseAdvance,
   resendPostback,
   waitForPostback,
-  type PostbackFilter,
-  type PostbackPage,
-  type PostbackView,
 } from './http/postback-routes.js';
 import {
   addRules,
@@ -55,11 +62,8 @@ import {
   removeRule,
   scenarioStatus,
   unpinScenario,
-  type Pins,
-  type RuleView,
-  type ScenarioStatus,
 } from './http/scenario-routes.js';
-import type { RuleInput } from './scenarios/schema.js';
+import type { RuleInput } from './scenarios/file-types.js';
 import { createLogger } from './logger.js';
 import { MerchantDirectory } from './merchants/merchants.js';
 import { parseAmount, type Payout } from './payouts/payout.js';
@@ -70,22 +74,9 @@ import { sign as signFields, type Fields } from './signature/signature.js';
 export type { Postback, DeliveryAttempt } from './postbacks/postback.js';
 export type { Payout, PayoutStatus } from './payouts/payout.js';
 export type { SavedCard, SavedCardStatus } from './cards/card.js';
-export type { ScenarioFile, RuleInput } from './scenarios/schema.js';
+export type { ScenarioFile, RuleInput } from './scenarios/file-types.js';
 export type { Fields } from './signature/signature.js';
 export type { JournalEntry } from './gateway/journal.js';
-export type { AdminErrorBody, AdminErrorCode } from './http/admin-errors.js';
-export type {
-  BalanceRequest,
-  FinishOutcome,
-  FinishRequest,
-  MerchantBalance,
-  PayoutFilter,
-  PayoutPage,
-  RequestFilter,
-  RequestPage,
-  ResetAnswer,
-  ResetRequest,
-} from './http/admin-actions.js';
 export type {
   SandboxEvent,
   SandboxEventBody,
@@ -94,23 +85,37 @@ export type {
 } from './admin/events.js';
 export type { CardSession } from './cards/card-session.js';
 export type { ClockStatus } from './clock.js';
-export type { MerchantList } from './http/admin-routes.js';
+// The admin API's shapes live apart from http/ (which imports express): see api-types.ts.
 export type {
+  AdminErrorBody,
+  AdminErrorCode,
+  AttemptView,
+  BalanceRequest,
   CardFilter,
   CardList,
   CardSessionFilter,
   CardSessionList,
   CardSessionView,
-  SavedCardView,
-  TestCardView,
-} from './http/card-admin-routes.js';
-export type {
-  AttemptView,
+  FinishOutcome,
+  FinishRequest,
+  MerchantBalance,
+  MerchantList,
+  PayoutFilter,
+  PayoutPage,
+  Pins,
   PostbackFilter,
   PostbackPage,
   PostbackView,
-} from './http/postback-routes.js';
-export type { Pins, RuleView, ScenarioStatus, ScenarioView } from './http/scenario-routes.js';
+  RequestFilter,
+  RequestPage,
+  ResetAnswer,
+  ResetRequest,
+  RuleView,
+  SavedCardView,
+  ScenarioStatus,
+  ScenarioView,
+  TestCardView,
+} from './admin/api-types.js';
 export { sign, signatureBase, scriptNameFromPath, verifySignature } from './signature/signature.js';
 
 export interface MerchantInput {

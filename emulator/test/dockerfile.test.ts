@@ -48,7 +48,12 @@ describe('the Dockerfile', () => {
       scripts: Record<string, string>;
       files: string[];
     };
-    expect(pkg.scripts.build).toContain('vite build --config dashboard/vite.config.ts');
+    // `npm run build` is scripts/build.mjs, which runs tsc and the dashboard's vite build.
+    expect(copied).toContain('scripts ./scripts');
+    expect(pkg.scripts.build).toBe('node scripts/build.mjs');
+    expect(readFileSync(`${ROOT}scripts/build.mjs`, 'utf8')).toContain(
+      "'dashboard/vite.config.ts'",
+    );
     expect(pkg.files).toContain('dist/dashboard');
   });
 
