@@ -1,3 +1,5 @@
+import { TaskHeap, type HeapEntry } from './clock-heap.js';
+
 /**
  * Every timer in the sandbox runs on one clock, so tests move time instead of sleeping. The
  * domain asks the clock for the time and for timers; nothing in it calls Date.now() or
@@ -52,15 +54,6 @@ export function restoredNow(state: ClockState, realNow: number): number {
 
 /** Node's timers overflow past 2^31-1 ms (about 24.8 days) and then fire at once. */
 const MAX_TIMEOUT_MS = 2_147_483_647;
-
-interface Entry {
-  readonly at: number;
-  readonly seq: number;
-  readonly task: ScheduledWork;
-  cancelled: boolean;
-  /** Still waiting in the heap (not yet taken to run, nor dropped). */
-  queued: boolean;
-}
 
 /**
  * The sandbox clock: real time by default, `speed` times faster when asked, stopped at speed 0
@@ -130,7 +123,7 @@ export class VirtualClock implements Clock {
   }
 
   schedule(at: number, task: ScheduledWork): ScheduledTask {
-    const entry: Entry = { at, seq: this.seq++, task, cancelled: false, queued: true };
+    const entry: HeapEntry = { at, seq: this.seq++, task, cancelled: false, queued: true };
     const first = this.queue.peek();
     this.queue.push(entry);
     // Only a new earliest task moves the real timer.
@@ -230,7 +223,7 @@ export class VirtualClock implements Clock {
     this.arm();
   }
 
-  private start(entry: Entry): void {
+  private start(entry: HeapEntry): void {
     if (entry.cancelled) return;
     const run = (async () => {
       try {
@@ -257,94 +250,6 @@ export class VirtualClock implements Clock {
     this.timer = setTimeout(() => this.runDue(), Math.min(wait, MAX_TIMEOUT_MS));
     // Pending work must not keep a closing process alive; the store resumes it on the next start.
     this.timer.unref();
-  }
-}
-
-/**
- * A binary min-heap of tasks by (time, scheduling order): scheduling and taking the earliest are
- * O(log n), so ten thousand pending postbacks cost no more per request than ten.
- */
-class TaskHeap {
-  private readonly items: Entry[] = [];
-  private cancelledCount = 0;
-
-  /** Tasks still to run. */
-  get size(): number {
-    return this.items.length - this.cancelledCount;
-  }
-
-  push(entry: Entry): void {
-    this.items.push(entry);
-    this.up(this.items.length - 1);
-  }
-
-  /** The earliest task that is not cancelled. */
-  peek(): Entry | undefined {
-    while (this.items[0]?.cancelled) {
-      this.removeTop();
-      this.cancelledCount--;
-    }
-    return this.items[0];
-  }
-
-  pop(): Entry | undefined {
-    const top = this.peek();
-    if (top) this.removeTop();
-    return top;
-  }
-
-  /** A cancelled task stays in place until it reaches the top, then is dropped. */
-  cancelled(entry: Entry): void {
-    if (entry.queued) this.cancelledCount++;
-  }
-
-  private removeTop(): void {
-    const top = this.items[0];
-    if (top) top.queued = false;
-    const last = this.items.pop();
-    if (last && this.items.length > 0) {
-      this.items[0] = last;
-      this.down(0);
-    }
-  }
-
-  private before(a: Entry, b: Entry): boolean {
-    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
-  }
-
-  private up(index: number): void {
-    const items = this.items;
-    let i = index;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      const child = items[i] as Entry;
-      const above = items[parent] as Entry;
-      if (!this.before(child, above)) break;
-      items[i] = above;
-      items[parent] = child;
-      i = parent;
-    }
-  }
-
-  private down(index: number): void {
-    const items = this.items;
-    let i = index;
-    for (;;) {
-      const left = 2 * i + 1;
-      const right = left + 1;
-      let smallest = i;
-      if (left < items.length && this.before(items[left] as Entry, items[smallest] as Entry)) {
-        smallest = left;
-      }
-      if (right < items.length && this.before(items[right] as Entry, items[smallest] as Entry)) {
-        smallest = right;
-      }
-      if (smallest === i) return;
-      const here = items[i] as Entry;
-      items[i] = items[smallest] as Entry;
-      items[smallest] = here;
-      i = smallest;
-    }
   }
 }
 
