@@ -1,12 +1,8 @@
-import type { Server } from 'node:http';
-import type { Browser, BrowserContext } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { HttpPostbackSender } from '../src/postbacks/sender.js';
-import { baseUrl, listen } from '../src/sandbox.js';
+import { describe, expect, it } from 'vitest';
 import { sign, verifySignature } from '../src/signature/signature.js';
-import { launchBrowser, noBrowser } from './browser.js';
-import { MERCHANT_ID, openTestSandbox, parseAnswer, type TestSandbox } from './helpers.js';
-import { Receiver } from './receiver.js';
+import { useBrowserApp } from './browser-app.js';
+import { noBrowser } from './browser.js';
+import { MERCHANT_ID, parseAnswer } from './helpers.js';
 
 /**
  * The first half of the card journey as a user lives it, in a real chromium: the merchant's
@@ -20,52 +16,19 @@ const ISSUER_SCREENSHOT = '/tmp/freedompay-sandbox-issuer-page.png';
 const PAYMENT_SECRET = 'sandbox-payment-secret';
 
 describe.skipIf(noBrowser())('saving a card through the hosted page in a real browser', () => {
-  let browser: Browser;
-  let sandbox: TestSandbox;
-  let server: Server;
-  let receiver: Receiver;
-  let origin: string;
-  const contexts: BrowserContext[] = [];
-  /** Every URL the browser asked for: nothing may leave the sandbox and the merchant. */
-  const requested: string[] = [];
-
-  beforeAll(async () => {
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
-
-  beforeEach(async () => {
-    sandbox = await openTestSandbox({}, undefined, { sender: new HttpPostbackSender() });
-    server = await listen(sandbox.app, 0, '127.0.0.1');
-    origin = baseUrl(server);
-    receiver = await Receiver.start();
-  });
-  afterEach(async () => {
-    await Promise.all(contexts.splice(0).map((context) => context.close()));
-    const merchant = new URL(receiver.url('/')).origin;
-    expect(
-      requested.filter((url) => !url.startsWith(`${origin}/`) && !url.startsWith(`${merchant}/`)),
-    ).toEqual([]);
-    requested.length = 0;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    await receiver.close();
-    await sandbox.dispose();
-  });
+  const app = useBrowserApp({ merchant: true });
 
   /** The merchant's server: `POST /v1/merchant/{id}/cardstorage/add`, signed with script `add`. */
   async function addCardSession(userId: string): Promise<Record<string, string>> {
     const fields: Record<string, string> = {
       pg_merchant_id: MERCHANT_ID,
       pg_user_id: userId,
-      pg_post_link: receiver.url('/cards/notify'),
-      pg_back_link: receiver.url(`/cards/back?user=${userId}`),
+      pg_post_link: app.receiver.url('/cards/notify'),
+      pg_back_link: app.receiver.url(`/cards/back?user=${userId}`),
       pg_salt: `salt-${userId}`,
     };
     fields.pg_sig = sign('add', fields, PAYMENT_SECRET);
-    const res = await fetch(`${origin}/v1/merchant/${MERCHANT_ID}/cardstorage/add`, {
+    const res = await fetch(`${app.origin}/v1/merchant/${MERCHANT_ID}/cardstorage/add`, {
       method: 'POST',
       body: new URLSearchParams(fields),
     });
@@ -76,9 +39,7 @@ describe.skipIf(noBrowser())('saving a card through the hosted page in a real br
   }
 
   async function openPage(url: string, javaScript: boolean) {
-    const context = await browser.newContext({ javaScriptEnabled: javaScript });
-    contexts.push(context);
-    context.on('request', (req) => requested.push(req.url()));
+    const context = await app.newContext({ javaScriptEnabled: javaScript });
     const page = await context.newPage();
     await page.goto(url);
     return page;
@@ -86,8 +47,8 @@ describe.skipIf(noBrowser())('saving a card through the hosted page in a real br
 
   /** The callback of the session, delivered once the virtual clock passed its delay. */
   async function deliveredCallback(paymentId: string): Promise<Record<string, string>> {
-    await sandbox.clock.advance(5_000);
-    const notify = receiver.received.filter((got) => got.path === '/cards/notify');
+    await app.sandbox.clock.advance(5_000);
+    const notify = app.receiver.received.filter((got) => got.path === '/cards/notify');
     expect(notify).toHaveLength(1);
     const fields = parseAnswer(notify[0]?.body.get('pg_xml') ?? '');
     expect(fields.pg_payment_id).toBe(paymentId);
@@ -103,9 +64,9 @@ describe.skipIf(noBrowser())('saving a card through the hosted page in a real br
       const userId = `web-${javaScript ? 'js' : 'nojs'}`;
       const answer = await addCardSession(userId);
       const redirectUrl = answer.pg_redirect_url ?? '';
-      expect(redirectUrl.startsWith(`${origin}/v1/merchant/${MERCHANT_ID}/cardstorage/view?`)).toBe(
-        true,
-      );
+      expect(
+        redirectUrl.startsWith(`${app.origin}/v1/merchant/${MERCHANT_ID}/cardstorage/view?`),
+      ).toBe(true);
       const page = await openPage(redirectUrl, javaScript);
       await page.getByLabel('Card number').fill('4716 0472 6194 1981');
       await page.getByLabel('Cardholder name').fill('IVAN PETROV');
@@ -116,7 +77,7 @@ describe.skipIf(noBrowser())('saving a card through the hosted page in a real br
       await page.getByRole('heading', { name: 'Card saved' }).waitFor();
       await page.getByText('The card 4716-04XX-XXXX-1981 was saved.').waitFor();
       // The end page's meta refresh, after its 2 seconds: no script needed.
-      await page.waitForURL(receiver.url(`/cards/back?user=${userId}`), { timeout: 10_000 });
+      await page.waitForURL(app.receiver.url(`/cards/back?user=${userId}`), { timeout: 10_000 });
 
       const callback = await deliveredCallback(answer.pg_payment_id ?? '');
       expect(callback).toMatchObject({
@@ -125,7 +86,7 @@ describe.skipIf(noBrowser())('saving a card through the hosted page in a real br
         pg_card_3ds: '0',
         pg_user_id: userId,
       });
-      const saved = sandbox.cards.list(MERCHANT_ID, userId);
+      const saved = app.sandbox.cards.list(MERCHANT_ID, userId);
       expect(saved.map((card) => [card.token, card.pan])).toEqual([
         [callback.pg_card_token, '4716047261941981'],
       ]);
@@ -151,10 +112,10 @@ describe.skipIf(noBrowser())('saving a card through the hosted page in a real br
       await page.getByRole('button', { name: 'Confirm' }).click();
 
       await page.getByRole('heading', { name: 'Card saved' }).waitFor();
-      await page.waitForURL(receiver.url(`/cards/back?user=${userId}`), { timeout: 10_000 });
+      await page.waitForURL(app.receiver.url(`/cards/back?user=${userId}`), { timeout: 10_000 });
       const callback = await deliveredCallback(answer.pg_payment_id ?? '');
       expect(callback).toMatchObject({ pg_status: 'success', pg_card_3ds: '1' });
-      expect(sandbox.cards.list(MERCHANT_ID, userId).map((card) => card.token)).toEqual([
+      expect(app.sandbox.cards.list(MERCHANT_ID, userId).map((card) => card.token)).toEqual([
         callback.pg_card_token,
       ]);
     });

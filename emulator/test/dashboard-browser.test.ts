@@ -1,15 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
-import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { baseUrl, listen } from '../src/sandbox.js';
-import { launchBrowser, noBrowser } from './browser.js';
-import { MERCHANT_ID, openTestSandbox, payoutFields, signed, type TestSandbox } from './helpers.js';
+import type { Page } from 'playwright-core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { useBrowserApp } from './browser-app.js';
+import { noBrowser } from './browser.js';
+import { MERCHANT_ID, payoutFields, signed } from './helpers.js';
 
 /**
  * The QA dashboard (issue 13) as a QA person uses it, in a real chromium: payouts made over
@@ -49,24 +48,15 @@ function buildDashboard(): void {
 }
 
 describe.skipIf(noBrowser())('the QA dashboard in a real browser', () => {
-  let browser: Browser;
-  let sandbox: TestSandbox;
-  let server: Server;
-  let origin: string;
-  const contexts: BrowserContext[] = [];
-  /** Every URL the browser asked for: nothing may leave the sandbox. */
-  const requested: string[] = [];
+  const app = useBrowserApp({
+    beforeLaunch: () => {
+      buildDashboard();
+      mkdirSync(SCREENSHOTS, { recursive: true });
+    },
+    launchTimeout: 120_000,
+  });
   /** Script errors on the page: there must be none. */
   const pageErrors: string[] = [];
-
-  beforeAll(async () => {
-    buildDashboard();
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    browser = await launchBrowser();
-  }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-  });
 
   async function start(env: Record<string, string> = {}): Promise<void> {
     // A scenario to pin, beside the empty folder the tests use by default.
@@ -76,30 +66,20 @@ describe.skipIf(noBrowser())('the QA dashboard in a real browser', () => {
       join(ROOT, 'scenarios', 'process-then-error.yaml'),
       join(dir, 'scenarios', 'process-then-error.yaml'),
     );
-    sandbox = await openTestSandbox(env, dir);
-    server = await listen(sandbox.app, 0, '127.0.0.1');
-    origin = baseUrl(server);
+    await app.start(env, dir);
   }
 
-  afterEach(async () => {
-    await Promise.all(contexts.splice(0).map((context) => context.close()));
-    expect(requested.filter((url) => !url.startsWith(`${origin}/`))).toEqual([]);
-    requested.length = 0;
+  afterEach(() => {
     expect(pageErrors.splice(0)).toEqual([]);
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    await sandbox.dispose();
   });
 
   async function open(path: string): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    contexts.push(context);
-    context.on('request', (req) => requested.push(req.url()));
+    const context = await app.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
     // Well inside the test's own timeout, so a failure names the element it waited for.
     page.setDefaultTimeout(8_000);
     page.on('pageerror', (error) => pageErrors.push(error.message));
-    await page.goto(`${origin}/__sandbox/ui/${path}`);
+    await page.goto(`${app.origin}/__sandbox/ui/${path}`);
     return page;
   }
 
@@ -108,7 +88,7 @@ describe.skipIf(noBrowser())('the QA dashboard in a real browser', () => {
     headers: Record<string, string> = {},
   ): Promise<{ paymentId: string; orderId: string }> {
     const fields = signed(payoutFields(overrides));
-    const res = await fetch(`${origin}/api/reg2reg`, {
+    const res = await fetch(`${app.origin}/api/reg2reg`, {
       method: 'POST',
       body: new URLSearchParams(fields),
       headers,
@@ -123,7 +103,7 @@ describe.skipIf(noBrowser())('the QA dashboard in a real browser', () => {
     path: string,
     init: { method?: string; body?: unknown; token?: string } = {},
   ): Promise<T> {
-    const res = await fetch(`${origin}${path}`, {
+    const res = await fetch(`${app.origin}${path}`, {
       method: init.method ?? 'GET',
       headers: {
         'Content-Type': 'application/json',
@@ -364,7 +344,7 @@ describe.skipIf(noBrowser())('the QA dashboard in a real browser', () => {
     const made = await payout();
     const page = await open('');
     for (const section of ['payouts', 'requests', 'scenarios', 'cards', 'clock', 'reset']) {
-      await page.goto(`${origin}/__sandbox/ui/#/${section}`);
+      await page.goto(`${app.origin}/__sandbox/ui/#/${section}`);
       await page.locator('main h1').waitFor();
       await page.locator('main form').first().waitFor();
       // Every control has a label (or a name of its own), so a screen reader can say what it is.
@@ -378,7 +358,7 @@ describe.skipIf(noBrowser())('the QA dashboard in a real browser', () => {
     }
 
     // From the skip link to the first payout, and into it, with the keyboard only.
-    await page.goto(`${origin}/__sandbox/ui/#/payouts`);
+    await page.goto(`${app.origin}/__sandbox/ui/#/payouts`);
     await page.reload();
     const link = page.getByRole('link', { name: made.paymentId });
     await link.waitFor();

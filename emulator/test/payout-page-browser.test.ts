@@ -1,12 +1,8 @@
-import type { Server } from 'node:http';
-import type { Browser, BrowserContext } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { HttpPostbackSender } from '../src/postbacks/sender.js';
-import { baseUrl, listen } from '../src/sandbox.js';
+import { describe, expect, it } from 'vitest';
 import { sign, verifySignature } from '../src/signature/signature.js';
-import { launchBrowser, noBrowser } from './browser.js';
-import { MERCHANT_ID, openTestSandbox, parseAnswer, SECRET, type TestSandbox } from './helpers.js';
-import { Receiver } from './receiver.js';
+import { useBrowserApp } from './browser-app.js';
+import { noBrowser } from './browser.js';
+import { MERCHANT_ID, parseAnswer, SECRET } from './helpers.js';
 
 /**
  * The payout page as a recipient lives it, in a real chromium: the merchant's server calls
@@ -18,40 +14,7 @@ import { Receiver } from './receiver.js';
 const SCREENSHOT = '/tmp/freedompay-sandbox-payout-page.png';
 
 describe.skipIf(noBrowser())('the payout page in a real browser', () => {
-  let browser: Browser;
-  let sandbox: TestSandbox;
-  let server: Server;
-  let receiver: Receiver;
-  let origin: string;
-  const contexts: BrowserContext[] = [];
-  /** Every URL the browser asked for: nothing may leave the sandbox and the merchant. */
-  const requested: string[] = [];
-
-  beforeAll(async () => {
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
-
-  beforeEach(async () => {
-    sandbox = await openTestSandbox({}, undefined, { sender: new HttpPostbackSender() });
-    server = await listen(sandbox.app, 0, '127.0.0.1');
-    origin = baseUrl(server);
-    receiver = await Receiver.start();
-  });
-  afterEach(async () => {
-    await Promise.all(contexts.splice(0).map((context) => context.close()));
-    const merchant = new URL(receiver.url('/')).origin;
-    expect(
-      requested.filter((url) => !url.startsWith(`${origin}/`) && !url.startsWith(`${merchant}/`)),
-    ).toEqual([]);
-    requested.length = 0;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    await receiver.close();
-    await sandbox.dispose();
-  });
+  const app = useBrowserApp({ merchant: true });
 
   /** The merchant's server: `POST /api/reg2nonreg`, signed with script `reg2nonreg`. */
   async function payoutPage(orderId: string): Promise<Record<string, string>> {
@@ -60,13 +23,13 @@ describe.skipIf(noBrowser())('the payout page in a real browser', () => {
       pg_amount: '750.25',
       pg_order_id: orderId,
       pg_description: 'Prize payout',
-      pg_post_link: receiver.url('/payout/notify'),
-      pg_back_link: receiver.url(`/payout/back?order=${orderId}`),
+      pg_post_link: app.receiver.url('/payout/notify'),
+      pg_back_link: app.receiver.url(`/payout/back?order=${orderId}`),
       pg_order_time_limit: '2030-12-31 23:59:59',
       pg_salt: `salt-${orderId}`,
     };
     fields.pg_sig = sign('reg2nonreg', fields, SECRET);
-    const res = await fetch(`${origin}/api/reg2nonreg`, {
+    const res = await fetch(`${app.origin}/api/reg2nonreg`, {
       method: 'POST',
       body: new URLSearchParams(fields),
     });
@@ -83,11 +46,9 @@ describe.skipIf(noBrowser())('the payout page in a real browser', () => {
       const orderId = `web-${javaScript ? 'js' : 'nojs'}`;
       const answer = await payoutPage(orderId);
       const redirectUrl = answer.pg_redirect_url ?? '';
-      expect(redirectUrl.startsWith(`${origin}/payout/`)).toBe(true);
+      expect(redirectUrl.startsWith(`${app.origin}/payout/`)).toBe(true);
 
-      const context = await browser.newContext({ javaScriptEnabled: javaScript });
-      contexts.push(context);
-      context.on('request', (req) => requested.push(req.url()));
+      const context = await app.newContext({ javaScriptEnabled: javaScript });
       const page = await context.newPage();
       await page.goto(redirectUrl);
       await page.getByRole('heading', { name: 'Receive a payout' }).waitFor();
@@ -97,7 +58,7 @@ describe.skipIf(noBrowser())('the payout page in a real browser', () => {
       await page.getByLabel('Card number').fill('4671 5938 6647 8253');
       await page.getByRole('button', { name: 'Receive payout' }).click();
       await page.getByText('The card number fails the Luhn check').waitFor();
-      expect(sandbox.store.payout(Number(answer.pg_payment_id))?.status).toBe('waiting');
+      expect(app.sandbox.store.payout(Number(answer.pg_payment_id))?.status).toBe('waiting');
       if (javaScript) await page.screenshot({ path: SCREENSHOT, fullPage: true });
 
       await page.getByLabel('Card number').fill('4671 5938 6647 8252');
@@ -105,10 +66,10 @@ describe.skipIf(noBrowser())('the payout page in a real browser', () => {
       await page.getByRole('heading', { name: 'Payout sent' }).waitFor();
       await page.getByText('750.25 KZT was paid out to the card 4671-59XX-XXXX-8252.').waitFor();
       // The end page's meta refresh, after its 2 seconds: no script needed.
-      await page.waitForURL(receiver.url(`/payout/back?order=${orderId}`), { timeout: 10_000 });
+      await page.waitForURL(app.receiver.url(`/payout/back?order=${orderId}`), { timeout: 10_000 });
 
-      await sandbox.clock.advance(3_000);
-      const notify = receiver.received.filter((got) => got.path === '/payout/notify');
+      await app.sandbox.clock.advance(3_000);
+      const notify = app.receiver.received.filter((got) => got.path === '/payout/notify');
       expect(notify).toHaveLength(1);
       const fields = Object.fromEntries(notify[0]?.body ?? []);
       expect(fields).toMatchObject({
