@@ -2,10 +2,9 @@ import { isoTime, type Clock, type ScheduledTask } from '../clock.js';
 import type { MerchantDirectory } from '../merchants/merchants.js';
 import type { Payout } from '../payouts/payout.js';
 import type { Randomness } from '../randomness.js';
-import { scriptNameFromPath, withSignature } from '../signature/signature.js';
 import type { Store } from '../store/store.js';
+import { sendAttempt, withAttempt } from './attempt.js';
 import {
-  attemptBody,
   isSandboxAdminLink,
   type DeliveryAttempt,
   type HostAllowlist,
@@ -14,8 +13,9 @@ import {
   type PostbackPlan,
   type XmlRenderer,
 } from './postback.js';
-import { nextAttemptAt, type RetryPolicy } from './retry-policy.js';
+import type { RetryPolicy } from './retry-policy.js';
 import type { PostbackSender } from './sender.js';
+import { PostbackWaiters, postbacksOf, type WaitFilter } from './waiters.js';
 
 export interface DispatcherDeps {
   readonly store: Store;
@@ -45,10 +45,6 @@ export type ResendResult =
   | { readonly kind: 'not-found' }
   | { readonly kind: 'outbox-full'; readonly problem: string };
 
-/** Why a postback to the sandbox's own admin API is not sent (issue 10, point 8). */
-const ADMIN_LINK_ERROR =
-  "not sent: pg_post_link is under /__sandbox, the sandbox's own admin API, which takes no postbacks (a resend link there would make postbacks without end); give your merchant's notify URL, and resend from a test with POST /__sandbox/postbacks/<id>/resend";
-
 /** A duplicate arrives this long after the original. */
 const DUPLICATE_GAP_MS = 1_000;
 /** An out-of-order postback waits at most this long for the merchant's next one. */
@@ -73,11 +69,13 @@ export class PostbackDispatcher {
    * under way decides what comes next, so two attempts cannot race to write the log.
    */
   private readonly inFlight = new Set<string>();
-  private readonly waiters = new Set<{ matches: (p: Postback) => boolean; done: () => void }>();
+  private readonly waiters: PostbackWaiters;
   /** After stop(), nothing is armed again: what is pending is resumed at the next start. */
   private stopped = false;
 
-  constructor(private readonly deps: DispatcherDeps) {}
+  constructor(private readonly deps: DispatcherDeps) {
+    this.waiters = new PostbackWaiters(deps);
+  }
 
   /** The postbacks a payout that just became final sends: stored with it in one commit. */
   prepare(payout: Payout, balanceMinor: number, plan: PostbackPlan = {}): Postback[] {
@@ -208,42 +206,8 @@ export class PostbackDispatcher {
    * Resolves with the newest payout's postback for the order once it is delivered (or failed for
    * good), or with undefined after `timeoutMs` of real time.
    */
-  waitFor(
-    filter: { orderId?: string; paymentId?: number; merchantId?: string },
-    timeoutMs: number,
-  ): Promise<Postback | undefined> {
-    // Looked up through the order and payment indexes, never by scanning the outbox: a waiter
-    // is asked again after every delivery.
-    const settled = (): Postback | undefined => {
-      const paymentId = filter.paymentId ?? this.newestPaymentFor(filter);
-      if (paymentId === undefined) return undefined;
-      const ofPayment = this.postbacksOf(paymentId).filter(
-        (p) => filter.orderId === undefined || p.orderId === filter.orderId,
-      );
-      return (
-        ofPayment.find((p) => p.state === 'delivered') ??
-        (ofPayment.length > 0 && ofPayment.every((p) => p.state === 'failed')
-          ? ofPayment[0]
-          : undefined)
-      );
-    };
-    const now = settled();
-    if (now) return Promise.resolve(now);
-    return new Promise((resolve) => {
-      const waiter = {
-        matches: () => settled() !== undefined,
-        done: () => {
-          clearTimeout(timer);
-          this.waiters.delete(waiter);
-          resolve(settled());
-        },
-      };
-      const timer = setTimeout(() => {
-        this.waiters.delete(waiter);
-        resolve(undefined);
-      }, timeoutMs);
-      this.waiters.add(waiter);
-    });
+  waitFor(filter: WaitFilter, timeoutMs: number): Promise<Postback | undefined> {
+    return this.waiters.waitFor(filter, timeoutMs);
   }
 
   /**
@@ -264,36 +228,12 @@ export class PostbackDispatcher {
     for (const timer of this.timers.values()) timer.cancel();
     this.timers.clear();
     this.deps.sender.close?.();
-    for (const waiter of [...this.waiters]) waiter.done();
-  }
-
-  /** The newest payout of the order, among the merchants that could have made it. */
-  private newestPaymentFor(filter: { orderId?: string; merchantId?: string }): number | undefined {
-    if (filter.orderId === undefined) return undefined;
-    const merchants =
-      filter.merchantId === undefined
-        ? this.deps.merchants.all().map((m) => m.id)
-        : [filter.merchantId];
-    let newest: number | undefined;
-    for (const merchantId of merchants) {
-      const payout = this.deps.store.latestPayoutForOrder(merchantId, filter.orderId);
-      if (payout && (newest === undefined || payout.paymentId > newest)) newest = payout.paymentId;
-    }
-    return newest;
-  }
-
-  private postbacksOf(paymentId: number): Postback[] {
-    const found: Postback[] = [];
-    for (let k = 1; ; k++) {
-      const postback = this.deps.store.postback(`${paymentId}-${k}`);
-      if (!postback) return found;
-      found.push(postback);
-    }
+    this.waiters.releaseAll();
   }
 
   /** How many postbacks a payment has: ids are `<payment id>-1`, `-2`, ... in order. */
   private countFor(paymentId: number): number {
-    return this.postbacksOf(paymentId).length;
+    return postbacksOf(this.deps.store, paymentId).length;
   }
 
   /** The payment's next postback id, past any still on its way into the store. */
@@ -330,11 +270,11 @@ export class PostbackDispatcher {
     this.held.delete(id);
     let made: { attempt: DeliveryAttempt; updated: Postback } | undefined;
     try {
-      const { attempt, sent, startedAt } = await this.send(postback);
+      const { attempt, sent, startedAt } = await sendAttempt(this.deps, postback);
       const current = this.deps.store.postback(id);
       // A data reset cleared the outbox while this attempt was on its way: nothing to record.
       if (!current) return;
-      const updated = this.recorded(current, attempt, sent ? startedAt : undefined);
+      const updated = withAttempt(current, attempt, sent ? startedAt : undefined, this.deps.policy);
       await this.deps.store.commit({ postbacks: [updated] });
       made = { attempt, updated };
     } catch (error) {
@@ -351,66 +291,6 @@ export class PostbackDispatcher {
     this.settle(made.updated);
   }
 
-  /** Signs and sends, unless the post link is one no postback goes to. */
-  private async send(
-    postback: Postback,
-  ): Promise<{ attempt: DeliveryAttempt; sent: boolean; startedAt: number }> {
-    const { clock, sender, allowlist } = this.deps;
-    const startedAt = clock.now();
-    const signature = this.sign(postback);
-    const refusal = isSandboxAdminLink(postback.url)
-      ? ADMIN_LINK_ERROR
-      : allowlist.allows(postback.url)
-        ? undefined
-        : `the host is not in SANDBOX_POSTBACK_ALLOW (${allowlist.describe()})`;
-    // A scenario's lost postback: counted as tried, retried on the policy, never sent.
-    const lost = (postback.failAttempts ?? 0) > postback.attempts.length;
-    const result =
-      refusal !== undefined
-        ? { error: refusal, durationMs: 0 }
-        : lost
-          ? {
-              error: 'not delivered: the scenario loses this attempt (postback.failAttempts)',
-              durationMs: 0,
-            }
-          : await sender.send(
-              postback.url,
-              attemptBody(postback, signature, this.deps.renderXml),
-              this.deps.timeoutMs,
-            );
-    return {
-      attempt: { at: isoTime(startedAt), salt: signature.salt, sig: signature.sig, ...result },
-      sent: refusal === undefined,
-      startedAt,
-    };
-  }
-
-  /**
-   * The stored postback with one more attempt on its log, and what follows from it. `sentAt`
-   * is when a sent attempt started; a postback that was not sent is not tried again.
-   */
-  private recorded(
-    current: Postback,
-    attempt: DeliveryAttempt,
-    sentAt: number | undefined,
-  ): Postback {
-    const attempts = [...current.attempts, attempt];
-    // Delivered and failed are final: an attempt that ends later joins the log, nothing more.
-    if (current.state !== 'pending') return { ...current, attempts };
-    const delivered = attempt.status === 200;
-    const next =
-      delivered || sentAt === undefined
-        ? undefined
-        : nextAttemptAt(this.deps.policy, attempts.length, sentAt);
-    const { dueAt: _due, holdForNext: _held, ...rest } = current;
-    return {
-      ...rest,
-      attempts,
-      state: delivered ? 'delivered' : next === undefined ? 'failed' : 'pending',
-      ...(next !== undefined ? { dueAt: isoTime(next) } : {}),
-    };
-  }
-
   /** After an attempt: the next one armed, or the postback done with. */
   private settle(postback: Postback): void {
     if (postback.state === 'pending') {
@@ -419,7 +299,7 @@ export class PostbackDispatcher {
       this.pending.delete(postback.id);
       this.releaseHeld(postback);
     }
-    for (const waiter of [...this.waiters]) if (waiter.matches(postback)) waiter.done();
+    this.waiters.notify(postback);
   }
 
   /**
@@ -453,25 +333,5 @@ export class PostbackDispatcher {
         this.arm({ ...held, dueAt: isoTime(this.deps.clock.now()) });
       }
     }
-  }
-
-  /**
-   * A fresh salt and the signature over the notify fields and the query parameters of
-   * `pg_post_link`, since the merchant's PHP sees those among the request's parameters
-   * (docs/decisions/0007); they stay in the URL, not in the body.
-   */
-  private sign(postback: Postback): { salt: string; sig: string } {
-    const merchant = this.deps.merchants.find(postback.merchantId);
-    const url = new URL(postback.url);
-    // A pg_xml body is checked over the XML's own fields: the query is not in it.
-    const query = postback.format === 'pg_xml' ? {} : Object.fromEntries(url.searchParams);
-    const key = postback.key === 'payment' ? merchant?.paymentSecretKey : merchant?.secretKey;
-    const signed = withSignature(
-      scriptNameFromPath(url.pathname),
-      { ...query, ...postback.fields },
-      key ?? '',
-      this.deps.randomness.salt(),
-    );
-    return { salt: signed.pg_salt ?? '', sig: signed.pg_sig ?? '' };
   }
 }
