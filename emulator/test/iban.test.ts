@@ -1,28 +1,23 @@
 import request from 'supertest';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { TEST_IBANS } from '../src/payouts/iban.js';
-import { HttpPostbackSender } from '../src/postbacks/sender.js';
 import { verifySignature } from '../src/signature/signature.js';
 import {
   asMultipart,
   expectSignedBySandbox,
   MERCHANT_ID,
-  openTestSandbox,
   parseAnswer,
   SECRET,
   signed,
-  type TestSandbox,
 } from './helpers.js';
-import { Receiver } from './receiver.js';
+import { useGatewaySandbox, useMerchantReceiver, without } from './gateway-sandbox.js';
 
 /**
  * Payouts to a bank account (docs/gateway/payouts.md §4): `/g2g/to_iban` and `/api/to_iban`, and the
  * legacy PHP SDK's `/api/iban_payout` with its status.
  */
-let sandbox: TestSandbox;
-afterEach(async () => {
-  await sandbox.dispose();
-});
+const gateway = useGatewaySandbox();
+const { status, balance } = gateway;
 
 const IBAN = {
   success: 'KZ85125KZT0000000001',
@@ -73,17 +68,12 @@ function legacyFields(overrides: Record<string, string> = {}): Record<string, st
   };
 }
 
-function without(fields: Record<string, string>, name: string): Record<string, string> {
-  const { [name]: _gone, ...rest } = fields;
-  return rest;
-}
-
 async function post(
   path: string,
   fields: Record<string, string>,
   script: string,
 ): Promise<{ answer: Record<string, string>; hint: string | undefined }> {
-  const res = await asMultipart(request(sandbox.app).post(path), signed(fields, script));
+  const res = await asMultipart(request(gateway.sandbox.app).post(path), signed(fields, script));
   expect(res.status).toBe(200);
   expect(res.headers['content-type']).toMatch(/^application\/xml/);
   expect(res.text.startsWith('<?xml')).toBe(true);
@@ -102,33 +92,14 @@ async function ibanPayout(fields: Record<string, string>): Promise<Record<string
   return (await post('//api/iban_payout', fields, 'iban_payout')).answer;
 }
 
-/** A status method, signed with its own script name; its answer must verify with it too. */
-async function status(
-  path: string,
-  fields: Record<string, string>,
-): Promise<Record<string, string>> {
-  const script = path.slice(path.lastIndexOf('/') + 1);
-  const res = await request(sandbox.app)
-    .post(path)
-    .type('form')
-    .send(signed({ pg_merchant_id: MERCHANT_ID, pg_salt: 'status-salt', ...fields }, script));
-  const answer = parseAnswer(res.text);
-  expect(expectSignedBySandbox(answer, script)).toBe(true);
-  return answer;
-}
-
 /** The SDK's getIbanStatus(): merchant and order id, on its doubled-slash base URL. */
 async function ibanStatus(orderId: string): Promise<Record<string, string>> {
   return status('//api/iban_payout/payment_status', { pg_order_id: orderId });
 }
 
-async function balance(): Promise<string | undefined> {
-  return (await status('/g2g/balance_status', {})).pg_balance;
-}
-
 describe('to_iban: the answer', () => {
   beforeEach(async () => {
-    sandbox = await openTestSandbox();
+    await gateway.open();
   });
 
   it.each(['/g2g/to_iban', '/api/to_iban'])(
@@ -176,7 +147,7 @@ describe('to_iban: the answer', () => {
 
   it('keeps the recipient, with the IBAN as written without spaces and in capitals', async () => {
     await toIban(toIbanFields({ pg_recipient_iban: 'kz86 125K ZT50 0410 0100' }));
-    const [payout] = sandbox.store.payouts();
+    const [payout] = gateway.sandbox.store.payouts();
     expect(payout?.destination).toEqual({
       kind: 'iban',
       iban: IBAN.other,
@@ -190,7 +161,7 @@ describe('to_iban: the answer', () => {
 
   it('journals the request', async () => {
     const answer = await toIban(toIbanFields({ pg_order_id: 'iban-journal' }), '/api/to_iban');
-    expect(sandbox.journal.list({ orderId: 'iban-journal' })[0]).toMatchObject({
+    expect(gateway.sandbox.journal.list({ orderId: 'iban-journal' })[0]).toMatchObject({
       path: '/api/to_iban',
       paymentId: Number(answer.pg_payment_id),
       outcome: 'ok',
@@ -200,7 +171,7 @@ describe('to_iban: the answer', () => {
 
 describe('the test IBANs force outcomes', () => {
   beforeEach(async () => {
-    sandbox = await openTestSandbox();
+    await gateway.open();
   });
 
   const answered: Record<string, { status: string; code?: string; final: string }> = {
@@ -217,7 +188,7 @@ describe('the test IBANs force outcomes', () => {
       const expected = answered[documented];
       expect(answer.pg_status).toBe(expected?.status);
       expect(answer.pg_error_code).toBe(expected?.code);
-      await sandbox.clock.advance(5_000);
+      await gateway.sandbox.clock.advance(5_000);
       const now = await status('/api/payment_status2', {
         pg_payment_id: answer.pg_payment_id ?? '',
       });
@@ -235,7 +206,7 @@ describe('the test IBANs force outcomes', () => {
 
 describe('to_iban: bad input is a signed 9403 naming the field, and nothing is made', () => {
   beforeEach(async () => {
-    sandbox = await openTestSandbox();
+    await gateway.open();
   });
 
   it.each([
@@ -266,7 +237,7 @@ describe('to_iban: bad input is a signed 9403 naming the field, and nothing is m
     expect(answer.pg_error_code).toBe('9403');
     expect(answer.pg_error_description).toContain(problem);
     expect(expectSignedBySandbox(answer, 'to_iban')).toBe(true);
-    expect(sandbox.store.payouts()).toHaveLength(0);
+    expect(gateway.sandbox.store.payouts()).toHaveLength(0);
   });
 
   it.each([
@@ -300,7 +271,7 @@ describe('to_iban: bad input is a signed 9403 naming the field, and nothing is m
 
 describe('to_iban: ledger, statuses, order ids, scenarios', () => {
   beforeEach(async () => {
-    sandbox = await openTestSandbox({ SANDBOX_OPENING_BALANCE: '1000.00' });
+    await gateway.open({ SANDBOX_OPENING_BALANCE: '1000.00' });
   });
 
   it('debits an ok payout and leaves the balance after a decline', async () => {
@@ -312,7 +283,7 @@ describe('to_iban: ledger, statuses, order ids, scenarios', () => {
   it('credits the amount back when a process payout ends in error', async () => {
     await toIban(toIbanFields({ pg_amount: '100', pg_recipient_iban: IBAN.processThenError }));
     expect(await balance()).toBe('900.00');
-    await sandbox.clock.advance(5_000);
+    await gateway.sandbox.clock.advance(5_000);
     expect(await balance()).toBe('1000.00');
   });
 
@@ -337,7 +308,7 @@ describe('to_iban: ledger, statuses, order ids, scenarios', () => {
   it('shares order ids with the other payout methods', async () => {
     await toIban(toIbanFields({ pg_order_id: 'one-order' }));
     const res = await asMultipart(
-      request(sandbox.app).post('/g2g/p2p2nonreg'),
+      request(gateway.sandbox.app).post('/g2g/p2p2nonreg'),
       signed(
         {
           pg_merchant_id: MERCHANT_ID,
@@ -355,7 +326,7 @@ describe('to_iban: ledger, statuses, order ids, scenarios', () => {
   });
 
   it('a rule for method to_iban decides to_iban, not the legacy iban_payout', async () => {
-    await request(sandbox.app)
+    await request(gateway.sandbox.app)
       .post('/__sandbox/scenarios')
       .send({ method: 'to_iban', outcome: 'error 8888' })
       .expect(201);
@@ -364,7 +335,7 @@ describe('to_iban: ledger, statuses, order ids, scenarios', () => {
   });
 
   it('a rule may match the recipient fields', async () => {
-    await request(sandbox.app)
+    await request(gateway.sandbox.app)
       .post('/__sandbox/scenarios')
       .send({ method: 'to_iban', match: { pg_knp: '342' }, outcome: 'process -> error 10001' })
       .expect(201);
@@ -374,32 +345,25 @@ describe('to_iban: ledger, statuses, order ids, scenarios', () => {
 });
 
 describe('to_iban: the notify', () => {
-  let receiver: Receiver;
-  beforeEach(async () => {
-    receiver = await Receiver.start();
-    sandbox = await openTestSandbox({}, undefined, { sender: new HttpPostbackSender() });
-  });
-  afterEach(async () => {
-    await receiver.close();
-  });
+  const merchant = useMerchantReceiver(gateway);
 
   it('arrives signed at pg_post_link, and a process payout is notified when it ends', async () => {
-    const ok = await toIban(toIbanFields({ pg_post_link: receiver.url('/bank/result') }));
+    const ok = await toIban(toIbanFields({ pg_post_link: merchant.receiver.url('/bank/result') }));
     await toIban(
       toIbanFields({
-        pg_post_link: receiver.url('/bank/result'),
+        pg_post_link: merchant.receiver.url('/bank/result'),
         pg_recipient_iban: IBAN.processThenOk,
       }),
     );
-    await sandbox.clock.advance(3_000);
-    expect(receiver.received).toHaveLength(1);
-    const first = Object.fromEntries(receiver.received[0]?.body ?? []);
+    await gateway.sandbox.clock.advance(3_000);
+    expect(merchant.receiver.received).toHaveLength(1);
+    const first = Object.fromEntries(merchant.receiver.received[0]?.body ?? []);
     expect(first).toMatchObject({ pg_payment_id: ok.pg_payment_id, pg_status: 'ok' });
     expect(first.pg_card_hash).toBeUndefined();
     expect(verifySignature('result', first, SECRET).valid).toBe(true);
-    await sandbox.clock.advance(5_000);
-    expect(receiver.received).toHaveLength(2);
-    const second = Object.fromEntries(receiver.received[1]?.body ?? []);
+    await gateway.sandbox.clock.advance(5_000);
+    expect(merchant.receiver.received).toHaveLength(2);
+    const second = Object.fromEntries(merchant.receiver.received[1]?.body ?? []);
     expect(second.pg_status).toBe('ok');
     expect(verifySignature('result', second, SECRET).valid).toBe(true);
   });
@@ -407,7 +371,7 @@ describe('to_iban: the notify', () => {
 
 describe("the legacy iban_payout (the PHP SDK's toIban()) at //api/iban_payout", () => {
   beforeEach(async () => {
-    sandbox = await openTestSandbox();
+    await gateway.open();
   });
 
   it('answers what makes toIban() return true: no pg_error_code, a pg_redirect_url, signed', async () => {
@@ -436,7 +400,7 @@ describe("the legacy iban_payout (the PHP SDK's toIban()) at //api/iban_payout",
     const answer = await ibanPayout(legacyFields());
     const url = new URL(answer.pg_redirect_url ?? '');
     expect(url.origin).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    const record = await request(sandbox.app).get(url.pathname).expect(200);
+    const record = await request(gateway.sandbox.app).get(url.pathname).expect(200);
     expect(record.body).toMatchObject({
       paymentId: Number(answer.pg_payment_id),
       method: 'iban_payout',
@@ -453,9 +417,9 @@ describe("the legacy iban_payout (the PHP SDK's toIban()) at //api/iban_payout",
     const { answer, hint } = await post('//api/iban_payout', legacyFields(), 'iban_payout');
     expect(answer.pg_status).toBe('ok');
     expect(hint).toContain('no pg_post_link was sent, so no notify will be');
-    await sandbox.clock.advance(60_000);
-    expect(sandbox.sender.sent).toHaveLength(0);
-    const res = await request(sandbox.app).get(
+    await gateway.sandbox.clock.advance(60_000);
+    expect(gateway.sandbox.sender.sent).toHaveLength(0);
+    const res = await request(gateway.sandbox.app).get(
       `/__sandbox/postbacks?order_id=${answer.pg_order_id}`,
     );
     expect(res.body.postbacks).toEqual([]);
@@ -465,8 +429,8 @@ describe("the legacy iban_payout (the PHP SDK's toIban()) at //api/iban_payout",
     const answer = await ibanPayout(
       legacyFields({ pg_post_link: 'https://merchant.example/iban/result' }),
     );
-    await sandbox.clock.advance(3_000);
-    const [sent] = sandbox.sender.sent;
+    await gateway.sandbox.clock.advance(3_000);
+    const [sent] = gateway.sandbox.sender.sent;
     expect(sent?.url).toBe('https://merchant.example/iban/result');
     const fields = Object.fromEntries(sent?.body ?? []);
     expect(fields).toMatchObject({ pg_payment_id: answer.pg_payment_id, pg_status: 'ok' });
@@ -512,7 +476,7 @@ describe("the legacy iban_payout (the PHP SDK's toIban()) at //api/iban_payout",
   });
 
   it('a rule for method iban_payout decides it, not to_iban', async () => {
-    await request(sandbox.app)
+    await request(gateway.sandbox.app)
       .post('/__sandbox/scenarios')
       .send({ method: 'iban_payout', outcome: 'error 10001' })
       .expect(201);
@@ -523,7 +487,7 @@ describe("the legacy iban_payout (the PHP SDK's toIban()) at //api/iban_payout",
 
 describe("the legacy status (the PHP SDK's getIbanStatus()) at //api/iban_payout/payment_status", () => {
   beforeEach(async () => {
-    sandbox = await openTestSandbox();
+    await gateway.open();
   });
 
   it.each([
@@ -543,7 +507,7 @@ describe("the legacy status (the PHP SDK's getIbanStatus()) at //api/iban_payout
   ])('a process payout to %s is pending, then %s', async (iban, final) => {
     const made = await ibanPayout(legacyFields({ pg_recipient_iban: iban }));
     expect((await ibanStatus(made.pg_order_id ?? '')).pg_status).toBe('pending');
-    await sandbox.clock.advance(5_000);
+    await gateway.sandbox.clock.advance(5_000);
     expect((await ibanStatus(made.pg_order_id ?? '')).pg_status).toBe(final);
   });
 

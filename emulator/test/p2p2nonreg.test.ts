@@ -1,7 +1,6 @@
 import request from 'supertest';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { TEST_CARDS } from '../src/cards/test-cards.js';
-import { HttpPostbackSender } from '../src/postbacks/sender.js';
 import { verifySignature } from '../src/signature/signature.js';
 import {
   asMultipart,
@@ -11,15 +10,12 @@ import {
   parseAnswer,
   SECRET,
   signed,
-  type TestSandbox,
 } from './helpers.js';
-import { Receiver } from './receiver.js';
+import { useGatewaySandbox, useMerchantReceiver, without } from './gateway-sandbox.js';
 
 /** `POST /g2g/p2p2nonreg`: a payout to a card number (docs/gateway/payouts.md §3). */
-let sandbox: TestSandbox;
-afterEach(async () => {
-  await sandbox.dispose();
-});
+const gateway = useGatewaySandbox();
+const { status, balance } = gateway;
 
 let counter = 0;
 
@@ -38,17 +34,12 @@ function p2pFields(overrides: Record<string, string> = {}): Record<string, strin
   };
 }
 
-function without(fields: Record<string, string>, name: string): Record<string, string> {
-  const { [name]: _gone, ...rest } = fields;
-  return rest;
-}
-
 async function pay(
   fields: Record<string, string>,
   headers: Record<string, string> = {},
 ): Promise<Record<string, string>> {
   const res = await asMultipart(
-    request(sandbox.app).post('/g2g/p2p2nonreg').set(headers),
+    request(gateway.sandbox.app).post('/g2g/p2p2nonreg').set(headers),
     signed(fields, 'p2p2nonreg'),
   );
   expect(res.status).toBe(200);
@@ -56,28 +47,9 @@ async function pay(
   return parseAnswer(res.text);
 }
 
-/** A status method, signed with its own script name; the answer must verify with it too. */
-async function status(
-  path: string,
-  fields: Record<string, string>,
-): Promise<Record<string, string>> {
-  const script = path.slice(path.lastIndexOf('/') + 1);
-  const res = await request(sandbox.app)
-    .post(path)
-    .type('form')
-    .send(signed({ pg_merchant_id: MERCHANT_ID, pg_salt: 'status-salt', ...fields }, script));
-  const answer = parseAnswer(res.text);
-  expect(expectSignedBySandbox(answer, script)).toBe(true);
-  return answer;
-}
-
-async function balance(): Promise<string | undefined> {
-  return (await status('/g2g/balance_status', {})).pg_balance;
-}
-
 describe('the answer', () => {
   beforeEach(async () => {
-    sandbox = await openTestSandbox();
+    await gateway.open();
   });
 
   it("answers a success with reg2reg's fields, pg_reference and pg_datetime, in the example's order, signed", async () => {
@@ -145,14 +117,14 @@ describe('the answer', () => {
       }),
     );
     expect(answer.pg_status).toBe('ok');
-    const [payout] = sandbox.store.payouts();
+    const [payout] = gateway.sandbox.store.payouts();
     expect(payout?.destination).toMatchObject({ kind: 'card-number', holder: 'Ivan Ivanov' });
     expect(payout?.request.pg_my_own_field).toBe('kept');
   });
 
   it('says in the hint header that a currency other than KZT was not used', async () => {
     const res = await asMultipart(
-      request(sandbox.app).post('/g2g/p2p2nonreg'),
+      request(gateway.sandbox.app).post('/g2g/p2p2nonreg'),
       signed(p2pFields({ pg_currency: 'USD' }), 'p2p2nonreg'),
     );
     expect(parseAnswer(res.text).pg_status).toBe('ok');
@@ -168,7 +140,7 @@ describe('the answer', () => {
 
   it('journals the request with its order, payment id and outcome', async () => {
     const answer = await pay(p2pFields({ pg_order_id: 'p2p-journal' }));
-    expect(sandbox.journal.list({ orderId: 'p2p-journal' })[0]).toMatchObject({
+    expect(gateway.sandbox.journal.list({ orderId: 'p2p-journal' })[0]).toMatchObject({
       path: '/g2g/p2p2nonreg',
       merchantId: MERCHANT_ID,
       paymentId: Number(answer.pg_payment_id),
@@ -179,7 +151,7 @@ describe('the answer', () => {
 
 describe('the outcome follows the number', () => {
   beforeEach(async () => {
-    sandbox = await openTestSandbox();
+    await gateway.open();
   });
 
   const expected: Record<string, { status: string; code?: string }> = {
@@ -218,7 +190,7 @@ describe('the outcome follows the number', () => {
     expect((await status('/g2g/payout_status2', { pg_payment_id: id })).pg_payment_status).toBe(
       'process',
     );
-    await sandbox.clock.advance(5_000);
+    await gateway.sandbox.clock.advance(5_000);
     expect((await status('/g2g/payout_status2', { pg_payment_id: id })).pg_payment_status).toBe(
       'success',
     );
@@ -227,7 +199,7 @@ describe('the outcome follows the number', () => {
 
 describe('the ledger', () => {
   beforeEach(async () => {
-    sandbox = await openTestSandbox({ SANDBOX_OPENING_BALANCE: '1000.00' });
+    await gateway.open({ SANDBOX_OPENING_BALANCE: '1000.00' });
   });
 
   it('debits an ok payout', async () => {
@@ -244,14 +216,14 @@ describe('the ledger', () => {
   it('holds the amount while in process and credits it back when it ends in error', async () => {
     await pay(p2pFields({ pg_amount: '100', pg_payment_to: '4532676596620704' }));
     expect(await balance()).toBe('900.00');
-    await sandbox.clock.advance(5_000);
+    await gateway.sandbox.clock.advance(5_000);
     expect(await balance()).toBe('1000.00');
   });
 
   it('refuses a payout above the balance with 10011, making nothing', async () => {
     const answer = await pay(p2pFields({ pg_amount: '1000.01' }));
     expect(answer.pg_error_code).toBe('10011');
-    expect(sandbox.store.payouts()).toHaveLength(0);
+    expect(gateway.sandbox.store.payouts()).toHaveLength(0);
   });
 
   it('refuses a reused order id with 10012', async () => {
@@ -262,7 +234,7 @@ describe('the ledger', () => {
 
 describe('the status methods find it', () => {
   beforeEach(async () => {
-    sandbox = await openTestSandbox();
+    await gateway.open();
   });
 
   it('by payment id and by order id, in each method', async () => {
@@ -292,7 +264,7 @@ describe('the status methods find it', () => {
 
 describe('bad input: a signed 9403 naming the field, nothing made', () => {
   beforeEach(async () => {
-    sandbox = await openTestSandbox();
+    await gateway.open();
   });
 
   it.each([
@@ -333,7 +305,7 @@ describe('bad input: a signed 9403 naming the field, nothing made', () => {
     expect(answer.pg_error_code).toBe('9403');
     expect(answer.pg_error_description).toContain(problem);
     expect(expectSignedBySandbox(answer, 'p2p2nonreg')).toBe(true);
-    expect(sandbox.store.payouts()).toHaveLength(0);
+    expect(gateway.sandbox.store.payouts()).toHaveLength(0);
   });
 
   it.each(['pg_payment_to', 'pg_order_id', 'pg_amount', 'pg_description', 'pg_post_link'])(
@@ -353,7 +325,7 @@ describe('bad input: a signed 9403 naming the field, nothing made', () => {
 
   it('refuses a wrong signature with 1100, signed as p2p2nonreg', async () => {
     const res = await asMultipart(
-      request(sandbox.app).post('/g2g/p2p2nonreg'),
+      request(gateway.sandbox.app).post('/g2g/p2p2nonreg'),
       signed(p2pFields(), 'reg2reg'),
     );
     const answer = parseAnswer(res.text);
@@ -364,16 +336,16 @@ describe('bad input: a signed 9403 naming the field, nothing made', () => {
 
 describe('scenarios', () => {
   beforeEach(async () => {
-    sandbox = await openTestSandbox();
+    await gateway.open();
   });
 
   const rule = (body: Record<string, unknown>): Promise<unknown> =>
-    request(sandbox.app).post('/__sandbox/scenarios').send(body).expect(201);
+    request(gateway.sandbox.app).post('/__sandbox/scenarios').send(body).expect(201);
 
   it('a rule for method p2p2nonreg decides it, and leaves reg2reg alone', async () => {
     await rule({ method: 'p2p2nonreg', outcome: 'error 10001' });
     expect((await pay(p2pFields())).pg_error_code).toBe('10001');
-    const res = await request(sandbox.app)
+    const res = await request(gateway.sandbox.app)
       .post('/api/reg2reg')
       .type('form')
       .send(
@@ -412,7 +384,7 @@ describe('scenarios', () => {
   it('a fault after the payout breaks the answer, and the status still finds the payout', async () => {
     await rule({ method: 'p2p2nonreg', fault: 'http-503' });
     const res = await asMultipart(
-      request(sandbox.app).post('/g2g/p2p2nonreg'),
+      request(gateway.sandbox.app).post('/g2g/p2p2nonreg'),
       signed(p2pFields({ pg_order_id: 'p2p-fault' }), 'p2p2nonreg'),
     );
     expect(res.status).toBe(503);
@@ -429,30 +401,23 @@ describe('scenarios', () => {
       answered = true;
       return answer;
     });
-    await vi.waitFor(() => expect(sandbox.store.payouts()).toHaveLength(1));
-    await sandbox.clock.advance(1_999);
+    await vi.waitFor(() => expect(gateway.sandbox.store.payouts()).toHaveLength(1));
+    await gateway.sandbox.clock.advance(1_999);
     expect(answered).toBe(false);
-    await sandbox.clock.advance(1);
+    await gateway.sandbox.clock.advance(1);
     expect((await pending).pg_status).toBe('ok');
   });
 });
 
 describe('the notify', () => {
-  let receiver: Receiver;
-  beforeEach(async () => {
-    receiver = await Receiver.start();
-    sandbox = await openTestSandbox({}, undefined, { sender: new HttpPostbackSender() });
-  });
-  afterEach(async () => {
-    await receiver.close();
-  });
+  const merchant = useMerchantReceiver(gateway);
 
   it('arrives at pg_post_link 3 s after, signed with its last path segment', async () => {
     const answer = await pay(
-      p2pFields({ pg_post_link: receiver.url('/payout/notify'), pg_amount: '42' }),
+      p2pFields({ pg_post_link: merchant.receiver.url('/payout/notify'), pg_amount: '42' }),
     );
-    await sandbox.clock.advance(3_000);
-    const [postback] = receiver.received;
+    await gateway.sandbox.clock.advance(3_000);
+    const [postback] = merchant.receiver.received;
     const fields = Object.fromEntries(postback?.body ?? []);
     expect(fields).toMatchObject({
       pg_payment_id: answer.pg_payment_id,
@@ -467,14 +432,14 @@ describe('the notify', () => {
   it('of a process number arrives only when it ends, with the error', async () => {
     await pay(
       p2pFields({
-        pg_post_link: receiver.url('/payout/notify'),
+        pg_post_link: merchant.receiver.url('/payout/notify'),
         pg_payment_to: '4532676596620704',
       }),
     );
-    await sandbox.clock.advance(7_999);
-    expect(receiver.received).toHaveLength(0);
-    await sandbox.clock.advance(1);
-    const fields = Object.fromEntries(receiver.received[0]?.body ?? []);
+    await gateway.sandbox.clock.advance(7_999);
+    expect(merchant.receiver.received).toHaveLength(0);
+    await gateway.sandbox.clock.advance(1);
+    const fields = Object.fromEntries(merchant.receiver.received[0]?.body ?? []);
     expect(fields).toMatchObject({ pg_status: 'error', pg_error_code: '10001' });
     expect(verifySignature('notify', fields, SECRET).valid).toBe(true);
   });
