@@ -11,7 +11,7 @@ import {
 import type { Fields } from '../signature/signature.js';
 import type { Store } from '../store/store.js';
 import type { GatewayAnswer, GatewayCall, GatewayEnvelope } from './envelope.js';
-import { listedCardFields } from './render.js';
+import { listedCardFields } from './render-cards.js';
 
 /**
  * The Merchant API's card storage (docs/gateway/card-storage.md §1–§7): `cardstorage/add`, `add2`,

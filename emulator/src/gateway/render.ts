@@ -1,12 +1,10 @@
-import type { SavedCard } from '../cards/card.js';
-import type { CardSession } from '../cards/card-session.js';
 import { isoSeconds } from '../clock.js';
-import { GatewayErrors } from '../errors.js';
 import { formatAmount, type Payout, type PayoutDestination } from '../payouts/payout.js';
 
 /**
  * The one place a payout becomes `pg_*` fields: the payout answer, the postback, and each status
- * answer take their fields from here, so they never disagree (issue 11). Field order is the
+ * answer take their fields from here (the status answers through render-status.ts), so they never
+ * disagree (issue 11). Field order is the
  * documents' order; signing happens in the envelope.
  */
 
@@ -32,7 +30,7 @@ export function destinationFields(destination: PayoutDestination): Record<string
 }
 
 /** The masked card a status answer shows, when the payout went to a card. */
-function cardHashOf(destination: PayoutDestination): Record<string, string> {
+export function cardHashOf(destination: PayoutDestination): Record<string, string> {
   const { pg_card_hash } = destinationFields(destination);
   return pg_card_hash !== undefined ? { pg_card_hash } : {};
 }
@@ -217,146 +215,9 @@ export function payoutNotifyFields(payout: Payout, balanceMinor: number): Record
   };
 }
 
-/**
- * Why a failed payout failed, in a status answer. The status methods' docs name no field for
- * it; `pg_error_code` would read as a failed request (and the PHP SDK throws on it), so these
- * are the sandbox's names.
- */
-function failureFields(payout: Payout): Record<string, string> {
-  return payout.status === 'error' && payout.error
-    ? {
-        pg_failure_code: String(payout.error.code),
-        pg_failure_description: payout.error.description,
-      }
-    : {};
-}
-
-/**
- * `/api/payment_status2` and `/g2g/payout_status2`: `pg_payment_status` is `success`, `error`
- * or `process`.
- */
-export function paymentStatus2Fields(payout: Payout): Record<string, string> {
-  return {
-    pg_status: 'ok',
-    pg_payment_id: String(payout.paymentId),
-    pg_order_id: payout.orderId,
-    // The payout page before the recipient typed a number is still being processed.
-    pg_payment_status: { waiting: 'process', process: 'process', ok: 'success', error: 'error' }[
-      payout.status
-    ],
-    pg_amount: formatAmount(payout.amountMinor),
-    pg_net_amount: formatAmount(payout.amountMinor),
-    pg_currency: BALANCE_CURRENCY,
-    ...cardHashOf(payout.destination),
-    // When the payout became what it is: the date its postback reports too.
-    pg_payment_date: isoSeconds(payout.updatedAt),
-    ...failureFields(payout),
-  };
-}
-
-/**
- * `/get_status2.php`, the deprecated status by order id: `pg_transaction_status` is `pending`
- * while in process, then `ok` or `failed`.
- */
-export function statusByOrderFields(payout: Payout): Record<string, string> {
-  return {
-    pg_status: 'ok',
-    pg_payment_id: String(payout.paymentId),
-    pg_order_id: payout.orderId,
-    // "Partial — payment created" while the payout page waits (docs/gateway/payouts.md §2).
-    pg_transaction_status: { waiting: 'partial', process: 'pending', ok: 'ok', error: 'failed' }[
-      payout.status
-    ],
-    pg_amount: formatAmount(payout.amountMinor),
-    pg_currency: BALANCE_CURRENCY,
-    pg_can_reject: '0',
-    pg_testing_mode: '1',
-    pg_create_date: legacyDate(payout.createdAt),
-    ...failureFields(payout),
-  };
-}
-
-/**
- * `/api/payment_status`, the legacy status the official PHP SDK asks (`Facade::getStatus`). The
- * SDK returns `pg_status` as the status itself, so that is where it goes. No `pg_error_code` on
- * success: the SDK fails any answer that has one.
- */
-export function legacyStatusFields(
-  payout: Payout,
-  by: 'payment' | 'order',
-): Record<string, string> {
-  return {
-    pg_status: legacyStatus(payout, by),
-    pg_payment_id: String(payout.paymentId),
-    pg_order_id: payout.orderId,
-    pg_amount: formatAmount(payout.amountMinor),
-    pg_currency: BALANCE_CURRENCY,
-    pg_payment_date: legacyDate(payout.updatedAt),
-    ...failureFields(payout),
-  };
-}
-
-/**
- * The legacy SDK's statuses (docs/gateway/status-and-postbacks.md §1, §2). A payout has no partial or revoked state
- * in the sandbox: it is never refunded, and it exists from its first answer.
- */
-export function legacyStatus(payout: Payout, by: 'payment' | 'order'): string {
-  if (payout.status === 'waiting') return by === 'payment' ? 'new' : 'partial';
-  if (payout.status === 'process') return by === 'payment' ? 'new' : 'pending';
-  if (payout.status === 'ok') return 'ok';
-  return payout.error?.code === GatewayErrors.orderExpired.code ? 'incomplete' : 'failed';
-}
-
 /** `2018-12-31 15:00:00`, the legacy methods' date format. */
-function legacyDate(iso: string): string {
+export function legacyDate(iso: string): string {
   return iso.replace('T', ' ').replace(/\.\d{3}Z$/, '');
-}
-
-/**
- * The card-add callback to `pg_post_link` (docs/gateway/card-storage.md §5), in the captured order. A
- * failed session, whose callback no capture shows, says `pg_status` `error` with the gateway's
- * error code and description (docs/decisions/0012-card-storage.md).
- */
-export function cardCallbackFields(session: CardSession, card?: SavedCard): Record<string, string> {
-  if (!card) {
-    return {
-      pg_type: 'approve',
-      pg_payment_id: String(session.paymentId),
-      pg_order_id: session.orderId,
-      pg_status: 'error',
-      pg_error_code: String(session.failure?.code ?? 10000),
-      pg_error_description: session.failure?.description ?? '',
-      pg_user_id: session.userId,
-    };
-  }
-  return {
-    pg_type: 'approve',
-    pg_payment_id: String(session.paymentId),
-    pg_order_id: session.orderId,
-    pg_card_hash: card.hash,
-    pg_card_hhash: card.hhash,
-    pg_card_month: card.month,
-    pg_card_year: card.year,
-    pg_bank: card.bank,
-    pg_country: card.country,
-    pg_card_3ds: card.threeDs ? '1' : '0',
-    pg_status: 'success',
-    pg_card_id: String(card.id),
-    pg_card_token: card.token,
-    pg_user_id: session.userId,
-    pg_recurring_profile_id: '',
-  };
-}
-
-/** A saved card as `cardstorage/list` shows it (one `<card>` element). */
-export function listedCardFields(card: SavedCard): Record<string, string> {
-  return {
-    pg_card_id: String(card.id),
-    pg_card_token: card.token,
-    pg_card_hash: card.hash,
-    pg_status: card.status === 'approved' ? 'approved' : 'deleted',
-    created_at: isoSeconds(card.createdAt),
-  };
 }
 
 /** Where a payout page is served, under the origin the merchant reached the sandbox at. */

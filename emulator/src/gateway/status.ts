@@ -6,12 +6,8 @@ import type { PayoutService } from '../payouts/service.js';
 import { scriptNameFromPath, type Fields } from '../signature/signature.js';
 import type { Store } from '../store/store.js';
 import { type GatewayAnswer, type GatewayCall, type GatewayEnvelope } from './envelope.js';
-import {
-  BALANCE_CURRENCY,
-  legacyStatusFields,
-  paymentStatus2Fields,
-  statusByOrderFields,
-} from './render.js';
+import { BALANCE_CURRENCY } from './render.js';
+import { legacyStatusFields, paymentStatus2Fields, statusByOrderFields } from './render-status.js';
 
 /**
  * The payout family's status and balance methods (docs/gateway/status-and-postbacks.md §1). They read the same

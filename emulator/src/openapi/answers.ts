@@ -1,18 +1,23 @@
 import type { CardSession } from '../cards/card-session.js';
 import type { SavedCard } from '../cards/card.js';
-import { gatewayCardAnswerFields, gatewayListedCardFields } from '../gateway/gateway-cards.js';
+import {
+  gatewayCardAnswerFields,
+  gatewayListedCardFields,
+} from '../gateway/gateway-cards-answers.js';
+import { listedCardFields } from '../gateway/render-cards.js';
+import {
+  legacyStatusFields,
+  paymentStatus2Fields,
+  statusByOrderFields,
+} from '../gateway/render-status.js';
 import {
   BALANCE_CURRENCY,
   cardNumberAnswerFields,
   FIELDS_AFTER_SIGNATURE,
   ibanAnswerFields,
   legacyIbanAnswerFields,
-  legacyStatusFields,
-  listedCardFields,
   payoutAnswerFields,
   payoutPageAnswerFields,
-  paymentStatus2Fields,
-  statusByOrderFields,
 } from '../gateway/render.js';
 import type { Payout, PayoutDestination, PayoutMethod, PayoutStatus } from '../payouts/payout.js';
 import type { Json } from './schema.js';
