@@ -5,8 +5,8 @@
  * They live here, apart from the routes in http/, because a type's module is what its `.d.ts`
  * imports: http/ imports express, so a public type declared there would make every user's
  * TypeScript load express's types (and fail without @types/express, or under `node10`). This
- * module imports only the domain's own types. api-types.test.ts checks, at compile time, that
- * each shape is the one the routes produce.
+ * module imports only the domain's own types, and the routes import their shapes from it.
+ * api-types.test.ts checks, at compile time, that the error codes match admin-errors.ts's table.
  */
 import type { CardSession, CardSessionState } from '../cards/card-session.js';
 import type { SavedCard } from '../cards/card.js';

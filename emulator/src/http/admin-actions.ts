@@ -1,8 +1,16 @@
+import type {
+  MerchantBalance,
+  PayoutFilter,
+  PayoutPage,
+  RequestFilter,
+  RequestPage,
+  ResetAnswer,
+} from '../admin/api-types.js';
 import { testCardAsSaved } from '../cards/card-catalog.js';
 import { EVERYONE, isEveryonesCard } from '../cards/everyone.js';
 import { TEST_CARDS } from '../cards/test-cards.js';
 import { isoTime, type Clock } from '../clock.js';
-import { JOURNAL_LIMITS, type JournalEntry, type RequestJournal } from '../gateway/journal.js';
+import { JOURNAL_LIMITS, type RequestJournal } from '../gateway/journal.js';
 import type { MerchantDirectory } from '../merchants/merchants.js';
 import type { FinalOutcome } from '../payouts/outcome.js';
 import {
@@ -10,7 +18,6 @@ import {
   parseAmount,
   PAYOUT_METHODS,
   type Payout,
-  type PayoutMethod,
   type PayoutStatus,
 } from '../payouts/payout.js';
 import type { PayoutService } from '../payouts/service.js';
@@ -32,16 +39,6 @@ type Result<T> = ({ readonly ok: true } & T) | AdminRefusal;
 
 // ---------------------------------------------------------------------------------------------
 // Finish a `process` payout now: POST /__sandbox/payouts/:paymentId/finish
-
-/** `{"outcome": "ok"}` or `{"outcome": "error 10001", "description": "..."}`. */
-export interface FinishRequest {
-  /** A final outcome in the grammar of scenario files: `ok` or `error <code>`. */
-  readonly outcome: FinishOutcome;
-  /** With an error only: `pg_error_description`; the catalogue's text by default. */
-  readonly description?: string;
-}
-
-export type FinishOutcome = 'ok' | `error ${number}`;
 
 const FINAL_OUTCOME = /^(?:ok|error\s+[1-9]\d{0,8})$/;
 const MAX_DESCRIPTION = 1_000;
@@ -133,21 +130,6 @@ export function unknownPayout(paymentId: string): AdminRefusal {
 // ---------------------------------------------------------------------------------------------
 // A merchant's payout balance: POST /__sandbox/merchants/:id/balance
 
-/** Exactly one of `add` and `set`, amounts as `pg_amount` is written: `100`, `100.5`, `100.50`. */
-export interface BalanceRequest {
-  /** Added to the balance; may be negative (`"-50.00"`) as long as the balance stays 0 or more. */
-  readonly add?: string;
-  /** The new balance, 0 or more. */
-  readonly set?: string;
-}
-
-/** A merchant's balance, as `GET /__sandbox/merchants` lists it, and what it was before. */
-export interface MerchantBalance {
-  readonly pg_merchant_id: string;
-  readonly balance: string;
-  readonly previous: string;
-}
-
 export const BALANCE_USAGE =
   'send {"add": "100.00"} (may be negative: "-50.00") or {"set": "2500.00"}: one of them, an amount as pg_amount is written (digits, a "." and at most 2 decimals)';
 
@@ -225,34 +207,6 @@ function unknownMerchant(merchants: MerchantDirectory, merchantId: string): Admi
 
 // ---------------------------------------------------------------------------------------------
 // Reset: POST /__sandbox/reset
-
-/** `{}` resets scenario state; `{"data": true}` clears the stored records too. */
-export interface ResetRequest {
-  readonly data?: boolean;
-}
-
-/** What a reset cleared: counts, so a test or the dashboard can say what went. */
-export interface ResetAnswer {
-  readonly reset: true;
-  /** Whether the stored records were cleared too. */
-  readonly data: boolean;
-  /** The scenarios loaded after the reset (the files, read again). */
-  readonly scenarios: string[];
-  readonly cleared: {
-    readonly runtimeRules: number;
-    readonly pins: number;
-    /** Request journal entries. */
-    readonly requests: number;
-    /** With `data` only: */
-    readonly payouts?: number;
-    readonly postbacks?: number;
-    /** Cards users saved (the test cards are saved again at once). */
-    readonly savedCards?: number;
-    readonly cardSessions?: number;
-    /** Merchants whose balance was stored: each is back at its opening balance. */
-    readonly balances?: number;
-  };
-}
 
 export const RESET_USAGE =
   'send {} (or nothing) to reset scenario state, or {"data": true} to clear payouts, postbacks, saved cards, card sessions and balances too';
@@ -333,31 +287,6 @@ function count<T>(items: Iterable<T>, keep: (item: T) => boolean = () => true): 
 // ---------------------------------------------------------------------------------------------
 // Lists with filters, a cursor and a total
 
-/** `GET /__sandbox/payouts`: every filter given must hold. */
-export interface PayoutFilter {
-  readonly merchant_id?: string;
-  readonly order_id?: string;
-  readonly payment_id?: string;
-  readonly status?: PayoutStatus;
-  readonly method?: PayoutMethod;
-  /** A saved card's token or id, or a masked number (`4671-59XX-XXXX-8252`). */
-  readonly card?: string;
-  /** 100 by default, at most 10,000. */
-  readonly limit?: number;
-  /** The `next_cursor` of the previous page. */
-  readonly cursor?: string;
-}
-
-export interface PayoutPage {
-  /** Newest first. */
-  readonly payouts: Payout[];
-  /** How many payouts match the filters, on every page. */
-  readonly total: number;
-  readonly limit: number;
-  /** Pass as `cursor` for the next page; null on the last one. */
-  readonly next_cursor: string | null;
-}
-
 const PAYOUT_STATUSES: readonly PayoutStatus[] = ['waiting', 'process', 'ok', 'error'];
 const PAYMENT_ID = /^\d{1,15}$/;
 
@@ -432,30 +361,6 @@ function paidToCard(payout: Payout, card: string): boolean {
     case 'iban':
       return false;
   }
-}
-
-/** `GET /__sandbox/requests`: every filter given must hold. */
-export interface RequestFilter {
-  /** The path as requested, e.g. `/api/reg2reg`. */
-  readonly path?: string;
-  readonly merchant_id?: string;
-  readonly order_id?: string;
-  /** `error 1100`, or its first word, `error`, for every outcome that begins with it. */
-  readonly outcome?: string;
-  /** At most this many entries, newest first; all the journal holds (1,000 at most) by default. */
-  readonly limit?: number;
-  /** The `next_cursor` of the previous page. */
-  readonly cursor?: string;
-}
-
-export interface RequestPage {
-  /** Newest first, as the other lists; each page is older than the one before. */
-  readonly requests: JournalEntry[];
-  /** How many entries match the filters, on every page. */
-  readonly total: number;
-  readonly limit: number;
-  /** Pass as `cursor` for the page of older entries; null on the last one. */
-  readonly next_cursor: string | null;
 }
 
 /** The journal entries that match `query`, newest first: at most `limit`, older than `cursor`. */

@@ -8,6 +8,7 @@ import express, {
   type RequestHandler,
 } from 'express';
 import type { Logger } from 'pino';
+import type { MerchantList } from '../admin/api-types.js';
 import type { CardStorage } from '../cards/card-storage.js';
 import type { MerchantDirectory } from '../merchants/merchants.js';
 import { formatAmount, type Payout } from '../payouts/payout.js';
@@ -112,11 +113,6 @@ export function adminRoutes(deps: AdminDeps): Router {
 
   router.use('/__sandbox', adminErrors(deps.logger));
   return router;
-}
-
-/** `GET /__sandbox/merchants`: each merchant with its payout balance. */
-export interface MerchantList {
-  readonly merchants: readonly { readonly pg_merchant_id: string; readonly balance: string }[];
 }
 
 export function listMerchants(deps: {

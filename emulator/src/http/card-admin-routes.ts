@@ -1,4 +1,13 @@
 import { Router } from 'express';
+import type {
+  CardFilter,
+  CardList,
+  CardSessionFilter,
+  CardSessionList,
+  CardSessionView,
+  SavedCardView,
+  TestCardView,
+} from '../admin/api-types.js';
 import type { SavedCard } from '../cards/card.js';
 import type { CardStorage } from '../cards/card-storage.js';
 import type { CardSession, CardSessionState } from '../cards/card-session.js';
@@ -60,62 +69,6 @@ export function cardAdminRoutes(deps: {
   });
 
   return router;
-}
-
-/** A documented test card, as `GET /__sandbox/cards` and `startSandbox().cards` show it. */
-export interface TestCardView {
-  readonly pan: string;
-  /** Send it as `pg_card_token_to`. */
-  readonly token: string;
-  /** Send it as `pg_card_id_to`. */
-  readonly id: number;
-  /** How a payout to it ends: `success`, `error 10000`, `process, later success`, ... */
-  readonly outcome: string;
-}
-
-/** A saved card as the admin API shows it, with how a payout to it ends by default. */
-export interface SavedCardView extends SavedCard {
-  readonly outcome: string;
-}
-
-/** `GET /__sandbox/cards`: every filter given must hold. */
-export interface CardFilter {
-  readonly merchant_id?: string | number;
-  readonly user_id?: string;
-  readonly status?: 'approved' | 'deleted';
-  /** 100 by default, at most 10,000. */
-  readonly limit?: number;
-}
-
-export interface CardList {
-  /** The documented test cards: everyone's, listed once. */
-  readonly cards: readonly TestCardView[];
-  /** Cards users saved, newest first. */
-  readonly saved: readonly SavedCardView[];
-  /** How many saved cards match the filters. */
-  readonly total: number;
-  readonly limit: number;
-}
-
-/** `GET /__sandbox/card-sessions`: every filter given must hold. */
-export interface CardSessionFilter {
-  readonly merchant_id?: string | number;
-  readonly user_id?: string;
-  readonly state?: CardSessionState;
-  /** 100 by default, at most 10,000. */
-  readonly limit?: number;
-}
-
-/** A card session with the path of its hosted page (a Gateway (PCI) session has none). */
-export interface CardSessionView extends CardSession {
-  readonly page?: string;
-}
-
-export interface CardSessionList {
-  /** Newest first. */
-  readonly sessions: readonly CardSessionView[];
-  readonly total: number;
-  readonly limit: number;
 }
 
 /** The documented test cards, as the admin API and `startSandbox().cards` name their fields. */

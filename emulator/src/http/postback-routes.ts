@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import type { PostbackFilter, PostbackPage, PostbackView } from '../admin/api-types.js';
 import type { CardSession } from '../cards/card-session.js';
 import type { VirtualClock } from '../clock.js';
 import { DURATION, parseDuration } from '../duration.js';
@@ -6,13 +7,7 @@ import type { RequestJournal } from '../gateway/journal.js';
 import type { MerchantDirectory } from '../merchants/merchants.js';
 import type { Payout } from '../payouts/payout.js';
 import type { PostbackDispatcher } from '../postbacks/dispatcher.js';
-import {
-  describePostback,
-  POSTBACK_STATES,
-  type DeliveryAttempt,
-  type Postback,
-  type PostbackState,
-} from '../postbacks/postback.js';
+import { describePostback, POSTBACK_STATES, type Postback } from '../postbacks/postback.js';
 import type { Store } from '../store/store.js';
 import { refuse, sendAdminError, sendRefusal, type AdminRefusal } from './admin-errors.js';
 import { isRecord } from './form-body.js';
@@ -28,41 +23,9 @@ const MAX_ADVANCE_MS = 10 * 365 * 24 * 3_600_000;
 
 type Result<T> = ({ readonly ok: true } & T) | AdminRefusal;
 
-/** One delivery attempt as the admin API shows it: with the URL and the whole body it sent. */
-export interface AttemptView extends DeliveryAttempt {
-  readonly url: string;
-  readonly body: string;
-}
-
-/** A postback as `GET /__sandbox/postbacks` shows it: every attempt with its URL and body. */
-export interface PostbackView extends Omit<Postback, 'attempts'> {
-  readonly attempts: readonly AttemptView[];
-}
-
 /** A postback as the admin API shows it, `pg_xml` bodies as the XML they carried. */
 function describe(postback: Postback): PostbackView {
   return describePostback(postback, renderGatewayXml) as unknown as PostbackView;
-}
-
-/** `GET /__sandbox/postbacks`: every filter given must hold. */
-export interface PostbackFilter {
-  readonly order_id?: string;
-  readonly payment_id?: string | number;
-  readonly state?: PostbackState;
-  /** 100 by default, at most 10,000. */
-  readonly limit?: number;
-  /** The `next_cursor` of the previous page. */
-  readonly cursor?: string;
-}
-
-export interface PostbackPage {
-  /** Newest first: by payment, then the payment's latest postback first. */
-  readonly postbacks: PostbackView[];
-  /** How many postbacks match the filters, on every page. */
-  readonly total: number;
-  readonly limit: number;
-  /** Pass as `cursor` for the next page; null on the last one. */
-  readonly next_cursor: string | null;
 }
 
 export interface PostbackDeps {

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import type { Pins, RuleView, ScenarioStatus, ScenarioView } from '../admin/api-types.js';
 import type { Matcher, Rule, Scenario } from '../scenarios/model.js';
 import { RUNTIME_SCENARIO, type ScenarioRegistry } from '../scenarios/registry.js';
 import { listRequests, parseResetRequest, resetSandbox, type ResetDeps } from './admin-actions.js';
@@ -74,45 +75,6 @@ export function scenarioRoutes(deps: ResetDeps): Router {
   });
 
   return router;
-}
-
-/** A rule as `GET /__sandbox/scenarios` shows it: as loaded, durations in ms, regexes as text. */
-export interface RuleView {
-  /** `<scenario>#<n>` or `<scenario>/<rule name>`; run-time rules: `runtime#1`, `runtime/<name>`. */
-  readonly id: string;
-  readonly priority: number;
-  readonly [field: string]: unknown;
-}
-
-/** A loaded scenario, as `GET /__sandbox/scenarios` lists it. */
-export interface ScenarioView {
-  readonly name: string;
-  readonly description?: string;
-  /** `always`, or `when-selected`: only by the `X-Sandbox-Scenario` header or a pin. */
-  readonly apply: string;
-  /** The file it came from, `inline[n].json` for `startSandbox()`'s data, `runtime` for rules added at run time. */
-  readonly source: string;
-  readonly rules: readonly RuleView[];
-}
-
-/** `GET /__sandbox/scenarios`. */
-export interface ScenarioStatus {
-  readonly dir: string | undefined;
-  readonly scenarios: readonly ScenarioView[];
-  /** Files that did not load, with file and line, and pins whose scenario went away. */
-  readonly problems: readonly {
-    readonly file: string;
-    readonly line?: number;
-    readonly column?: number;
-    readonly message: string;
-  }[];
-  /** Pinned scenario names by merchant id, `*` for every merchant. */
-  readonly pinned: Readonly<Record<string, string>>;
-}
-
-/** The pins after a pin or an unpin, by merchant id, `*` for every merchant. */
-export interface Pins {
-  readonly pinned: Readonly<Record<string, string>>;
 }
 
 export function scenarioStatus(scenarios: ScenarioRegistry): ScenarioStatus {
