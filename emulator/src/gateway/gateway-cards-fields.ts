@@ -1,5 +1,5 @@
 import type { CardField, CardInputErrors } from '../cards/card-input.js';
-import { GATEWAY_INTEGER } from '../payouts/request.js';
+import { GATEWAY_INTEGER, USER_ID } from '../payouts/request.js';
 import type { Fields } from '../signature/signature.js';
 import type { GatewayCall } from './envelope.js';
 
@@ -13,9 +13,6 @@ const WIRE_NAMES: Record<CardField, string> = {
   year: 'pg_card_year',
   cvc: 'pg_card_cvc',
 };
-
-/** reg2reg's rule for `pg_user_id`: a card saved for a user reg2reg refuses could never be paid. */
-const USER_ID = /^[A-Za-z0-9_-]{1,50}$/;
 
 export interface FieldProblem {
   readonly field: string;
