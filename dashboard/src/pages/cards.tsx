@@ -1,26 +1,15 @@
 import { get } from '../api';
-import {
-  Empty,
-  ErrorBox,
-  Field,
-  Loading,
-  Pager,
-  StatusBadge,
-  useCursorPages,
-  formText,
-} from '../components';
+import { Empty, ErrorBox, Field, Loading, StatusBadge, useCursorPages } from '../components';
 import { time } from '../format';
-import { href, setQuery, useResource, type Route } from '../hooks';
+import { href, useResource, type Route } from '../hooks';
+import { CursorPager, FilterForm, useFilters } from '../lists';
 import type { CardList, CardSessionList } from '../types';
 
 const FILTERS = ['merchant_id', 'user_id'] as const;
 const PAGE_SIZE = 50;
 
 export function CardsPage({ route }: { route: Route }) {
-  const filters = Object.fromEntries(
-    FILTERS.map((name) => [name, route.query.get(name) ?? '']),
-  ) as Record<(typeof FILTERS)[number], string>;
-  const key = JSON.stringify(filters);
+  const { filters, key, filtered } = useFilters(route, FILTERS);
   const pages = useCursorPages(key);
   const cards = useResource(
     () => get<CardList>('/__sandbox/cards', { ...filters, limit: PAGE_SIZE, cursor: pages.cursor }),
@@ -34,7 +23,6 @@ export function CardsPage({ route }: { route: Route }) {
   );
   const saved = cards.data?.saved ?? [];
   const nextCursor = cards.data?.next_cursor;
-  const filtered = Object.values(filters).some((value) => value !== '');
 
   return (
     <>
@@ -44,18 +32,12 @@ export function CardsPage({ route }: { route: Route }) {
         <code>/g2g/cardstorage/add</code> or <code>POST /__sandbox/cards</code>), and the
         card-saving sessions.
       </p>
-      <form
-        key={key}
-        class="filters"
-        aria-label="Filter saved cards and sessions"
-        onSubmit={(event) => {
-          event.preventDefault();
-          const data = new FormData(event.currentTarget);
-          setQuery(
-            ['cards'],
-            Object.fromEntries(FILTERS.map((name) => [name, formText(data, name)])),
-          );
-        }}
+      <FilterForm
+        formKey={key}
+        section="cards"
+        label="Filter saved cards and sessions"
+        names={FILTERS}
+        filtered={filtered}
       >
         <Field label="Merchant">
           <input name="merchant_id" defaultValue={filters.merchant_id} inputMode="numeric" />
@@ -63,17 +45,7 @@ export function CardsPage({ route }: { route: Route }) {
         <Field label="User">
           <input name="user_id" defaultValue={filters.user_id} />
         </Field>
-        <div class="filter-buttons">
-          <button type="submit" class="primary">
-            Filter
-          </button>
-          {filtered ? (
-            <button type="button" onClick={() => setQuery(['cards'], {})}>
-              Clear
-            </button>
-          ) : null}
-        </div>
-      </form>
+      </FilterForm>
       <ErrorBox error={cards.error} />
       <Loading when={cards.loading && cards.data === undefined} />
 
@@ -124,15 +96,11 @@ export function CardsPage({ route }: { route: Route }) {
                 </tbody>
               </table>
             </div>
-            <Pager
+            <CursorPager
               shown={saved.length}
               total={cards.data?.total}
-              page={pages.page}
-              hasNext={nextCursor !== undefined && nextCursor !== null}
-              onNext={() => {
-                if (nextCursor !== undefined && nextCursor !== null) pages.next(String(nextCursor));
-              }}
-              onPrevious={pages.previous}
+              pages={pages}
+              nextCursor={nextCursor}
             />
           </>
         ) : null}

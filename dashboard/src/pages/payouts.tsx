@@ -1,17 +1,9 @@
 import { useMemo } from 'preact/hooks';
 import { get } from '../api';
-import {
-  Empty,
-  ErrorBox,
-  Field,
-  Loading,
-  Pager,
-  StatusBadge,
-  useCursorPages,
-  formText,
-} from '../components';
+import { Empty, ErrorBox, Field, Loading, StatusBadge, useCursorPages } from '../components';
 import { amount, destination, time } from '../format';
-import { href, setQuery, useResource, type Route } from '../hooks';
+import { href, useResource, type Route } from '../hooks';
+import { CursorPager, FilterForm, useFilters } from '../lists';
 import type { JournalEntry, Payout, PayoutList, RequestList } from '../types';
 
 export const PAYOUT_STATUSES = ['waiting', 'process', 'ok', 'error'] as const;
@@ -53,10 +45,7 @@ export function ruleOf(
 }
 
 export function PayoutsPage({ route }: { route: Route }) {
-  const filters = Object.fromEntries(
-    FILTERS.map((name) => [name, route.query.get(name) ?? '']),
-  ) as Record<(typeof FILTERS)[number], string>;
-  const key = JSON.stringify(filters);
+  const { filters, key, filtered } = useFilters(route, FILTERS);
   const pages = useCursorPages(key);
   const list = useResource(
     () =>
@@ -71,7 +60,6 @@ export function PayoutsPage({ route }: { route: Route }) {
   const journal = useJournalByPayment();
   const payouts = list.data?.payouts ?? [];
   const nextCursor = list.data?.next_cursor;
-  const filtered = Object.values(filters).some((value) => value !== '');
 
   return (
     <>
@@ -80,18 +68,12 @@ export function PayoutsPage({ route }: { route: Route }) {
         Every payout the sandbox made, newest first, as it changes. Open one to see its request, its
         answer, its postbacks, and to finish it or resend a postback.
       </p>
-      <form
-        key={key}
-        class="filters"
-        aria-label="Filter payouts"
-        onSubmit={(event) => {
-          event.preventDefault();
-          const data = new FormData(event.currentTarget);
-          setQuery(
-            ['payouts'],
-            Object.fromEntries(FILTERS.map((name) => [name, formText(data, name)])),
-          );
-        }}
+      <FilterForm
+        formKey={key}
+        section="payouts"
+        label="Filter payouts"
+        names={FILTERS}
+        filtered={filtered}
       >
         <Field label="Merchant">
           <input name="merchant_id" defaultValue={filters.merchant_id} inputMode="numeric" />
@@ -126,17 +108,7 @@ export function PayoutsPage({ route }: { route: Route }) {
         <Field label="Card" hint="token, card id or masked number">
           <input name="card" defaultValue={filters.card} />
         </Field>
-        <div class="filter-buttons">
-          <button type="submit" class="primary">
-            Filter
-          </button>
-          {filtered ? (
-            <button type="button" onClick={() => setQuery(['payouts'], {})}>
-              Clear
-            </button>
-          ) : null}
-        </div>
-      </form>
+      </FilterForm>
       <ErrorBox error={list.error} />
       <Loading when={list.loading && list.data === undefined} />
       {list.data !== undefined && payouts.length === 0 ? (
@@ -194,15 +166,11 @@ export function PayoutsPage({ route }: { route: Route }) {
               </tbody>
             </table>
           </div>
-          <Pager
+          <CursorPager
             shown={payouts.length}
             total={list.data?.total}
-            page={pages.page}
-            hasNext={nextCursor !== undefined && nextCursor !== null}
-            onNext={() => {
-              if (nextCursor !== undefined && nextCursor !== null) pages.next(String(nextCursor));
-            }}
-            onPrevious={pages.previous}
+            pages={pages}
+            nextCursor={nextCursor}
           />
         </>
       ) : null}

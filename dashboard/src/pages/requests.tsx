@@ -1,16 +1,8 @@
 import { get } from '../api';
-import {
-  Empty,
-  ErrorBox,
-  Field,
-  Loading,
-  Pager,
-  StatusBadge,
-  useCursorPages,
-  formText,
-} from '../components';
+import { Empty, ErrorBox, Field, Loading, StatusBadge, useCursorPages } from '../components';
 import { time } from '../format';
-import { href, setQuery, useResource, type Route } from '../hooks';
+import { href, useResource, type Route } from '../hooks';
+import { CursorPager, FilterForm, useFilters } from '../lists';
 import type { JournalEntry, RequestList } from '../types';
 
 const FILTERS = ['path', 'merchant_id', 'order_id', 'outcome'] as const;
@@ -25,10 +17,7 @@ function newestFirst(entries: readonly JournalEntry[]): JournalEntry[] {
 }
 
 export function RequestsPage({ route }: { route: Route }) {
-  const filters = Object.fromEntries(
-    FILTERS.map((name) => [name, route.query.get(name) ?? '']),
-  ) as Record<(typeof FILTERS)[number], string>;
-  const key = JSON.stringify(filters);
+  const { filters, key, filtered } = useFilters(route, FILTERS);
   const pages = useCursorPages(key);
   const list = useResource(
     () =>
@@ -42,7 +31,6 @@ export function RequestsPage({ route }: { route: Route }) {
   );
   const entries = newestFirst(list.data?.requests ?? []);
   const nextCursor = list.data?.next_cursor;
-  const filtered = Object.values(filters).some((value) => value !== '');
 
   return (
     <>
@@ -51,18 +39,12 @@ export function RequestsPage({ route }: { route: Route }) {
         The request journal: every gateway call, newest first, with the rule that answered it, why,
         and the hint the client was sent (the <code>X-Sandbox-Hint</code> header).
       </p>
-      <form
-        key={key}
-        class="filters"
-        aria-label="Filter requests"
-        onSubmit={(event) => {
-          event.preventDefault();
-          const data = new FormData(event.currentTarget);
-          setQuery(
-            ['requests'],
-            Object.fromEntries(FILTERS.map((name) => [name, formText(data, name)])),
-          );
-        }}
+      <FilterForm
+        formKey={key}
+        section="requests"
+        label="Filter requests"
+        names={FILTERS}
+        filtered={filtered}
       >
         <Field label="Path" hint="e.g. /api/reg2reg">
           <input name="path" defaultValue={filters.path} />
@@ -82,17 +64,7 @@ export function RequestsPage({ route }: { route: Route }) {
           <option value="process" />
           <option value="fault" />
         </datalist>
-        <div class="filter-buttons">
-          <button type="submit" class="primary">
-            Filter
-          </button>
-          {filtered ? (
-            <button type="button" onClick={() => setQuery(['requests'], {})}>
-              Clear
-            </button>
-          ) : null}
-        </div>
-      </form>
+      </FilterForm>
       <ErrorBox error={list.error} />
       <Loading when={list.loading && list.data === undefined} />
       {list.data !== undefined && entries.length === 0 ? (
@@ -159,15 +131,11 @@ export function RequestsPage({ route }: { route: Route }) {
               </tbody>
             </table>
           </div>
-          <Pager
+          <CursorPager
             shown={entries.length}
             total={list.data?.total}
-            page={pages.page}
-            hasNext={nextCursor !== undefined && nextCursor !== null}
-            onNext={() => {
-              if (nextCursor !== undefined && nextCursor !== null) pages.next(String(nextCursor));
-            }}
-            onPrevious={pages.previous}
+            pages={pages}
+            nextCursor={nextCursor}
           />
         </>
       ) : null}
