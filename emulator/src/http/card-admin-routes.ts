@@ -171,7 +171,8 @@ export function describeCard(card: SavedCard): SavedCardView {
 }
 
 /** A session, with the path of its hosted page (the Gateway's PCI sessions have none). */
-function describeSession(session: CardSession): CardSessionView {
+/** A card session as the admin API (and its live events) show it: with its hosted page. */
+export function describeSession(session: CardSession): CardSessionView {
   return {
     ...session,
     ...(session.variant !== 'gateway'

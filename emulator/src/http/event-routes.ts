@@ -8,11 +8,9 @@ import {
   type SandboxEvent,
   type SandboxEventType,
 } from '../admin/events.js';
-import type { CardSession } from '../cards/card-session.js';
 import type { Payout } from '../payouts/payout.js';
 import { describePostback } from '../postbacks/postback.js';
-import { describeCard } from './card-admin-routes.js';
-import { cardPagePath } from './page-routes.js';
+import { describeCard, describeSession } from './card-admin-routes.js';
 import { renderGatewayXml } from './xml.js';
 
 /** Real time, not sandbox time: it keeps proxies and browsers from dropping a quiet stream. */
@@ -156,16 +154,6 @@ function wireEvent(event: SandboxEvent, deps: EventRouteDeps): Record<string, un
     default:
       return event;
   }
-}
-
-/** As `GET /__sandbox/card-sessions` shows a session (card-admin-routes.ts). */
-function describeSession(session: CardSession): Record<string, unknown> {
-  return {
-    ...session,
-    ...(session.variant !== 'gateway'
-      ? { page: cardPagePath(session.merchantId, session.viewId) }
-      : {}),
-  };
 }
 
 type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
