@@ -1,3 +1,4 @@
+import type { AdminErrorBody } from '../admin/api-types.js';
 import type { RequestHandler, Response } from 'express';
 
 /**
@@ -35,13 +36,8 @@ export const ADMIN_ERRORS = {
 
 export type AdminErrorCode = keyof typeof ADMIN_ERRORS;
 
-/** What every admin error answers. */
-export interface AdminErrorBody {
-  readonly code: AdminErrorCode;
-  /** What went wrong and what to do about it. */
-  readonly error: string;
-  readonly [extra: string]: unknown;
-}
+/** What every admin error answers (the public type, with the codes checked equal to ours). */
+export type { AdminErrorBody } from '../admin/api-types.js';
 
 /** Writes an admin error: the status comes from the code. */
 export function sendAdminError(
