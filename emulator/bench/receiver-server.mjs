@@ -11,6 +11,10 @@ const server = createServer((req, res) => {
     res.end(JSON.stringify(Object.fromEntries(arrivals)));
     return;
   }
+  if (req.method === 'GET' && req.url === '/arrivals/count') {
+    res.end(String(arrivals.size));
+    return;
+  }
   if (req.method === 'DELETE' && req.url === '/arrivals') {
     arrivals.clear();
     res.end();

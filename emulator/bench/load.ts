@@ -1,0 +1,94 @@
+import autocannon from 'autocannon';
+import { CONTENT_TYPE, isPaid, payoutBody, type BodyKind } from './requests.js';
+import { peakRssMb, type Server } from './processes.js';
+
+/** One autocannon load on POST /api/reg2reg. */
+export interface LoadResult {
+  readonly rps: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly answered: number;
+  /** Answers that were a paid payout (`<pg_status>ok`). */
+  readonly paid: number;
+  readonly errors: number;
+  readonly non2xx: number;
+}
+
+/** What one server measured: the row of the table. */
+export interface Measured {
+  readonly startupMs: number;
+  /** Peak RSS (VmHWM) when start-up ended, and at the end of the loads, in MB. */
+  readonly startupRssMb: number;
+  readonly peakRssMb: number;
+  readonly multipart10: LoadResult;
+  readonly multipart50: LoadResult;
+  readonly urlencoded10: LoadResult;
+  /** Paid answers over the whole run: start-up's, the warm-up's and the loads'. */
+  readonly paidTotal: number;
+}
+
+export async function load(
+  url: string,
+  kind: BodyKind,
+  connections: number,
+  seconds: number,
+  postLink: string,
+): Promise<LoadResult> {
+  let answered = 0;
+  let paid = 0;
+  const result = await autocannon({
+    url: `${url}/api/reg2reg`,
+    connections,
+    duration: seconds,
+    method: 'POST',
+    headers: { 'content-type': CONTENT_TYPE[kind] },
+    requests: [
+      {
+        setupRequest: (request) => ({ ...request, body: payoutBody(kind, postLink) }),
+        onResponse: (_status, body) => {
+          answered++;
+          if (isPaid(body)) paid++;
+        },
+      },
+    ],
+  });
+  return {
+    rps: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    answered,
+    paid,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+  };
+}
+
+/**
+ * Warms the server up (each body type, so the JIT has seen both), then measures multipart at 10
+ * and 50 connections and urlencoded at 10, and reads its peak RSS.
+ */
+export async function measure(
+  server: Server,
+  postLink: string,
+  seconds: number,
+  warmupSeconds: number,
+): Promise<Measured> {
+  let warmPaid = 0;
+  if (warmupSeconds > 0) {
+    for (const kind of ['multipart', 'urlencoded'] as const) {
+      warmPaid += (await load(server.url, kind, 10, warmupSeconds, postLink)).paid;
+    }
+  }
+  const multipart10 = await load(server.url, 'multipart', 10, seconds, postLink);
+  const multipart50 = await load(server.url, 'multipart', 50, seconds, postLink);
+  const urlencoded10 = await load(server.url, 'urlencoded', 10, seconds, postLink);
+  return {
+    startupMs: server.startupMs,
+    startupRssMb: server.startupRssMb,
+    peakRssMb: peakRssMb(server.child),
+    multipart10,
+    multipart50,
+    urlencoded10,
+    paidTotal: 1 + warmPaid + multipart10.paid + multipart50.paid + urlencoded10.paid,
+  };
+}

@@ -1,0 +1,203 @@
+import { cpus, totalmem } from 'node:os';
+import type { LoadResult, Measured } from './load.js';
+import type { Punctuality } from './pending.js';
+import type { BenchSettings } from './settings.js';
+
+/** One server of the table: what it measured, or why it was not measured. */
+export interface Row {
+  readonly name: string;
+  readonly measured?: Measured;
+  /** Why there are no numbers (it could not be installed, started, or it failed). */
+  readonly problem?: string;
+  /** Postbacks the merchant received during the run (sandbox rows). */
+  readonly postbacksReceived?: number;
+  /** Said under the table (the heap a sandbox was given). */
+  readonly note?: string;
+}
+
+export interface Rows {
+  readonly bare: Row;
+  readonly signed: Row;
+  readonly prism: Row;
+  readonly empty: Row;
+  readonly stored: Row;
+  readonly huge?: Row;
+}
+
+export interface BenchResults {
+  readonly settings: BenchSettings;
+  readonly rows: Rows;
+  readonly pending?: Punctuality;
+}
+
+/** The report: machine line, servers table, targets table, answers line, notes. */
+export function renderReport(results: BenchResults): string {
+  const { settings, rows } = results;
+  const all = Object.values(rows).filter((row): row is Row => row !== undefined);
+  const notes = all.flatMap((row) => (row.note ? [`- ${row.name}: ${row.note}`] : []));
+  const problems = all.flatMap((row) =>
+    row.problem ? [`- ${row.name}: not measured: ${row.problem}`] : [],
+  );
+  return [
+    `Run on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; ${settings.seconds} s per load after ${settings.warmupSeconds} s of warm-up per body type, autocannon in the same machine.`,
+    '',
+    serversTable(all),
+    '',
+    targetsTable(results),
+    '',
+    `Answers: ${all.flatMap((row) => (row.measured ? [answers(row, row.measured)] : [])).join('; ')}.`,
+    ...(notes.length + problems.length > 0 ? ['', ...problems, ...notes] : []),
+  ].join('\n');
+}
+
+function serversTable(rows: readonly Row[]): string {
+  const lines = [
+    '| server | start-up to first answered payout | req/s multipart (10 conn) | p50 / p99 ms (10) | req/s multipart (50 conn) | p50 / p99 ms (50) | req/s urlencoded (10 conn) | peak RSS |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
+  for (const row of rows) {
+    const m = row.measured;
+    lines.push(
+      m
+        ? `| ${row.name} | ${ms(m.startupMs)} | ${m.multipart10.rps} | ${m.multipart10.p50} / ${m.multipart10.p99} | ${m.multipart50.rps} | ${m.multipart50.p50} / ${m.multipart50.p99} | ${m.urlencoded10.rps} | ${m.peakRssMb} MB |`
+        : `| ${row.name} | not measured (below) | – | – | – | – | – | – |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+type Verdict = readonly [target: string, measured: string, holds: string];
+
+function targetsTable(results: BenchResults): string {
+  const { rows, settings, pending } = results;
+  const stored = settings.stored.toLocaleString('en');
+  const verdicts: Verdict[] = [
+    ...(['multipart10', 'urlencoded10'] as const).map((load) =>
+      relative(
+        `throughput ≥ 0.8× the signed floor, ${kindOf(load)} (10 conn)`,
+        rows.empty,
+        rows.signed,
+        load,
+        0.8,
+      ),
+    ),
+    ...(['multipart10', 'urlencoded10'] as const).map((load) =>
+      relative(`throughput above Prism's, ${kindOf(load)} (10 conn)`, rows.empty, rows.prism, load),
+    ),
+    check(rows.empty, 'p99 ≤ 10 ms at 10 connections (empty store)', (m) => [
+      `multipart ${m.multipart10.p99} ms, urlencoded ${m.urlencoded10.p99} ms`,
+      Math.max(m.multipart10.p99, m.urlencoded10.p99) <= 10,
+    ]),
+    check(rows.empty, 'p99 ≤ 50 ms at 50 connections (empty store)', (m) => [
+      `${m.multipart50.p99} ms`,
+      m.multipart50.p99 <= 50,
+    ]),
+    check(rows.stored, `${stored} stored: peak RSS ≤ 250 MB`, (m) => [
+      `${m.peakRssMb} MB (${m.startupRssMb} MB when start-up ended)`,
+      m.peakRssMb <= 250,
+    ]),
+    check(rows.stored, `${stored} stored: start-up ≤ 1 s`, (m) => [
+      ms(m.startupMs),
+      m.startupMs <= 1000,
+    ]),
+    within(`${stored} stored: throughput within 10% of the empty store (10 conn)`, rows),
+    ...(rows.huge
+      ? [
+          check(
+            rows.huge,
+            `${settings.huge.toLocaleString('en')} stored: starts and answers (start-up and RSS reported, no target)`,
+            (m) => [
+              `start-up ${ms(m.startupMs)}, peak RSS ${m.peakRssMb} MB (${m.startupRssMb} MB when start-up ended), ${percent(paidShare(m))} paid${rows.huge?.note ? `; ${rows.huge.note}` : ''}`,
+              paidShare(m) > 0,
+            ],
+          ),
+        ]
+      : []),
+    ...(pending
+      ? [
+          [
+            `${pending.count.toLocaleString('en')} pending postbacks fire within 50 ms of due`,
+            `p50 ${pending.p50} ms, p99 ${pending.p99} ms, max ${pending.max} ms (${pending.delivered} delivered)`,
+            pending.max <= 50 ? 'yes' : 'no',
+          ] as const,
+        ]
+      : []),
+    check(rows.empty, 'start-up ≤ 300 ms, empty store (earlier target, README)', (m) => [
+      ms(m.startupMs),
+      m.startupMs <= 300,
+    ]),
+  ];
+  return [
+    '| target | measured | holds |',
+    '|---|---|---|',
+    ...verdicts.map(([target, measured, holds]) => `| ${target} | ${measured} | ${holds} |`),
+  ].join('\n');
+}
+
+type Load = 'multipart10' | 'urlencoded10';
+
+function kindOf(load: Load): string {
+  return load === 'multipart10' ? 'multipart' : 'urlencoded';
+}
+
+/** A target on one row; a row that was not measured does not hold it. */
+function check(
+  row: Row,
+  target: string,
+  judge: (m: Measured) => readonly [string, boolean],
+): Verdict {
+  if (!row.measured) return [target, `${row.name} not measured: ${row.problem ?? '?'}`, 'no'];
+  const [measured, holds] = judge(row.measured);
+  return [target, measured, holds ? 'yes' : 'no'];
+}
+
+/** The sandbox against another server on one load: ≥ `factor`×, or above it when unset. */
+function relative(target: string, sandbox: Row, other: Row, load: Load, factor?: number): Verdict {
+  if (!other.measured) {
+    return [target, `${other.name} not measured: ${other.problem ?? '?'}`, 'unknown'];
+  }
+  const theirs = other.measured[load].rps;
+  return check(sandbox, target, (m) => [
+    `${ratio(m[load].rps, theirs)} (${m[load].rps} / ${theirs} req/s)`,
+    factor === undefined ? m[load].rps > theirs : m[load].rps >= factor * theirs,
+  ]);
+}
+
+function within(target: string, rows: Rows): Verdict {
+  const empty = rows.empty.measured;
+  if (!empty) return [target, `${rows.empty.name} not measured`, 'no'];
+  return check(rows.stored, target, (m) => [
+    `${ratio(m.multipart10.rps, empty.multipart10.rps)} multipart, ${ratio(m.urlencoded10.rps, empty.urlencoded10.rps)} urlencoded`,
+    m.multipart10.rps >= 0.9 * empty.multipart10.rps &&
+      m.urlencoded10.rps >= 0.9 * empty.urlencoded10.rps,
+  ]);
+}
+
+function answers(row: Row, m: Measured): string {
+  const loads: LoadResult[] = [m.multipart10, m.multipart50, m.urlencoded10];
+  const errors = loads.reduce((sum, l) => sum + l.errors, 0);
+  const non2xx = loads.reduce((sum, l) => sum + l.non2xx, 0);
+  const postbacks =
+    row.postbacksReceived === undefined
+      ? ''
+      : `, ${m.paidTotal} paid answers counted and postbacks received for ${row.postbacksReceived} payouts (answers still in flight when a load stops are not counted)`;
+  return `${row.name}: ${errors} errors, ${non2xx} non-2xx, ${percent(paidShare(m))} pg_status ok${postbacks}`;
+}
+
+function paidShare(m: Measured): number {
+  const loads = [m.multipart10, m.multipart50, m.urlencoded10];
+  const answered = loads.reduce((sum, l) => sum + l.answered, 0);
+  return answered === 0 ? 0 : loads.reduce((sum, l) => sum + l.paid, 0) / answered;
+}
+
+function percent(share: number): string {
+  return `${Math.floor(share * 1000) / 10}%`;
+}
+
+function ratio(a: number, b: number): string {
+  return `${(a / b).toFixed(2)}×`;
+}
+
+function ms(value: number): string {
+  return `${Math.round(value)} ms`;
+}
