@@ -24,7 +24,7 @@ import {
   type Receiver,
   type Server,
 } from './processes.js';
-import { renderReport, type Row } from './report.js';
+import { HOW_TO_READ, renderReport, type Row } from './report.js';
 import { startSandbox, startSandboxGrowingHeap } from './sandbox.js';
 import { checkStreamedLayout, seedStore, seedStoreStreaming } from './seed-store.js';
 import { readSettings, ROOT, type BenchSettings } from './settings.js';
@@ -195,7 +195,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${report}\n`);
     writeFileSync(
       join(ROOT, 'docs', 'benchmark.md'),
-      `# Benchmark\n\n\`npm run bench\`\n\n${report}\n`,
+      `# Benchmark\n\n\`npm run bench\`\n\n${report}\n\n## How it is measured\n\n${HOW_TO_READ}\n`,
     );
   } finally {
     await sink.close();

@@ -175,11 +175,12 @@ export async function receiver(): Promise<Receiver> {
   };
 }
 
+/** What to quote of a server's stderr: its fatal error line if it has one, else its last lines. */
 function lastLines(text: string, n: number): string {
-  return text
+  const lines = text
     .trim()
     .split('\n')
-    .slice(-n)
-    .map((line) => line.trim())
-    .join(' / ');
+    .map((line) => line.trim());
+  const fatal = lines.find((line) => /FATAL ERROR|^\w*Error\b/.test(line));
+  return fatal ?? lines.slice(-n).join(' / ');
 }

@@ -30,6 +30,25 @@ export interface BenchResults {
   readonly pending?: Punctuality;
 }
 
+/** What the numbers are, for docs/benchmark.md (the terminal shows the report alone). */
+export const HOW_TO_READ = `Every server gets the same requests: validly signed reg2reg payouts (default merchant, the
+always-ok test card, a new order id each), as multipart/form-data and as
+application/x-www-form-urlencoded bodies, with a pg_post_link to a merchant process of the bench,
+so the sandbox's postbacks are really delivered. Start-up is timed from the process's spawn to
+its first answered payout; peak RSS is the process's VmHWM after the loads.
+
+- bare Express + multer: answers a fixed XML (baseline-server.mjs).
+- Express 5 + multer + urlencoded, signed XML: reads the body as the sandbox does and answers a
+  signed XML built with xmlbuilder2, deciding and storing nothing (signed-floor-server.mjs).
+- Prism: \`prism mock\` of emulator/bench/peers/reg2reg.openapi.yaml at log level warn; it checks
+  each body against the schema and answers the document's example (no signing, no storage).
+- sandbox rows: dist/ at log level warn; each load adds payouts, so the "empty store" row ends
+  with as many payouts as it answered. Stored payouts are written in the sandbox's own file
+  layout, each final with its delivered postback.
+
+Sizes: BENCH_SECONDS, BENCH_WARMUP_SECONDS, BENCH_STORED, BENCH_HUGE (0: no row), BENCH_PENDING
+(0: no row), BENCH_HUGE_HEAP_MB, BENCH_PRISM=0, BENCH_LOG_LEVEL (emulator/bench/settings.ts).`;
+
 /** The report: machine line, servers table, targets table, answers line, notes. */
 export function renderReport(results: BenchResults): string {
   const { settings, rows } = results;
@@ -100,7 +119,7 @@ function targetsTable(results: BenchResults): string {
       ms(m.startupMs),
       m.startupMs <= 1000,
     ]),
-    within(`${stored} stored: throughput within 10% of the empty store (10 conn)`, rows),
+    within(`${stored} stored: throughput within 10% of the empty store (≥ 0.9×, 10 conn)`, rows),
     ...(rows.huge
       ? [
           check(
