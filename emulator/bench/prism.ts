@@ -55,7 +55,7 @@ function run(
     let output = '';
     const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (chunk: Buffer): void => {
-      output = (output + chunk.toString()).slice(-4096);
+      output = (output + chunk.toString()).slice(-16 * 1024);
     };
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
@@ -66,7 +66,10 @@ function run(
     });
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
-      const last = output.trim().split('\n').slice(-2).join(' / ');
+      // npm's first error lines say what failed; its last ones point at a log file.
+      const lines = output.trim().split('\n');
+      const errors = lines.filter((line) => line.startsWith('npm error')).slice(0, 3);
+      const last = (errors.length > 0 ? errors : lines.slice(-2)).join(' / ');
       resolve(code === 0 ? undefined : `${signal ?? `exit code ${code}`}: ${last}`);
     });
   });

@@ -165,7 +165,7 @@ function check(
   target: string,
   judge: (m: Measured) => readonly [string, boolean],
 ): Verdict {
-  if (!row.measured) return [target, `${row.name} not measured: ${row.problem ?? '?'}`, 'no'];
+  if (!row.measured) return [target, `${row.name} not measured (see below)`, 'no'];
   const [measured, holds] = judge(row.measured);
   return [target, measured, holds ? 'yes' : 'no'];
 }
@@ -173,7 +173,7 @@ function check(
 /** The sandbox against another server on one load: ≥ `factor`×, or above it when unset. */
 function relative(target: string, sandbox: Row, other: Row, load: Load, factor?: number): Verdict {
   if (!other.measured) {
-    return [target, `${other.name} not measured: ${other.problem ?? '?'}`, 'unknown'];
+    return [target, `${other.name} not measured (see below)`, 'unknown'];
   }
   const theirs = other.measured[load].rps;
   return check(sandbox, target, (m) => [
