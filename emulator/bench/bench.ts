@@ -8,12 +8,12 @@
  * Never a test: numbers are reported, not asserted. Sizes come from BENCH_* (settings.ts).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { measure } from './load.js';
-import { pendingPostbacks } from './pending.js';
+import { pendingPostbacks, type Punctuality } from './pending.js';
 import { installPrism, prismVersion, startPrism } from './prism.js';
 import {
   answersPayout,
@@ -100,42 +100,42 @@ function floor(name: string, file: string, postLink: string): () => Promise<Star
   });
 }
 
+type RunRow = (
+  name: string,
+  starting: () => Promise<Started>,
+  options?: { postbacks?: boolean },
+) => Promise<Row>;
+
 async function main(): Promise<void> {
   const settings = readSettings(process.env);
+  const loadAtStart = loadavg()[0] ?? 0;
   const work = mkdtempSync(join(tmpdir(), 'fp-bench-'));
   const sink = await receiver();
   try {
     await checkStreamedLayout(work);
     const postLink = sink.url;
+    const run: RunRow = (name, starting, options) => row(name, settings, sink, starting, options);
     const sandbox = (name: string, dataFile: string) => async (): Promise<Started> => ({
       server: await startSandbox({ name, dataFile, postLink, logLevel: settings.logLevel }),
     });
 
-    const bare = await row(
+    const bare = await run(
       'bare Express + multer (fixed XML)',
-      settings,
-      sink,
       floor('bare floor', 'baseline-server.mjs', postLink),
     );
-    const signed = await row(
+    const signed = await run(
       'Express 5 + multer + urlencoded, signed XML',
-      settings,
-      sink,
       floor('signed floor', 'signed-floor-server.mjs', postLink),
     );
-
     const prismProblem = settings.prism ? await installPrism() : 'left out (BENCH_PRISM=0)';
     const prism: Row =
       prismProblem === undefined
-        ? await row(`Prism ${prismVersion()} (mock, example answer)`, settings, sink, async () => ({
+        ? await run(`Prism ${prismVersion()} (mock, example answer)`, async () => ({
             server: await startPrism(postLink),
           }))
         : { name: 'Prism', problem: prismProblem };
-
-    const empty = await row(
+    const empty = await run(
       'sandbox, empty store',
-      settings,
-      sink,
       sandbox('sandbox, empty store', join(work, 'empty.json')),
       { postbacks: true },
     );
@@ -144,51 +144,20 @@ async function main(): Promise<void> {
     const storedFile = join(work, 'stored.json');
     progress(`writing ${settings.stored.toLocaleString('en')} payouts with DataFile`);
     await seedStore(storedFile, { count: settings.stored });
-    const stored = await row(storedName, settings, sink, sandbox(storedName, storedFile), {
-      postbacks: true,
-    });
+    const stored = await run(storedName, sandbox(storedName, storedFile), { postbacks: true });
     rmSync(storedFile, { force: true });
 
-    let huge: Row | undefined;
-    if (settings.huge > 0) {
-      const hugeName = `sandbox, ${settings.huge.toLocaleString('en')} stored payouts`;
-      const hugeFile = join(work, 'huge.json');
-      progress(`writing ${settings.huge.toLocaleString('en')} payouts, streamed`);
-      await seedStoreStreaming(hugeFile, { count: settings.huge });
-      const defaultHeapMb = Math.round(getHeapStatistics().heap_size_limit / 2 ** 20);
-      huge = await row(
-        hugeName,
-        settings,
-        sink,
-        async () => {
-          const { server, heap } = await startSandboxGrowingHeap({
-            name: hugeName,
-            dataFile: hugeFile,
-            postLink,
-            logLevel: settings.logLevel,
-            ...(settings.hugeHeapMb === undefined ? {} : { heapMb: settings.hugeHeapMb }),
-            timeoutMs: 10 * 60_000,
-          });
-          return {
-            server,
-            note: heap
-              ? `node ran with --max-old-space-size=${heap.mb} (${heap.because})`
-              : `node's default heap (${defaultHeapMb} MB) was enough; no larger heap given`,
-          };
-        },
-        { postbacks: true },
-      );
-      rmSync(hugeFile, { force: true });
-    }
+    const huge = settings.huge > 0 ? await hugeRow(settings, work, postLink, run) : undefined;
 
-    const pending =
-      settings.pending > 0
-        ? (progress(`${settings.pending} pending postbacks`),
-          await pendingPostbacks(work, settings.pending, sink, settings.logLevel))
-        : undefined;
+    let pending: Punctuality | undefined;
+    if (settings.pending > 0) {
+      progress(`${settings.pending} pending postbacks`);
+      pending = await pendingPostbacks(work, settings.pending, sink, settings.logLevel);
+    }
 
     const report = renderReport({
       settings,
+      loadAtStart,
       rows: { bare, signed, prism, empty, stored, ...(huge ? { huge } : {}) },
       ...(pending ? { pending } : {}),
     });
@@ -200,6 +169,47 @@ async function main(): Promise<void> {
   } finally {
     await sink.close();
     rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The huge store, written record by record; its sandbox gets node's default heap, and a larger
+ * one only if it runs out (the row's note says which).
+ */
+async function hugeRow(
+  settings: BenchSettings,
+  work: string,
+  postLink: string,
+  run: RunRow,
+): Promise<Row> {
+  const name = `sandbox, ${settings.huge.toLocaleString('en')} stored payouts`;
+  const dataFile = join(work, 'huge.json');
+  progress(`writing ${settings.huge.toLocaleString('en')} payouts, streamed`);
+  await seedStoreStreaming(dataFile, { count: settings.huge });
+  const defaultHeapMb = Math.round(getHeapStatistics().heap_size_limit / 2 ** 20);
+  try {
+    return await run(
+      name,
+      async () => {
+        const { server, heap } = await startSandboxGrowingHeap({
+          name,
+          dataFile,
+          postLink,
+          logLevel: settings.logLevel,
+          ...(settings.hugeHeapMb === undefined ? {} : { heapMb: settings.hugeHeapMb }),
+          timeoutMs: 10 * 60_000,
+        });
+        return {
+          server,
+          note: heap
+            ? `node ran with --max-old-space-size=${heap.mb} (${heap.because})`
+            : `node's default heap (${defaultHeapMb} MB) was enough; no larger heap given`,
+        };
+      },
+      { postbacks: true },
+    );
+  } finally {
+    rmSync(dataFile, { force: true });
   }
 }
 
