@@ -129,7 +129,7 @@ function targetsTable(results: BenchResults): string {
             rows.huge,
             `${settings.huge.toLocaleString('en')} stored: starts and answers (start-up and RSS reported, no target)`,
             (m) => [
-              `start-up ${ms(m.startupMs)}, peak RSS ${m.peakRssMb} MB (${m.startupRssMb} MB when start-up ended), ${percent(paidShare(m))} paid${rows.huge?.note ? `; ${rows.huge.note}` : ''}`,
+              `start-up ${ms(m.startupMs)}, peak RSS ${m.peakRssMb} MB (${m.startupRssMb} MB when start-up ended), ${percent(paidShare(m))} paid${rows.huge?.note ? ' (notes below)' : ''}`,
               paidShare(m) > 0,
             ],
           ),
