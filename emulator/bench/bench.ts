@@ -7,6 +7,7 @@
  * 15 with its measured value and whether it holds, and writes it all to docs/benchmark.md.
  * Never a test: numbers are reported, not asserted. Sizes come from BENCH_* (settings.ts).
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -159,6 +160,7 @@ async function main(): Promise<void> {
     const report = renderReport({
       settings,
       loadAtStart,
+      source: sourceState(),
       rows: { bare, signed, prism, empty, stored, ...(huge ? { huge } : {}) },
       ...(pending ? { pending } : {}),
     });
@@ -230,6 +232,25 @@ async function hugeRow(
     );
   } finally {
     rmSync(dataFile, { force: true });
+  }
+}
+
+/** The commit the sandbox was built from, and whether emulator/src differed from it. */
+function sourceState(): string {
+  const git = (...args: string[]): string =>
+    execFileSync('git', args, {
+      cwd: ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+  try {
+    const commit = git('rev-parse', '--short', 'HEAD');
+    const changed = git('status', '--porcelain', '--', 'emulator/src') !== '';
+    return changed
+      ? `commit ${commit} plus uncommitted changes in emulator/src`
+      : `commit ${commit} (emulator/src as committed)`;
+  } catch {
+    return 'a tree git could not describe';
   }
 }
 

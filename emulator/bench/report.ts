@@ -28,6 +28,8 @@ export interface BenchResults {
   readonly settings: BenchSettings;
   readonly rows: Rows;
   readonly pending?: Punctuality;
+  /** Which sources the sandbox was built from (a commit, and whether emulator/src had changes). */
+  readonly source: string;
   /** The machine's 1-minute load average when the run began (os.loadavg). */
   readonly loadAtStart: number;
 }
@@ -61,6 +63,7 @@ export function renderReport(results: BenchResults): string {
   );
   return [
     `Run on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; ${settings.seconds} s per load after ${settings.warmupSeconds} s of warm-up per body type, autocannon in the same machine.`,
+    `Sandbox: dist/ built from ${results.source}.`,
     `Load average (1 min): ${results.loadAtStart.toFixed(1)} when the run began, ${(loadavg()[0] ?? 0).toFixed(1)} when it ended (the bench's own processes count in the second). On ${cpus().length} cores, a load above ${cpus().length} means other work shared the CPUs: the numbers are then lower and slower than on an idle machine.`,
     '',
     serversTable(all),
