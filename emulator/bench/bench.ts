@@ -76,12 +76,12 @@ async function row(
 }
 
 /**
- * Postbacks go out after each answer: waits until they stop arriving (1 s without a new one),
+ * Postbacks go out after each answer: waits until they stop arriving (2 s without a new one),
  * and counts them.
  */
 async function settledCount(sink: Receiver): Promise<number> {
   let count = await sink.count();
-  for (let still = 0, waited = 0; still < 2 && waited < 60; waited++) {
+  for (let still = 0, waited = 0; still < 4 && waited < 120; waited++) {
     await sleep(500);
     const next = await sink.count();
     still = next === count ? still + 1 : 0;

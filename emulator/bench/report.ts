@@ -205,8 +205,15 @@ function answers(row: Row, m: Measured): string {
   const postbacks =
     row.postbacksReceived === undefined
       ? ''
-      : `, ${m.paidTotal} paid answers counted and postbacks received for ${row.postbacksReceived} payouts (answers still in flight when a load stops are not counted)`;
+      : `, ${m.paidTotal} paid answers counted and postbacks received for ${row.postbacksReceived} payouts (answers still in flight when a load stops are not counted)${missing(m.paidTotal, row.postbacksReceived)}`;
   return `${row.name}: ${errors} errors, ${non2xx} non-2xx, ${percent(paidShare(m))} pg_status ok${postbacks}`;
+}
+
+/** Postbacks that had not arrived when they stopped arriving (2 s without one) at a row's end. */
+function missing(paid: number, received: number): string {
+  return received < paid
+    ? `: at least ${paid - received} paid payouts had no postback at the merchant by the row's end`
+    : '';
 }
 
 function paidShare(m: Measured): number {
