@@ -247,8 +247,7 @@ export async function resetSandbox(deps: ResetDeps, data: boolean): Promise<Rese
   if (data) {
     const { store } = deps;
     dataCleared = {
-      payouts: count(store.payouts()),
-      postbacks: count(store.postbacks()),
+      ...store.counts(),
       savedCards: count(store.cards(), (card) => !isEveryonesCard(card)),
       cardSessions: count(store.cardSessions()),
       balances: count(deps.merchants.all(), (m) => store.balance(m.id) !== undefined),
@@ -317,21 +316,24 @@ export function listPayouts(
     return badRequest('a filter of GET /__sandbox/payouts cannot be used; see problems', problems);
   }
   const limit = listLimit(asQueryValue(query.limit));
-  const matches: Payout[] = [];
-  for (const payout of store.payouts()) {
-    if (merchantId !== undefined && payout.merchantId !== merchantId) continue;
-    if (orderId !== undefined && payout.orderId !== orderId) continue;
-    if (paymentId !== undefined && String(payout.paymentId) !== paymentId) continue;
-    if (status !== undefined && payout.status !== status) continue;
-    if (method !== undefined && payout.method !== method) continue;
-    if (card !== undefined && !paidToCard(payout, card)) continue;
-    matches.push(payout);
-  }
+  // Filtered on summaries: only the page's payouts are read whole (settled ones are on disk).
+  const matches = store.payoutSummaries(
+    (payout) =>
+      (merchantId === undefined || payout.merchantId === merchantId) &&
+      (orderId === undefined || payout.orderId === orderId) &&
+      (paymentId === undefined || String(payout.paymentId) === paymentId) &&
+      (status === undefined || payout.status === status) &&
+      (method === undefined || payout.method === method) &&
+      (card === undefined || paidToCard(payout, card)),
+  );
   // Newest first, and at most `limit`: a store of 100,000 payouts is no answer to send whole.
   matches.sort((a, b) => b.paymentId - a.paymentId);
   const after =
     cursor === undefined ? matches : matches.filter((p) => p.paymentId < Number(cursor));
-  const payouts = after.slice(0, limit);
+  const payouts = after
+    .slice(0, limit)
+    .map((summary) => store.payout(summary.paymentId))
+    .filter((payout): payout is Payout => payout !== undefined);
   const last = payouts.at(-1);
   return {
     ok: true,
@@ -345,7 +347,7 @@ export function listPayouts(
 }
 
 /** A saved card by its token or id, or any card by its masked number. */
-function paidToCard(payout: Payout, card: string): boolean {
+function paidToCard(payout: Pick<Payout, 'destination'>, card: string): boolean {
   const destination = payout.destination;
   const masked = card.toUpperCase();
   switch (destination.kind) {

@@ -191,15 +191,26 @@ export function listPostbacks(
     );
   }
   const limit = listLimit(queryValue(query.limit));
-  const found = matching(store, text(query.order_id), text(query.payment_id))
-    .filter((p) => state === undefined || p.state === state)
+  const orderId = text(query.order_id);
+  const paymentId = text(query.payment_id);
+  // Filtered on summaries: only the page's postbacks are read whole (settled ones are on disk).
+  const found = store
+    .postbackSummaries(
+      (p) =>
+        (orderId === undefined || p.orderId === orderId) &&
+        (paymentId === undefined || String(p.paymentId) === paymentId) &&
+        (state === undefined || p.state === state),
+    )
     // Newest first: by payment, then the payment's latest postback first.
     .sort((a, b) => compareNewestFirst(sortKey(a.id), sortKey(b.id)));
   const after =
     cursor === undefined
       ? found
       : found.filter((p) => compareNewestFirst(sortKey(p.id), sortKey(cursor)) > 0);
-  const page = after.slice(0, limit);
+  const page = after
+    .slice(0, limit)
+    .map((summary) => store.postback(summary.id))
+    .filter((postback): postback is Postback => postback !== undefined);
   const last = page.at(-1);
   return {
     ok: true,
@@ -243,11 +254,14 @@ function compareNewestFirst(a: readonly [number, number], b: readonly [number, n
 }
 
 function matching(store: Store, orderId?: string, paymentId?: string): Postback[] {
-  return [...store.postbacks()].filter(
-    (p) =>
-      (orderId === undefined || p.orderId === orderId) &&
-      (paymentId === undefined || String(p.paymentId) === paymentId),
-  );
+  return store
+    .postbackSummaries(
+      (p) =>
+        (orderId === undefined || p.orderId === orderId) &&
+        (paymentId === undefined || String(p.paymentId) === paymentId),
+    )
+    .map((summary) => store.postback(summary.id))
+    .filter((postback): postback is Postback => postback !== undefined);
 }
 
 // ---------------------------------------------------------------------------------------------

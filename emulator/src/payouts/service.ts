@@ -344,8 +344,8 @@ export class PayoutService {
 
   /** Re-arms the timers of payouts still in `process` or `waiting`, after a restart. */
   resumePending(): void {
-    for (const payout of this.deps.store.payouts()) {
-      if ((payout.status === 'process' || payout.status === 'waiting') && payout.pendingFinal) {
+    for (const payout of this.deps.store.openPayouts()) {
+      if (payout.pendingFinal) {
         this.scheduleFinal(payout.paymentId, payout.pendingFinal);
       }
     }

@@ -161,9 +161,7 @@ export class PostbackDispatcher {
 
   /** After a start: every pending postback gets its timer back (an overdue one fires at once). */
   resumePending(): void {
-    for (const postback of this.deps.store.postbacks()) {
-      if (postback.state === 'pending') this.activate([postback]);
-    }
+    this.activate(this.deps.store.pendingPostbacks());
   }
 
   /**

@@ -1,7 +1,6 @@
-import { createReadStream } from 'node:fs';
 import { open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { createInterface } from 'node:readline';
+import { crc32 } from 'node:zlib';
 import type { Adapter } from 'lowdb';
 import type { z } from 'zod';
 import {
@@ -15,7 +14,15 @@ import {
   storeHeadSchema,
   toStoreData,
 } from './schema.js';
-import type { StoreData } from './store.js';
+import type { Spot } from './cold.js';
+import { readLines } from './lines.js';
+import {
+  SettledReader,
+  settledLines,
+  type SettledEntry,
+  type SettledRecord,
+} from './settled-index.js';
+import type { PayoutSummary, PostbackSummary, StoreData } from './store.js';
 
 /**
  * The lowdb adapter for the store's data file. It writes through a temporary file, synced, then
@@ -25,8 +32,8 @@ import type { StoreData } from './store.js';
  * with a line that counts the records, so a file cut short anywhere, even at a line boundary, is
  * recognised and refused rather than taken for a smaller store. The file stays plain JSON.
  *
- * Layout (version 3; 2 had no cards section):
- *   {"version":3,"lastPaymentId":…,"lastCardId":…,"balances":{…},"clock":{…},
+ * Layout (version 4; 3 had no settled section and no checksum, 2 no cards section):
+ *   {"version":4,"lastPaymentId":…,"lastCardId":…,"balances":{…},"clock":{…},
  *   "payouts":{
  *   "<id>":{…},
  *   },                       (the last record has no comma)
@@ -36,13 +43,26 @@ import type { StoreData } from './store.js';
  *   "cards":{
  *   …
  *   },
- *   "end":{"payouts":N,"postbacks":M,"cards":K}}
+ *   "settled":[              (settled-index.ts: where each settled record's line is)
+ *   …
+ *   ],
+ *   "end":{"payouts":N,"postbacks":M,"cards":K,"cardSessions":L,"settledAt":…,"crc32":…}}
  */
 export class DataFile implements Adapter<StoreData> {
   /** The layout version of the file last read; older ones are rewritten in the current one. */
   readVersion: number | undefined;
 
-  constructor(readonly path: string) {}
+  /**
+   * @param take offered every checked record of a current-layout file with where its line is;
+   *   a record it takes is not kept in the data read (the store keeps settled ones on disk).
+   */
+  constructor(
+    readonly path: string,
+    private readonly take?: {
+      record(section: Section, record: never, spot: Spot): boolean;
+      settled(record: SettledEntry): void;
+    },
+  ) {}
 
   /** `null` for a new store (no file, or an empty one); throws `DataFileError` for anything else. */
   async read(): Promise<StoreData | null> {
@@ -59,27 +79,63 @@ export class DataFile implements Adapter<StoreData> {
     const head = await readHead(this.path);
     const read =
       head.startsWith('{"version":') && /^[^\n]*,\r?\n/.test(head)
-        ? await readByLines(this.path)
+        ? await readByLines(this.path, this.take, await readSettled(this.path, size))
         : await readWhole(this.path);
     this.readVersion = read.version;
     return read.data;
   }
 
   async write(data: StoreData): Promise<void> {
+    await this.writeWith(data, {});
+  }
+
+  /**
+   * Writes the store: the records in `data`, and the settled ones the store keeps on disk,
+   * whose lines `elsewhere` gives (copied as they are, not parsed again). `settled` tells which
+   * records are settled, with their summaries, for the settled section. Resolves with where
+   * each record's line now is, by section and key.
+   */
+  async writeWith(
+    data: StoreData,
+    elsewhere: Partial<Record<Section, readonly SnapshotRecord[]>>,
+    settled: {
+      payout(record: never): PayoutSummary | undefined;
+      postback(record: never): PostbackSummary | undefined;
+    } = { payout: () => undefined, postback: () => undefined },
+  ): Promise<Map<string, Spot>> {
     // Taken in the same tick as the call: later changes to memory are not part of this file.
     const snapshot: Snapshot = {
       head: JSON.stringify({
-        version: 3,
+        version: LAYOUT_VERSION,
         lastPaymentId: data.lastPaymentId,
         lastCardId: data.lastCardId,
         balances: data.balances,
         ...(data.clock ? { clock: data.clock } : {}),
       }),
-      sections: SECTIONS.map((name) => [name, Object.entries(data[name])]),
+      sections: SECTIONS.map((name) => [
+        name,
+        [
+          ...(elsewhere[name] ?? []),
+          ...Object.entries(data[name]).map(([key, record]): SnapshotRecord => {
+            const summary =
+              name === 'payouts'
+                ? settled.payout(record as never)
+                : name === 'postbacks'
+                  ? settled.postback(record as never)
+                  : undefined;
+            return {
+              key,
+              line: () => `${JSON.stringify(key)}:${JSON.stringify(record)}`,
+              ...(summary ? { summary } : {}),
+            };
+          }),
+        ],
+      ]),
     };
     const temporary = `${this.path}.${process.pid}.tmp`;
+    let spots: Map<string, Spot>;
     try {
-      await writeSnapshot(temporary, snapshot);
+      spots = await writeSnapshot(temporary, snapshot);
       await rename(temporary, this.path);
     } catch (error) {
       // A full disk must not leave a half-written temporary file behind.
@@ -87,12 +143,21 @@ export class DataFile implements Adapter<StoreData> {
       throw error;
     }
     await syncFolder(this.path);
+    return spots;
   }
 }
 
+/** A key of `writeWith`'s answer: the section and the record's key. */
+export function spotKey(section: Section, key: string): string {
+  return `${section}\u0000${key}`;
+}
+
 /** The record sections, in file order, and how a record's key follows from the record. */
+/** The layout this version writes (see the comment of `DataFile`). */
+export const LAYOUT_VERSION = 4;
+
 const SECTIONS = ['payouts', 'postbacks', 'cards', 'cardSessions'] as const;
-type Section = (typeof SECTIONS)[number];
+export type Section = (typeof SECTIONS)[number];
 type Sections = Record<Section, Record<string, unknown>>;
 
 const KEY_OF: Record<Section, (record: never) => string> = {
@@ -109,9 +174,16 @@ const SCHEMA_OF = {
   cardSessions: cardSessionSchema,
 } as const;
 
+/** A record to write: its key, its line (`"<key>":{…}`), its summary when it is settled. */
+export interface SnapshotRecord {
+  readonly key: string;
+  readonly line: () => string;
+  readonly summary?: PayoutSummary | PostbackSummary;
+}
+
 interface Snapshot {
   readonly head: string;
-  readonly sections: readonly (readonly [Section, [string, unknown][]])[];
+  readonly sections: readonly (readonly [Section, readonly SnapshotRecord[]])[];
 }
 
 /** The data file cannot be used as it is; `detail` says where and what. */
@@ -122,38 +194,68 @@ export class DataFileError extends Error {
   }
 }
 
-async function writeSnapshot(path: string, snapshot: Snapshot): Promise<void> {
+async function writeSnapshot(path: string, snapshot: Snapshot): Promise<Map<string, Spot>> {
+  const spots = new Map<string, Spot>();
+  const settled: SettledRecord[] = [];
   const handle = await open(path, 'w');
   try {
-    let chunk = `${snapshot.head.slice(0, -1)},\n`;
+    let written = 0;
+    let checksum = 0;
+    let chunk = '';
+    let chunkBytes = 0;
+    const add = (text: string): number => {
+      const bytes = Buffer.byteLength(text);
+      chunk += text;
+      chunkBytes += bytes;
+      return bytes;
+    };
+    const flush = async (): Promise<void> => {
+      const buffer = Buffer.from(chunk);
+      checksum = crc32(buffer, checksum);
+      await writeAll(handle, buffer);
+      written += chunkBytes;
+      chunk = '';
+      chunkBytes = 0;
+    };
+    add(`${snapshot.head.slice(0, -1)},\n`);
     const counts: Record<string, number> = {};
     for (const [name, records] of snapshot.sections) {
       counts[name] = records.length;
-      chunk += `${JSON.stringify(name)}:{\n`;
+      add(`${JSON.stringify(name)}:{\n`);
       for (let i = 0; i < records.length; i++) {
-        const [key, record] = records[i] as [string, unknown];
-        chunk += `${JSON.stringify(key)}:${JSON.stringify(record)}${i < records.length - 1 ? ',' : ''}\n`;
-        if (chunk.length > 1 << 20) {
-          await writeAll(handle, chunk);
-          chunk = '';
+        const record = records[i] as SnapshotRecord;
+        const offset = written + chunkBytes;
+        const length = add(`${record.line()}${i < records.length - 1 ? ',' : ''}\n`);
+        const spot: Spot = { file: 'data', offset, length };
+        spots.set(spotKey(name, record.key), spot);
+        if (record.summary && (name === 'payouts' || name === 'postbacks')) {
+          settled.push({ section: name, summary: record.summary, spot } as SettledRecord);
         }
+        if (chunkBytes > 1 << 20) await flush();
       }
-      chunk += '},\n';
+      add('},\n');
     }
-    chunk += `"end":${JSON.stringify(counts)}}\n`;
-    await writeAll(handle, chunk);
+    const settledAt = written + chunkBytes;
+    add('"settled":[\n');
+    const lines = settledLines(settled);
+    lines.forEach((line, i) => add(`${line}${i < lines.length - 1 ? ',' : ''}\n`));
+    add('],\n');
+    await flush();
+    const end = { ...counts, settledAt, crc32: checksum };
+    await writeAll(handle, Buffer.from(`"end":${JSON.stringify(end)}}\n`));
     await handle.sync();
   } finally {
     await handle.close();
   }
+  return spots;
 }
 
 /** Writes every byte or throws: a short write (a full disk) is an error, not a success. */
 export async function writeAll(
   handle: { write(buffer: Buffer): Promise<{ bytesWritten: number }> },
-  text: string,
+  text: string | Buffer,
 ): Promise<void> {
-  let buffer = Buffer.from(text);
+  let buffer = typeof text === 'string' ? Buffer.from(text) : text;
   while (buffer.length > 0) {
     const { bytesWritten } = await handle.write(buffer);
     if (bytesWritten <= 0) {
@@ -219,23 +321,101 @@ async function readWhole(path: string): Promise<ReadResult> {
   checked.cards ??= {};
   checked.cardSessions ??= {};
   const { end } = checked;
-  if (end) checkCounts(end, checked, 'its "end"');
+  if (end) {
+    const held = SECTIONS.map((name) => Object.keys(checked[name] ?? {}).length);
+    checkCounts(end, held, 'its "end"');
+  }
   checkKeys(checked);
   return { version: checked.version, data: toStoreData(checked) };
 }
 
-/** The one-record-a-line layout, read without holding the file as one string. */
-async function readByLines(path: string): Promise<ReadResult> {
-  const lines = createInterface({
-    input: createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 }),
-    crlfDelay: Infinity,
-  });
+/** What a layout 4 file's settled section says, once its checksum vouched for the file. */
+interface Settled {
+  readonly records: readonly SettledEntry[];
+  /** Where the settled records' lines start: those lines are not parsed again. */
+  readonly offsets: ReadonlySet<number>;
+}
+
+/**
+ * The settled section of a layout 4 file whose bytes are exactly as written (its CRC-32 over
+ * everything before the last line matches). Undefined for any other file, which is then read
+ * record by record, every record checked: an edited file is never trusted on its summaries.
+ */
+async function readSettled(path: string, size: number): Promise<Settled | undefined> {
+  const handle = await open(path, 'r');
+  try {
+    const tailBytes = Math.min(size, 64 * 1024);
+    const tail = Buffer.alloc(tailBytes);
+    await handle.read(tail, 0, tailBytes, size - tailBytes);
+    const text = tail.toString('utf8');
+    const lastLine = text.slice(text.lastIndexOf('\n', text.length - 2) + 1);
+    if (!lastLine.startsWith('"end":') || !lastLine.endsWith('}}\n')) return undefined;
+    const end = storeEndSchema.safeParse(safeJson(lastLine.slice('"end":'.length, -2)));
+    if (!end.success || end.data.crc32 === undefined || end.data.settledAt === undefined) {
+      return undefined;
+    }
+    const endAt = size - Buffer.byteLength(lastLine);
+    if (end.data.settledAt >= endAt) return undefined;
+    let checksum = 0;
+    const chunk = Buffer.allocUnsafe(4 << 20);
+    for (let at = 0; at < endAt;) {
+      const { bytesRead } = await handle.read(chunk, 0, Math.min(chunk.length, endAt - at), at);
+      if (bytesRead === 0) return undefined;
+      checksum = crc32(chunk.subarray(0, bytesRead), checksum);
+      at += bytesRead;
+    }
+    if (checksum !== end.data.crc32) return undefined;
+    const section = Buffer.alloc(endAt - end.data.settledAt);
+    await handle.read(section, 0, section.length, end.data.settledAt);
+    const lines = section.toString('utf8').split('\n');
+    if (lines[0] !== '"settled":[' || lines.at(-2) !== '],' || lines.at(-1) !== '') {
+      return undefined;
+    }
+    const records: SettledEntry[] = [];
+    const reader = new SettledReader((record) => records.push(record));
+    for (const line of lines.slice(1, -2)) reader.line(line);
+    return { records, offsets: new Set(records.map((record) => record.entry.spot.offset)) };
+  } catch {
+    return undefined;
+  } finally {
+    await handle.close();
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The one-record-a-line layout, read without holding the file as one string. Each record is
+ * checked, then offered to `take` with where its line is (layout 3 and later: an older one is
+ * rewritten at start, and its records must be upgraded first). With `settled` (an intact layout
+ * 4 file), the settled records are given to `take` from their summaries and their lines are
+ * only counted.
+ */
+async function readByLines(
+  path: string,
+  take:
+    | {
+        record(section: Section, record: never, spot: Spot): boolean;
+        settled(record: SettledEntry): void;
+      }
+    | undefined,
+  settled: Settled | undefined,
+): Promise<ReadResult> {
   let head: z.output<typeof storeHeadSchema> | undefined;
   const data: Sections = { payouts: {}, postbacks: {}, cards: {}, cardSessions: {} };
-  let section: Section | undefined;
+  const held: Record<Section, number> = { payouts: 0, postbacks: 0, cards: 0, cardSessions: 0 };
+  let section: Section | 'settled' | undefined;
   let end: z.output<typeof storeEndSchema> | undefined;
   let closed = false;
   let lineNumber = 0;
+  const known = take && settled ? settled.offsets : undefined;
+  if (take && settled) for (const record of settled.records) take.settled(record);
   const fail = (what: string): never => {
     throw new DataFileError(`line ${lineNumber}: ${what}`);
   };
@@ -246,8 +426,13 @@ async function readByLines(path: string): Promise<ReadResult> {
       return fail('is not JSON');
     }
   };
-  for await (const line of lines) {
+  for await (const { text, offset, length } of readLines(path, known)) {
     lineNumber++;
+    if (section !== undefined && section !== 'settled' && known?.has(offset)) {
+      held[section]++;
+      continue;
+    }
+    const line = text.endsWith('\r') ? text.slice(0, -1) : text;
     if (closed) {
       if (line.trim() !== '') fail('comes after the end of the store');
       continue;
@@ -256,10 +441,15 @@ async function readByLines(path: string): Promise<ReadResult> {
       const parsed = storeHeadSchema.safeParse(json(`${line.slice(0, -1)}}`));
       if (!parsed.success) fail(describeProblems(parsed.error));
       head = parsed.data;
+    } else if (section === 'settled') {
+      // Summaries of records read from their own lines: nothing here is needed to read them.
+      if (line === '],') section = undefined;
     } else if (section === undefined) {
       const opened = SECTIONS.find((name) => line === `${JSON.stringify(name)}:{`);
       if (opened) {
         section = opened;
+      } else if (line === '"settled":[' && head.version >= 4) {
+        section = 'settled';
       } else if (line.startsWith('"end":') && line.endsWith('}}')) {
         const parsed = storeEndSchema.safeParse(json(line.slice('"end":'.length, -1)));
         if (!parsed.success) fail(describeProblems(parsed.error, 'end'));
@@ -278,7 +468,15 @@ async function readByLines(path: string): Promise<ReadResult> {
       }
       section = undefined;
     } else {
-      readRecord(line.endsWith(',') ? line.slice(0, -1) : line, section, data, fail, json);
+      const [key, record] = readRecord(
+        line.endsWith(',') ? line.slice(0, -1) : line,
+        section,
+        fail,
+        json,
+      );
+      held[section]++;
+      const spot: Spot = { file: 'data', offset, length };
+      if (head.version < 3 || !take?.record(section, record, spot)) data[section][key] = record;
     }
   }
   if (!head) throw new DataFileError('it is empty');
@@ -289,7 +487,11 @@ async function readByLines(path: string): Promise<ReadResult> {
   }
   if (head.version !== 1) {
     if (!end) throw new DataFileError('it has no "end" line: the file was cut short');
-    checkCounts(end, data, 'its "end" line');
+    checkCounts(
+      end,
+      SECTIONS.map((name) => held[name]),
+      'its "end" line',
+    );
   }
   return { version: head.version, data: toStoreData({ ...head, ...data }) };
 }
@@ -297,10 +499,9 @@ async function readByLines(path: string): Promise<ReadResult> {
 function readRecord(
   text: string,
   section: Section,
-  data: Sections,
   fail: (what: string) => never,
   json: (text: string) => unknown,
-): void {
+): [string, never] {
   const entry = json(`{${text}}`) as Record<string, unknown>;
   const keys = Object.keys(entry);
   if (keys.length !== 1) fail(`holds ${keys.length} records; one a line is expected`);
@@ -311,7 +512,7 @@ function readRecord(
   const record = entry[key] as never;
   const id = KEY_OF[section](record);
   if (id !== key) fail(`${section}.${key} holds the record of ${id}`);
-  data[section][key] = record;
+  return [key, record];
 }
 
 function checkCounts(
@@ -321,10 +522,9 @@ function checkCounts(
     cards?: number | undefined;
     cardSessions?: number | undefined;
   },
-  data: Partial<Sections>,
+  held: readonly number[],
   where: string,
 ): void {
-  const held = SECTIONS.map((name) => Object.keys(data[name] ?? {}).length);
   const counted = [end.payouts, end.postbacks, end.cards ?? 0, end.cardSessions ?? 0];
   if (held.some((n, i) => n !== counted[i])) {
     throw new DataFileError(

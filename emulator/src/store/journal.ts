@@ -1,6 +1,6 @@
-import { createReadStream } from 'node:fs';
 import { open, stat, truncate, type FileHandle } from 'node:fs/promises';
 import { writeAll } from './data-file.js';
+import { readLines } from './lines.js';
 import { describeProblems, storeChangeSchema, upgradePayout } from './schema.js';
 import { StoreOpenError, StoreWriteError, type StoreChange } from './store.js';
 
@@ -11,8 +11,19 @@ import { StoreOpenError, StoreWriteError, type StoreChange } from './store.js';
  * off the file again, so the next batch never joins a torn line, and it fails together with
  * every change queued after it: those were made on top of it. See docs/decisions/0003-store.md.
  */
+/** Where a line of the journal is: its first byte and its length in bytes, newline included. */
+export interface JournalSpot {
+  readonly offset: number;
+  readonly length: number;
+}
+
 export class Journal {
-  private queue: { line: string; rollBack: () => void; done: (error?: Error) => void }[] = [];
+  private queue: {
+    line: string;
+    rollBack: () => void;
+    written: (spot: JournalSpot) => void;
+    done: (error?: Error) => void;
+  }[] = [];
   private flushing: Promise<void> | undefined;
   /** Bytes of whole, synced lines: where the file is cut back to after a failed batch. */
   private bytes = 0;
@@ -39,15 +50,22 @@ export class Journal {
   }
 
   /**
-   * Resolves once the line is on disk. If it never will be, `rollBack` is called (newest change
-   * first, synchronously, before anything else can run) and the promise rejects with a
+   * Resolves once the line is on disk. Just before, `written` is told where the line is (the
+   * store reads settled records back from there), synchronously, before the journal can be
+   * folded into the data file. If the line never gets to disk, `rollBack` is called (newest
+   * change first, synchronously, before anything else can run) and the promise rejects with a
    * `StoreWriteError`.
    */
-  append(line: string, rollBack: () => void): Promise<void> {
+  append(
+    line: string,
+    rollBack: () => void,
+    written: (spot: JournalSpot) => void = () => {},
+  ): Promise<void> {
     return new Promise((resolve, reject) => {
       this.queue.push({
         line: `${line}\n`,
         rollBack,
+        written,
         done: (error) => (error ? reject(error) : resolve()),
       });
       this.flushing ??= this.flush();
@@ -76,6 +94,7 @@ export class Journal {
       const batch = this.queue;
       this.queue = [];
       const text = batch.map((entry) => entry.line).join('');
+      const start = this.bytes;
       try {
         if (this.torn) await this.cutBack();
         await writeAll(this.handle, text);
@@ -93,7 +112,13 @@ export class Journal {
         for (const entry of failedEntries) entry.done(failed);
         continue;
       }
-      for (const entry of batch) entry.done();
+      let offset = start;
+      for (const entry of batch) {
+        const length = Buffer.byteLength(entry.line);
+        entry.written({ offset, length });
+        offset += length;
+        entry.done();
+      }
       // Only while nothing waits: the data file must hold exactly what is on disk here.
       if (this.queue.length === 0 && this.compaction.due(this.bytes)) {
         await this.compaction.run().catch(() => {
@@ -121,7 +146,7 @@ export class Journal {
  */
 export async function replayJournal(
   journalFile: string,
-  apply: (change: StoreChange) => void,
+  apply: (change: StoreChange, spot: JournalSpot) => void,
   warn: (message: string) => void,
 ): Promise<{ applied: number; bytes: number }> {
   try {
@@ -130,23 +155,22 @@ export async function replayJournal(
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { applied: 0, bytes: 0 };
     throw error;
   }
-  const stream = createReadStream(journalFile, { encoding: 'utf8', highWaterMark: 1 << 20 });
   let applied = 0;
   let lineNumber = 0;
-  let pending = '';
   let validBytes = 0;
-  for await (const chunk of stream) {
-    const lines = (pending + (chunk as string)).split('\n');
-    pending = lines.pop() ?? '';
-    for (const line of lines) {
-      lineNumber++;
-      validBytes += Buffer.byteLength(line) + 1;
-      if (line === '') continue;
-      apply(parseLine(line, lineNumber, journalFile));
-      applied++;
+  let torn = false;
+  for await (const line of readLines(journalFile)) {
+    lineNumber++;
+    if (!line.complete) {
+      torn = true;
+      break;
     }
+    validBytes += line.length;
+    if (line.text === '') continue;
+    apply(parseLine(line.text, lineNumber, journalFile), line);
+    applied++;
   }
-  if (pending !== '') {
+  if (torn) {
     warn(`ignored an incomplete last line in ${journalFile} (a write cut short by a crash)`);
     await truncate(journalFile, validBytes);
   }

@@ -20,7 +20,7 @@ describe('the lowdb store', () => {
 
   it('creates the data file at once, in a folder it makes', async () => {
     const store = await openLowdbStore({ file });
-    expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ version: 3, payouts: {} });
+    expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ version: 4, payouts: {} });
     await store.close();
   });
 
@@ -121,8 +121,10 @@ describe('the lowdb store', () => {
     await store.commit({ payouts: [payout(1, 'a'), payout(2, 'b')], balances: { '1': 5 } });
     await store.close();
     const lines = (await readFile(file, 'utf8')).trim().split('\n');
-    expect(lines[0]).toMatch(/^\{"version":3,/);
-    expect(lines.at(-1)).toBe('"end":{"payouts":2,"postbacks":0,"cards":0,"cardSessions":0}}');
+    expect(lines[0]).toMatch(/^\{"version":4,/);
+    expect(lines.at(-1)).toMatch(
+      /^"end":\{"payouts":2,"postbacks":0,"cards":0,"cardSessions":0,"settledAt":\d+,"crc32":\d+\}\}$/,
+    );
     expect(lines.filter((line) => line.startsWith('"1":') || line.startsWith('"2":'))).toHaveLength(
       2,
     );

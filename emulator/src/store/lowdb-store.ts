@@ -1,22 +1,11 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Low, Memory } from 'lowdb';
-import type { SavedCard } from '../cards/card.js';
-import type { CardSession } from '../cards/card-session.js';
-import { restoredNow, type ClockState } from '../clock.js';
-import type { Payout } from '../payouts/payout.js';
-import type { Postback } from '../postbacks/postback.js';
-import { DataFile, DataFileError } from './data-file.js';
+import { DataFile, DataFileError, LAYOUT_VERSION } from './data-file.js';
 import { lockFile, LockHeldError, type FileLock } from './file-lock.js';
-import { StringPool } from './intern.js';
 import { Journal, replayJournal } from './journal.js';
-import {
-  emptyStoreData,
-  StoreOpenError,
-  type Store,
-  type StoreChange,
-  type StoreData,
-} from './store.js';
+import { LowdbStore } from './lowdb-records.js';
+import { emptyStoreData, StoreOpenError, type Store, type StoreData } from './store.js';
 
 /**
  * lowdb holds the whole state in memory and writes it as one JSON file. Rewriting that file for
@@ -95,9 +84,14 @@ async function openLocked(
   lock: FileLock,
   options: LowdbStoreOptions,
 ): Promise<Store> {
-  const adapter = new DataFile(file);
   const journalFile = `${file}.journal`;
+  // Settled records are taken as the file is read: they stay on disk (lowdb-records.ts).
+  const adapter: DataFile = new DataFile(file, {
+    record: (section, record, spot): boolean => store.takeFromFile(section, record, spot),
+    settled: (record): void => store.takeSettled(record),
+  });
   const db = new Low<StoreData>(adapter, emptyStoreData());
+  const store: LowdbStore = new LowdbStore(db, { data: file, journal: journalFile });
   try {
     await db.read();
   } catch (error) {
@@ -114,28 +108,26 @@ async function openLocked(
         'Restore the data file from a copy, or move both away to start afresh.',
     );
   }
-  const store = new LowdbStore(db);
+  store.loaded();
   const replay = await replayJournal(
     journalFile,
-    (change) => store.replay(change),
+    (change, spot) => store.replay(change, spot),
     options.onWarning ?? (() => {}),
   );
   const floor = options.compactionBytes ?? MIN_COMPACTION_BYTES;
   let snapshotBytes = await fileSize(file);
-  const fold = async (): Promise<void> => {
-    await db.write();
-    await journal.clear();
-    snapshotBytes = await fileSize(file);
-  };
   const journal: Journal = await Journal.open(journalFile, {
     due: (bytes) => bytes > Math.max(floor, snapshotBytes),
-    run: fold,
+    run: async () => {
+      await store.fold();
+      snapshotBytes = await fileSize(file);
+    },
   });
-  store.attach(journal, lock, fold);
+  store.attach(journal, lock, adapter);
   // Write the file at once (the data file named in the start banner exists, in the current
   // layout), folding the journal into it. If that fails (a full disk), the journal still holds
   // every change and the sandbox goes on with it.
-  if (fresh || replay.applied > 0 || adapter.readVersion !== 3) {
+  if (fresh || replay.applied > 0 || adapter.readVersion !== LAYOUT_VERSION) {
     await store.compact().catch((error: unknown) => {
       options.onWarning?.(
         `could not rewrite ${file} (${(error as Error).message}); the journal keeps every change`,
@@ -143,298 +135,6 @@ async function openLocked(
     });
   }
   return store;
-}
-
-/** Puts back what one commit changed in memory. */
-type Undo = () => void;
-
-class LowdbStore implements Store {
-  private readonly byOrder = new Map<string, number>();
-  private readonly strings = new StringPool();
-  private journal: Journal | undefined;
-  private lock: FileLock | undefined;
-  private fold: (() => Promise<void>) | undefined;
-  private clockSource: (() => ClockState) | undefined;
-  private closed = false;
-  private readonly listeners = new Set<(change: StoreChange) => void>();
-
-  /** Payout pages' payment ids by the id in their URL. */
-  private readonly payoutViews = new Map<string, number>();
-  /** Card tokens by card id. */
-  private readonly cardIds = new Map<number, string>();
-  /** Card session payment ids by the id in their page URL. */
-  private readonly sessionViews = new Map<string, number>();
-
-  constructor(private readonly db: Low<StoreData>) {
-    // What JSON.parse gave every record separately is shared from here on (see intern.ts).
-    for (const [id, payout] of Object.entries(db.data.payouts)) {
-      const shared = this.strings.record(payout);
-      db.data.payouts[id] = shared;
-      this.index(shared);
-    }
-    for (const [id, postback] of Object.entries(db.data.postbacks)) {
-      db.data.postbacks[id] = this.strings.record(postback);
-    }
-    for (const [token, card] of Object.entries(db.data.cards)) {
-      db.data.cards[token] = this.strings.record(card);
-      this.cardIds.set(card.id, token);
-    }
-    for (const session of Object.values(db.data.cardSessions)) {
-      this.sessionViews.set(session.viewId, session.paymentId);
-    }
-  }
-
-  attach(journal: Journal, lock: FileLock, fold: () => Promise<void>): void {
-    this.journal = journal;
-    this.lock = lock;
-    this.fold = fold;
-  }
-
-  payout(paymentId: number): Payout | undefined {
-    return this.db.data.payouts[paymentId];
-  }
-
-  latestPayoutForOrder(merchantId: string, orderId: string): Payout | undefined {
-    const paymentId = this.byOrder.get(orderKey(merchantId, orderId));
-    return paymentId === undefined ? undefined : this.payout(paymentId);
-  }
-
-  payouts(): Iterable<Payout> {
-    return Object.values(this.db.data.payouts);
-  }
-
-  balance(merchantId: string): number | undefined {
-    return this.db.data.balances[merchantId];
-  }
-
-  lastPaymentId(): number {
-    return this.db.data.lastPaymentId;
-  }
-
-  postback(id: string): Postback | undefined {
-    return this.db.data.postbacks[id];
-  }
-
-  postbacks(): Iterable<Postback> {
-    return Object.values(this.db.data.postbacks);
-  }
-
-  card(token: string): SavedCard | undefined {
-    return this.db.data.cards[token];
-  }
-
-  cardById(id: number): SavedCard | undefined {
-    const token = this.cardIds.get(id);
-    return token === undefined ? undefined : this.card(token);
-  }
-
-  cards(): Iterable<SavedCard> {
-    return Object.values(this.db.data.cards);
-  }
-
-  lastCardId(): number {
-    return this.db.data.lastCardId;
-  }
-
-  cardSession(paymentId: number): CardSession | undefined {
-    return this.db.data.cardSessions[paymentId];
-  }
-
-  cardSessionByView(viewId: string): CardSession | undefined {
-    const paymentId = this.sessionViews.get(viewId);
-    return paymentId === undefined ? undefined : this.cardSession(paymentId);
-  }
-
-  cardSessions(): Iterable<CardSession> {
-    return Object.values(this.db.data.cardSessions);
-  }
-
-  clockState(): ClockState | undefined {
-    return this.db.data.clock;
-  }
-
-  followClock(current: () => ClockState): void {
-    this.clockSource = current;
-  }
-
-  commit(change: StoreChange): Promise<void> {
-    const full = this.withClock(change);
-    const line = this.journal ? JSON.stringify(full) : '';
-    const undo = this.apply(full);
-    const written = this.journal ? this.journal.append(line, undo) : Promise.resolve();
-    return written.then(() => this.tell(full));
-  }
-
-  onCommitted(listener: (change: StoreChange) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  private tell(change: StoreChange): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(change);
-      } catch {
-        // A listener's failure is its own; the change is on disk all the same.
-      }
-    }
-  }
-
-  /** Applies a journal line read at start. */
-  replay(change: StoreChange): void {
-    this.apply(change);
-  }
-
-  /** Writes the whole state to the data file and empties the journal. */
-  async compact(): Promise<void> {
-    await this.journal?.settled();
-    await this.fold?.();
-  }
-
-  async close(): Promise<void> {
-    if (!this.journal || this.closed) return;
-    this.closed = true;
-    try {
-      await this.journal.settled();
-      if (this.clockSource) this.db.data.clock = this.clockSource();
-      await this.fold?.();
-      await this.journal.close();
-    } finally {
-      await this.lock?.release();
-    }
-  }
-
-  /**
-   * The clock's state rides along with a commit when restoring the saved one would no longer
-   * give the clock's time (a clock faster or slower than real time drifts from it).
-   */
-  private withClock(change: StoreChange): StoreChange {
-    if (change.clock || !this.clockSource) return change;
-    const now = this.clockSource();
-    const saved = this.db.data.clock;
-    if (saved && Math.abs(restoredNow(saved, now.realMs) - now.nowMs) < 1) return change;
-    return { ...change, clock: now };
-  }
-
-  /** Applies a change to memory and returns how to take it back. */
-  private apply(change: StoreChange): Undo {
-    const data = this.db.data;
-    const undo: Undo[] = [];
-    if (change.reset) undo.push(this.clearRecords());
-    for (const raw of change.payouts ?? []) {
-      const payout = this.strings.record(raw);
-      const key = String(payout.paymentId);
-      const before = data.payouts[key];
-      const order = orderKey(payout.merchantId, payout.orderId);
-      const indexed = this.byOrder.get(order);
-      undo.push(() => {
-        restore(data.payouts, key, before);
-        if (indexed === undefined) this.byOrder.delete(order);
-        else this.byOrder.set(order, indexed);
-      });
-      data.payouts[key] = payout;
-      this.index(payout);
-    }
-    for (const raw of change.postbacks ?? []) {
-      const before = data.postbacks[raw.id];
-      undo.push(() => restore(data.postbacks, raw.id, before));
-      data.postbacks[raw.id] = this.strings.record(raw);
-    }
-    for (const raw of change.cards ?? []) {
-      const before = data.cards[raw.token];
-      const idBefore = this.cardIds.get(raw.id);
-      undo.push(() => {
-        restore(data.cards, raw.token, before);
-        if (idBefore === undefined) this.cardIds.delete(raw.id);
-        else this.cardIds.set(raw.id, idBefore);
-      });
-      data.cards[raw.token] = this.strings.record(raw);
-      this.cardIds.set(raw.id, raw.token);
-    }
-    for (const session of change.cardSessions ?? []) {
-      const key = String(session.paymentId);
-      const before = data.cardSessions[key];
-      const viewBefore = this.sessionViews.get(session.viewId);
-      undo.push(() => {
-        restore(data.cardSessions, key, before);
-        if (viewBefore === undefined) this.sessionViews.delete(session.viewId);
-        else this.sessionViews.set(session.viewId, viewBefore);
-      });
-      data.cardSessions[key] = session;
-      this.sessionViews.set(session.viewId, session.paymentId);
-    }
-    if (change.lastCardId !== undefined && change.lastCardId > data.lastCardId) {
-      const before = data.lastCardId;
-      undo.push(() => (data.lastCardId = before));
-      data.lastCardId = change.lastCardId;
-    }
-    for (const [merchantId, balance] of Object.entries(change.balances ?? {})) {
-      const before = data.balances[merchantId];
-      undo.push(() => restore(data.balances, merchantId, before));
-      data.balances[merchantId] = balance;
-    }
-    if (change.lastPaymentId !== undefined && change.lastPaymentId > data.lastPaymentId) {
-      const before = data.lastPaymentId;
-      undo.push(() => (data.lastPaymentId = before));
-      data.lastPaymentId = change.lastPaymentId;
-    }
-    if (change.clock) {
-      const before = data.clock;
-      undo.push(() => (before ? (data.clock = before) : delete data.clock));
-      data.clock = change.clock;
-    }
-    return () => {
-      for (let i = undo.length - 1; i >= 0; i--) undo[i]?.();
-    };
-  }
-
-  payoutByView(viewId: string): Payout | undefined {
-    const paymentId = this.payoutViews.get(viewId);
-    return paymentId === undefined ? undefined : this.payout(paymentId);
-  }
-
-  /** Empties the record collections and their indexes; returns how to put them back. */
-  private clearRecords(): Undo {
-    const data = this.db.data;
-    const before = {
-      payouts: data.payouts,
-      postbacks: data.postbacks,
-      cards: data.cards,
-      cardSessions: data.cardSessions,
-      balances: data.balances,
-    };
-    const indexes = [this.byOrder, this.payoutViews, this.cardIds, this.sessionViews] as const;
-    const saved = indexes.map((index) => new Map<unknown, unknown>(index));
-    Object.assign(data, { payouts: {}, postbacks: {}, cards: {}, cardSessions: {}, balances: {} });
-    for (const index of indexes) index.clear();
-    return () => {
-      Object.assign(data, before);
-      indexes.forEach((index, i) => {
-        index.clear();
-        for (const [key, value] of saved[i] ?? []) (index as Map<unknown, unknown>).set(key, value);
-      });
-    };
-  }
-
-  private index(payout: Payout): void {
-    // A page's id never changes and never names another payout: no undo is needed for it.
-    if (payout.destination.kind === 'payout-page') {
-      this.payoutViews.set(payout.destination.viewId, payout.paymentId);
-    }
-    const key = orderKey(payout.merchantId, payout.orderId);
-    const current = this.byOrder.get(key);
-    if (current === undefined || current <= payout.paymentId)
-      this.byOrder.set(key, payout.paymentId);
-  }
-}
-
-function restore<T>(record: Record<string, T>, key: string, before: T | undefined): void {
-  if (before === undefined) delete record[key];
-  else record[key] = before;
-}
-
-function orderKey(merchantId: string, orderId: string): string {
-  return `${merchantId}\u0000${orderId}`;
 }
 
 async function fileSize(path: string): Promise<number> {

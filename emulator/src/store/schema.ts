@@ -213,9 +213,9 @@ export const storeChangeSchema = z.strictObject({
 
 /** The data file's head: everything but the record sections. */
 export const storeHeadSchema = z.strictObject({
-  // 1: before the end marker and the clock; 2: before saved cards and payout destinations.
-  // Both are read, and rewritten as 3.
-  version: z.union([z.literal(1), z.literal(2), z.literal(3)]),
+  // 1: before the end marker and the clock; 2: before saved cards and payout destinations;
+  // 3: before the settled section and the checksum. All are read, and rewritten as 4.
+  version: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)]),
   lastPaymentId: count,
   lastCardId: count.optional(),
   balances: z.record(z.string(), money),
@@ -228,6 +228,10 @@ export const storeEndSchema = z.strictObject({
   postbacks: count,
   cards: count.optional(),
   cardSessions: count.optional(),
+  /** Where the settled section starts, in bytes (layout 4). */
+  settledAt: count.optional(),
+  /** CRC-32 of every byte before this line (layout 4): whether the file is as it was written. */
+  crc32: count.optional(),
 });
 
 export const payoutSchema = payout;
@@ -242,6 +246,8 @@ export const storeDataSchema = storeHeadSchema.extend({
   postbacks: z.record(z.string(), postback).default({}),
   cards: z.record(z.string(), savedCard).default({}),
   cardSessions: z.record(z.string(), cardSession).default({}),
+  // Layout 4's summaries of the settled records: read as records are, from the records.
+  settled: z.array(z.unknown()).optional(),
   end: storeEndSchema.optional(),
 });
 

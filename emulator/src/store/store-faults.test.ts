@@ -229,7 +229,7 @@ describe('the shape of what the store reads back', () => {
     await writeFile(file, v1);
     store = await openLowdbStore({ file });
     expect(store.payout(1)?.orderId).toBe('a');
-    expect((await readFile(file, 'utf8')).split('\n')[0]).toMatch(/^\{"version":3,/);
+    expect((await readFile(file, 'utf8')).split('\n')[0]).toMatch(/^\{"version":4,/);
     // A payout of layout 1 gets its destination, balance and answer salt.
     expect(store.payout(1)).toMatchObject({
       method: 'reg2reg',

@@ -18,7 +18,15 @@ export interface Store {
   payoutByView(viewId: string): Payout | undefined;
   /** The newest payout a merchant made with this order id. */
   latestPayoutForOrder(merchantId: string, orderId: string): Payout | undefined;
-  payouts(): Iterable<Payout>;
+  /**
+   * Every payout, settled ones read back from disk one by one: for tests and tools. Request
+   * paths use `payoutSummaries` and `openPayouts`, which stay cheap at any size.
+   */
+  payouts(): Payout[];
+  /** What the lists filter on, for the payouts `match` accepts (nothing is read from disk). */
+  payoutSummaries(match?: (payout: PayoutSummary) => boolean): PayoutSummary[];
+  /** Payouts still moving (`waiting`, `process`): their timers are armed again after a start. */
+  openPayouts(): Payout[];
   balance(merchantId: string): number | undefined;
   lastPaymentId(): number;
   postback(id: string): Postback | undefined;
@@ -31,8 +39,13 @@ export interface Store {
   cardSession(paymentId: number): CardSession | undefined;
   cardSessionByView(viewId: string): CardSession | undefined;
   cardSessions(): Iterable<CardSession>;
-  /** The outbox and its delivery log. */
-  postbacks(): Iterable<Postback>;
+  /** The outbox and its delivery log, settled ones read back from disk: for tests and tools. */
+  postbacks(): Postback[];
+  postbackSummaries(match?: (postback: PostbackSummary) => boolean): PostbackSummary[];
+  /** Postbacks waiting for an attempt. */
+  pendingPostbacks(): Postback[];
+  /** How many payouts and postbacks are stored. */
+  counts(): { readonly payouts: number; readonly postbacks: number };
   /** Where the sandbox clock stood when it was last saved; undefined in a new store. */
   clockState(): ClockState | undefined;
   /**
@@ -48,6 +61,14 @@ export interface Store {
   onCommitted(listener: (change: StoreChange) => void): () => void;
   close(): Promise<void>;
 }
+
+/** What finding a payout takes: the admin lists filter on these without reading the record. */
+export type PayoutSummary = Pick<
+  Payout,
+  'paymentId' | 'merchantId' | 'orderId' | 'status' | 'method' | 'destination' | 'createdAt'
+>;
+
+export type PostbackSummary = Pick<Postback, 'id' | 'paymentId' | 'orderId' | 'state' | 'kind'>;
 
 /** Whole records, not deltas: replaying a change twice gives the same state. */
 export interface StoreChange {
