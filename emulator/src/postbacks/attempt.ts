@@ -1,7 +1,8 @@
 import { isoTime, type Clock } from '../clock.js';
 import type { MerchantDirectory } from '../merchants/merchants.js';
 import type { Randomness } from '../randomness.js';
-import { scriptNameFromPath, sign } from '../signature/signature.js';
+import { sign } from '../signature/signature.js';
+import { requirePostLink } from './post-link.js';
 import {
   attemptBody,
   isSandboxAdminLink,
@@ -99,13 +100,13 @@ export function withAttempt(
  */
 function signPostback(deps: AttemptDeps, postback: Postback): { salt: string; sig: string } {
   const merchant = deps.merchants.find(postback.merchantId);
-  const url = new URL(postback.url);
+  const link = requirePostLink(postback.url);
   // A pg_xml body is checked over the XML's own fields: the query is not in it.
-  const query = postback.format === 'pg_xml' ? {} : Object.fromEntries(url.searchParams);
+  const query = postback.format === 'pg_xml' ? {} : link.query;
   const key = postback.key === 'payment' ? merchant?.paymentSecretKey : merchant?.secretKey;
   const salt = deps.randomness.salt();
   // `{ ...query, ...fields, pg_salt }` without V8's slow path for new keys after a spread.
-  const signed: Record<string, string> = Object.assign(query, postback.fields);
+  const signed: Record<string, string> = Object.assign({}, query, postback.fields);
   signed.pg_salt = salt;
-  return { salt, sig: sign(scriptNameFromPath(url.pathname), signed, key ?? '') };
+  return { salt, sig: sign(link.scriptName, signed, key ?? '') };
 }

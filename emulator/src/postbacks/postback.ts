@@ -1,3 +1,5 @@
+import { readPostLink } from './post-link.js';
+
 /**
  * A postback: the payout notify the gateway POSTs to the merchant's `pg_post_link` once a payout
  * is final (docs/gateway/status-and-postbacks.md §4), with every delivery attempt on record. Stored in the outbox,
@@ -161,9 +163,6 @@ export interface OutboxMessage {
   readonly key?: 'payment';
 }
 
-/** The sandbox's own JSON API: every admin route lives under this path. */
-const ADMIN_PATH = '/__sandbox';
-
 /**
  * Whether a post link points into a sandbox's admin API, on any host: no merchant lives there,
  * and a postback to `/__sandbox/postbacks/<id>/resend` would make another postback on every
@@ -172,19 +171,7 @@ const ADMIN_PATH = '/__sandbox';
  * too, so no spelling of the same path gets through.
  */
 export function isSandboxAdminLink(url: string): boolean {
-  let path: string;
-  try {
-    path = new URL(url).pathname;
-  } catch {
-    return false;
-  }
-  try {
-    path = decodeURIComponent(path);
-  } catch {
-    // A stray `%` is no escape: the path is compared as written.
-  }
-  path = path.replace(/\/{2,}/g, '/').toLowerCase();
-  return path === ADMIN_PATH || path.startsWith(`${ADMIN_PATH}/`);
+  return readPostLink(url)?.adminLink ?? false;
 }
 
 /**
@@ -199,14 +186,9 @@ export class HostAllowlist {
   }
 
   allows(url: string): boolean {
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      return false;
-    }
-    const host = parsed.hostname.toLowerCase().replace(/^\[|\]$/g, '');
-    const hostPort = `${host}:${parsed.port || (parsed.protocol === 'https:' ? '443' : '80')}`;
+    const link = readPostLink(url);
+    if (link === undefined) return false;
+    const { allowHost: host, allowHostPort: hostPort } = link;
     return this.patterns.some(
       (pattern) =>
         pattern === '*' ||
