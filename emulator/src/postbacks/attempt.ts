@@ -7,6 +7,7 @@ import {
   attemptBody,
   isSandboxAdminLink,
   type DeliveryAttempt,
+  type Draft,
   type HostAllowlist,
   type Postback,
   type XmlRenderer,
@@ -84,13 +85,14 @@ export function withAttempt(
   const delivered = attempt.status === 200;
   const next =
     delivered || sentAt === undefined ? undefined : nextAttemptAt(policy, attempts.length, sentAt);
+  // Set on the rest, not spread into a new record with them: a spread then given a new key
+  // (dueAt) takes V8's slow path, on every attempt that fails.
   const { dueAt: _due, holdForNext: _held, ...rest } = current;
-  return {
-    ...rest,
-    attempts,
-    state: delivered ? 'delivered' : next === undefined ? 'failed' : 'pending',
-    ...(next !== undefined ? { dueAt: isoTime(next) } : {}),
-  };
+  const updated: Draft<Postback> = rest;
+  updated.attempts = attempts;
+  updated.state = delivered ? 'delivered' : next === undefined ? 'failed' : 'pending';
+  if (next !== undefined) updated.dueAt = isoTime(next);
+  return updated as Postback;
 }
 
 /**

@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { XMLParser } from 'fast-xml-parser';
 import { readPostLink } from './post-link.js';
+import type { Draft } from './postback.js';
 
 /** Sends one postback and says what came back. Never throws: a failure is a result. */
 export interface PostbackSender {
@@ -17,9 +18,6 @@ export interface SendResult {
   readonly response?: string;
   readonly ack?: { readonly status: string; readonly description?: string };
 }
-
-/** A result as it is put together: `durationMs` is set last, when the attempt ends. */
-type Draft<T> = { -readonly [K in keyof T]?: T[K] };
 
 const RESPONSE_KEPT = 2_048;
 const MAX_CONNECTIONS_PER_ORIGIN = 16;
@@ -53,6 +51,7 @@ export class HttpPostbackSender implements PostbackSender {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        // Set last, not spread in: the result's keys keep their order, durationMs after them.
         result.durationMs = Math.round(performance.now() - started);
         resolve(result as SendResult);
       };
