@@ -1,6 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import { XMLParser } from 'fast-xml-parser';
+import { readPostLink } from './post-link.js';
+import type { Draft } from './postback.js';
 
 /** Sends one postback and says what came back. Never throws: a failure is a result. */
 export interface PostbackSender {
@@ -36,62 +38,80 @@ export class HttpPostbackSender implements PostbackSender {
 
   send(url: string, body: string, timeoutMs: number): Promise<SendResult> {
     const started = performance.now();
+    const link = readPostLink(url);
+    if (link === undefined) {
+      return Promise.resolve({ error: 'pg_post_link is not a URL', durationMs: 0 });
+    }
     return new Promise((resolve) => {
-      let target: URL;
-      try {
-        target = new URL(url);
-      } catch {
-        resolve({ error: 'pg_post_link is not a URL', durationMs: 0 });
-        return;
-      }
-      const protocol = target.protocol === 'https:' ? 'https:' : 'http:';
+      const protocol = link.protocol === 'https:' ? 'https:' : 'http:';
       const client = protocol === 'https:' ? https : http;
       const payload = Buffer.from(body);
       let settled = false;
-      const finish = (result: Omit<SendResult, 'durationMs'>): void => {
+      const finish = (result: Draft<SendResult>): void => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        resolve({ ...result, durationMs: Math.round(performance.now() - started) });
+        // Set last, not spread in: the result's keys keep their order, durationMs after them.
+        result.durationMs = Math.round(performance.now() - started);
+        resolve(result as SendResult);
       };
-      const request = client.request(
-        target,
-        {
-          method: 'POST',
-          agent: this.agents[protocol],
-          headers: {
-            'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8',
-            'Content-Length': payload.length,
-          },
+      const onResponse = (response: http.IncomingMessage): void => {
+        const chunks: Buffer[] = [];
+        let kept = 0;
+        response.on('data', (chunk: Buffer) => {
+          if (kept < RESPONSE_KEPT) {
+            chunks.push(chunk);
+            kept += chunk.length;
+          }
+        });
+        response.on('end', () => {
+          const head = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+          const text = head ? head.toString('utf8').slice(0, RESPONSE_KEPT) : '';
+          const result: Draft<SendResult> = { status: response.statusCode ?? 0 };
+          if (text !== '') result.response = text;
+          const ack = readAck(text);
+          if (ack) result.ack = ack;
+          finish(result);
+        });
+        response.on('error', (error) => finish({ error: describeFailure(error) }));
+      };
+      const options = {
+        method: 'POST',
+        agent: this.agents[protocol],
+        headers: {
+          'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8',
+          'Content-Length': payload.length,
         },
-        (response) => {
-          const chunks: Buffer[] = [];
-          let kept = 0;
-          response.on('data', (chunk: Buffer) => {
-            if (kept < RESPONSE_KEPT) {
-              chunks.push(chunk);
-              kept += chunk.length;
-            }
-          });
-          response.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8').slice(0, RESPONSE_KEPT);
-            const ack = readAck(text);
-            finish({
-              status: response.statusCode ?? 0,
-              ...(text !== '' ? { response: text } : {}),
-              ...(ack ? { ack } : {}),
-            });
-          });
-          response.on('error', (error) => finish({ error: describeFailure(error) }));
-        },
-      );
+      };
+      const request =
+        link.hasCredentials || link.protocol !== protocol
+          ? // What http.request makes of the URL itself: an Authorization header, or its error.
+            client.request(new URL(url), options, onResponse)
+          : client.request(
+              {
+                protocol,
+                hostname: link.hostname,
+                port: link.port === '' ? undefined : Number(link.port),
+                path: link.path,
+                method: options.method,
+                agent: options.agent,
+                headers: options.headers,
+              },
+              onResponse,
+            );
       // The whole attempt, waiting for a free connection included, ends at the timeout.
       const timer = setTimeout(() => {
         finish({ error: `no answer within ${timeoutMs} ms` });
         request.destroy();
       }, timeoutMs);
       request.on('error', (error) => finish({ error: describeFailure(error) }));
-      request.end(payload);
+      // The body goes once the connection is up. Written while it is being made, a refused
+      // connection also failed that write: a second error, whose stack Node formats, on what
+      // is often the commonest attempt (a post link nobody listens on).
+      request.once('socket', (socket) => {
+        if (socket.connecting) socket.once('connect', () => request.end(payload));
+        else request.end(payload);
+      });
     });
   }
 

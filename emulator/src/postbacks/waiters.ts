@@ -76,6 +76,7 @@ export class PostbackWaiters {
 
   /** After an attempt: the waiters this postback answers resolve. */
   notify(postback: Postback): void {
+    if (this.waiters.size === 0) return;
     for (const waiter of [...this.waiters]) if (waiter.matches(postback)) waiter.done();
   }
 
