@@ -27,7 +27,7 @@ import {
 } from './processes.js';
 import { HOW_TO_READ, renderReport, type Row } from './report.js';
 import { startSandbox, startSandboxGrowingHeap } from './sandbox.js';
-import { checkStreamedLayout, seedInChild, seedStore, seedStoreStreaming } from './seed-store.js';
+import { seedStore } from './seed-store.js';
 import { readSettings, ROOT, type BenchSettings } from './settings.js';
 
 interface Started {
@@ -113,7 +113,6 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'fp-bench-'));
   const sink = await receiver();
   try {
-    const layoutProblem = await checkStreamedLayout(work);
     const postLink = sink.url;
     const run: RunRow = (name, starting, options) => row(name, settings, sink, starting, options);
     const sandbox = (name: string, dataFile: string) => async (): Promise<Started> => ({
@@ -143,13 +142,12 @@ async function main(): Promise<void> {
 
     const storedName = `sandbox, ${settings.stored.toLocaleString('en')} stored payouts`;
     const storedFile = join(work, 'stored.json');
-    progress(`writing ${settings.stored.toLocaleString('en')} payouts with DataFile`);
+    progress(`writing ${settings.stored.toLocaleString('en')} payouts`);
     await seedStore(storedFile, { count: settings.stored });
     const stored = await run(storedName, sandbox(storedName, storedFile), { postbacks: true });
     rmSync(storedFile, { force: true });
 
-    const huge =
-      settings.huge > 0 ? await hugeRow(settings, work, postLink, run, layoutProblem) : undefined;
+    const huge = settings.huge > 0 ? await hugeRow(settings, work, postLink, run) : undefined;
 
     let pending: Punctuality | undefined;
     if (settings.pending > 0) {
@@ -176,8 +174,7 @@ async function main(): Promise<void> {
 }
 
 /**
- * The huge store, written record by record (or, when that writer no longer matches the
- * sandbox's layout, by the sandbox's own writer in a process of its own); its sandbox gets
+ * The huge store, written record by record by the sandbox's own writer; its sandbox gets
  * node's default heap, and a larger one only if it runs out. The row's note says which.
  */
 async function hugeRow(
@@ -185,25 +182,14 @@ async function hugeRow(
   work: string,
   postLink: string,
   run: RunRow,
-  layoutProblem: string | undefined,
 ): Promise<Row> {
   const name = `sandbox, ${settings.huge.toLocaleString('en')} stored payouts`;
   const dataFile = join(work, 'huge.json');
   const notes: string[] = [];
   const started = performance.now();
   try {
-    if (layoutProblem === undefined) {
-      progress(`writing ${settings.huge.toLocaleString('en')} payouts, streamed`);
-      await seedStoreStreaming(dataFile, { count: settings.huge });
-    } else {
-      // About 5 KB of heap a stored payout (with its postback) while DataFile writes them.
-      const heapMb = Math.max(2048, Math.ceil(settings.huge / 200) + 1024);
-      progress(`writing ${settings.huge.toLocaleString('en')} payouts with DataFile in a child`);
-      await seedInChild(dataFile, settings.huge, heapMb);
-      notes.push(
-        `its store was written by DataFile in a child node (--max-old-space-size=${heapMb}), because ${layoutProblem}`,
-      );
-    }
+    progress(`writing ${settings.huge.toLocaleString('en')} payouts`);
+    await seedStore(dataFile, { count: settings.huge });
   } catch (error) {
     return { name, problem: `its store could not be written: ${message(error)}` };
   }

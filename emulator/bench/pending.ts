@@ -26,7 +26,7 @@ export async function pendingPostbacks(
   const file = join(folder, 'pending.json');
   const from = Date.now() + 4_000;
   const spread = 10_000;
-  const data = await seedStore(file, {
+  const due = await seedStore(file, {
     count: 0,
     pendingPostbacks: count,
     pendingFrom: from,
@@ -46,8 +46,8 @@ export async function pendingPostbacks(
     arrivals = await sink.arrivals();
   }
   await stop(server);
-  const lateness = Object.values(data.postbacks)
-    .map((p) => (arrivals.get(String(p.paymentId)) ?? Infinity) - Date.parse(p.dueAt ?? ''))
+  const lateness = [...due]
+    .map(([paymentId, dueAt]) => (arrivals.get(String(paymentId)) ?? Infinity) - Date.parse(dueAt))
     .sort((a, b) => a - b);
   const at = (q: number): number =>
     lateness[Math.min(lateness.length - 1, Math.floor(q * lateness.length))] ?? 0;

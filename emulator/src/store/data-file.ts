@@ -14,15 +14,17 @@ import {
   storeHeadSchema,
   toStoreData,
 } from './schema.js';
-import type { Spot } from './cold.js';
+import { isSettledPayout, isSettledPostback, type Spot } from './cold.js';
 import { readLines } from './lines.js';
 import {
   SettledReader,
-  settledLines,
+  SettledWriter,
   type SettledEntry,
   type SettledRecord,
 } from './settled-index.js';
 import type { PayoutSummary, PostbackSummary, StoreData } from './store.js';
+import type { Payout } from '../payouts/payout.js';
+import type { Postback } from '../postbacks/postback.js';
 
 /**
  * The lowdb adapter for the store's data file. It writes through a temporary file, synced, then
@@ -91,17 +93,13 @@ export class DataFile implements Adapter<StoreData> {
 
   /**
    * Writes the store: the records in `data`, and the settled ones the store keeps on disk,
-   * whose lines `elsewhere` gives (copied as they are, not parsed again). `settled` tells which
-   * records are settled, with their summaries, for the settled section. Resolves with where
-   * each record's line now is, by section and key.
+   * whose lines `elsewhere` gives (copied as they are, not parsed again). Settled records of
+   * `data` get their summaries in the settled section too. Resolves with where each record's
+   * line now is, by section and key.
    */
   async writeWith(
     data: StoreData,
     elsewhere: Partial<Record<Section, readonly SnapshotRecord[]>>,
-    settled: {
-      payout(record: never): PayoutSummary | undefined;
-      postback(record: never): PostbackSummary | undefined;
-    } = { payout: () => undefined, postback: () => undefined },
   ): Promise<Map<string, Spot>> {
     // Taken in the same tick as the call: later changes to memory are not part of this file.
     const snapshot: Snapshot = {
@@ -117,12 +115,7 @@ export class DataFile implements Adapter<StoreData> {
         [
           ...(elsewhere[name] ?? []),
           ...Object.entries(data[name]).map(([key, record]): SnapshotRecord => {
-            const summary =
-              name === 'payouts'
-                ? settled.payout(record as never)
-                : name === 'postbacks'
-                  ? settled.postback(record as never)
-                  : undefined;
+            const summary = settledSummary(name, record);
             return {
               key,
               line: () => `${JSON.stringify(key)}:${JSON.stringify(record)}`,
@@ -174,6 +167,49 @@ const SCHEMA_OF = {
   cardSessions: cardSessionSchema,
 } as const;
 
+/** A payout or postback that is settled is its own summary (the writer picks the fields). */
+function settledSummary(
+  section: Section,
+  record: unknown,
+): PayoutSummary | PostbackSummary | undefined {
+  if (section === 'payouts' && isSettledPayout(record as Payout)) return record as Payout;
+  if (section === 'postbacks' && isSettledPostback(record as Postback)) return record as Postback;
+  return undefined;
+}
+
+/**
+ * Writes a data file from records given one by one (a seeded store of any size, without it all
+ * in memory): the layout the sandbox writes, settled section and checksum included. Settled
+ * records are recognised by themselves when `summary` is not given.
+ */
+export async function writeDataFile(
+  path: string,
+  head: Pick<StoreData, 'lastPaymentId' | 'lastCardId' | 'balances' | 'clock'>,
+  sections: Partial<Record<Section, Iterable<SnapshotRecord | readonly [string, unknown]>>>,
+): Promise<void> {
+  const records = (name: Section): Iterable<SnapshotRecord> => ({
+    *[Symbol.iterator]() {
+      for (const item of sections[name] ?? []) {
+        if (!Array.isArray(item)) {
+          yield item as SnapshotRecord;
+          continue;
+        }
+        const [key, record] = item as readonly [string, unknown];
+        const summary = settledSummary(name, record);
+        yield {
+          key,
+          line: () => `${JSON.stringify(key)}:${JSON.stringify(record)}`,
+          ...(summary ? { summary } : {}),
+        };
+      }
+    },
+  });
+  await writeSnapshot(path, {
+    head: JSON.stringify({ version: LAYOUT_VERSION, ...head }),
+    sections: SECTIONS.map((name) => [name, records(name)]),
+  });
+}
+
 /** A record to write: its key, its line (`"<key>":{…}`), its summary when it is settled. */
 export interface SnapshotRecord {
   readonly key: string;
@@ -183,7 +219,7 @@ export interface SnapshotRecord {
 
 interface Snapshot {
   readonly head: string;
-  readonly sections: readonly (readonly [Section, readonly SnapshotRecord[]])[];
+  readonly sections: readonly (readonly [Section, Iterable<SnapshotRecord>])[];
 }
 
 /** The data file cannot be used as it is; `detail` says where and what. */
@@ -196,7 +232,7 @@ export class DataFileError extends Error {
 
 async function writeSnapshot(path: string, snapshot: Snapshot): Promise<Map<string, Spot>> {
   const spots = new Map<string, Spot>();
-  const settled: SettledRecord[] = [];
+  const settled = new SettledWriter();
   const handle = await open(path, 'w');
   try {
     let written = 0;
@@ -220,16 +256,21 @@ async function writeSnapshot(path: string, snapshot: Snapshot): Promise<Map<stri
     add(`${snapshot.head.slice(0, -1)},\n`);
     const counts: Record<string, number> = {};
     for (const [name, records] of snapshot.sections) {
-      counts[name] = records.length;
+      counts[name] = 0;
       add(`${JSON.stringify(name)}:{\n`);
-      for (let i = 0; i < records.length; i++) {
-        const record = records[i] as SnapshotRecord;
+      // One record ahead: every line but the last ends in a comma.
+      const iterator = records[Symbol.iterator]();
+      let next = iterator.next();
+      while (!next.done) {
+        const record = next.value;
+        next = iterator.next();
+        counts[name]++;
         const offset = written + chunkBytes;
-        const length = add(`${record.line()}${i < records.length - 1 ? ',' : ''}\n`);
+        const length = add(`${record.line()}${next.done ? '' : ','}\n`);
         const spot: Spot = { file: 'data', offset, length };
         spots.set(spotKey(name, record.key), spot);
         if (record.summary && (name === 'payouts' || name === 'postbacks')) {
-          settled.push({ section: name, summary: record.summary, spot } as SettledRecord);
+          settled.add({ section: name, summary: record.summary, spot } as SettledRecord);
         }
         if (chunkBytes > 1 << 20) await flush();
       }
@@ -237,7 +278,7 @@ async function writeSnapshot(path: string, snapshot: Snapshot): Promise<Map<stri
     }
     const settledAt = written + chunkBytes;
     add('"settled":[\n');
-    const lines = settledLines(settled);
+    const lines = settled.lines();
     lines.forEach((line, i) => add(`${line}${i < lines.length - 1 ? ',' : ''}\n`));
     add('],\n');
     await flush();

@@ -269,24 +269,17 @@ export class LowdbStore implements Store {
     const hotPayouts = { ...this.db.data.payouts };
     const hotPostbacks = { ...this.db.data.postbacks };
     cold?.holdData();
-    const spots = await this.adapter.writeWith(
-      this.db.data,
-      {
-        payouts: coldPayouts.map((entry) => {
-          const key = String(entry.paymentId);
-          return { key, line: () => cold?.line(entry.spot, 'payouts', key) ?? '', summary: entry };
-        }),
-        postbacks: coldPostbacks.map((entry) => ({
-          key: entry.id,
-          line: () => cold?.line(entry.spot, 'postbacks', entry.id) ?? '',
-          summary: entry,
-        })),
-      },
-      {
-        payout: (payout: Payout) => (isSettledPayout(payout) ? payout : undefined),
-        postback: (postback: Postback) => (isSettledPostback(postback) ? postback : undefined),
-      },
-    );
+    const spots = await this.adapter.writeWith(this.db.data, {
+      payouts: coldPayouts.map((entry) => {
+        const key = String(entry.paymentId);
+        return { key, line: () => cold?.line(entry.spot, 'payouts', key) ?? '', summary: entry };
+      }),
+      postbacks: coldPostbacks.map((entry) => ({
+        key: entry.id,
+        line: () => cold?.line(entry.spot, 'postbacks', entry.id) ?? '',
+        summary: entry,
+      })),
+    });
     cold?.reopenData();
     this.moveSpots(spots, coldPayouts, coldPostbacks, hotPayouts, hotPostbacks);
     await this.journal?.clear();

@@ -28,49 +28,55 @@ export type SettledEntry =
 /** Entries a line: lines stay short enough to parse in one go, and there are few of them. */
 const PER_LINE = 1_000;
 
-export function settledLines(records: readonly SettledRecord[]): string[] {
-  const destinations: Payout['destination'][] = [];
-  const destinationIds = new Map<string, number>();
-  const destinationOf = (destination: Payout['destination']): number => {
-    const key = JSON.stringify(destination);
-    let id = destinationIds.get(key);
-    if (id === undefined) {
-      id = destinations.length;
-      destinations.push(destination);
-      destinationIds.set(key, id);
-    }
-    return id;
-  };
-  const payouts: unknown[][] = [];
-  const postbacks: unknown[][] = [];
-  for (const record of records) {
+/** Collects the section's rows as records are written (a row, not the record, is kept). */
+export class SettledWriter {
+  private readonly destinations: Payout['destination'][] = [];
+  private readonly destinationIds = new Map<string, number>();
+  private readonly payouts: unknown[][] = [];
+  private readonly postbacks: unknown[][] = [];
+
+  add(record: SettledRecord): void {
     const { offset, length } = record.spot;
     if (record.section === 'payouts') {
       const p = record.summary;
-      payouts.push([
+      this.payouts.push([
         p.paymentId,
         p.merchantId,
         p.orderId,
         p.status,
         p.method,
-        destinationOf(p.destination),
+        this.destinationOf(p.destination),
         p.createdAt,
         offset,
         length,
       ]);
     } else {
       const p = record.summary;
-      postbacks.push([p.id, p.paymentId, p.orderId, p.state, p.kind, offset, length]);
+      this.postbacks.push([p.id, p.paymentId, p.orderId, p.state, p.kind, offset, length]);
     }
   }
-  const lines = [JSON.stringify({ destinations })];
-  for (let i = 0; i < payouts.length; i += PER_LINE) {
-    lines.push(JSON.stringify({ payouts: payouts.slice(i, i + PER_LINE) }));
+
+  lines(): string[] {
+    const lines = [JSON.stringify({ destinations: this.destinations })];
+    for (let i = 0; i < this.payouts.length; i += PER_LINE) {
+      lines.push(JSON.stringify({ payouts: this.payouts.slice(i, i + PER_LINE) }));
+    }
+    for (let i = 0; i < this.postbacks.length; i += PER_LINE) {
+      lines.push(JSON.stringify({ postbacks: this.postbacks.slice(i, i + PER_LINE) }));
+    }
+    return lines;
   }
-  for (let i = 0; i < postbacks.length; i += PER_LINE) {
-    lines.push(JSON.stringify({ postbacks: postbacks.slice(i, i + PER_LINE) }));
+
+  private destinationOf(destination: Payout['destination']): number {
+    const key = JSON.stringify(destination);
+    let id = this.destinationIds.get(key);
+    if (id === undefined) {
+      id = this.destinations.length;
+      this.destinations.push(destination);
+      this.destinationIds.set(key, id);
+    }
+    return id;
   }
-  return lines;
 }
 
 /**
