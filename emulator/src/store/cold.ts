@@ -25,7 +25,9 @@ export interface Spot {
 export type ColdPayout = { -readonly [K in keyof PayoutSummary]: PayoutSummary[K] } & {
   spot: Spot;
 };
-export type ColdPostback = PostbackSummary & { spot: Spot };
+export type ColdPostback = { -readonly [K in keyof PostbackSummary]: PostbackSummary[K] } & {
+  spot: Spot;
+};
 
 export function isSettledPayout(payout: Payout): boolean {
   return isFinal(payout.status) && payout.pendingFinal === undefined;
@@ -92,6 +94,7 @@ export class ColdRecords {
   }
 
   adoptPostback(entry: ColdPostback): void {
+    entry.orderId = this.orderIdOf(entry);
     this.postbacks.set(entry.id, entry);
   }
 
@@ -99,11 +102,17 @@ export class ColdRecords {
     this.postbacks.set(postback.id, {
       id: postback.id,
       paymentId: postback.paymentId,
-      orderId: postback.orderId,
+      orderId: this.orderIdOf(postback),
       state: postback.state,
       kind: postback.kind,
       spot,
     });
+  }
+
+  /** The payout's copy of the order id when it has the same one: one string, not two. */
+  private orderIdOf(postback: PostbackSummary): string {
+    const payout = this.payouts.get(postback.paymentId);
+    return payout?.orderId === postback.orderId ? payout.orderId : postback.orderId;
   }
 
   payout(paymentId: number): Payout | undefined {

@@ -373,8 +373,12 @@ async function readWhole(path: string): Promise<ReadResult> {
 /** What a layout 4 file's settled section says, once its checksum vouched for the file. */
 interface Settled {
   readonly records: readonly SettledEntry[];
-  /** Where the settled records' lines start: those lines are not parsed again. */
-  readonly offsets: ReadonlySet<number>;
+  /**
+   * Lines not to read again, by offset: the settled records' lines, and the settled section
+   * itself (as one run, at `sectionAt`).
+   */
+  readonly known: ReadonlyMap<number, number>;
+  readonly sectionAt: number;
 }
 
 /**
@@ -415,7 +419,10 @@ async function readSettled(path: string, size: number): Promise<Settled | undefi
     const records: SettledEntry[] = [];
     const reader = new SettledReader((record) => records.push(record));
     for (const line of lines.slice(1, -2)) reader.line(line);
-    return { records, offsets: new Set(records.map((record) => record.entry.spot.offset)) };
+    const known = new Map<number, number>();
+    for (const { entry } of records) known.set(entry.spot.offset, entry.spot.length);
+    known.set(end.data.settledAt, endAt - end.data.settledAt);
+    return { records, known, sectionAt: end.data.settledAt };
   } catch {
     return undefined;
   } finally {
@@ -455,8 +462,8 @@ async function readByLines(
   let end: z.output<typeof storeEndSchema> | undefined;
   let closed = false;
   let lineNumber = 0;
-  const known = take && settled ? settled.offsets : undefined;
-  if (take && settled) for (const record of settled.records) take.settled(record);
+  const fast = take ? settled : undefined;
+  if (take && fast) for (const record of fast.records) take.settled(record);
   const fail = (what: string): never => {
     throw new DataFileError(`line ${lineNumber}: ${what}`);
   };
@@ -467,10 +474,12 @@ async function readByLines(
       return fail('is not JSON');
     }
   };
-  for await (const { text, offset, length } of readLines(path, known)) {
+  for await (const { text, offset, length, skipped } of readLines(path, fast?.known)) {
     lineNumber++;
-    if (section !== undefined && section !== 'settled' && known?.has(offset)) {
-      held[section]++;
+    if (skipped) {
+      // Lines the settled section vouched for (with the checksum): counted, not read.
+      if (section !== undefined && section !== 'settled') held[section]++;
+      else if (offset !== fast?.sectionAt) fail('is not where a record can be');
       continue;
     }
     const line = text.endsWith('\r') ? text.slice(0, -1) : text;

@@ -32,6 +32,7 @@ const PER_LINE = 1_000;
 export class SettledWriter {
   private readonly destinations: Payout['destination'][] = [];
   private readonly destinationIds = new Map<string, number>();
+  private readonly byObject = new WeakMap<object, number>();
   private readonly payouts: unknown[][] = [];
   private readonly postbacks: unknown[][] = [];
 
@@ -68,6 +69,9 @@ export class SettledWriter {
   }
 
   private destinationOf(destination: Payout['destination']): number {
+    // Settled records share their destination objects (cold.ts): most are found by identity.
+    const known = this.byObject.get(destination);
+    if (known !== undefined) return known;
     const key = JSON.stringify(destination);
     let id = this.destinationIds.get(key);
     if (id === undefined) {
@@ -75,6 +79,7 @@ export class SettledWriter {
       this.destinations.push(destination);
       this.destinationIds.set(key, id);
     }
+    this.byObject.set(destination, id);
     return id;
   }
 }
