@@ -137,7 +137,7 @@ function watched(seen: StoreChange[], before?: (change: StoreChange) => void) {
 }
 
 describe('retention on the sandbox clock', () => {
-  it('sweeps once at start, then every minute of sandbox time', async () => {
+  it('sweeps once at start, then when a kept payout comes of age', async () => {
     const { store, clock, retention, forgotten } = await setup({ maxAgeMs: HOUR });
     await store.commit({ payouts: [payout(1, 2 * HOUR), payout(2, 0)] });
     retention.start();
@@ -254,21 +254,28 @@ describe('retention on the sandbox clock', () => {
     retention.stop();
   });
 
-  it('looks at the store only when something changed or a kept payout comes of age', async () => {
+  it('sweeps only a minute after something changed or when a kept payout comes of age', async () => {
     const { store, clock, retention } = await setup({ maxAgeMs: DAY });
     await store.commit({ payouts: [payout(1, 0)] });
     const looks = vi.spyOn(store, 'payoutSummaries');
     retention.start();
     await clock.advance(0);
     expect(looks).toHaveBeenCalledTimes(1);
-    // A day of minutes with nothing to do: the ticks pass without reading the store.
+    // A day with nothing to do: no sweep until the payout comes of age.
     await clock.advance(DAY - MINUTE);
     expect(looks).toHaveBeenCalledTimes(1);
+    expect(clock.pendingCount()).toBe(1);
     await clock.advance(MINUTE);
     expect(looks).toHaveBeenCalledTimes(2);
     expect(store.payout(1)).toBeUndefined();
+    // Nothing kept, nothing scheduled; a new payout wakes it for a minute later.
+    expect(clock.pendingCount()).toBe(0);
+    await clock.advance(365 * DAY);
+    expect(looks).toHaveBeenCalledTimes(2);
     await store.commit({ payouts: [payout(2, 0)] });
-    await clock.advance(MINUTE);
+    await clock.advance(MINUTE - 1);
+    expect(looks).toHaveBeenCalledTimes(2);
+    await clock.advance(1);
     expect(looks).toHaveBeenCalledTimes(3);
     retention.stop();
   });

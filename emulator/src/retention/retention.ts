@@ -78,7 +78,10 @@ export function isSettled(payout: PayoutSummary, busy: ReadonlySet<number>): boo
 
 /** How many payouts one commit forgets: each commit is one journal line, written and synced. */
 export const RETENTION_BATCH = 1_000;
-/** How often, in sandbox time, retention looks for payouts to forget. */
+/**
+ * The least sandbox time between two sweeps: a payout that settles is forgotten by the count
+ * rule within a minute, one that comes of age within a minute of it.
+ */
 export const RETENTION_INTERVAL_MS = 60_000;
 
 export interface RetentionDeps {
@@ -94,29 +97,34 @@ export interface RetentionDeps {
 }
 
 /**
- * Runs the policy on the sandbox clock: a sweep at start, then one every minute of sandbox time
- * that has something to do (a payout or postback changed since the last sweep, or a kept
- * payout has come of age). A sweep commits `forget` changes of at most `RETENTION_BATCH`
- * payouts, one after another: requests get their turn at the journal between them.
+ * Runs the policy on the sandbox clock: a sweep at start, then one a minute of sandbox time
+ * after a payout or postback changed, and one when the next kept payout comes of age. A clock
+ * moved ahead by a year with nothing to do runs no sweep at all. A sweep commits `forget`
+ * changes of at most `RETENTION_BATCH` payouts, one after another: requests get their turn at
+ * the journal between them.
  */
 export class Retention {
   private task: ScheduledTask | undefined;
+  /** When `task` is due; undefined when no sweep is scheduled. */
+  private taskAt: number | undefined;
+  /** A scheduled sweep is under way: it schedules the next one itself. */
+  private ticking = false;
   private stopListening: (() => void) | undefined;
   private running: Promise<number[]> | undefined;
   private stopped = false;
   /** Something changed since the last sweep looked. */
   private dirty = true;
-  private nextDueMs = -Infinity;
+  private nextDueMs = Infinity;
 
   constructor(private readonly deps: RetentionDeps) {}
 
-  /** Sweeps once now (on the clock's next turn), then every interval of sandbox time. */
+  /** Sweeps once now (on the clock's next turn), then as changes and ages make work. */
   start(): void {
-    if (!retentionIsOn(this.deps.policy) || this.task || this.stopped) return;
+    if (!retentionIsOn(this.deps.policy) || this.stopListening || this.stopped) return;
     this.stopListening = this.deps.store.onCommitted((change) => {
-      if (change.reset || change.payouts?.length || change.postbacks?.length) this.dirty = true;
+      if (change.reset || change.payouts?.length || change.postbacks?.length) this.wake();
     });
-    this.schedule(this.deps.clock.now());
+    this.scheduleAt(this.deps.clock.now());
   }
 
   /** No sweep starts after this; one under way stops before its next batch. */
@@ -136,12 +144,36 @@ export class Retention {
     return this.running;
   }
 
-  private schedule(at: number): void {
-    if (this.stopped) return;
+  /** A payout or postback changed: a sweep within the interval, unless one is due sooner. */
+  private wake(): void {
+    this.dirty = true;
+    if (this.stopped || this.ticking) return;
+    const soon = this.deps.clock.now() + this.interval();
+    if (this.taskAt === undefined || this.taskAt > soon) this.scheduleAt(soon);
+  }
+
+  private scheduleAt(at: number): void {
+    this.task?.cancel();
+    this.task = undefined;
+    this.taskAt = undefined;
+    if (this.stopped || !Number.isFinite(at)) return;
+    this.taskAt = at;
     this.task = this.deps.clock.schedule(at, async (dueAt) => {
-      if (this.dirty || dueAt >= this.nextDueMs) await this.sweep();
-      this.schedule(dueAt + (this.deps.intervalMs ?? RETENTION_INTERVAL_MS));
+      this.task = undefined;
+      this.taskAt = undefined;
+      this.ticking = true;
+      try {
+        await this.sweep();
+      } finally {
+        this.ticking = false;
+      }
+      const next = dueAt + this.interval();
+      this.scheduleAt(this.dirty ? next : Math.max(next, this.nextDueMs));
     });
+  }
+
+  private interval(): number {
+    return this.deps.intervalMs ?? RETENTION_INTERVAL_MS;
   }
 
   private async run(): Promise<number[]> {
