@@ -75,6 +75,7 @@ describe('with SANDBOX_RETAIN_FOR', () => {
     await clock.advance(2 * MINUTE);
     expect(await listed(app)).toEqual([]);
     expect((await request(app).get(`/__sandbox/payouts/${id}`)).status).toBe(404);
+    expect((await request(app).post(`/__sandbox/postbacks/${id}-1/resend`)).status).toBe(404);
     expect((await request(app).get(`/__sandbox/postbacks?payment_id=${id}`)).body).toMatchObject({
       postbacks: [],
     });
