@@ -9,7 +9,10 @@ import { createSseParser } from './sse';
  * are refreshed every few seconds instead, and the header says so.
  */
 
-/** `payout`, `postback`, `card`, `card-session`, `balance`, `request`, `reset`, `clock`. */
+/**
+ * `payout`, `postback`, `card`, `card-session`, `balance`, `request`, `reset`, `clock`,
+ * `forgotten`.
+ */
 export type LiveEventType = string;
 
 /** How the dashboard hears of changes, shown in the header. */

@@ -45,6 +45,7 @@ async function main(): Promise<void> {
         dataFile: config.dataFile ?? '(in memory)',
         scenarios: config.scenariosDir,
         seed: sandbox.seed,
+        ...(retentionText(config) !== undefined ? { retention: retentionText(config) } : {}),
       },
       `freedompay-sandbox listening on ${url}`,
     );
@@ -120,6 +121,9 @@ function banner(
     `  card storage signed with:     the ${config.cardStorageKey} key (SANDBOX_CARD_STORAGE_KEY)`,
     `  data file:                    ${config.dataFile ?? '(in memory)'}`,
     `  scenarios:                    ${config.scenariosDir}`,
+    ...(retentionText(config) !== undefined
+      ? [`  retention:                    ${retentionText(config)}`]
+      : []),
     `  seed:                         ${seed} (SANDBOX_SEED=${seed} repeats this run)`,
     `  test cards:                   ${callable}/__sandbox/cards`,
     '',
@@ -129,6 +133,28 @@ function banner(
     `  md5("reg2reg;<values sorted by field name>;${secretKey}"). The README has a curl example.`,
     '',
   ].join('\n');
+}
+
+/** What retention forgets, when it is on: `settled payouts after 30d, beyond 1000 per merchant`. */
+function retentionText(config: Config): string | undefined {
+  const { maxAgeMs, perMerchant } = config.retention;
+  const rules = [
+    ...(maxAgeMs !== undefined ? [`after ${wholeUnits(maxAgeMs)}`] : []),
+    ...(perMerchant !== undefined ? [`beyond ${perMerchant} per merchant`] : []),
+  ];
+  return rules.length === 0 ? undefined : `settled payouts forgotten ${rules.join(', and ')}`;
+}
+
+/** A duration in its largest whole unit, as the settings write it: `30d`, `90m`, `1500ms`. */
+function wholeUnits(ms: number): string {
+  const units: [string, number][] = [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1_000],
+  ];
+  const unit = units.find(([, size]) => ms % size === 0);
+  return unit ? `${ms / unit[1]}${unit[0]}` : `${ms}ms`;
 }
 
 main().catch((error: unknown) => {

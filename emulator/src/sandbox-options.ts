@@ -62,12 +62,20 @@ export function configFromOptions(options: StartOptions): OptionsConfig {
       ...(options.clockSpeed !== undefined
         ? { SANDBOX_CLOCK_SPEED: String(options.clockSpeed) }
         : {}),
+      ...(options.retainFor !== undefined ? { SANDBOX_RETAIN_FOR: String(options.retainFor) } : {}),
+      ...(options.retainPerMerchant !== undefined
+        ? { SANDBOX_RETAIN_PER_MERCHANT: String(options.retainPerMerchant) }
+        : {}),
       SANDBOX_LOG_LEVEL: options.logLevel ?? options.settings?.SANDBOX_LOG_LEVEL ?? 'silent',
     },
     {
       merchants: others,
       // A bad value is named as the option it came from.
       origins: {
+        ...(options.retainFor !== undefined ? { SANDBOX_RETAIN_FOR: 'retainFor' } : {}),
+        ...(options.retainPerMerchant !== undefined
+          ? { SANDBOX_RETAIN_PER_MERCHANT: 'retainPerMerchant' }
+          : {}),
         ...(options.cardStorageKey !== undefined
           ? { SANDBOX_CARD_STORAGE_KEY: 'cardStorageKey' }
           : {}),

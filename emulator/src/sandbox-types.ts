@@ -65,6 +65,18 @@ export interface StartOptions {
   readonly cardStorageKey?: 'payment' | 'payout';
   /** 1 real time (default), 0 stopped: then time moves only by `advanceClock`. */
   readonly clockSpeed?: number;
+  /**
+   * Forget settled payouts (ok or error, every postback delivered or failed) last changed
+   * longer ago than this on the sandbox clock, with their postbacks; their order ids may be used
+   * again (SANDBOX_RETAIN_FOR). A duration with its unit: `"30d"`, `"12h"`, `"90m"`. Off by
+   * default: every payout is kept.
+   */
+  readonly retainFor?: string;
+  /**
+   * Keep at most each merchant's this many newest settled payouts; older ones are forgotten as
+   * with `retainFor` (SANDBOX_RETAIN_PER_MERCHANT). Off by default.
+   */
+  readonly retainPerMerchant?: number;
   /** Any other setting by its environment variable name, e.g. `{ SANDBOX_POSTBACK_RETRY: 'fast' }`. */
   readonly settings?: Readonly<Record<string, string>>;
   /** `silent` by default: a test run stays quiet. */
@@ -143,9 +155,10 @@ export interface RunningSandbox {
   waitForPostback(orderId: string, options?: { timeoutMs?: number }): Promise<Postback>;
   /**
    * Calls `listener` with each live event from now on, the ones `GET /__sandbox/events` streams
-   * (payout, postback, card, card-session, balance, request, reset, clock), in order, at once
-   * (records as stored: without the admin API's extras, e.g. a payout's `answer`). `types`
-   * picks some, and types the listener's event. Returns how to stop listening.
+   * (payout, postback, card, card-session, balance, request, reset, clock, forgotten), in
+   * order, at once (records as stored: without the admin API's extras, e.g. a payout's
+   * `answer`). `types` picks some, and types the listener's event. Returns how to stop
+   * listening.
    *
    *   const statuses: string[] = [];
    *   const stop = sandbox.onEvent((e) => statuses.push(e.payout.status), { types: ['payout'] });

@@ -22,6 +22,7 @@ import { HostAllowlist } from './postbacks/postback.js';
 import { HttpPostbackSender, type PostbackSender } from './postbacks/sender.js';
 import { ScenarioRegistry } from './scenarios/registry.js';
 import { createRandomness, randomSeed } from './randomness.js';
+import { Retention } from './retention/retention.js';
 import { openLowdbStore } from './store/lowdb-store.js';
 import type { Store } from './store/store.js';
 
@@ -147,6 +148,23 @@ export async function openSandbox(config: Config, options: SandboxOptions = {}):
   });
   payouts.resumePending();
   postbacks.resumePending();
+  // Off unless a retention setting is given: then a sweep now, and one a minute of sandbox time.
+  const retention = new Retention({
+    store,
+    clock,
+    policy: config.retention,
+    onForgotten: (paymentIds) =>
+      logger.info(
+        { forgotten: paymentIds.length, first: paymentIds[0], last: paymentIds.at(-1) },
+        'retention forgot settled payouts',
+      ),
+    onError: (error) =>
+      logger.warn(
+        { err: error },
+        'retention could not forget settled payouts now; it tries again in a minute of sandbox time',
+      ),
+  });
+  retention.start();
   const envelope = new GatewayEnvelope({
     merchants,
     randomness,
@@ -195,6 +213,7 @@ export async function openSandbox(config: Config, options: SandboxOptions = {}):
       events.close();
       disconnectEvents();
       scenarios.close();
+      retention.stop();
       clock.stop();
       payouts.stop();
       postbacks.stop();

@@ -178,4 +178,42 @@ describe('freedompay-sandbox (the CLI)', () => {
       await sandbox.stop();
     }
   });
+
+  it('refuses a retention setting without its unit, saying how to write it', async () => {
+    const { code, out } = await run(['--retain-for', '30', '--retain-per-merchant', '0']);
+    expect(code).toBe(1);
+    expect(out).toContain('--retain-for="30" must be a duration with its unit, such as 30d');
+    expect(out).toContain('--retain-per-merchant="0" must be a whole number of payouts, 1 or more');
+  });
+
+  it('says in its start line which payouts retention forgets', async () => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'emulator/src/main.ts', '--retain-for', '30d'],
+      {
+        env: {
+          ...process.env,
+          PORT: '0',
+          SANDBOX_DB: ':memory:',
+          SANDBOX_RETAIN_PER_MERCHANT: '500',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.includes('listening on')) resolve();
+      });
+      void exited.then(() => reject(new Error(out)));
+    });
+    child.kill('SIGTERM');
+    await exited;
+    const line = JSON.parse(out.split('\n').find((l) => l.includes('listening on')) ?? '{}') as {
+      retention?: string;
+    };
+    expect(line.retention).toBe('settled payouts forgotten after 30d, and beyond 500 per merchant');
+  });
 });

@@ -177,7 +177,9 @@ describe('?types=', () => {
     expect(res.status).toBe(400);
     const { error } = (await res.json()) as { error: string };
     expect(error).toContain('"payouts"');
-    expect(error).toContain('payout, postback, card, card-session, balance, request, reset, clock');
+    expect(error).toContain(
+      'payout, postback, card, card-session, balance, request, reset, clock, forgotten',
+    );
   });
 });
 

@@ -55,7 +55,8 @@ export function PayoutsPage({ route }: { route: Route }) {
         cursor: pages.cursor,
       }),
     [key, pages.cursor],
-    ['payout'],
+    // Retention forgets settled payouts: the list drops them.
+    ['payout', 'forgotten'],
   );
   const journal = useJournalByPayment();
   const payouts = list.data?.payouts ?? [];

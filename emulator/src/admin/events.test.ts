@@ -117,6 +117,21 @@ describe('events of a store change', () => {
       { type: 'clock', now: '2026-01-15T10:00:00.000Z', speed: 0 },
     ]);
   });
+
+  it('tells what retention forgot as one event, after a reset and before the records', () => {
+    const payout = samplePayout({ paymentId: 9 });
+    const change = {
+      forget: { payouts: [3, 4] },
+      payouts: [payout],
+      reset: true,
+    } satisfies StoreChange;
+    expect(eventsOfChange(change)).toEqual([
+      { type: 'reset', scope: 'data' },
+      { type: 'forgotten', paymentIds: [3, 4] },
+      { type: 'payout', payout },
+    ]);
+    expect(eventsOfChange({ forget: { payouts: [] } })).toEqual([]);
+  });
 });
 
 describe('connecting the bus', () => {

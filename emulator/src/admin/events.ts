@@ -28,6 +28,11 @@ export type SandboxEventBody =
    * `requests`, the request journal. A follower reloads what it shows.
    */
   | { readonly type: 'reset'; readonly scope: 'data' | 'requests' }
+  /**
+   * Settled payouts were forgotten by the retention setting, with their postbacks: they are no
+   * longer listed, and their order ids may be used again. A follower drops them.
+   */
+  | { readonly type: 'forgotten'; readonly paymentIds: readonly number[] }
   /** The sandbox saved where its clock stands: `now` ISO 8601, `speed` (0: stopped). */
   | { readonly type: 'clock'; readonly now: string; readonly speed: number };
 
@@ -42,6 +47,7 @@ export const SANDBOX_EVENT_TYPES: readonly SandboxEventType[] = [
   'request',
   'reset',
   'clock',
+  'forgotten',
 ];
 
 export function isSandboxEventType(value: string): value is SandboxEventType {
@@ -203,11 +209,15 @@ export class EventBus {
 
 /**
  * The events one store change makes, in this order: a reset first (it cleared what came before
- * the rest of the change), then payouts, balances, postbacks, cards, card sessions, the clock.
+ * the rest of the change), then what was forgotten, payouts, balances, postbacks, cards, card
+ * sessions, the clock.
  */
 export function eventsOfChange(change: StoreChange): SandboxEventBody[] {
   const events: SandboxEventBody[] = [];
   if (change.reset) events.push({ type: 'reset', scope: 'data' });
+  if (change.forget && change.forget.payouts.length > 0) {
+    events.push({ type: 'forgotten', paymentIds: change.forget.payouts });
+  }
   for (const payout of change.payouts ?? []) events.push({ type: 'payout', payout });
   for (const [merchantId, balanceMinor] of Object.entries(change.balances ?? {})) {
     events.push({ type: 'balance', merchantId, balanceMinor });

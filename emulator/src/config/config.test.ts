@@ -301,3 +301,44 @@ describe('the postback allow list', () => {
     ]);
   });
 });
+
+describe('retention', () => {
+  const DAY = 86_400_000;
+
+  it('is off by default: every payout is kept', () => {
+    expect(loadConfig({}).retention).toEqual({ maxAgeMs: undefined, perMerchant: undefined });
+  });
+
+  it('takes an age in days, hours, minutes or seconds, a count per merchant, or both', () => {
+    expect(loadConfig({ SANDBOX_RETAIN_FOR: '30d' }).retention.maxAgeMs).toBe(30 * DAY);
+    expect(loadConfig({ SANDBOX_RETAIN_FOR: '12h' }).retention.maxAgeMs).toBe(12 * 3_600_000);
+    expect(loadConfig({ SANDBOX_RETAIN_FOR: '90m' }).retention.maxAgeMs).toBe(90 * 60_000);
+    expect(
+      loadConfig({ SANDBOX_RETAIN_FOR: '7d', SANDBOX_RETAIN_PER_MERCHANT: '10000' }).retention,
+    ).toEqual({ maxAgeMs: 7 * DAY, perMerchant: 10_000 });
+  });
+
+  it.each(['30', '0d', '1 day', '2w', '-1h', '1.5h'])(
+    'refuses SANDBOX_RETAIN_FOR=%s, saying how to write it and how to keep everything',
+    (value) => {
+      expect(() => loadConfig({ SANDBOX_RETAIN_FOR: value })).toThrow(
+        `SANDBOX_RETAIN_FOR / --retain-for / retainFor=${JSON.stringify(value)} must be a duration with its unit, such as 30d, 12h or 90m (d, h, m, s, ms); leave it unset to keep every payout`,
+      );
+    },
+  );
+
+  it.each(['0', '-5', 'many', '1.5', '1e3'])(
+    'refuses SANDBOX_RETAIN_PER_MERCHANT=%s, saying what to write',
+    (value) => {
+      expect(() => loadConfig({ SANDBOX_RETAIN_PER_MERCHANT: value })).toThrow(
+        `SANDBOX_RETAIN_PER_MERCHANT / --retain-per-merchant / retainPerMerchant=${JSON.stringify(value)} must be a whole number of payouts, 1 or more, such as 10000; leave it unset to keep every payout`,
+      );
+    },
+  );
+
+  it('lists both bad values with the others', () => {
+    expect(() =>
+      loadConfig({ SANDBOX_RETAIN_FOR: 'soon', SANDBOX_RETAIN_PER_MERCHANT: '0', PORT: 'x' }),
+    ).toThrow(/3 problem\(s\)/);
+  });
+});

@@ -45,6 +45,15 @@ export interface Config {
   readonly requestTimeoutMs: number;
   /** At most this many postbacks wait in the outbox. */
   readonly maxPendingPostbacks: number;
+  /**
+   * Which settled payouts are forgotten (docs/decisions/0016); both off (undefined) by default.
+   * `maxAgeMs`: those last changed longer ago on the sandbox clock; `perMerchant`: all but a
+   * merchant's newest this many.
+   */
+  readonly retention: {
+    readonly maxAgeMs: number | undefined;
+    readonly perMerchant: number | undefined;
+  };
   /** The zone of `pg_order_time_limit`, minutes east of UTC. */
   readonly timeLimitOffsetMinutes: number;
   readonly logLevel: LogLevel;
@@ -185,6 +194,19 @@ const envSchema = z.object({
   SANDBOX_MAX_PENDING_POSTBACKS: z
     .string()
     .regex(/^[1-9][0-9]*$/, 'must be a whole number of postbacks, 1 or more'),
+  SANDBOX_RETAIN_FOR: parsedText(
+    // A unit is required: a bare number would be milliseconds, never what is meant here.
+    (text) => (/^\d+[a-z]+$/.test(text) ? parseDuration(text, { days: true }) : undefined),
+    'must be a duration with its unit, such as 30d, 12h or 90m (d, h, m, s, ms); leave it unset to keep every payout',
+    (ms) => ms > 0 && Number.isSafeInteger(ms),
+  ).optional(),
+  SANDBOX_RETAIN_PER_MERCHANT: z
+    .string()
+    .regex(
+      /^[1-9][0-9]{0,8}$/,
+      'must be a whole number of payouts, 1 or more, such as 10000; leave it unset to keep every payout',
+    )
+    .optional(),
   SANDBOX_ADMIN_TOKEN: z.string().min(8, 'must be at least 8 characters').optional(),
   SANDBOX_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
     error: 'must be one of fatal, error, warn, info, debug, trace, silent',
@@ -298,6 +320,13 @@ export function loadConfig(
     timeLimitOffsetMinutes: values.SANDBOX_TIME_LIMIT_OFFSET,
     requestTimeoutMs: values.SANDBOX_REQUEST_TIMEOUT,
     maxPendingPostbacks: Number(values.SANDBOX_MAX_PENDING_POSTBACKS),
+    retention: Object.freeze({
+      maxAgeMs: values.SANDBOX_RETAIN_FOR,
+      perMerchant:
+        values.SANDBOX_RETAIN_PER_MERCHANT === undefined
+          ? undefined
+          : Number(values.SANDBOX_RETAIN_PER_MERCHANT),
+    }),
     logLevel: values.SANDBOX_LOG_LEVEL,
     adminToken: values.SANDBOX_ADMIN_TOKEN,
     settingNames: Object.freeze(settingNamesUsed),

@@ -6,7 +6,12 @@ import type { DEFAULTS } from './config.js';
  */
 export interface SettingSpec {
   readonly env:
-    keyof typeof DEFAULTS | 'SANDBOX_SEED' | 'SANDBOX_MERCHANTS' | 'SANDBOX_ADMIN_TOKEN';
+    | keyof typeof DEFAULTS
+    | 'SANDBOX_SEED'
+    | 'SANDBOX_MERCHANTS'
+    | 'SANDBOX_ADMIN_TOKEN'
+    | 'SANDBOX_RETAIN_FOR'
+    | 'SANDBOX_RETAIN_PER_MERCHANT';
   readonly flag: string;
   readonly key: string;
   /** What it does, without its default: `--help` adds that once. */
@@ -144,6 +149,21 @@ export const SETTINGS: readonly SettingSpec[] = [
     flag: '--max-pending-postbacks <n>',
     key: 'maxPendingPostbacks',
     description: 'outbox limit; beyond it new payouts are refused (9999)',
+  },
+  {
+    env: 'SANDBOX_RETAIN_FOR',
+    flag: '--retain-for <duration>',
+    key: 'retainFor',
+    description:
+      'forget settled payouts (ok or error, postbacks done) last changed longer ago than this on the sandbox clock, e.g. 30d, 12h, 90m',
+    shownDefault: 'off, every payout is kept',
+  },
+  {
+    env: 'SANDBOX_RETAIN_PER_MERCHANT',
+    flag: '--retain-per-merchant <n>',
+    key: 'retainPerMerchant',
+    description: "keep at most a merchant's n newest settled payouts; older ones are forgotten",
+    shownDefault: 'off, every payout is kept',
   },
   {
     env: 'SANDBOX_LOG_LEVEL',

@@ -261,3 +261,60 @@ describe('contradictory settings', () => {
     expect(() => loadConfig({ SANDBOX_ADMIN_TOKEN: 'abc' })).toThrow(/at least 8 characters/);
   });
 });
+
+describe('the retention settings', () => {
+  it('reads them from flags, the environment and the config file, flags first', async () => {
+    const dir = await folder();
+    await writeFile(join(dir, 'c.yaml'), 'retainFor: 30d\nretainPerMerchant: 5000\n');
+    const load = (argv: string[], env: Record<string, string> = {}) =>
+      loadResolved(resolveSettings(['-c', 'c.yaml', ...argv], env, dir)).retention;
+    expect(load([])).toEqual({ maxAgeMs: 30 * 86_400_000, perMerchant: 5_000 });
+    expect(load([], { SANDBOX_RETAIN_FOR: '12h' }).maxAgeMs).toBe(12 * 3_600_000);
+    expect(
+      load(['--retain-for', '90m', '--retain-per-merchant', '7'], { SANDBOX_RETAIN_FOR: '12h' }),
+    ).toEqual({ maxAgeMs: 90 * 60_000, perMerchant: 7 });
+  });
+
+  it('names a bad value as it was set', async () => {
+    const dir = await folder();
+    await writeFile(join(dir, 'c.yaml'), 'retainPerMerchant: 0\n');
+    const refusal = (argv: string[], env: Record<string, string> = {}): string => {
+      try {
+        loadResolved(resolveSettings(argv, env, dir));
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return 'started';
+    };
+    expect(refusal(['--retain-for', '30'])).toContain(
+      '--retain-for="30" must be a duration with its unit, such as 30d, 12h or 90m',
+    );
+    expect(refusal([], { SANDBOX_RETAIN_FOR: '1 week' })).toContain(
+      'SANDBOX_RETAIN_FOR="1 week" must be a duration with its unit',
+    );
+    expect(refusal(['-c', 'c.yaml'])).toContain(
+      'retainPerMerchant (in c.yaml)="0" must be a whole number of payouts, 1 or more',
+    );
+  });
+
+  it('suggests the setting for a typo, on the command line and in the file', async () => {
+    expect(() => resolveSettings(['--retain-fro', '30d'], {})).toThrow(
+      'unknown option --retain-fro; did you mean --retain-for?',
+    );
+    const dir = await folder();
+    await writeFile(join(dir, 'c.yaml'), 'retainPerMerchnt: 10\n');
+    expect(() => loadResolved(resolveSettings(['-c', 'c.yaml'], {}, dir))).toThrow(
+      /unknown setting "retainPerMerchnt"; did you mean retainPerMerchant\?/,
+    );
+  });
+
+  it('lists both in --help, off by default', () => {
+    const help = (resolveSettings(['--help'], {}).help ?? '').replace(/\s+/g, ' ');
+    expect(help).toContain(
+      '--retain-for <duration> forget settled payouts (ok or error, postbacks done) last changed longer ago than this on the sandbox clock, e.g. 30d, 12h, 90m (default: off, every payout is kept) [env SANDBOX_RETAIN_FOR, file key retainFor]',
+    );
+    expect(help).toContain(
+      "--retain-per-merchant <n> keep at most a merchant's n newest settled payouts; older ones are forgotten (default: off, every payout is kept) [env SANDBOX_RETAIN_PER_MERCHANT, file key retainPerMerchant]",
+    );
+  });
+});

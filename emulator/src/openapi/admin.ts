@@ -403,7 +403,7 @@ export function adminSchemas(): Record<string, Json> {
     SandboxEvent: {
       title: 'A live event',
       description:
-        'The `data:` of an event on GET /__sandbox/events: `{id, at, type, …}` with records as the routes show them: payout {payout: PayoutView}, postback {postback: Postback}, card {card: SavedCard}, card-session {session: CardSession}, balance {merchantId, balanceMinor}, request {entry: JournalEntry}, reset {scope: data | requests}, clock {now, speed}; and `resync` {lastEventId, newestId, reason} when a resume cannot be served.',
+        'The `data:` of an event on GET /__sandbox/events: `{id, at, type, …}` with records as the routes show them: payout {payout: PayoutView}, postback {postback: Postback}, card {card: SavedCard}, card-session {session: CardSession}, balance {merchantId, balanceMinor}, request {entry: JournalEntry}, reset {scope: data | requests}, clock {now, speed}, forgotten {paymentIds} (settled payouts the retention setting dropped, with their postbacks); and `resync` {lastEventId, newestId, reason} when a resume cannot be served.',
       ...object(
         {
           id: integer('Counts up from 1 in each run of the sandbox.'),

@@ -82,6 +82,8 @@ export class ColdRecords {
       method: payout.method,
       destination: this.destination(payout.destination),
       createdAt: payout.createdAt,
+      // Most payouts settle as they are made: one string for both times then.
+      updatedAt: payout.updatedAt === payout.createdAt ? payout.createdAt : payout.updatedAt,
       spot,
     });
   }
@@ -90,6 +92,7 @@ export class ColdRecords {
   adoptPayout(entry: ColdPayout): void {
     entry.merchantId = this.strings.intern(entry.merchantId);
     entry.destination = this.destination(entry.destination);
+    if (entry.updatedAt === entry.createdAt) entry.updatedAt = entry.createdAt;
     this.payouts.set(entry.paymentId, entry);
   }
 

@@ -17,6 +17,7 @@ import {
 import { isSettledPayout, isSettledPostback, type Spot } from './cold.js';
 import { readLines } from './lines.js';
 import {
+  SettledOutdatedError,
   SettledReader,
   SettledWriter,
   type SettledEntry,
@@ -53,6 +54,11 @@ import type { Postback } from '../postbacks/postback.js';
 export class DataFile implements Adapter<StoreData> {
   /** The layout version of the file last read; older ones are rewritten in the current one. */
   readVersion: number | undefined;
+  /**
+   * The file last read is whole, but its settled section lacks a column this version keeps
+   * (`updatedAt`): it was read record by record, and should be written again at start.
+   */
+  settledOutdated = false;
 
   /**
    * @param take offered every checked record of a current-layout file with where its line is;
@@ -79,10 +85,15 @@ export class DataFile implements Adapter<StoreData> {
     // refuses it when a journal says there was data.
     if (size === 0) return null;
     const head = await readHead(this.path);
-    const read =
-      head.startsWith('{"version":') && /^[^\n]*,\r?\n/.test(head)
-        ? await readByLines(this.path, this.take, await readSettled(this.path, size))
-        : await readWhole(this.path);
+    this.settledOutdated = false;
+    let read: ReadResult;
+    if (head.startsWith('{"version":') && /^[^\n]*,\r?\n/.test(head)) {
+      const settled = await readSettled(this.path, size);
+      this.settledOutdated = settled === 'outdated';
+      read = await readByLines(this.path, this.take, settled === 'outdated' ? undefined : settled);
+    } else {
+      read = await readWhole(this.path);
+    }
     this.readVersion = read.version;
     return read.data;
   }
@@ -385,8 +396,9 @@ interface Settled {
  * The settled section of a layout 4 file whose bytes are exactly as written (its CRC-32 over
  * everything before the last line matches). Undefined for any other file, which is then read
  * record by record, every record checked: an edited file is never trusted on its summaries.
+ * `outdated` for an intact file whose section predates a column (read record by record too).
  */
-async function readSettled(path: string, size: number): Promise<Settled | undefined> {
+async function readSettled(path: string, size: number): Promise<Settled | 'outdated' | undefined> {
   const handle = await open(path, 'r');
   try {
     const tailBytes = Math.min(size, 64 * 1024);
@@ -423,8 +435,8 @@ async function readSettled(path: string, size: number): Promise<Settled | undefi
     for (const { entry } of records) known.set(entry.spot.offset, entry.spot.length);
     known.set(end.data.settledAt, endAt - end.data.settledAt);
     return { records, known, sectionAt: end.data.settledAt };
-  } catch {
-    return undefined;
+  } catch (error) {
+    return error instanceof SettledOutdatedError ? 'outdated' : undefined;
   } finally {
     await handle.close();
   }

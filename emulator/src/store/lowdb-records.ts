@@ -387,6 +387,7 @@ export class LowdbStore implements Store {
     const data = this.db.data;
     const undo: Undo[] = [];
     if (change.reset) undo.push(this.clearRecords());
+    for (const paymentId of change.forget?.payouts ?? []) undo.push(this.forgetPayout(paymentId));
     for (const payout of change.payouts ?? []) {
       this.strings.record(payout);
       const key = String(payout.paymentId);
@@ -463,6 +464,58 @@ export class LowdbStore implements Store {
     };
   }
 
+  /**
+   * Removes a payout, in memory or on disk, with its postbacks, its order id (when the index
+   * points at it) and its payout page's id; returns how to put all of it back. A payout the
+   * store does not hold (forgotten already, or replayed twice) changes nothing.
+   */
+  private forgetPayout(paymentId: number): Undo {
+    const data = this.db.data;
+    const cold = this.cold;
+    const key = String(paymentId);
+    const hot = data.payouts[key];
+    const coldEntry = cold?.payouts.get(paymentId);
+    const summary: PayoutSummary | undefined = hot ?? coldEntry;
+    if (!summary) return () => {};
+    const postbacks: { id: string; hot?: Postback; cold?: ColdPostback }[] = [];
+    for (let k = 1; ; k++) {
+      const id = `${paymentId}-${k}`;
+      const hotPostback = data.postbacks[id];
+      const coldPostback = cold?.postbacks.get(id);
+      if (!hotPostback && !coldPostback) break;
+      postbacks.push({
+        id,
+        ...(hotPostback ? { hot: hotPostback } : {}),
+        ...(coldPostback ? { cold: coldPostback } : {}),
+      });
+    }
+    const order = orderKey(summary.merchantId, summary.orderId);
+    const ownsOrder = this.byOrder.get(order) === paymentId;
+    const viewId =
+      summary.destination.kind === 'payout-page' ? summary.destination.viewId : undefined;
+    const ownsView = viewId !== undefined && this.payoutViews.get(viewId) === paymentId;
+
+    delete data.payouts[key];
+    cold?.removePayout(paymentId);
+    for (const postback of postbacks) {
+      delete data.postbacks[postback.id];
+      cold?.removePostback(postback.id);
+    }
+    if (ownsOrder) this.byOrder.delete(order);
+    if (ownsView) this.payoutViews.delete(viewId);
+    // The very objects go back: a fold meanwhile moved the cold entries' spots in place.
+    return () => {
+      if (hot) data.payouts[key] = hot;
+      if (coldEntry) cold?.payouts.set(paymentId, coldEntry);
+      for (const postback of postbacks) {
+        if (postback.hot) data.postbacks[postback.id] = postback.hot;
+        if (postback.cold) cold?.postbacks.set(postback.id, postback.cold);
+      }
+      if (ownsOrder) this.byOrder.set(order, paymentId);
+      if (ownsView) this.payoutViews.set(viewId, paymentId);
+    };
+  }
+
   /** Empties the record collections and their indexes; returns how to put them back. */
   private clearRecords(): Undo {
     const data = this.db.data;
@@ -493,7 +546,8 @@ export class LowdbStore implements Store {
   }
 
   private index(payout: PayoutSummary): void {
-    // A page's id never changes and never names another payout: no undo is needed for it.
+    // A page's id never changes and never names another payout: no undo is needed for it
+    // (forgetting one takes it out, and its undo puts it back).
     if (payout.destination.kind === 'payout-page') {
       this.payoutViews.set(payout.destination.viewId, payout.paymentId);
     }

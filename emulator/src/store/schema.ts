@@ -201,6 +201,7 @@ const clockState = z.strictObject({
 /** A journal line: whole records, as `Store.commit` was given them. */
 export const storeChangeSchema = z.strictObject({
   reset: z.literal(true).optional(),
+  forget: z.strictObject({ payouts: z.array(z.number().int().positive()) }).optional(),
   payouts: z.array(payout).optional(),
   cards: z.array(savedCard).optional(),
   lastCardId: count.optional(),

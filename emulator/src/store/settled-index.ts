@@ -10,10 +10,14 @@ import type { PayoutSummary, PostbackSummary } from './store.js';
  *
  *   "settled":[
  *   {"destinations":[{…},…]},
- *   {"payouts":[[paymentId,merchantId,orderId,status,method,destination,createdAt,offset,length],…]},
+ *   {"payouts":[[paymentId,merchantId,orderId,status,method,destination,createdAt,offset,length,updatedAt],…]},
  *   {"postbacks":[[id,paymentId,orderId,state,kind,offset,length],…]},
  *   …
  *   ],
+ *
+ * `updatedAt` came last, after the first layout 4 files were written (retention picks by it):
+ * readers that predate it take the first nine columns and pass it over, and a file without it
+ * is read record by record once and written again with it (`SettledOutdatedError`).
  */
 /** A settled record as the writer is given it: its summary and where its line is. */
 export type SettledRecord =
@@ -50,6 +54,7 @@ export class SettledWriter {
         p.createdAt,
         offset,
         length,
+        p.updatedAt,
       ]);
     } else {
       const p = record.summary;
@@ -97,7 +102,18 @@ export class SettledReader {
   line(text: string): void {
     const value = JSON.parse(text.endsWith(',') ? text.slice(0, -1) : text) as {
       destinations?: Payout['destination'][];
-      payouts?: [number, string, string, string, string, number, string, number, number][];
+      payouts?: [
+        number,
+        string,
+        string,
+        string,
+        string,
+        number,
+        string,
+        number,
+        number,
+        string | undefined,
+      ][];
       postbacks?: [string, number, string, string, string, number, number][];
     };
     if (value.destinations) this.destinations = value.destinations;
@@ -111,9 +127,11 @@ export class SettledReader {
       createdAt,
       offset,
       length,
+      updatedAt,
     ] of value.payouts ?? []) {
       const destination = this.destinations[d];
       if (!destination) throw new Error(`no destination ${d}`);
+      if (typeof updatedAt !== 'string') throw new SettledOutdatedError();
       this.take({
         section: 'payouts',
         entry: {
@@ -124,6 +142,7 @@ export class SettledReader {
           method: method as PayoutSummary['method'],
           destination,
           createdAt,
+          updatedAt,
           spot: { file: 'data', offset, length },
         },
       });
@@ -141,5 +160,17 @@ export class SettledReader {
         },
       });
     }
+  }
+}
+
+/**
+ * The settled section was written before it listed each payout's `updatedAt`: the file is
+ * sound, but its summaries lack what this version keeps, so it is read record by record and
+ * written again at start.
+ */
+export class SettledOutdatedError extends Error {
+  constructor() {
+    super('the settled section has no updatedAt column');
+    this.name = 'SettledOutdatedError';
   }
 }

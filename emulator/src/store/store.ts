@@ -16,7 +16,11 @@ export interface Store {
   payout(paymentId: number): Payout | undefined;
   /** A payout page's payout, by the id in the page's URL. */
   payoutByView(viewId: string): Payout | undefined;
-  /** The newest payout a merchant made with this order id. */
+  /**
+   * The newest payout a merchant made with this order id. Once that payout is forgotten
+   * (`StoreChange.forget`), none, even while an older one of the order (declined) is still
+   * held: a forgotten payout's order id may be used again.
+   */
   latestPayoutForOrder(merchantId: string, orderId: string): Payout | undefined;
   /**
    * Every payout, settled ones read back from disk one by one: for tests and tools. Request
@@ -62,10 +66,22 @@ export interface Store {
   close(): Promise<void>;
 }
 
-/** What finding a payout takes: the admin lists filter on these without reading the record. */
+/**
+ * What finding a payout takes: the admin lists filter on these without reading the record, and
+ * retention picks by them. `pendingFinal` is only ever set on a payout still moving (a settled
+ * one, on disk, has none).
+ */
 export type PayoutSummary = Pick<
   Payout,
-  'paymentId' | 'merchantId' | 'orderId' | 'status' | 'method' | 'destination' | 'createdAt'
+  | 'paymentId'
+  | 'merchantId'
+  | 'orderId'
+  | 'status'
+  | 'method'
+  | 'destination'
+  | 'createdAt'
+  | 'updatedAt'
+  | 'pendingFinal'
 >;
 
 export type PostbackSummary = Pick<Postback, 'id' | 'paymentId' | 'orderId' | 'state' | 'kind'>;
@@ -77,6 +93,14 @@ export interface StoreChange {
    * change applies (`POST /__sandbox/reset {"data": true}`). Ids go on from where they were.
    */
   readonly reset?: true;
+  /**
+   * Payouts to forget (retention), applied after `reset` and before the records: each payout,
+   * in memory or on disk, with its postbacks (`<payment id>-1`, `-2`, … while one exists), its
+   * order id (when it is the order's newest payout: the order id may then be used again) and
+   * its payout page's id. Balances, ids, cards and card sessions are untouched. An id the store
+   * does not hold is passed over, so replaying the change again is harmless.
+   */
+  readonly forget?: { readonly payouts: readonly number[] };
   readonly payouts?: readonly Payout[];
   /** Balances in minor units, by merchant id. */
   readonly balances?: Readonly<Record<string, number>>;
