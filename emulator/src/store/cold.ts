@@ -169,7 +169,7 @@ export class ColdRecords {
   private cached(key: string, load: () => unknown): unknown {
     const hit = this.cache.get(key);
     if (hit !== undefined) return hit;
-    const record = this.strings.record(load()) as Payout | Postback;
+    const record = load() as Payout | Postback;
     if (this.cache.size >= CACHE_SIZE) {
       const oldest = this.cache.keys().next().value;
       if (oldest !== undefined) this.cache.delete(oldest);

@@ -388,8 +388,11 @@ export class LowdbStore implements Store {
     const undo: Undo[] = [];
     if (change.reset) undo.push(this.clearRecords());
     for (const paymentId of change.forget?.payouts ?? []) undo.push(this.forgetPayout(paymentId));
+    // With a file, payouts and postbacks soon settle and leave memory: sharing their strings
+    // would cost every commit and save nothing. Without one, they stay: share them.
+    const share = !this.cold;
     for (const payout of change.payouts ?? []) {
-      this.strings.record(payout);
+      if (share) this.strings.record(payout);
       const key = String(payout.paymentId);
       const before = data.payouts[key];
       const coldBefore = this.cold?.payouts.get(payout.paymentId);
@@ -406,7 +409,7 @@ export class LowdbStore implements Store {
       this.index(payout);
     }
     for (const postback of change.postbacks ?? []) {
-      this.strings.record(postback);
+      if (share) this.strings.record(postback);
       const before = data.postbacks[postback.id];
       const coldBefore = this.cold?.postbacks.get(postback.id);
       undo.push(() => {
