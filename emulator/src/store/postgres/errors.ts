@@ -56,7 +56,7 @@ function redact(url: URL): string {
 export function connectRefusal(error: unknown, target: Target, timeoutMs: number): StoreOpenError {
   const where = `${target.host}:${target.port}`;
   const code = errorCode(error);
-  const said = error instanceof Error ? error.message : String(error);
+  const said = messageOf(error);
   const message = ((): string => {
     switch (code) {
       case 'ECONNREFUSED':
@@ -122,7 +122,7 @@ export function serverRefusal(
 
 /** A migration failed on the server: what the sandbox can say about it. */
 export function migrationRefusal(error: unknown, target: Target, what: string): StoreOpenError {
-  const said = error instanceof Error ? error.message : String(error);
+  const said = messageOf(error);
   const message = ((): string => {
     switch (errorCode(error)) {
       case '42501':
@@ -195,6 +195,11 @@ export interface AppliedMigration {
 function withCause<T extends Error>(error: T, cause: unknown): T {
   error.cause = cause;
   return error;
+}
+
+function messageOf(error: unknown): string {
+  const message = (error as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : String(error);
 }
 
 /** A Node system error's code, or PostgreSQL's SQLSTATE. */
