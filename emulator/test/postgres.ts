@@ -111,6 +111,8 @@ function unref(child: ChildProcess): void {
 function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
+    // Held again while it stops, or a process with nothing else to do would exit first.
+    child.ref();
     child.once('exit', () => resolve());
     child.stdin?.end();
   });
