@@ -4,6 +4,7 @@ import { StoreOpenError } from '../store.js';
 import {
   connectRefusal,
   foreignDatabaseRefusal,
+  MINIMUM_SERVER_VERSION_NUM,
   migrationRefusal,
   readDatabaseUrl,
   schemaRefusal,
@@ -121,7 +122,7 @@ export async function checkServer(
   } catch (error) {
     if (error instanceof StoreOpenError) throw error;
     throw new StoreOpenError(
-      `cannot use database ${target.display}: the server does not answer as PostgreSQL does (${(error as Error).message}); the sandbox's store needs PostgreSQL 13 or newer`,
+      `cannot use database ${target.display}: the server does not answer as PostgreSQL does (${(error as Error).message}); the sandbox's store needs PostgreSQL ${MINIMUM_SERVER_VERSION_NUM / 10_000} or newer`,
     );
   } finally {
     client.release();
