@@ -287,6 +287,13 @@ export function loadConfig(
     named,
   );
 
+  // Read as a path, a URL would become folders named after it, password included, and the
+  // log would show it: refused until the PostgreSQL store exists (docs/decisions/0016).
+  if (/^postgres(ql)?:\/\//i.test(values.SANDBOX_DB)) {
+    throw new ConfigError([
+      `${named('SANDBOX_DB')} is a PostgreSQL URL, and this version of the sandbox has no PostgreSQL store yet; give it a file path, or ":memory:"`,
+    ]);
+  }
   const dataFile = values.SANDBOX_DB === ':memory:' ? undefined : resolve(values.SANDBOX_DB);
   const scenariosDir = resolve(values.SANDBOX_SCENARIOS);
   // The scenario loader reads every .json in its folder: a data file there would be read too.

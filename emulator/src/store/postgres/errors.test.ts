@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import {
+  connectRefusal,
+  readDatabaseUrl,
+  schemaRefusal,
+  serverRefusal,
+  type Target,
+} from './errors.js';
+
+const target = readDatabaseUrl('postgres://app:s3cret@db.internal:6543/sandbox') as Target;
+
+describe('reading SANDBOX_DB as a PostgreSQL URL', () => {
+  it('names the database by a URL without its password', () => {
+    expect(target).toEqual({
+      host: 'db.internal',
+      port: 6543,
+      database: 'sandbox',
+      user: 'app',
+      display: 'postgres://app@db.internal:6543/sandbox',
+    });
+  });
+
+  it('takes postgresql:// too, and the default port', () => {
+    expect(readDatabaseUrl('postgresql://app@db/sandbox')).toMatchObject({
+      host: 'db',
+      port: 5432,
+    });
+  });
+
+  it.each([
+    [
+      'not a url',
+      'SANDBOX_DB is not a URL PostgreSQL accepts; write it as postgres://user:password@host:5432/database (escape @, : and / in the password as %40, %3A and %2F)',
+    ],
+    [
+      'mysql://root@db/sandbox',
+      'SANDBOX_DB starts with mysql://, not postgres://; write it as postgres://user:password@host:5432/database',
+    ],
+    [
+      'postgres://app:pw@db:5432/',
+      'SANDBOX_DB (postgres://app@db:5432/) must name a database: postgres://user:password@host:5432/database',
+    ],
+    [
+      'postgres://db:5432/sandbox',
+      'SANDBOX_DB (postgres://db:5432/sandbox) must name a user: postgres://user:password@host:5432/database',
+    ],
+  ])('refuses %s, saying how to write it', (url, problem) => {
+    expect(readDatabaseUrl(url)).toEqual({ problem });
+  });
+});
+
+describe('what a refused connection means', () => {
+  it.each([
+    ['an unknown host', { code: 'ENOTFOUND' }, 'the host "db.internal" is not known here'],
+    [
+      'a role that does not exist',
+      { code: '28000', message: 'role "app" does not exist' },
+      'role "app" does not exist. Create the role',
+    ],
+    [
+      'a server out of connections',
+      { code: '53300' },
+      "raise its max_connections, or lower SANDBOX_DB's pool size",
+    ],
+    ['a server starting up', { code: '57P03' }, 'is starting up or shutting down'],
+    [
+      'every address of a host refusing',
+      new AggregateError([Object.assign(new Error('refused'), { code: 'ECONNREFUSED' })]),
+      'nothing accepts connections at db.internal:6543',
+    ],
+    [
+      'a server without SSL',
+      new Error('The server does not support SSL connections'),
+      'set sslmode in SANDBOX_DB',
+    ],
+  ])('%s says what to do, without the password', (_case, error, says) => {
+    const refusal = connectRefusal(error, target, 10_000);
+    expect(refusal.name).toBe('StoreOpenError');
+    expect(refusal.message).toContain(
+      'cannot use PostgreSQL database postgres://app@db.internal:6543/sandbox: ',
+    );
+    expect(refusal.message).toContain(says);
+    expect(refusal.message).not.toContain('s3cret');
+  });
+});
+
+describe('which servers the store can use', () => {
+  it('takes PostgreSQL 13 and later', () => {
+    expect(
+      serverRefusal('PostgreSQL 13.0 on x86_64-pc-linux-gnu', 130_000, target),
+    ).toBeUndefined();
+    expect(serverRefusal('PostgreSQL 17.2 (Debian 17.2-1)', 170_002, target)).toBeUndefined();
+  });
+
+  it('refuses an older PostgreSQL, saying which it found', () => {
+    expect(
+      serverRefusal('PostgreSQL 12.17 on x86_64-pc-linux-gnu, compiled by gcc', 120_017, target)
+        ?.message,
+    ).toBe(
+      "cannot use database postgres://app@db.internal:6543/sandbox: its server is PostgreSQL 12.17, older than 13, the oldest the sandbox's store supports; upgrade the server, or run PostgreSQL 13 or newer beside it",
+    );
+  });
+
+  it('refuses a server that speaks the protocol but is not PostgreSQL', () => {
+    expect(
+      serverRefusal('CockroachDB CCL v23.1.11 (x86_64-pc-linux-gnu)', 130_000, target)?.message,
+    ).toBe(
+      'cannot use database postgres://app@db.internal:6543/sandbox: the server is not PostgreSQL (version() says "CockroachDB CCL v23.1.11 (x86_64-pc-linux-gnu)"); the sandbox\'s store needs PostgreSQL 13 or newer',
+    );
+  });
+});
+
+describe('what the sandbox_migrations table may hold', () => {
+  const row = (version: number) => ({ version, name: `m${version}`, checksum: 'x' });
+
+  it('is fine with nothing newer, changed or missing', () => {
+    expect(schemaRefusal({ newer: [], changed: [], missing: [] }, 1, target)).toBeUndefined();
+  });
+
+  it('names the newest version a newer sandbox applied', () => {
+    expect(
+      schemaRefusal({ newer: [row(2), row(3)], changed: [], missing: [] }, 1, target)?.message,
+    ).toContain(
+      'a newer sandbox migrated it to schema version 3 (m3); this one knows versions up to 1',
+    );
+  });
+
+  it('says when a version was skipped', () => {
+    expect(schemaRefusal({ newer: [], changed: [], missing: [2] }, 3, target)?.message).toContain(
+      'records later migrations but not 2',
+    );
+  });
+});

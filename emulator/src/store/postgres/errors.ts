@@ -1,0 +1,214 @@
+import { StoreOpenError } from '../store.js';
+
+/**
+ * Why the sandbox cannot use a PostgreSQL database, said so that the reader knows what to do
+ * (docs/style.md principle 8). Pure: the caller passes what it caught and where it was going.
+ * Every message names the database by a URL without its password.
+ */
+
+/** The oldest server the schema and its queries are written for: 13 (see the decision). */
+export const MINIMUM_SERVER_VERSION_NUM = 130_000;
+
+/** Where the sandbox tried to connect, from the URL: never the password. */
+export interface Target {
+  readonly host: string;
+  readonly port: number;
+  readonly database: string;
+  readonly user: string;
+  /** `postgres://user@host:port/database`. */
+  readonly display: string;
+}
+
+/** Reads a `postgres://` or `postgresql://` URL; a message saying what is wrong, otherwise. */
+export function readDatabaseUrl(url: string): Target | { readonly problem: string } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return {
+      problem:
+        'SANDBOX_DB is not a URL PostgreSQL accepts; write it as postgres://user:password@host:5432/database (escape @, : and / in the password as %40, %3A and %2F)',
+    };
+  }
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+    return {
+      problem: `SANDBOX_DB starts with ${parsed.protocol}//, not postgres://; write it as postgres://user:password@host:5432/database`,
+    };
+  }
+  const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
+  const user = decodeURIComponent(parsed.username);
+  if (database === '' || user === '') {
+    return {
+      problem: `SANDBOX_DB (${redact(parsed)}) must name ${database === '' ? 'a database' : 'a user'}: postgres://user:password@host:5432/database`,
+    };
+  }
+  const host = parsed.hostname === '' ? 'localhost' : parsed.hostname;
+  const port = parsed.port === '' ? 5432 : Number(parsed.port);
+  return { host, port, database, user, display: redact(parsed) };
+}
+
+function redact(url: URL): string {
+  const user = url.username === '' ? '' : `${url.username}@`;
+  return `${url.protocol}//${user}${url.host}${url.pathname}`;
+}
+
+/** The connection failed or the server refused us: what it means for this URL. */
+export function connectRefusal(error: unknown, target: Target, timeoutMs: number): StoreOpenError {
+  const where = `${target.host}:${target.port}`;
+  const code = errorCode(error);
+  const said = messageOf(error);
+  const message = ((): string => {
+    switch (code) {
+      case 'ECONNREFUSED':
+        return `nothing accepts connections at ${where}: start PostgreSQL there, or correct the host and port in SANDBOX_DB`;
+      case 'ENOTFOUND':
+      case 'EAI_AGAIN':
+        return `the host "${target.host}" is not known here: correct the host in SANDBOX_DB, or check this machine's DNS`;
+      case 'EHOSTUNREACH':
+      case 'ENETUNREACH':
+        return `${where} cannot be reached from here (${code}): check the host in SANDBOX_DB and the network between`;
+      case '28P01':
+        return `PostgreSQL refused the password of user "${target.user}": correct the password in SANDBOX_DB (postgres://user:password@host/database; escape @, : and / in it as %40, %3A and %2F)`;
+      case '28000':
+        // No pg_hba.conf line for this host, user and database, or no such role.
+        return `PostgreSQL refused user "${target.user}" on database "${target.database}": ${said}. Create the role, or add a pg_hba.conf line that lets it in from this host`;
+      case '3D000':
+        return `there is no database "${target.database}" at ${where}: create it (CREATE DATABASE "${target.database}" OWNER "${target.user}", or createdb -h ${target.host} -p ${target.port} -O ${target.user} ${target.database}) and start again`;
+      case '53300':
+        return `PostgreSQL at ${where} has no free connection: raise its max_connections, or lower SANDBOX_DB's pool size (several replicas each open a pool)`;
+      case '57P03':
+        return `PostgreSQL at ${where} is starting up or shutting down: start the sandbox again in a moment`;
+      case '42501':
+        return `user "${target.user}" may not connect to database "${target.database}": GRANT CONNECT ON DATABASE "${target.database}" TO "${target.user}"`;
+    }
+    if (said === 'Connection terminated unexpectedly') {
+      return `the server at ${where} closed the connection without answering as PostgreSQL does: is that port a PostgreSQL server's (5432 by default)? If the server requires SSL, add ?sslmode=require to SANDBOX_DB`;
+    }
+    if (said === 'timeout expired' || /timeout/i.test(said)) {
+      return `no PostgreSQL answer from ${where} within ${timeoutMs / 1000} s: is that port a PostgreSQL server's (5432 by default), and does a firewall let this machine in?`;
+    }
+    if (said.includes('SSL')) {
+      return `the SSL handshake with ${where} failed (${said}): set sslmode in SANDBOX_DB (?sslmode=require, or ?sslmode=disable for a server without SSL)`;
+    }
+    return `could not connect to ${where}: ${said}`;
+  })();
+  return withCause(
+    new StoreOpenError(`cannot use PostgreSQL database ${target.display}: ${message}`),
+    error,
+  );
+}
+
+/**
+ * The server answered, but is it one the sandbox can use? `version()` and
+ * `server_version_num`, as it reported them.
+ */
+export function serverRefusal(
+  version: string,
+  versionNum: number,
+  target: Target,
+): StoreOpenError | undefined {
+  if (!version.startsWith('PostgreSQL ')) {
+    return new StoreOpenError(
+      `cannot use database ${target.display}: the server is not PostgreSQL (version() says "${version.slice(0, 120)}"); the sandbox's store needs PostgreSQL ${MINIMUM_SERVER_VERSION_NUM / 10_000} or newer`,
+    );
+  }
+  if (versionNum < MINIMUM_SERVER_VERSION_NUM) {
+    return new StoreOpenError(
+      `cannot use database ${target.display}: its server is ${version.split(' ').slice(0, 2).join(' ')}, older than ${MINIMUM_SERVER_VERSION_NUM / 10_000}, the oldest the sandbox's store supports; upgrade the server, or run PostgreSQL ${MINIMUM_SERVER_VERSION_NUM / 10_000} or newer beside it`,
+    );
+  }
+  return undefined;
+}
+
+/** A migration failed on the server: what the sandbox can say about it. */
+export function migrationRefusal(error: unknown, target: Target, what: string): StoreOpenError {
+  const said = messageOf(error);
+  const message = ((): string => {
+    switch (errorCode(error)) {
+      case '42501':
+        return `user "${target.user}" may not create tables there (${said}): make it the database's owner (ALTER DATABASE "${target.database}" OWNER TO "${target.user}") or GRANT CREATE ON SCHEMA public TO "${target.user}"`;
+      case '25006':
+        return `the server is a read-only standby: point SANDBOX_DB at the primary`;
+      case '3F000':
+        return `the user has no schema to create tables in (an empty search_path): set one, e.g. ALTER ROLE "${target.user}" SET search_path = public`;
+    }
+    return `${said}; nothing of it was kept (it runs in one transaction)`;
+  })();
+  return withCause(
+    new StoreOpenError(`cannot ${what} in database ${target.display}: ${message}`),
+    error,
+  );
+}
+
+/**
+ * The database holds what this sandbox does not know: migrations a newer sandbox applied, or
+ * an applied migration whose text differs from this sandbox's (another build wrote it).
+ */
+export function schemaRefusal(
+  found: {
+    readonly newer: readonly AppliedMigration[];
+    readonly changed: readonly AppliedMigration[];
+    readonly missing: readonly number[];
+  },
+  known: number,
+  target: Target,
+): StoreOpenError | undefined {
+  const start = `cannot use database ${target.display}:`;
+  if (found.newer.length > 0) {
+    const newest = found.newer[found.newer.length - 1]!;
+    return new StoreOpenError(
+      `${start} a newer sandbox migrated it to schema version ${newest.version} (${newest.name}); this one knows versions up to ${known}. Run that sandbox's version or a later one, or point SANDBOX_DB at another database`,
+    );
+  }
+  if (found.changed.length > 0) {
+    const first = found.changed[0]!;
+    return new StoreOpenError(
+      `${start} its migration ${first.version} (${first.name}) is not the one this sandbox has (another build of the sandbox applied it); run the sandbox that set the database up, or point SANDBOX_DB at a new database`,
+    );
+  }
+  if (found.missing.length > 0) {
+    return new StoreOpenError(
+      `${start} sandbox_migrations records later migrations but not ${found.missing.join(', ')}; the schema was changed by hand. Point SANDBOX_DB at a new database`,
+    );
+  }
+  return undefined;
+}
+
+/**
+ * A database with tables of its own and no sandbox_migrations: another application's. The
+ * sandbox wants a database to itself, so it never creates tables among someone else's.
+ */
+export function foreignDatabaseRefusal(tables: readonly string[], target: Target): StoreOpenError {
+  const shown = tables.slice(0, 5).join(', ') + (tables.length > 5 ? ', …' : '');
+  return new StoreOpenError(
+    `cannot use database ${target.display}: it already has tables (${shown}) and none of the sandbox's; give the sandbox a database of its own (CREATE DATABASE sandbox OWNER "${target.user}") and point SANDBOX_DB at it`,
+  );
+}
+
+/** A row of sandbox_migrations. */
+export interface AppliedMigration {
+  readonly version: number;
+  readonly name: string;
+  readonly checksum: string;
+}
+
+function withCause<T extends Error>(error: T, cause: unknown): T {
+  error.cause = cause;
+  return error;
+}
+
+function messageOf(error: unknown): string {
+  const message = (error as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : String(error);
+}
+
+/** A Node system error's code, or PostgreSQL's SQLSTATE. */
+export function errorCode(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') return code;
+  // Several addresses tried (Happy Eyeballs): the first one's reason.
+  const errors = (error as { errors?: unknown }).errors;
+  if (Array.isArray(errors)) return errorCode(errors[0]);
+  return undefined;
+}
