@@ -16,7 +16,7 @@ import { MIGRATIONS, migrationChecksum, type Migration } from './migrations.js';
 
 /**
  * Opens the PostgreSQL store's database: a pool from a URL, a server the sandbox can use, and
- * its schema migrated to this sandbox's version (docs/decisions/0016-postgres-store.md).
+ * its schema migrated to this sandbox's version (docs/decisions/0017-postgres-store.md).
  * Storage only: no Express, no domain. Everything it refuses is a `StoreOpenError` whose
  * message says what to do; the password never appears in one.
  *

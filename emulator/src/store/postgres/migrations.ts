@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 
 /**
- * The PostgreSQL store's schema, as ordered migrations (docs/decisions/0016-postgres-store.md).
+ * The PostgreSQL store's schema, as ordered migrations (docs/decisions/0017-postgres-store.md).
  * Each is SQL run in one transaction with every other pending one, under an advisory lock, and
  * recorded in `sandbox_migrations` with a checksum of its text. An applied migration is never
  * edited: a change is a new migration at the end of the list. No statement that cannot run in a
