@@ -6,6 +6,7 @@ import type { Gateway } from '../gateway/gateway.js';
 import type { StatusGateway } from '../gateway/status.js';
 import type { RequestJournal } from '../gateway/journal.js';
 import type { TransportFault } from '../payouts/outcome.js';
+import type { FixedPaths } from './fixed-paths.js';
 import { readFormBody } from './form-body.js';
 import { renderGatewayXml, renderGatewayXmlWithRecords } from './xml.js';
 
@@ -28,29 +29,34 @@ export interface GatewayRouteDeps {
  * domain, and writes the answer: HTTP 200 and XML, errors included, as the gateway does (docs/gateway/wire.md §4),
  * unless a scenario scripted a transport fault.
  */
-export function gatewayRoutes(deps: GatewayRouteDeps): Router {
+export function gatewayRoutes(deps: GatewayRouteDeps, fixed: FixedPaths): Router {
   const router = Router();
   const handle = gatewayHandler(deps);
 
-  router.all(
+  fixed.all(
+    router,
     ['/api/reg2reg', '/g2g/reg2reg'],
     handle((call) => deps.gateway.reg2reg(call)),
   );
   // Status and balance (docs/gateway/status-and-postbacks.md §1); each signs with its own script name.
-  router.all(
+  fixed.all(
+    router,
     ['/api/payment_status2', '/g2g/payout_status2'],
     handle((call) => deps.status.paymentStatus2(call)),
   );
-  router.all(
+  fixed.all(
+    router,
     '/get_status2.php',
     handle((call) => deps.status.statusByOrder(call)),
   );
   // The legacy status the official PHP SDK asks for.
-  router.all(
+  fixed.all(
+    router,
     '/api/payment_status',
     handle((call) => deps.status.legacyPaymentStatus(call)),
   );
-  router.all(
+  fixed.all(
+    router,
     ['/api/balance_status', '/g2g/balance_status'],
     handle((call) => deps.status.balance(call)),
   );
