@@ -80,11 +80,12 @@ export function gatewayHandler(
     const started = performance.now();
     const body = await readFormBody(req, res);
     const scenarioHeader = req.get(SCENARIO_HEADER);
+    const path = req.path;
     const call: GatewayCall = {
-      path: req.path,
+      path,
       fields: body.fields,
-      ...(body.problem !== undefined ? { transportProblem: body.problem } : {}),
-      ...(scenarioHeader !== undefined ? { scenarioHeader } : {}),
+      transportProblem: body.problem,
+      scenarioHeader,
       origin: `${req.protocol}://${req.get('host') ?? 'localhost'}`,
     };
     const answer = await method(call, req);
@@ -93,36 +94,39 @@ export function gatewayHandler(
     // A refused request (bad signature, a field that fails its rule) has no order of its own:
     // it is journalled under the pg_order_id it carried, so `?order_id=` finds it (the journal
     // cuts a long one as it cuts every value, and cuts the value asked for the same way).
-    const orderId = answer.orderId ?? sentOrderId(call);
+    // Absent values are left undefined: the journal keeps only what is there.
     deps.journal.record({
       at: isoTime(deps.clock.now()),
       method: req.method,
-      path: req.path,
-      ...(answer.merchantId !== undefined ? { merchantId: answer.merchantId } : {}),
-      ...(orderId !== undefined ? { orderId } : {}),
-      ...(answer.paymentId !== undefined ? { paymentId: answer.paymentId } : {}),
-      ...(scenarioHeader !== undefined ? { scenarioHeader } : {}),
+      path,
+      merchantId: answer.merchantId,
+      orderId: answer.orderId ?? sentOrderId(call),
+      paymentId: answer.paymentId,
+      scenarioHeader,
       outcome: answer.outcome,
-      ...(answer.ruleId !== undefined ? { ruleId: answer.ruleId } : {}),
+      ruleId: answer.ruleId,
       reason: answer.reason,
-      ...(answer.fault !== undefined ? { fault: answer.fault } : {}),
-      ...(answer.hint !== undefined ? { hint: answer.hint } : {}),
+      fault: answer.fault,
+      hint: answer.hint,
       ms,
     });
-    deps.logger.info(
-      {
-        method: req.method,
-        path: req.path,
-        merchant: answer.merchantId,
-        order: answer.orderId ?? orderOf(call),
-        outcome: answer.outcome,
-        rule: answer.ruleId ?? answer.reason,
-        ms,
-        ...(answer.fault !== undefined ? { fault: answer.fault } : {}),
-        ...(answer.hint !== undefined ? { hint: answer.hint } : {}),
-      },
-      'gateway request',
-    );
+    // Built only when it is written: at level warn or quieter, a request logs nothing.
+    if (deps.logger.isLevelEnabled('info')) {
+      deps.logger.info(
+        {
+          method: req.method,
+          path,
+          merchant: answer.merchantId,
+          order: answer.orderId ?? orderOf(call),
+          outcome: answer.outcome,
+          rule: answer.ruleId ?? answer.reason,
+          ms,
+          ...(answer.fault !== undefined ? { fault: answer.fault } : {}),
+          ...(answer.hint !== undefined ? { hint: answer.hint } : {}),
+        },
+        'gateway request',
+      );
+    }
   };
 }
 
