@@ -80,10 +80,10 @@ export async function readFormBody(req: Request, res: Response): Promise<FormBod
   }
   if (problem !== undefined) return { fields: {}, problem };
   const body: unknown = req.body;
-  const fields: Fields = {
-    ...toFields(req.query),
-    ...(isRecord(body) ? toFields(body) : {}),
-  };
+  // The query string's fields, then the body's: a name in both takes the body's value.
+  const fields: Fields = {};
+  if (req.url.includes('?')) addFields(fields, req.query);
+  if (isRecord(body)) addFields(fields, body);
   const overLimit = checkLimits(fields);
   if (overLimit !== undefined) return { fields: {}, problem: overLimit };
   const xml = fields.pg_xml;
@@ -207,12 +207,16 @@ function describeBodyError(error: unknown, kind: string): string {
 /** Drops anything that is not a string, list or map (qs and multer only produce those anyway). */
 function toFields(source: unknown): Fields {
   const fields: Fields = {};
-  if (!isRecord(source)) return fields;
-  for (const [key, value] of Object.entries(source)) {
-    const field = toFieldValue(value);
+  addFields(fields, source);
+  return fields;
+}
+
+function addFields(fields: Fields, source: unknown): void {
+  if (!isRecord(source)) return;
+  for (const key of Object.keys(source)) {
+    const field = toFieldValue(source[key]);
     if (field !== undefined) fields[key] = field;
   }
-  return fields;
 }
 
 function toFieldValue(value: unknown): FieldValue | undefined {

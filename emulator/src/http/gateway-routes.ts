@@ -153,10 +153,10 @@ export function sendAnswer(res: Response, answer: GatewayAnswer): void {
     return;
   }
   // Node's own writeHead/end: Express's send() would look up the type, compute freshness and
-  // more, for a body that is always the same kind.
-  const body = Buffer.from(xml);
-  res.writeHead(200, { 'Content-Type': XML_TYPE, 'Content-Length': body.length });
-  res.end(body);
+  // more, for a body that is always the same kind. Handed over as a string, the body goes out
+  // with the headers in one write; a Buffer would be a second chunk, written after them.
+  res.writeHead(200, { 'Content-Type': XML_TYPE, 'Content-Length': Buffer.byteLength(xml) });
+  res.end(xml);
 }
 
 const XML_TYPE = 'application/xml; charset=utf-8';
