@@ -123,6 +123,7 @@ export class EventBus {
     this.last += 1;
     const event = { id: this.last, at: isoTime(this.now()), ...body } as SandboxEvent;
     this.keep(event);
+    if (this.subscribers.size === 0) return event;
     for (const subscriber of [...this.subscribers]) {
       if (subscriber.types && !subscriber.types.has(event.type)) continue;
       try {
