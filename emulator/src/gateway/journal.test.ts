@@ -87,6 +87,14 @@ describe('the request journal', () => {
     expect(tight.list()).toHaveLength(1);
   });
 
+  it('pages the newest entries however many were recorded and dropped before them', () => {
+    const journal = new RequestJournal({ entries: 3, bytes: 1 << 20, valueChars: 2_000 });
+    for (let i = 1; i <= 1_000; i++) journal.record(entry(i));
+    expect(journal.list().map((e) => e.id)).toEqual([1_000, 999, 998]);
+    expect(journal.page({ limit: 2, before: 1_000 }).entries.map((e) => e.id)).toEqual([999, 998]);
+    expect(journal.list({ orderId: 'order-997' })).toEqual([]);
+  });
+
   it('keeps no field that was given as undefined', () => {
     const journal = new RequestJournal();
     journal.record({ ...entry(1), merchantId: undefined, paymentId: undefined });

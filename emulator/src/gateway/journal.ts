@@ -78,7 +78,13 @@ export type JournalChange =
   { readonly type: 'record'; readonly entry: JournalEntry } | { readonly type: 'clear' };
 
 export class RequestJournal {
-  private entries: Kept[] = [];
+  /**
+   * The kept entries are `entries[first]` on, oldest first. A dropped entry's slot is emptied
+   * and the array cut only once the empty slots are as many as the kept ones: dropping the oldest
+   * with `splice` moved every other entry, microseconds a request once the journal was full.
+   */
+  private entries: (Kept | undefined)[] = [];
+  private first = 0;
   private bytes = 0;
   private lastId = 0;
   private readonly listeners = new Set<(change: JournalChange) => void>();
@@ -100,14 +106,19 @@ export class RequestJournal {
     this.entries.push({ entry: kept, bytes });
     this.bytes += bytes;
     // Oldest first; the newest entry always stays.
-    let drop = 0;
-    const over = (): boolean =>
-      this.entries.length - drop > this.limits.entries || this.bytes > this.limits.bytes;
-    while (drop < this.entries.length - 1 && over()) {
-      this.bytes -= this.entries[drop]?.bytes ?? 0;
-      drop += 1;
+    const { entries, limits } = this;
+    while (
+      entries.length - this.first > 1 &&
+      (entries.length - this.first > limits.entries || this.bytes > limits.bytes)
+    ) {
+      this.bytes -= entries[this.first]?.bytes ?? 0;
+      entries[this.first] = undefined;
+      this.first += 1;
     }
-    if (drop > 0) this.entries.splice(0, drop);
+    if (this.first > 0 && this.first >= entries.length - this.first) {
+      this.entries = entries.slice(this.first);
+      this.first = 0;
+    }
     this.tell({ type: 'record', entry: kept });
   }
 
@@ -129,7 +140,7 @@ export class RequestJournal {
     const entries: JournalEntry[] = [];
     let total = 0;
     let more = false;
-    for (let i = this.entries.length - 1; i >= 0; i--) {
+    for (let i = this.entries.length - 1; i >= this.first; i--) {
       const entry = this.entries[i]?.entry;
       if (
         entry === undefined ||
@@ -152,6 +163,7 @@ export class RequestJournal {
 
   clear(): void {
     this.entries = [];
+    this.first = 0;
     this.bytes = 0;
     this.tell({ type: 'clear' });
   }
