@@ -8,6 +8,7 @@ import type { CardStorage } from './cards/card-storage.js';
 import { adminRoutes } from './http/admin-routes.js';
 import { cardStorageRoutes } from './http/card-storage-routes.js';
 import { dashboardHome } from './http/dashboard-routes.js';
+import { FixedPaths } from './http/fixed-paths.js';
 import { gatewayCardRoutes } from './http/gateway-card-routes.js';
 import { pageRoutes } from './http/page-routes.js';
 import { payoutPageRoutes } from './http/payout-page-routes.js';
@@ -50,13 +51,19 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false);
   app.use(collapseSlashes);
   app.use(undecodablePaths(deps.envelope));
-  // Before the gateway's catch-all for unknown /api and /g2g paths.
-  app.use(cardStorageRoutes(deps));
-  app.use(gatewayCardRoutes(deps));
-  app.use(pageRoutes(deps));
-  app.use(payoutPageRoutes(deps));
-  app.use(payoutRoutes(deps));
-  app.use(gatewayRoutes(deps));
+  const fixed = new FixedPaths();
+  const routers = [
+    // Before the gateway's catch-all for unknown /api and /g2g paths.
+    cardStorageRoutes(deps),
+    gatewayCardRoutes(deps, fixed),
+    pageRoutes(deps),
+    payoutPageRoutes(deps, fixed),
+    payoutRoutes(deps, fixed),
+    gatewayRoutes(deps, fixed),
+  ];
+  // The gateway's fixed paths, found in one lookup instead of through the routers above.
+  app.use(fixed.dispatch);
+  for (const router of routers) app.use(router);
   app.use(
     adminRoutes({
       ...deps,

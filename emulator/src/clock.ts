@@ -253,8 +253,19 @@ export class VirtualClock implements Clock {
   }
 }
 
+/**
+ * A request asks for the same instant several times (its journal entry, each live event, the
+ * stored payout's dates): the last one written is kept, and written again only for another.
+ */
+let lastIsoMs = Number.NaN;
+let lastIso = '';
+
 export function isoTime(ms: number): string {
-  return new Date(ms).toISOString();
+  if (ms !== lastIsoMs) {
+    lastIso = new Date(ms).toISOString();
+    lastIsoMs = ms;
+  }
+  return lastIso;
 }
 
 /** An `isoTime` cut to the second, as the gateway writes dates (`2019-08-24T14:15:22Z`). */

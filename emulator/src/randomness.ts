@@ -24,6 +24,14 @@ export interface Randomness {
   idDraw(): number;
 }
 
+/**
+ * `faker.string.alphanumeric`'s characters, in its order: it builds and filters this list on
+ * every call, a third of the time of a salt. Drawing from it gives the same salts for a seed.
+ */
+const SALT_CHARACTERS: readonly string[] = [
+  ...'0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ',
+];
+
 /** Where payment ids start on an empty store: ten digits, like the gateway's. */
 const FIRST_PAYMENT_ID_RANGE = { min: 1_200_000_000, max: 1_299_999_999 } as const;
 
@@ -41,7 +49,7 @@ export function createRandomness(seed: number): Randomness {
     draw: () => scenarioFaker.number.float({ min: 0, max: 1 }) % 1,
     idDraw: () => idFaker.number.float({ min: 0, max: 1 }) % 1,
     seed,
-    salt: () => faker.string.alphanumeric(16),
+    salt: () => faker.string.fromCharacters(SALT_CHARACTERS, 16),
     nextPaymentId: (last) =>
       last === 0
         ? faker.number.int(FIRST_PAYMENT_ID_RANGE)

@@ -84,6 +84,14 @@ describe('the event bus', () => {
     expect(events.since(-1)).toBeUndefined();
   });
 
+  it('keeps the newest window however many events came and went before it', () => {
+    const { bus: events } = bus({ events: 3, bytes: 1_000_000 });
+    for (let i = 0; i < 1_000; i++) events.emit(reset);
+    expect(events.recent().map((event) => event.id)).toEqual([998, 999, 1_000]);
+    expect(events.since(998)?.map((event) => event.id)).toEqual([999, 1_000]);
+    expect(events.since(996)).toBeUndefined();
+  });
+
   it('on close, tells every subscriber once, drops later events and ends later subscriptions at once', () => {
     const { bus: events } = bus();
     let closed = 0;

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { RequestJournal, type JournalEntry, type NewJournalEntry } from './journal.js';
+import {
+  jsonStringBytes,
+  RequestJournal,
+  type JournalEntry,
+  type NewJournalEntry,
+} from './journal.js';
 
 function entry(n: number, hint = ''): NewJournalEntry {
   return {
@@ -67,5 +72,49 @@ describe('the request journal', () => {
     journal.record(entry(2));
     expect(journal.list({ orderId: long })).toHaveLength(1);
     expect(journal.list({ orderId: 'order-2' })).toHaveLength(1);
+  });
+
+  it('holds to its byte budget exactly, counting each entry as its JSON', () => {
+    const odd = entry(1, 'Выплата "ok" \\ \n\u0001 \u{1F600} \uD800 tab\t');
+    const exact = Buffer.byteLength(JSON.stringify({ id: 1, ...odd }));
+    const fits = new RequestJournal({ entries: 10, bytes: exact * 2, valueChars: 2_000 });
+    fits.record(odd);
+    fits.record(odd);
+    expect(fits.list()).toHaveLength(2);
+    const tight = new RequestJournal({ entries: 10, bytes: exact * 2 - 1, valueChars: 2_000 });
+    tight.record(odd);
+    tight.record(odd);
+    expect(tight.list()).toHaveLength(1);
+  });
+
+  it('pages the newest entries however many were recorded and dropped before them', () => {
+    const journal = new RequestJournal({ entries: 3, bytes: 1 << 20, valueChars: 2_000 });
+    for (let i = 1; i <= 1_000; i++) journal.record(entry(i));
+    expect(journal.list().map((e) => e.id)).toEqual([1_000, 999, 998]);
+    expect(journal.page({ limit: 2, before: 1_000 }).entries.map((e) => e.id)).toEqual([999, 998]);
+    expect(journal.list({ orderId: 'order-997' })).toEqual([]);
+  });
+
+  it('keeps no field that was given as undefined', () => {
+    const journal = new RequestJournal();
+    journal.record({ ...entry(1), merchantId: undefined, paymentId: undefined });
+    const [kept] = journal.list();
+    expect(kept).toBeDefined();
+    expect(Object.keys(kept ?? {})).not.toContain('merchantId');
+    expect(Object.keys(kept ?? {})).not.toContain('paymentId');
+  });
+});
+
+describe('jsonStringBytes', () => {
+  it.each([
+    '',
+    'plain ascii',
+    'quote " and backslash \\',
+    'controls \b\t\n\f\r \u0000 \u001f \u007f',
+    'Кириллица',
+    '€ and \uFFFF',
+    'a pair \u{1F600} and lone \uD83D or \uDE00 at the end \uD83D',
+  ])('is the UTF-8 size of the JSON of %j', (text) => {
+    expect(jsonStringBytes(text)).toBe(Buffer.byteLength(JSON.stringify(text)));
   });
 });

@@ -1,7 +1,7 @@
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { Readable } from 'node:stream';
 import multer from 'multer';
+import type { Writable } from 'node:stream';
 import type { Fields, FieldValue } from '../signature/signature.js';
 
 /**
@@ -26,7 +26,23 @@ export const FORM_LIMITS = {
   nameBytes: 200,
 } as const;
 
+// multer 2.5 takes a `streamHandler` (make-middleware.js); @types/multer does not know it yet.
+declare module 'multer' {
+  interface Options {
+    streamHandler?: (req: Request, busboy: Writable) => void;
+  }
+}
+
+/** The body `readMultipart` read, for multer's `streamHandler` to hand to busboy. */
+const READ_BODY = Symbol('read body');
+type ReadRequest = Request & { [READ_BODY]?: Buffer };
+
 const multipart = multer({
+  // The body is read before multer runs (readMultipart): busboy is given it whole, in one write,
+  // instead of through a second stream over the same bytes.
+  streamHandler: (req: ReadRequest, busboy: Writable) => {
+    busboy.end(req[READ_BODY]);
+  },
   limits: {
     fieldSize: FORM_LIMITS.fieldBytes,
     fields: FORM_LIMITS.fieldCount,
@@ -64,10 +80,10 @@ export async function readFormBody(req: Request, res: Response): Promise<FormBod
   }
   if (problem !== undefined) return { fields: {}, problem };
   const body: unknown = req.body;
-  const fields: Fields = {
-    ...toFields(req.query),
-    ...(isRecord(body) ? toFields(body) : {}),
-  };
+  // The query string's fields, then the body's: a name in both takes the body's value.
+  const fields: Fields = {};
+  if (req.url.includes('?')) addFields(fields, req.query);
+  if (isRecord(body)) addFields(fields, body);
   const overLimit = checkLimits(fields);
   if (overLimit !== undefined) return { fields: {}, problem: overLimit };
   const xml = fields.pg_xml;
@@ -122,14 +138,16 @@ function tooManyFields(): string {
 async function readMultipart(req: Request, res: Response): Promise<string | undefined> {
   const body = await readCapped(req, FORM_LIMITS.bodyBytes);
   if (body === undefined) return `the body is larger than ${FORM_LIMITS.bodyBytes} bytes`;
-  const buffered = Object.assign(Readable.from([body]), {
-    headers: { ...req.headers, 'content-length': String(body.length) },
-    method: req.method,
-    url: req.url,
-  }) as unknown as Request;
-  const problem = await run(multipart, buffered, res, 'multipart/form-data');
-  req.body = buffered.body as unknown;
-  return problem;
+  // multer parses only a request that says it has a body; one with neither header has an empty
+  // one, which multer must still see (and refuse as it would any empty multipart body).
+  if (
+    req.headers['content-length'] === undefined &&
+    req.headers['transfer-encoding'] === undefined
+  ) {
+    req.headers['content-length'] = String(body.length);
+  }
+  (req as ReadRequest)[READ_BODY] = body;
+  return run(multipart, req, res, 'multipart/form-data');
 }
 
 /** The whole body, or undefined when it is longer than `limit` (then drained, not kept). */
@@ -144,7 +162,10 @@ function readCapped(req: Request, limit: number): Promise<Buffer | undefined> {
       if (size > limit) tooLarge = true;
       if (!tooLarge) chunks.push(chunk);
     });
-    req.on('end', () => resolve(tooLarge ? undefined : Buffer.concat(chunks)));
+    req.on('end', () => {
+      if (tooLarge) resolve(undefined);
+      else resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+    });
     req.on('error', () => resolve(undefined));
   });
 }
@@ -186,12 +207,16 @@ function describeBodyError(error: unknown, kind: string): string {
 /** Drops anything that is not a string, list or map (qs and multer only produce those anyway). */
 function toFields(source: unknown): Fields {
   const fields: Fields = {};
-  if (!isRecord(source)) return fields;
-  for (const [key, value] of Object.entries(source)) {
-    const field = toFieldValue(value);
+  addFields(fields, source);
+  return fields;
+}
+
+function addFields(fields: Fields, source: unknown): void {
+  if (!isRecord(source)) return;
+  for (const key of Object.keys(source)) {
+    const field = toFieldValue(source[key]);
     if (field !== undefined) fields[key] = field;
   }
-  return fields;
 }
 
 function toFieldValue(value: unknown): FieldValue | undefined {

@@ -1,6 +1,7 @@
 import { Router, type Request } from 'express';
 import type { AppDeps } from '../app.js';
 import { GatewayCards } from '../gateway/gateway-cards.js';
+import type { FixedPaths } from './fixed-paths.js';
 import { gatewayHandler } from './gateway-routes.js';
 
 /**
@@ -8,7 +9,7 @@ import { gatewayHandler } from './gateway-routes.js';
  * the card number in the request, `payment_acs`, `list`, `remove`. Each route only hands the
  * call to gateway/gateway-cards.ts and writes its answer.
  */
-export function gatewayCardRoutes(deps: AppDeps): Router {
+export function gatewayCardRoutes(deps: AppDeps, fixed: FixedPaths): Router {
   const router = Router();
   const handle = gatewayHandler(deps);
   const cards = new GatewayCards({
@@ -18,19 +19,23 @@ export function gatewayCardRoutes(deps: AppDeps): Router {
     key: deps.cardStorageKey,
   });
 
-  router.all(
+  fixed.all(
+    router,
     '/g2g/cardstorage/add',
     handle((call, req) => cards.add(call, originOf(req))),
   );
-  router.all(
+  fixed.all(
+    router,
     '/g2g/cardstorage/payment_acs',
     handle((call) => cards.paymentAcs(call)),
   );
-  router.all(
+  fixed.all(
+    router,
     '/g2g/cardstorage/list',
     handle((call) => cards.list(call)),
   );
-  router.all(
+  fixed.all(
+    router,
     '/g2g/cardstorage/remove',
     handle((call) => cards.remove(call)),
   );

@@ -6,6 +6,7 @@ import type { Gateway } from '../gateway/gateway.js';
 import type { StatusGateway } from '../gateway/status.js';
 import type { RequestJournal } from '../gateway/journal.js';
 import type { TransportFault } from '../payouts/outcome.js';
+import type { FixedPaths } from './fixed-paths.js';
 import { readFormBody } from './form-body.js';
 import { renderGatewayXml, renderGatewayXmlWithRecords } from './xml.js';
 
@@ -28,29 +29,34 @@ export interface GatewayRouteDeps {
  * domain, and writes the answer: HTTP 200 and XML, errors included, as the gateway does (docs/gateway/wire.md §4),
  * unless a scenario scripted a transport fault.
  */
-export function gatewayRoutes(deps: GatewayRouteDeps): Router {
+export function gatewayRoutes(deps: GatewayRouteDeps, fixed: FixedPaths): Router {
   const router = Router();
   const handle = gatewayHandler(deps);
 
-  router.all(
+  fixed.all(
+    router,
     ['/api/reg2reg', '/g2g/reg2reg'],
     handle((call) => deps.gateway.reg2reg(call)),
   );
   // Status and balance (docs/gateway/status-and-postbacks.md §1); each signs with its own script name.
-  router.all(
+  fixed.all(
+    router,
     ['/api/payment_status2', '/g2g/payout_status2'],
     handle((call) => deps.status.paymentStatus2(call)),
   );
-  router.all(
+  fixed.all(
+    router,
     '/get_status2.php',
     handle((call) => deps.status.statusByOrder(call)),
   );
   // The legacy status the official PHP SDK asks for.
-  router.all(
+  fixed.all(
+    router,
     '/api/payment_status',
     handle((call) => deps.status.legacyPaymentStatus(call)),
   );
-  router.all(
+  fixed.all(
+    router,
     ['/api/balance_status', '/g2g/balance_status'],
     handle((call) => deps.status.balance(call)),
   );
@@ -74,11 +80,12 @@ export function gatewayHandler(
     const started = performance.now();
     const body = await readFormBody(req, res);
     const scenarioHeader = req.get(SCENARIO_HEADER);
+    const path = req.path;
     const call: GatewayCall = {
-      path: req.path,
+      path,
       fields: body.fields,
-      ...(body.problem !== undefined ? { transportProblem: body.problem } : {}),
-      ...(scenarioHeader !== undefined ? { scenarioHeader } : {}),
+      transportProblem: body.problem,
+      scenarioHeader,
       origin: `${req.protocol}://${req.get('host') ?? 'localhost'}`,
     };
     const answer = await method(call, req);
@@ -87,36 +94,39 @@ export function gatewayHandler(
     // A refused request (bad signature, a field that fails its rule) has no order of its own:
     // it is journalled under the pg_order_id it carried, so `?order_id=` finds it (the journal
     // cuts a long one as it cuts every value, and cuts the value asked for the same way).
-    const orderId = answer.orderId ?? sentOrderId(call);
+    // Absent values are left undefined: the journal keeps only what is there.
     deps.journal.record({
       at: isoTime(deps.clock.now()),
       method: req.method,
-      path: req.path,
-      ...(answer.merchantId !== undefined ? { merchantId: answer.merchantId } : {}),
-      ...(orderId !== undefined ? { orderId } : {}),
-      ...(answer.paymentId !== undefined ? { paymentId: answer.paymentId } : {}),
-      ...(scenarioHeader !== undefined ? { scenarioHeader } : {}),
+      path,
+      merchantId: answer.merchantId,
+      orderId: answer.orderId ?? sentOrderId(call),
+      paymentId: answer.paymentId,
+      scenarioHeader,
       outcome: answer.outcome,
-      ...(answer.ruleId !== undefined ? { ruleId: answer.ruleId } : {}),
+      ruleId: answer.ruleId,
       reason: answer.reason,
-      ...(answer.fault !== undefined ? { fault: answer.fault } : {}),
-      ...(answer.hint !== undefined ? { hint: answer.hint } : {}),
+      fault: answer.fault,
+      hint: answer.hint,
       ms,
     });
-    deps.logger.info(
-      {
-        method: req.method,
-        path: req.path,
-        merchant: answer.merchantId,
-        order: answer.orderId ?? orderOf(call),
-        outcome: answer.outcome,
-        rule: answer.ruleId ?? answer.reason,
-        ms,
-        ...(answer.fault !== undefined ? { fault: answer.fault } : {}),
-        ...(answer.hint !== undefined ? { hint: answer.hint } : {}),
-      },
-      'gateway request',
-    );
+    // Built only when it is written: at level warn or quieter, a request logs nothing.
+    if (deps.logger.isLevelEnabled('info')) {
+      deps.logger.info(
+        {
+          method: req.method,
+          path,
+          merchant: answer.merchantId,
+          order: answer.orderId ?? orderOf(call),
+          outcome: answer.outcome,
+          rule: answer.ruleId ?? answer.reason,
+          ms,
+          ...(answer.fault !== undefined ? { fault: answer.fault } : {}),
+          ...(answer.hint !== undefined ? { hint: answer.hint } : {}),
+        },
+        'gateway request',
+      );
+    }
   };
 }
 
@@ -143,10 +153,10 @@ export function sendAnswer(res: Response, answer: GatewayAnswer): void {
     return;
   }
   // Node's own writeHead/end: Express's send() would look up the type, compute freshness and
-  // more, for a body that is always the same kind.
-  const body = Buffer.from(xml);
-  res.writeHead(200, { 'Content-Type': XML_TYPE, 'Content-Length': body.length });
-  res.end(body);
+  // more, for a body that is always the same kind. Handed over as a string, the body goes out
+  // with the headers in one write; a Buffer would be a second chunk, written after them.
+  res.writeHead(200, { 'Content-Type': XML_TYPE, 'Content-Length': Buffer.byteLength(xml) });
+  res.end(xml);
 }
 
 const XML_TYPE = 'application/xml; charset=utf-8';

@@ -14,6 +14,7 @@ import { CARD_FORM_FIELDS, renderCardForm, type CardFormView } from '../pages/ca
 import { renderFinishedPage, type FinishedView } from '../pages/finished-page.js';
 import { renderNoticePage } from '../pages/notice-page.js';
 import { isRecord, readFormBody } from './form-body.js';
+import type { FixedPaths } from './fixed-paths.js';
 import { gatewayHandler } from './gateway-routes.js';
 import {
   choiceContext,
@@ -40,7 +41,7 @@ import {
 /** The page's path: `pg_redirect_url` is this at the origin the merchant's server used. */
 export { payoutPagePath };
 
-export function payoutPageRoutes(deps: AppDeps): Router {
+export function payoutPageRoutes(deps: AppDeps, fixed: FixedPaths): Router {
   const router = Router();
   const handle = gatewayHandler(deps);
   const gateway = new PayoutPageGateway({
@@ -50,7 +51,8 @@ export function payoutPageRoutes(deps: AppDeps): Router {
   });
   const page = pageHandler(deps);
 
-  router.all(
+  fixed.all(
+    router,
     '/api/reg2nonreg',
     handle((call, req) => gateway.reg2nonreg(call, originOf(req))),
   );

@@ -197,13 +197,20 @@ export function parsePayoutRequest(fields: Fields): ParsedPayoutRequest {
 }
 
 function isHttpUrl(text: string): boolean {
+  // A merchant sends the same post link with every payout: the last answer is kept.
+  if (text === lastLink.text) return lastLink.http;
+  let http: boolean;
   try {
     const url = new URL(text);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+    http = (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
   } catch {
-    return false;
+    http = false;
   }
+  lastLink = { text, http };
+  return http;
 }
+
+let lastLink = { text: '', http: false };
 
 export function describeProblems(problems: readonly FieldProblem[]): string {
   return problems.map((p) => `${p.field} ${p.problem}`).join('; ');

@@ -152,8 +152,23 @@ function sequenceScope(per: SequenceScope, request: SelectionRequest): string {
 }
 
 export function matches(rule: Rule, fields: Fields): boolean {
-  return Object.entries(rule.match).every(([name, matcher]) => test(matcher, fields[name]));
+  for (const [name, matcher] of matchersOf(rule)) {
+    if (!test(matcher, fields[name])) return false;
+  }
+  return true;
 }
+
+/** A rule's matchers as a list, made once per rule: every request is tested against them. */
+function matchersOf(rule: Rule): readonly (readonly [string, Matcher])[] {
+  let list = matcherCache.get(rule.match);
+  if (!list) {
+    list = Object.entries(rule.match);
+    matcherCache.set(rule.match, list);
+  }
+  return list;
+}
+
+const matcherCache = new WeakMap<Rule['match'], readonly (readonly [string, Matcher])[]>();
 
 function test(matcher: Matcher, value: FieldValue | undefined): boolean {
   if (matcher.kind === 'exists') return (value !== undefined) === matcher.value;

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 
 /**
  * Freedom Pay's `pg_sig` rule (docs/gateway/signature.md §1): MD5 (lowercase hex) of
@@ -32,6 +32,11 @@ export function scriptNameFromPath(pathOrUrl: string): string {
 /** Values in signing order: keys sorted by `compareFieldNames` at every level. */
 export function signedValues(fields: Fields): string[] {
   const values: string[] = [];
+  pushSignedValues(fields, values);
+  return values;
+}
+
+function pushSignedValues(fields: Fields, values: string[]): void {
   const walk = (value: FieldValue): void => {
     if (typeof value === 'string') {
       values.push(value);
@@ -39,14 +44,36 @@ export function signedValues(fields: Fields): string[] {
       // Repeated fields keep their order of appearance (docs/gateway/signature.md §3).
       value.forEach(walk);
     } else {
-      for (const key of Object.keys(value).sort(compareFieldNames)) walk(value[key] as FieldValue);
+      for (const key of sortedNames(value)) walk(value[key] as FieldValue);
     }
   };
-  for (const key of Object.keys(fields).sort(compareFieldNames)) {
+  for (const key of sortedNames(fields)) {
     if (key !== SIGNATURE_FIELD) walk(fields[key] as FieldValue);
   }
-  return values;
 }
+
+/**
+ * The names of the fields in signing order. A client sends the same names in the same order
+ * request after request, and an answer of a kind always has the same names: each list of names
+ * is sorted once and looked up after that.
+ */
+function sortedNames(fields: Record<string, unknown>): readonly string[] {
+  const names = Object.keys(fields);
+  if (names.length < 2) return names;
+  if (names.length > MAX_CACHED_NAMES) return names.sort(compareFieldNames);
+  const shape = JSON.stringify(names);
+  let sorted = orders.get(shape);
+  if (sorted === undefined) {
+    sorted = names.sort(compareFieldNames);
+    if (orders.size < MAX_ORDERS) orders.set(shape, sorted);
+  }
+  return sorted;
+}
+
+/** Bounds what the lookup holds: 256 lists of at most 64 names (a request has about ten). */
+const MAX_ORDERS = 256;
+const MAX_CACHED_NAMES = 64;
+const orders = new Map<string, readonly string[]>();
 
 /**
  * Field names in the order PHP's `ksort` puts them (docs/gateway/signature.md §4): it compares the names' UTF-8 bytes,
@@ -95,11 +122,14 @@ function codePointRank(unit: number): number {
  *   // 'reg2reg;10;abc;secret'
  */
 export function signatureBase(script: string, fields: Fields, secret: string): string {
-  return [script, ...signedValues(fields), secret].join(';');
+  const parts = [script];
+  pushSignedValues(fields, parts);
+  parts.push(secret);
+  return parts.join(';');
 }
 
 export function md5Hex(text: string): string {
-  return createHash('md5').update(text, 'utf8').digest('hex');
+  return hash('md5', text, 'hex');
 }
 
 /**
@@ -123,8 +153,10 @@ export function withSignature(
   secret: string,
   salt: string,
 ): Record<string, string> {
-  const salted = { ...fields, pg_salt: salt };
-  return { ...salted, [SIGNATURE_FIELD]: sign(script, salted, secret) };
+  const signed: Record<string, string> = { ...fields, pg_salt: salt };
+  // Signed before pg_sig is set; a pg_sig among `fields` is ignored by `sign` and replaced here.
+  signed[SIGNATURE_FIELD] = sign(script, signed, secret);
+  return signed;
 }
 
 /**
