@@ -22,12 +22,8 @@ import {
   parseSaveCard,
 } from './http/card-admin-routes.js';
 import { completePayoutPage } from './http/payout-page-routes.js';
-import {
-  listPostbacks,
-  parseAdvance,
-  resendPostback,
-  waitForPostback,
-} from './http/postback-routes.js';
+import { listPostbacks, parseAdvance, resendPostback } from './http/postback-routes.js';
+import { waitForPostback } from './http/postback-wait.js';
 import {
   addRules,
   pinScenario,

@@ -8,7 +8,6 @@ import {
   ColdRecords,
   isSettledPayout,
   isSettledPostback,
-  type ColdPayout,
   type ColdPostback,
   type Spot,
 } from './cold.js';
@@ -17,6 +16,7 @@ import type { FileLock } from './file-lock.js';
 import { StringPool } from './intern.js';
 import type { Journal, JournalSpot } from './journal.js';
 import type { SettledEntry } from './settled-index.js';
+import { pointAtNewFile, settleRecords } from './settling.js';
 import type { PayoutSummary, PostbackSummary, Store, StoreChange, StoreData } from './store.js';
 
 /** Puts back what one commit changed in memory. */
@@ -281,7 +281,15 @@ export class LowdbStore implements Store {
       })),
     });
     cold?.reopenData();
-    this.moveSpots(spots, coldPayouts, coldPostbacks, hotPayouts, hotPostbacks);
+    pointAtNewFile(spots, coldPayouts, coldPostbacks);
+    // A settled record that was in memory moves to disk if it is still the same record.
+    if (cold) {
+      const payouts = Object.values(hotPayouts);
+      const postbacks = Object.values(hotPostbacks);
+      settleRecords(this.db.data, cold, { payouts, postbacks }, (section, key) =>
+        spots.get(spotKey(section, key)),
+      );
+    }
     await this.journal?.clear();
   }
 
@@ -299,45 +307,6 @@ export class LowdbStore implements Store {
     }
   }
 
-  /**
-   * After a fold: settled records are now lines of the new data file. Entries are updated in
-   * place, also those a queued change took out of the cold index, so that its undo puts back an
-   * entry that points at the new file. A settled record that was in memory moves to disk if it
-   * is still the same record.
-   */
-  private moveSpots(
-    spots: Map<string, Spot>,
-    coldPayouts: readonly ColdPayout[],
-    coldPostbacks: readonly ColdPostback[],
-    hotPayouts: Record<string, Payout>,
-    hotPostbacks: Record<string, Postback>,
-  ): void {
-    for (const entry of coldPayouts) {
-      const spot = spots.get(spotKey('payouts', String(entry.paymentId)));
-      if (spot) entry.spot = spot;
-    }
-    for (const entry of coldPostbacks) {
-      const spot = spots.get(spotKey('postbacks', entry.id));
-      if (spot) entry.spot = spot;
-    }
-    if (!this.cold) return;
-    const data = this.db.data;
-    for (const [key, payout] of Object.entries(hotPayouts)) {
-      const spot = spots.get(spotKey('payouts', key));
-      if (spot && data.payouts[key] === payout && isSettledPayout(payout)) {
-        delete data.payouts[key];
-        this.cold.addPayout(payout, spot);
-      }
-    }
-    for (const [key, postback] of Object.entries(hotPostbacks)) {
-      const spot = spots.get(spotKey('postbacks', key));
-      if (spot && data.postbacks[key] === postback && isSettledPostback(postback)) {
-        delete data.postbacks[key];
-        this.cold.addPostback(postback, spot);
-      }
-    }
-  }
-
   private tell(change: StoreChange): void {
     for (const listener of this.listeners) {
       try {
@@ -350,24 +319,9 @@ export class LowdbStore implements Store {
 
   /** Moves the change's settled records to disk: they are at `spot` in the journal now. */
   private settle(change: StoreChange, spot: JournalSpot): void {
-    const cold = this.cold;
-    if (!cold) return;
-    const data = this.db.data;
+    if (!this.cold) return;
     const where: Spot = { file: 'journal', offset: spot.offset, length: spot.length };
-    for (const payout of change.payouts ?? []) {
-      const key = String(payout.paymentId);
-      // Only the record the change wrote: a later change may have replaced it in memory.
-      if (data.payouts[key] === payout && isSettledPayout(payout)) {
-        delete data.payouts[key];
-        cold.addPayout(payout, where);
-      }
-    }
-    for (const postback of change.postbacks ?? []) {
-      if (data.postbacks[postback.id] === postback && isSettledPostback(postback)) {
-        delete data.postbacks[postback.id];
-        cold.addPostback(postback, where);
-      }
-    }
+    settleRecords(this.db.data, this.cold, change, () => where);
   }
 
   /**
