@@ -18,7 +18,7 @@ import {
   storeHeadSchema,
   toStoreData,
 } from './schema.js';
-import { SettledOutdatedError, SettledReader, type SettledEntry } from './settled-index.js';
+import { SettledReader, type SettledEntry } from './settled-index.js';
 import type { StoreData } from './store.js';
 
 /**
@@ -90,13 +90,10 @@ interface Settled {
 /**
  * The settled section of a layout 4 file whose bytes are exactly as written (its CRC-32 over
  * everything before the last line matches). Undefined for any other file, which is then read
- * record by record, every record checked: an edited file is never trusted on its summaries.
- * `outdated` for an intact file whose section predates a column (read record by record too).
+ * record by record, every record checked: an edited file is never trusted on its summaries,
+ * nor one whose section lacks a column this version keeps.
  */
-export async function readSettled(
-  path: string,
-  size: number,
-): Promise<Settled | 'outdated' | undefined> {
+export async function readSettled(path: string, size: number): Promise<Settled | undefined> {
   const handle = await open(path, 'r');
   try {
     const tailBytes = Math.min(size, 64 * 1024);
@@ -133,8 +130,8 @@ export async function readSettled(
     for (const { entry } of records) known.set(entry.spot.offset, entry.spot.length);
     known.set(end.data.settledAt, endAt - end.data.settledAt);
     return { records, known, sectionAt: end.data.settledAt };
-  } catch (error) {
-    return error instanceof SettledOutdatedError ? 'outdated' : undefined;
+  } catch {
+    return undefined;
   } finally {
     await handle.close();
   }

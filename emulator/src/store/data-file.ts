@@ -46,10 +46,11 @@ export class DataFile implements Adapter<StoreData> {
   /** The layout version of the file last read; older ones are rewritten in the current one. */
   readVersion: number | undefined;
   /**
-   * The file last read is whole, but its settled section lacks a column this version keeps
-   * (`updatedAt`): it was read record by record, and should be written again at start.
+   * The file last read is in the current layout but could not be read from its settled section
+   * (its checksum does not match after an edit, or the section lacks what this version keeps):
+   * it was read record by record, and is written again at start so the next start is fast.
    */
-  settledOutdated = false;
+  readSlowly = false;
 
   /**
    * @param take offered every checked record of a current-layout file with where its line is;
@@ -76,12 +77,12 @@ export class DataFile implements Adapter<StoreData> {
     // refuses it when a journal says there was data.
     if (size === 0) return null;
     const head = await readHead(this.path);
-    this.settledOutdated = false;
+    this.readSlowly = false;
     let read: ReadResult;
     if (head.startsWith('{"version":') && /^[^\n]*,\r?\n/.test(head)) {
       const settled = await readSettled(this.path, size);
-      this.settledOutdated = settled === 'outdated';
-      read = await readByLines(this.path, this.take, settled === 'outdated' ? undefined : settled);
+      read = await readByLines(this.path, this.take, settled);
+      this.readSlowly = settled === undefined && read.version === LAYOUT_VERSION;
     } else {
       read = await readWhole(this.path);
     }

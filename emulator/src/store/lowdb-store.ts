@@ -127,12 +127,7 @@ async function openLocked(
   // Write the file at once (the data file named in the start banner exists, in the current
   // layout), folding the journal into it. If that fails (a full disk), the journal still holds
   // every change and the sandbox goes on with it.
-  if (
-    fresh ||
-    replay.applied > 0 ||
-    adapter.readVersion !== LAYOUT_VERSION ||
-    adapter.settledOutdated
-  ) {
+  if (fresh || replay.applied > 0 || adapter.readVersion !== LAYOUT_VERSION || adapter.readSlowly) {
     await store.compact().catch((error: unknown) => {
       options.onWarning?.(
         `could not rewrite ${file} (${(error as Error).message}); the journal keeps every change`,

@@ -17,7 +17,8 @@ import type { PayoutSummary, PostbackSummary } from './store.js';
  *
  * `updatedAt` came last, after the first layout 4 files were written (retention picks by it):
  * readers that predate it take the first nine columns and pass it over, and a file without it
- * is read record by record once and written again with it (`SettledOutdatedError`).
+ * is read record by record once and written again with it, as any file whose section cannot be
+used.
  */
 /** A settled record as the writer is given it: its summary and where its line is. */
 export type SettledRecord =
@@ -131,7 +132,7 @@ export class SettledReader {
     ] of value.payouts ?? []) {
       const destination = this.destinations[d];
       if (!destination) throw new Error(`no destination ${d}`);
-      if (typeof updatedAt !== 'string') throw new SettledOutdatedError();
+      if (typeof updatedAt !== 'string') throw new Error('no updatedAt column');
       this.take({
         section: 'payouts',
         entry: {
@@ -160,17 +161,5 @@ export class SettledReader {
         },
       });
     }
-  }
-}
-
-/**
- * The settled section was written before it listed each payout's `updatedAt`: the file is
- * sound, but its summaries lack what this version keeps, so it is read record by record and
- * written again at start.
- */
-export class SettledOutdatedError extends Error {
-  constructor() {
-    super('the settled section has no updatedAt column');
-    this.name = 'SettledOutdatedError';
   }
 }
