@@ -21,7 +21,7 @@ import {
   listCardSessions,
   parseSaveCard,
 } from './http/card-admin-routes.js';
-import { completePayoutPage } from './http/payout-page-routes.js';
+import { completePayoutPage } from './http/payout-page-complete.js';
 import { listPostbacks, parseAdvance, resendPostback } from './http/postback-routes.js';
 import { waitForPostback } from './http/postback-wait.js';
 import {
