@@ -5,9 +5,9 @@ import type { Randomness } from '../randomness.js';
 import type { Store } from '../store/store.js';
 import { sendAttempt, withAttempt } from './attempt.js';
 import {
+  newPostback,
   isSandboxAdminLink,
   type DeliveryAttempt,
-  type Draft,
   type HostAllowlist,
   type Postback,
   type OutboxMessage,
@@ -320,35 +320,4 @@ export class PostbackDispatcher {
       }
     }
   }
-}
-
-/**
- * A new postback, with its keys in the order stored postbacks have always had them. Built key by
- * key: a record spread and then given new keys takes V8's slow path (~0.7 µs a key, measured),
- * and every payout makes one of these while its answer waits.
- */
-function newPostback(
-  message: OutboxMessage,
-  plan: PostbackPlan,
-  createdAt: string,
-  own: { id: string; kind: Postback['kind']; dueAt: string; holdForNext: boolean },
-): Postback {
-  const postback: Draft<Postback> = {
-    paymentId: message.paymentId,
-    merchantId: message.merchantId,
-    orderId: message.orderId,
-    url: message.url,
-    fields: message.fields,
-    state: 'pending',
-    createdAt,
-    attempts: [],
-  };
-  if (message.format) postback.format = message.format;
-  if (message.key) postback.key = message.key;
-  if (plan.failAttempts) postback.failAttempts = plan.failAttempts;
-  postback.id = own.id;
-  postback.kind = own.kind;
-  postback.dueAt = own.dueAt;
-  if (own.holdForNext) postback.holdForNext = true;
-  return postback as Postback;
 }
