@@ -17,17 +17,25 @@ import { StringPool } from './intern.js';
 import type { Journal, JournalSpot } from './journal.js';
 import type { SettledEntry } from './settled-index.js';
 import { pointAtNewFile, settleRecords } from './settling.js';
-import type { PayoutSummary, PostbackSummary, Store, StoreChange, StoreData } from './store.js';
+import type {
+  LockedView,
+  PayoutSummary,
+  PostbackSummary,
+  StoreChange,
+  StoreData,
+} from './store.js';
 
 /** Puts back what one commit changed in memory. */
 type Undo = () => void;
 
 /**
- * The store's state: lowdb's document holds the records still moving, `ColdRecords` where the
- * settled ones are on disk (cold.ts). A record moves to disk once the write that settled it is
- * durable, and the lists and lookups see both.
+ * The file store's state: lowdb's document holds the records still moving, `ColdRecords` where
+ * the settled ones are on disk (cold.ts). A record moves to disk once the write that settled it
+ * is durable, and the lists and lookups see both. Reads are synchronous: `LowdbStore`
+ * (lowdb-store-api.ts) answers the Store interface from them, and they are the view
+ * `atomically` hands its `decide`.
  */
-export class LowdbStore implements Store {
+export class LowdbRecords implements LockedView {
   private readonly byOrder = new Map<string, number>();
   private readonly strings = new StringPool();
   private readonly cold: ColdRecords | undefined;
@@ -149,6 +157,16 @@ export class LowdbStore implements Store {
 
   postback(id: string): Postback | undefined {
     return this.db.data.postbacks[id] ?? this.cold?.postback(id);
+  }
+
+  /** A payment's postbacks, `<payment id>-1`, `-2`, … in order. */
+  postbacksOf(paymentId: number): Postback[] {
+    const found: Postback[] = [];
+    for (let k = 1; ; k++) {
+      const postback = this.postback(`${paymentId}-${k}`);
+      if (!postback) return found;
+      found.push(postback);
+    }
   }
 
   postbacks(): Postback[] {

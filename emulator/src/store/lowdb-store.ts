@@ -4,8 +4,9 @@ import { Low, Memory } from 'lowdb';
 import { DataFile, DataFileError, LAYOUT_VERSION } from './data-file.js';
 import { lockFile, LockHeldError, type FileLock } from './file-lock.js';
 import { Journal, replayJournal } from './journal.js';
-import { LowdbStore } from './lowdb-records.js';
-import { emptyStoreData, StoreOpenError, type Store, type StoreData } from './store.js';
+import { LowdbRecords } from './lowdb-records.js';
+import { LowdbStore } from './lowdb-store-api.js';
+import { emptyStoreData, StoreOpenError, type StoreData } from './store.js';
 
 /**
  * lowdb holds the whole state in memory and writes it as one JSON file. Rewriting that file for
@@ -39,9 +40,10 @@ export interface LowdbStoreOptions {
  */
 const MIN_COMPACTION_BYTES = 64 * 1024 * 1024;
 
-export async function openLowdbStore(options: LowdbStoreOptions): Promise<Store> {
+export async function openLowdbStore(options: LowdbStoreOptions): Promise<LowdbStore> {
   if (options.file === undefined) {
-    return new LowdbStore(new Low<StoreData>(new Memory<StoreData>(), emptyStoreData()));
+    const db = new Low<StoreData>(new Memory<StoreData>(), emptyStoreData());
+    return new LowdbStore(new LowdbRecords(db), 'memory');
   }
   const file = options.file;
   try {
@@ -55,7 +57,7 @@ export async function openLowdbStore(options: LowdbStoreOptions): Promise<Store>
   }
 }
 
-async function openFileStore(file: string, options: LowdbStoreOptions): Promise<Store> {
+async function openFileStore(file: string, options: LowdbStoreOptions): Promise<LowdbStore> {
   await mkdir(dirname(file), { recursive: true });
   const lock = await lockFile(`${file}.lock`, {
     ...(options.lockWaitMs !== undefined ? { waitMs: options.lockWaitMs } : {}),
@@ -83,7 +85,7 @@ async function openLocked(
   file: string,
   lock: FileLock,
   options: LowdbStoreOptions,
-): Promise<Store> {
+): Promise<LowdbStore> {
   const journalFile = `${file}.journal`;
   // Settled records are taken as the file is read: they stay on disk (lowdb-records.ts).
   const adapter: DataFile = new DataFile(file, {
@@ -91,7 +93,7 @@ async function openLocked(
     settled: (record): void => store.takeSettled(record),
   });
   const db = new Low<StoreData>(adapter, emptyStoreData());
-  const store: LowdbStore = new LowdbStore(db, { data: file, journal: journalFile });
+  const store: LowdbRecords = new LowdbRecords(db, { data: file, journal: journalFile });
   try {
     await db.read();
   } catch (error) {
@@ -134,7 +136,7 @@ async function openLocked(
       );
     });
   }
-  return store;
+  return new LowdbStore(store, 'file');
 }
 
 async function fileSize(path: string): Promise<number> {
