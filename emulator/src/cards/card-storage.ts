@@ -3,7 +3,7 @@ import { gatewayErrorByCode } from '../errors.js';
 import type { ChoiceContext, Decision, OutcomeChooser } from '../payouts/outcome.js';
 import type { OutboxMessage, Postback, PostbackPlan } from '../postbacks/postback.js';
 import type { Randomness } from '../randomness.js';
-import type { Store } from '../store/store.js';
+import type { Decided, Store, StoreChange } from '../store/store.js';
 import { createSavedCard, deleteCard, type SavedCard } from './card.js';
 import { cardProfile, threeDsPasswordAccepted } from './card-catalog.js';
 import { validateCardInput, type CardInput, type CardInputErrors } from './card-input.js';
@@ -24,7 +24,8 @@ import { newCardId, newCardToken, newViewId } from './ids.js';
  * gateway/ and pages/.
  */
 export interface CallbackOutbox {
-  prepareMessage(message: OutboxMessage, plan?: PostbackPlan): Postback[];
+  /** `already`: how many postbacks the payment (the session's payment id) has. */
+  prepareMessage(message: OutboxMessage, plan?: PostbackPlan, already?: number): Postback[];
   activate(postbacks: readonly Postback[]): void;
 }
 
@@ -94,7 +95,7 @@ export class CardStorage {
   /** `cardstorage/add` and its twins: a new session, stored before its answer is sent. */
   async open(input: OpenSession): Promise<CardSession> {
     const { store, randomness, clock } = this.deps;
-    const paymentId = randomness.nextPaymentId(store.lastPaymentId());
+    const paymentId = await store.nextPaymentId((last) => randomness.nextPaymentId(last));
     const session = createCardSession(
       { ...input, paymentId, viewId: newViewId(() => randomness.idDraw()) },
       isoTime(clock.now()),
@@ -103,11 +104,11 @@ export class CardStorage {
     return session;
   }
 
-  session(paymentId: number): CardSession | undefined {
+  session(paymentId: number): Promise<CardSession | undefined> {
     return this.deps.store.cardSession(paymentId);
   }
 
-  sessionByView(viewId: string): CardSession | undefined {
+  sessionByView(viewId: string): Promise<CardSession | undefined> {
     return this.deps.store.cardSessionByView(viewId);
   }
 
@@ -135,7 +136,7 @@ export class CardStorage {
           outcome: { status: 'ok' },
           reason: `card ${pan}: saves${profile.threeDs ? ' after 3DS' : ''}`,
         };
-    const decision = this.choose(
+    const decision = await this.choose(
       session.variant === 'gateway' ? 'g2g/cardstorage/add' : 'cardstorage/add',
       session,
       { pg_card_pan: pan, pg_card_name: holder },
@@ -152,17 +153,21 @@ export class CardStorage {
     }
     const pending: PendingCard = { pan, holder, month, year };
     if (profile.threeDs) {
-      const waiting = transitionSession(
-        session,
-        'awaiting-3ds',
-        isoTime(now),
-        'the card needs 3-D Secure: waiting for the issuer page',
-        { pendingCard: pending },
-      );
-      await this.deps.store.commit({ cardSessions: [waiting] });
-      return { kind: '3ds', session: waiting, decision };
+      const moved = await this.moveSession(session, (current) => {
+        const waiting = transitionSession(
+          current,
+          'awaiting-3ds',
+          isoTime(now),
+          'the card needs 3-D Secure: waiting for the issuer page',
+          { pendingCard: pending },
+        );
+        return { change: { cardSessions: [waiting] }, callbacks: [], result: waiting };
+      });
+      if (!moved.moved) return { kind: 'closed', session: moved.session };
+      return { kind: '3ds', session: moved.result, decision };
     }
     const saved = await this.approve(session, pending, false, decision);
+    if ('closed' in saved) return { kind: 'closed', session: saved.closed };
     return { kind: 'approved', ...saved, decision };
   }
 
@@ -171,7 +176,11 @@ export class CardStorage {
    * (`3ds-pass`), anything else fails, unless a scenario rule for `cardstorage/3ds` says
    * otherwise.
    */
-  checkPassword(session: CardSession, password: string, context: ChoiceContext = {}): Decision {
+  checkPassword(
+    session: CardSession,
+    password: string,
+    context: ChoiceContext = {},
+  ): Promise<Decision> {
     const passes = threeDsPasswordAccepted(password);
     return this.choose(
       'cardstorage/3ds',
@@ -205,6 +214,7 @@ export class CardStorage {
       return { kind: 'failed', session: failed, decision };
     }
     const saved = await this.approve(session, session.pendingCard, true, decision);
+    if ('closed' in saved) return { kind: 'closed', session: saved.closed };
     return { kind: 'approved', ...saved, decision };
   }
 
@@ -287,7 +297,7 @@ export class CardStorage {
     if (!checked.ok) return { ok: false, errors: checked.errors };
     // The CVC is checked, never kept (card.ts).
     const { cvc: _cvc, ...typed } = checked.card;
-    const card = this.newCard(
+    const card = await this.newCard(
       { merchantId: input.merchantId, userId: input.userId, payoutOnly: input.payoutOnly ?? false },
       typed,
       false,
@@ -298,11 +308,11 @@ export class CardStorage {
   }
 
   /** The cards a user saved with a merchant and has not removed, oldest first. */
-  list(merchantId: string, userId: string): SavedCard[] {
+  async list(merchantId: string, userId: string): Promise<SavedCard[]> {
     const found: SavedCard[] = [];
-    for (const card of this.deps.store.cards()) {
+    for (const card of await this.deps.store.cards({ merchantId, userId })) {
       if (card.status !== 'approved' || isEveryonesCard(card)) continue;
-      if (card.merchantId === merchantId && card.userId === userId) found.push(card);
+      found.push(card);
     }
     return found.sort((a, b) => a.id - b.id);
   }
@@ -316,9 +326,9 @@ export class CardStorage {
     const { store } = this.deps;
     const card =
       ref.token !== undefined
-        ? store.card(ref.token.toLowerCase())
+        ? await store.card(ref.token.toLowerCase())
         : ref.id !== undefined
-          ? store.cardById(ref.id)
+          ? await store.cardById(ref.id)
           : undefined;
     const which = ref.token !== undefined ? `token ${ref.token}` : `id ${ref.id ?? ''}`;
     if (!card) return { kind: 'not-found', why: `no card with ${which}` };
@@ -345,39 +355,44 @@ export class CardStorage {
     fields: Record<string, string>,
     fallback: Decision,
     context: ChoiceContext,
-  ): Decision {
+  ): Promise<Decision> {
     const chooser = this.deps.chooseOutcome;
-    if (!chooser) return fallback;
-    return chooser(
-      {
-        method,
-        fields: {
-          pg_merchant_id: session.merchantId,
-          pg_user_id: session.userId,
-          pg_order_id: session.orderId,
-          ...fields,
+    if (!chooser) return Promise.resolve(fallback);
+    return Promise.resolve(
+      chooser(
+        {
+          method,
+          fields: {
+            pg_merchant_id: session.merchantId,
+            pg_user_id: session.userId,
+            pg_order_id: session.orderId,
+            ...fields,
+          },
+          merchantId: session.merchantId,
+          orderId: session.orderId,
+          userId: session.userId,
         },
-        merchantId: session.merchantId,
-        orderId: session.orderId,
-        userId: session.userId,
-      },
-      fallback,
-      context,
+        fallback,
+        context,
+      ),
     );
   }
 
-  private newCard(
+  /** A new saved card; its id is allocated now (the commit that saves it may still not come). */
+  private async newCard(
     owner: { merchantId: string; userId: string; payoutOnly: boolean },
     typed: PendingCard,
     threeDs: boolean,
     now: number,
     sessionId?: number,
-  ): SavedCard {
+  ): Promise<SavedCard> {
     const { store, randomness } = this.deps;
     const profile = cardProfile(typed.pan);
+    const token = newCardToken(() => randomness.idDraw());
+    const id = await store.nextCardId(newCardId);
     return createSavedCard({
-      token: newCardToken(() => randomness.idDraw()),
-      id: newCardId(store.lastCardId()),
+      token,
+      id,
       ...owner,
       ...typed,
       bank: profile.bank,
@@ -394,9 +409,9 @@ export class CardStorage {
     typed: PendingCard,
     threeDs: boolean,
     decision: Decision,
-  ): Promise<{ session: CardSession; card: SavedCard }> {
+  ): Promise<{ session: CardSession; card: SavedCard } | { closed: CardSession }> {
     const now = this.deps.clock.now();
-    const card = this.newCard(
+    const card = await this.newCard(
       {
         merchantId: session.merchantId,
         userId: session.userId,
@@ -407,18 +422,24 @@ export class CardStorage {
       now,
       session.paymentId,
     );
-    const approved = transitionSession(session, 'approved', isoTime(now), decision.reason, {
-      cardToken: card.token,
+    const moved = await this.moveSession(session, (current, already) => {
+      const approved = transitionSession(current, 'approved', isoTime(now), decision.reason, {
+        cardToken: card.token,
+      });
+      const callbacks = this.callbacks(approved, decision, already, card);
+      return {
+        change: {
+          cards: [card],
+          lastCardId: card.id,
+          cardSessions: [approved],
+          postbacks: callbacks,
+        },
+        callbacks,
+        result: approved,
+      };
     });
-    const callbacks = this.callbacks(approved, decision, card);
-    await this.deps.store.commit({
-      cards: [card],
-      lastCardId: card.id,
-      cardSessions: [approved],
-      postbacks: callbacks,
-    });
-    this.deps.outbox?.activate(callbacks);
-    return { session: approved, card };
+    if (!moved.moved) return { closed: moved.session };
+    return { session: moved.result, card };
   }
 
   private async fail(
@@ -426,21 +447,66 @@ export class CardStorage {
     decision: Decision,
     failure: { code: number; description: string },
   ): Promise<CardSession> {
-    const failed = transitionSession(
-      session,
-      'failed',
-      isoTime(this.deps.clock.now()),
-      decision.reason,
-      { failure },
+    const moved = await this.moveSession(session, (current, already) => {
+      const failed = transitionSession(
+        current,
+        'failed',
+        isoTime(this.deps.clock.now()),
+        decision.reason,
+        { failure },
+      );
+      const callbacks = this.callbacks(failed, decision, already);
+      return {
+        change: { cardSessions: [failed], postbacks: callbacks },
+        callbacks,
+        result: failed,
+      };
+    });
+    return moved.moved ? moved.result : moved.session;
+  }
+
+  /**
+   * Moves a session on, under its lock, if it is still in the state it was read in: two
+   * requests (or processes) finishing one session at once move it once, and the other is
+   * answered with the session as it is now. The callbacks are armed once stored.
+   */
+  private async moveSession<T>(
+    session: CardSession,
+    move: (
+      current: CardSession,
+      already: number,
+    ) => { change: StoreChange; callbacks: Postback[]; result: T },
+  ): Promise<{ moved: true; result: T } | { moved: false; session: CardSession }> {
+    const id = session.paymentId;
+    type Moved =
+      { moved: false; session: CardSession } | { moved: true; result: T; callbacks: Postback[] };
+    const done = await this.deps.store.atomically(
+      { cardSessions: [id], payouts: [id] },
+      (view): Decided<Moved> => {
+        // A session a data reset cleared meanwhile is written back, as before the lock.
+        const current = view.cardSession(id) ?? session;
+        if (current.state !== session.state) {
+          return { result: { moved: false, session: current } };
+        }
+        const made = move(current, view.postbacksOf(id).length);
+        return {
+          change: made.change,
+          result: { moved: true, result: made.result, callbacks: made.callbacks },
+        };
+      },
     );
-    const callbacks = this.callbacks(failed, decision);
-    await this.deps.store.commit({ cardSessions: [failed], postbacks: callbacks });
-    this.deps.outbox?.activate(callbacks);
-    return failed;
+    if (!done.moved) return done;
+    this.deps.outbox?.activate(done.callbacks);
+    return { moved: true, result: done.result };
   }
 
   /** The callback to `pg_post_link`; the Gateway's add answers at once and sends none. */
-  private callbacks(session: CardSession, decision: Decision, card?: SavedCard): Postback[] {
+  private callbacks(
+    session: CardSession,
+    decision: Decision,
+    already: number,
+    card?: SavedCard,
+  ): Postback[] {
     const { outbox } = this.deps;
     if (!outbox || session.variant === 'gateway' || session.postLink === '') return [];
     return outbox.prepareMessage(
@@ -455,6 +521,7 @@ export class CardStorage {
         ...(this.deps.key === 'payment' ? { key: 'payment' as const } : {}),
       },
       decision.postback,
+      already,
     );
   }
 }

@@ -10,7 +10,8 @@ import { TEST_CARDS } from './test-cards.js';
  * store; a store that has them already is left alone.
  */
 export async function seedTestCards(store: Store, now: number): Promise<void> {
-  const missing = TEST_CARDS.filter((card) => store.card(card.token) === undefined);
+  const held = await Promise.all(TEST_CARDS.map((card) => store.card(card.token)));
+  const missing = TEST_CARDS.filter((_card, i) => held[i] === undefined);
   if (missing.length === 0) return;
   const at = isoTime(now);
   await store.commit({

@@ -104,7 +104,7 @@ export type OutcomeChooser = (
   request: ChoiceRequest,
   fallback: Decision,
   context: ChoiceContext,
-) => Decision;
+) => Decision | Promise<Decision>;
 
 /** How long a `process` payout stays in `process` when nothing else says so. */
 export const DEFAULT_PROCESS_DELAY_MS = 5_000;

@@ -1,15 +1,12 @@
 import { payoutOutcomeForPan } from '../cards/card-catalog.js';
-import type { SavedCard } from '../cards/card.js';
-import { isEveryonesCard } from '../cards/everyone.js';
 import { newViewId } from '../cards/ids.js';
-import { cardHash, TEST_CARDS, type CardOutcome } from '../cards/test-cards.js';
+import { cardHash } from '../cards/test-cards.js';
 import { isoTime, type Clock, type ScheduledTask } from '../clock.js';
 import { GatewayErrors, gatewayErrorByCode, type GatewayErrorSpec } from '../errors.js';
 import type { Merchant } from '../merchants/merchants.js';
 import type { Postback, PostbackPlan } from '../postbacks/postback.js';
 import type { Randomness } from '../randomness.js';
-import type { Fields } from '../signature/signature.js';
-import type { Store } from '../store/store.js';
+import type { Decided, LockedView, Store } from '../store/store.js';
 import {
   DEFAULT_PROCESS_DELAY_MS,
   cardDecision,
@@ -20,7 +17,7 @@ import {
   type Outcome,
   type OutcomeChooser,
 } from './outcome.js';
-import { ibanOutcome, normalIban } from './iban.js';
+import { describeNumber, resolveTarget } from './target.js';
 import {
   transition,
   type Payout,
@@ -34,7 +31,8 @@ import { GATEWAY_ZONE_OFFSET_MINUTES, timeLimitToEpoch } from './time-limit.js';
 
 /** Turns a payout that became final into postbacks, stored in the same commit as the payout. */
 export interface FinalNotifier {
-  prepare(payout: Payout, balanceMinor: number, plan?: PostbackPlan): Postback[];
+  /** `already`: how many postbacks the payment has (ids are `<payment id>-<n>`). */
+  prepare(payout: Payout, balanceMinor: number, plan?: PostbackPlan, already?: number): Postback[];
   activate(postbacks: readonly Postback[]): void;
   /** Set when no more postbacks can be queued: then no payout is taken. */
   capacityProblem(): string | undefined;
@@ -78,19 +76,27 @@ export interface Created {
   readonly balanceMinor: number;
 }
 
+/** What ending an open payout came to: `not-open` when it had ended already (elsewhere too). */
+type Ended = { readonly kind: 'ended'; readonly payout: Payout } | NotOpen;
+type NotOpen = { readonly kind: 'not-open'; readonly payout: Payout | undefined };
+
 export class PayoutService {
   private readonly timers = new Map<number, ScheduledTask>();
+  /** A shared store's sweep for payouts whose timer another (maybe dead) process held. */
+  private sweep: ReturnType<typeof setInterval> | undefined;
 
   constructor(private readonly deps: PayoutServiceDeps) {}
 
   /** The payout balance, opening balance included for a merchant that has made no payout yet. */
-  balance(merchant: Merchant): number {
-    return this.deps.store.balance(merchant.id) ?? merchant.openingBalanceMinor;
+  async balance(merchant: Merchant): Promise<number> {
+    return (await this.deps.store.balance(merchant.id)) ?? merchant.openingBalanceMinor;
   }
 
   /**
-   * Checks, decides and stores a payout, then resolves once it is on disk. Everything before the
-   * commit runs in one synchronous stretch, so parallel requests see each other's payouts.
+   * Checks, decides and stores a payout, then resolves once it is durable. The early checks read
+   * the store and answer most refusals; the order and the balance are checked again, locked, in
+   * the `atomically` that stores the payout, so parallel requests (or processes) with one order
+   * id make one payout and never take the balance below zero.
    */
   async create(
     request: PayoutRequest,
@@ -98,35 +104,25 @@ export class PayoutService {
     context: ChoiceContext = {},
   ): Promise<Rejection | FailedFirst | Created> {
     const { store, clock, randomness } = this.deps;
-    const target = resolveTarget(store, request, merchant, () =>
+    const target = await resolveTarget(store, request, merchant, () =>
       newViewId(() => randomness.idDraw()),
     );
     if ('kind' in target) return target;
 
-    const previous = store.latestPayoutForOrder(merchant.id, request.orderId);
-    if (previous && previous.status !== 'error') {
-      return {
-        kind: 'rejected',
-        error: GatewayErrors.duplicateOrder,
-        hint: `pg_order_id "${request.orderId}" is payment ${previous.paymentId} (${previous.status}); use a new order id. An order whose payout ended in error may be reused.`,
-      };
-    }
-
-    const balanceBefore = this.balance(merchant);
-    if (request.amountMinor > balanceBefore) {
-      return {
-        kind: 'rejected',
-        error: GatewayErrors.insufficientBalance,
-        hint: `the payout balance of merchant ${merchant.id} is ${balanceBefore / 100}; configure a larger opening balance in the merchants file`,
-      };
-    }
+    const duplicate = duplicateOrder(
+      await store.latestPayoutForOrder(merchant.id, request.orderId),
+      request,
+    );
+    if (duplicate) return duplicate;
+    const short = shortBalance(await this.balance(merchant), request, merchant);
+    if (short) return short;
 
     const full = this.deps.notifier?.capacityProblem();
     if (full !== undefined) {
       return { kind: 'rejected', error: GatewayErrors.systemError, hint: full };
     }
 
-    const decision: Decision = (this.deps.chooseOutcome ?? fallbackChooser)(
+    const decision: Decision = await (this.deps.chooseOutcome ?? fallbackChooser)(
       {
         method: request.method,
         fields: { ...request.fields, ...target.choiceFields },
@@ -160,12 +156,10 @@ export class PayoutService {
 
     const now = clock.now();
     const at = isoTime(now);
-    const paymentId = randomness.nextPaymentId(store.lastPaymentId());
+    // Drawn in this order (payment id, then salt) so a seeded run gives the same ids and salts.
+    const paymentId = await store.nextPaymentId((last) => randomness.nextPaymentId(last));
+    const salt = randomness.salt();
     const status: PayoutStatus = waiting ? 'waiting' : outcome.status;
-    // A declined payout is debited and credited back in the same instant: the balance stays. A
-    // payout page holds the amount while it waits.
-    const balanceAfter =
-      outcome.status === 'error' ? balanceBefore : balanceBefore - request.amountMinor;
     const error = outcome.status === 'error' ? payoutError(outcome) : undefined;
     const pendingFinal: PendingFinal | undefined = waiting
       ? this.pageExpiry(now, request.orderTimeLimit)
@@ -173,7 +167,8 @@ export class PayoutService {
         ? this.pendingFinal(outcome, now, request.orderTimeLimit, decision)
         : undefined;
 
-    const payout: Payout = {
+    // Its balance is known once the balance is locked; set there, in this place among the fields.
+    const draft: Payout = {
       paymentId,
       merchantId: merchant.id,
       orderId: request.orderId,
@@ -189,24 +184,49 @@ export class PayoutService {
       createdAt: at,
       updatedAt: at,
       history: [{ status, at, reason: decision.reason, ...(error ? { error } : {}) }],
-      balanceAfterMinor: balanceAfter,
+      balanceAfterMinor: 0,
       request: request.fields,
       answerSeal: {
-        salt: randomness.salt(),
+        salt,
         ...(request.origin !== undefined ? { origin: request.origin } : {}),
         ...(decision.fault?.type === 'bad-signature' ? { badSignature: true } : {}),
       },
     };
-    // A payout final at once notifies at once; a `process` or `waiting` one when it ends
-    // (docs/decisions/0007).
-    const postbacks = pendingFinal ? [] : this.notify(payout, balanceAfter, decision.postback);
-
-    await store.commit({
-      payouts: [payout],
-      balances: { [merchant.id]: balanceAfter },
-      lastPaymentId: paymentId,
-      postbacks,
-    });
+    const stored = await store.atomically(
+      { orders: [{ merchantId: merchant.id, orderId: request.orderId }], balances: [merchant.id] },
+      (
+        view,
+      ): Decided<Rejection | { payout: Payout; postbacks: Postback[]; balanceAfter: number }> => {
+        const refused =
+          duplicateOrder(view.latestPayoutForOrder(merchant.id, request.orderId), request) ??
+          shortBalance(
+            view.balance(merchant.id) ?? merchant.openingBalanceMinor,
+            request,
+            merchant,
+          );
+        if (refused) return { result: refused };
+        const balanceBefore = view.balance(merchant.id) ?? merchant.openingBalanceMinor;
+        // A declined payout is debited and credited back in the same instant: the balance
+        // stays. A payout page holds the amount while it waits.
+        const balanceAfter =
+          outcome.status === 'error' ? balanceBefore : balanceBefore - request.amountMinor;
+        const payout: Payout = { ...draft, balanceAfterMinor: balanceAfter };
+        // A payout final at once notifies at once; a `process` or `waiting` one when it ends
+        // (docs/decisions/0007).
+        const postbacks = pendingFinal ? [] : this.notify(payout, balanceAfter, decision.postback);
+        return {
+          change: {
+            payouts: [payout],
+            balances: { [merchant.id]: balanceAfter },
+            lastPaymentId: paymentId,
+            postbacks,
+          },
+          result: { payout, postbacks, balanceAfter },
+        };
+      },
+    );
+    if ('kind' in stored) return stored;
+    const { payout, postbacks, balanceAfter } = stored;
     this.deps.notifier?.activate(postbacks);
     if (payout.pendingFinal) this.scheduleFinal(payout.paymentId, payout.pendingFinal);
     const expiredAtOnce = pendingFinal?.error?.code === GatewayErrors.orderExpired.code;
@@ -278,7 +298,8 @@ export class PayoutService {
   /**
    * The recipient typed a card number on the payout page: the payout goes to it, with the
    * outcome the number (or a scenario rule for `reg2nonreg`) gives. Only a waiting payout can be
-   * completed; anything else is answered with what it is.
+   * completed (checked again under the lock: a page completed twice at once goes once); anything
+   * else is answered with what it is.
    */
   async completePage(
     paymentId: number,
@@ -286,13 +307,11 @@ export class PayoutService {
     context: ChoiceContext = {},
   ): Promise<{ kind: 'completed' | 'not-waiting'; payout: Payout } | undefined> {
     const { store, clock } = this.deps;
-    const payout = store.payout(paymentId);
+    const payout = await store.payout(paymentId);
     if (!payout) return undefined;
-    if (payout.status !== 'waiting' || payout.destination.kind !== 'payout-page') {
-      return { kind: 'not-waiting', payout };
-    }
+    if (!isWaitingPage(payout)) return { kind: 'not-waiting', payout };
     const hash = cardHash(card.pan);
-    const decision = (this.deps.chooseOutcome ?? fallbackChooser)(
+    const decision = await (this.deps.chooseOutcome ?? fallbackChooser)(
       {
         method: 'payout-page',
         fields: { ...payout.request, pg_card_pan: card.pan },
@@ -307,58 +326,96 @@ export class PayoutService {
     const now = clock.now();
     const at = isoTime(now);
     const error = outcome.status === 'error' ? payoutError(outcome) : undefined;
-    const moved = transition(payout, outcome.status, at, decision.reason, error);
     const pendingFinal =
       outcome.status === 'process'
         ? this.pendingFinal(outcome, now, payout.orderTimeLimit, decision)
         : undefined;
-    const next: Payout = {
-      ...moved,
-      destination: {
-        ...payout.destination,
-        pan: card.pan,
-        hash,
-      },
-      ...(pendingFinal ? { pendingFinal } : {}),
-    };
-    const before = store.balance(payout.merchantId) ?? 0;
-    const balance = outcome.status === 'error' ? before + payout.amountMinor : before;
-    const postbacks = pendingFinal ? [] : this.notify(next, balance, decision.postback);
-    this.timers.get(paymentId)?.cancel();
-    this.timers.delete(paymentId);
+    let done: { kind: 'not-waiting'; payout: Payout } | Completion;
     try {
-      await store.commit({
-        payouts: [next],
-        ...(outcome.status === 'error' ? { balances: { [payout.merchantId]: balance } } : {}),
-        postbacks,
-      });
+      done = await store.atomically(
+        { payouts: [paymentId], balances: [payout.merchantId] },
+        (view): Decided<{ kind: 'not-waiting'; payout: Payout } | Completion> => {
+          const current = view.payout(paymentId) ?? payout;
+          if (!isWaitingPage(current)) return { result: { kind: 'not-waiting', payout: current } };
+          // Its expiry is off while the completion is written (back if the write fails).
+          this.cancelTimer(paymentId);
+          const moved = transition(current, outcome.status, at, decision.reason, error);
+          const next: Payout = {
+            ...moved,
+            destination: { ...current.destination, pan: card.pan, hash },
+            ...(pendingFinal ? { pendingFinal } : {}),
+          };
+          const before = view.balance(current.merchantId) ?? 0;
+          const balance = outcome.status === 'error' ? before + current.amountMinor : before;
+          const postbacks = pendingFinal ? [] : this.notify(next, balance, decision.postback, view);
+          return {
+            change: {
+              payouts: [next],
+              ...(outcome.status === 'error'
+                ? { balances: { [current.merchantId]: balance } }
+                : {}),
+              postbacks,
+            },
+            result: { kind: 'completed', payout: next, postbacks },
+          };
+        },
+      );
     } catch (failed) {
-      // Not on disk: the page still waits, and so does its expiry.
+      // Not stored: the page still waits, and so does its expiry.
       if (payout.pendingFinal) this.scheduleFinal(paymentId, payout.pendingFinal);
       throw failed;
     }
-    this.deps.notifier?.activate(postbacks);
-    if (next.pendingFinal) this.scheduleFinal(paymentId, next.pendingFinal);
-    return { kind: 'completed', payout: next };
+    if (done.kind === 'not-waiting') return done;
+    this.deps.notifier?.activate(done.postbacks);
+    if (done.payout.pendingFinal) this.scheduleFinal(paymentId, done.payout.pendingFinal);
+    return { kind: 'completed', payout: done.payout };
   }
 
   /** Re-arms the timers of payouts still in `process` or `waiting`, after a restart. */
-  resumePending(): void {
-    for (const payout of this.deps.store.openPayouts()) {
+  async resumePending(): Promise<void> {
+    for (const payout of await this.deps.store.openPayouts()) {
       if (payout.pendingFinal) {
         this.scheduleFinal(payout.paymentId, payout.pendingFinal);
       }
     }
   }
 
+  /**
+   * On a shared store, looks every second for open payouts whose end is due and that no timer
+   * here holds: another process armed them and may have died. Ending one twice is harmless (the
+   * second `end` finds it ended). Nothing on a store of one process.
+   */
+  startSweep(): void {
+    if (!this.deps.store.shared || this.sweep) return;
+    let running = false;
+    this.sweep = setInterval(() => {
+      if (running) return;
+      running = true;
+      this.deps.store
+        .duePayouts(this.deps.clock.now(), SWEEP_BATCH)
+        .then((due) => {
+          for (const payout of due) {
+            if (payout.pendingFinal && !this.timers.has(payout.paymentId)) {
+              this.scheduleFinal(payout.paymentId, payout.pendingFinal);
+            }
+          }
+        })
+        .catch(() => {
+          // The store could not be read: the next sweep tries again.
+        })
+        .finally(() => (running = false));
+    }, SWEEP_EVERY_MS);
+    this.sweep.unref();
+  }
+
   /** Moves a `process` payout to its final status now; a no-op for one that is final already. */
   async finalize(paymentId: number): Promise<Payout | undefined> {
-    this.timers.get(paymentId)?.cancel();
-    this.timers.delete(paymentId);
-    const payout = this.deps.store.payout(paymentId);
+    this.cancelTimer(paymentId);
+    const payout = await this.deps.store.payout(paymentId);
     const open = payout?.status === 'process' || payout?.status === 'waiting';
     if (!payout || !open || !payout.pendingFinal) return payout;
-    return this.end(payout, payout.pendingFinal);
+    const ended = await this.end(payout, (current) => current.pendingFinal);
+    return ended.payout;
   }
 
   /**
@@ -373,57 +430,92 @@ export class PayoutService {
     paymentId: number,
     final: FinalOutcome,
   ): Promise<{ kind: 'finished' | 'not-in-process'; payout: Payout } | undefined> {
-    const payout = this.deps.store.payout(paymentId);
+    const payout = await this.deps.store.payout(paymentId);
     if (!payout) return undefined;
     if (payout.status !== 'process') return { kind: 'not-in-process', payout };
-    const pending = payout.pendingFinal;
-    const heading = pending
-      ? `; it was heading for ${pending.status}${pending.error ? ` ${pending.error.code}` : ''} at ${pending.dueAt}`
-      : '';
-    this.timers.get(paymentId)?.cancel();
-    this.timers.delete(paymentId);
+    this.cancelTimer(paymentId);
     try {
-      const next = await this.end(payout, {
-        status: final.status,
-        ...(final.status === 'error' ? { error: payoutError(final) } : {}),
-        reason: `finished by hand (POST /__sandbox/payouts/${paymentId}/finish)${heading}`,
-        ...(pending?.postback ? { postback: pending.postback } : {}),
+      const ended = await this.end(payout, (current) => {
+        if (current.status !== 'process') return undefined;
+        const pending = current.pendingFinal;
+        const heading = pending
+          ? `; it was heading for ${pending.status}${pending.error ? ` ${pending.error.code}` : ''} at ${pending.dueAt}`
+          : '';
+        return {
+          status: final.status,
+          ...(final.status === 'error' ? { error: payoutError(final) } : {}),
+          reason: `finished by hand (POST /__sandbox/payouts/${paymentId}/finish)${heading}`,
+          ...(pending?.postback ? { postback: pending.postback } : {}),
+        };
       });
-      return { kind: 'finished', payout: next };
+      if (ended.kind === 'ended') return { kind: 'finished', payout: ended.payout };
+      return { kind: 'not-in-process', payout: ended.payout ?? payout };
     } catch (failed) {
-      if (pending) this.scheduleFinal(paymentId, pending);
+      if (payout.pendingFinal) this.scheduleFinal(paymentId, payout.pendingFinal);
       throw failed;
     }
   }
 
-  /** A `process` or `waiting` payout becomes final: ledger, history and notify in one commit. */
+  /**
+   * A `process` or `waiting` payout becomes final: ledger, history and notify in one commit.
+   * Compare and set: `final` is asked about the payout as stored under the lock, and a payout
+   * that is not open any more (ended by another request, or by another process's timer) is
+   * left alone, so it is ended and notified once.
+   */
   private async end(
     payout: Payout,
-    final: Pick<PendingFinal, 'status' | 'error' | 'reason' | 'postback'>,
-  ): Promise<Payout> {
+    final: (
+      current: Payout,
+    ) => Pick<PendingFinal, 'status' | 'error' | 'reason' | 'postback'> | undefined,
+  ): Promise<Ended> {
     const { store, clock } = this.deps;
     const at = isoTime(clock.now());
-    const next = transition(payout, final.status, at, final.reason, final.error);
-    const before = store.balance(payout.merchantId) ?? 0;
-    // A payout that ends in error gives the money back.
-    const balance = final.status === 'error' ? before + payout.amountMinor : before;
-    const postbacks = this.notify(next, balance, final.postback);
-    await store.commit({
-      payouts: [next],
-      ...(final.status === 'error' ? { balances: { [payout.merchantId]: balance } } : {}),
-      postbacks,
-    });
-    this.deps.notifier?.activate(postbacks);
-    return next;
+    const paymentId = payout.paymentId;
+    const ended = await store.atomically(
+      { payouts: [paymentId], balances: [payout.merchantId] },
+      (view): Decided<Ended & { postbacks?: Postback[] }> => {
+        const current = view.payout(paymentId);
+        const open = current?.status === 'process' || current?.status === 'waiting';
+        const to = current && open ? final(current) : undefined;
+        if (!current || !to) return { result: { kind: 'not-open', payout: current } };
+        const next = transition(current, to.status, at, to.reason, to.error);
+        const before = view.balance(current.merchantId) ?? 0;
+        // A payout that ends in error gives the money back.
+        const balance = to.status === 'error' ? before + current.amountMinor : before;
+        const postbacks = this.notify(next, balance, to.postback, view);
+        return {
+          change: {
+            payouts: [next],
+            ...(to.status === 'error' ? { balances: { [current.merchantId]: balance } } : {}),
+            postbacks,
+          },
+          result: { kind: 'ended', payout: next, postbacks },
+        };
+      },
+    );
+    if (ended.postbacks) this.deps.notifier?.activate(ended.postbacks);
+    return ended;
   }
 
   /**
    * The postbacks a payout that became final sends: none without a post link (the legacy
-   * iban_payout takes none; every other method requires one).
+   * iban_payout takes none; every other method requires one). `view` counts the payment's
+   * postbacks so far, under the lock (none for a new payout).
    */
-  private notify(payout: Payout, balanceMinor: number, plan?: PostbackPlan): Postback[] {
+  private notify(
+    payout: Payout,
+    balanceMinor: number,
+    plan?: PostbackPlan,
+    view?: LockedView,
+  ): Postback[] {
     if (payout.postLink === '') return [];
-    return this.deps.notifier?.prepare(payout, balanceMinor, plan) ?? [];
+    const already = view ? view.postbacksOf(payout.paymentId).length : 0;
+    return this.deps.notifier?.prepare(payout, balanceMinor, plan, already) ?? [];
+  }
+
+  private cancelTimer(paymentId: number): void {
+    this.timers.get(paymentId)?.cancel();
+    this.timers.delete(paymentId);
   }
 
   /**
@@ -433,6 +525,13 @@ export class PayoutService {
   stop(): void {
     for (const timer of this.timers.values()) timer.cancel();
     this.timers.clear();
+  }
+
+  /** For good (the sandbox stops): the timers and the shared store's sweep. */
+  close(): void {
+    this.stop();
+    if (this.sweep) clearInterval(this.sweep);
+    this.sweep = undefined;
   }
 
   private scheduleFinal(paymentId: number, final: PendingFinal): void {
@@ -453,151 +552,48 @@ export class PayoutService {
 
 const PAGE_OPENED = 'payout page opened: waiting for the recipient';
 
+/** A shared store is swept for due payouts this often (real time), this many at a time. */
+const SWEEP_EVERY_MS = 1_000;
+const SWEEP_BATCH = 100;
+
+interface Completion {
+  readonly kind: 'completed';
+  readonly payout: Payout;
+  readonly postbacks: Postback[];
+}
+
+function isWaitingPage(
+  payout: Payout,
+): payout is Payout & { destination: Extract<PayoutDestination, { kind: 'payout-page' }> } {
+  return payout.status === 'waiting' && payout.destination.kind === 'payout-page';
+}
+
 /** How long a payout whose final write failed waits before the next try, on the sandbox clock. */
 const FINALIZE_RETRY_MS = 5_000;
 
-/** Where a payout goes, once checked, and what decides it when no scenario does. */
-interface ResolvedTarget {
-  readonly destination: PayoutDestination;
-  /** Undefined for a payout page: nothing is decided until the recipient typed a number. */
-  readonly fallback?: Decision;
-  /** Fields scenario rules see on top of the request's. */
-  readonly choiceFields: Fields;
-  readonly cardToken?: string;
-}
-
-function resolveTarget(
-  store: Store,
+/** A payout exists for the order and did not end in error: the order id is taken. */
+function duplicateOrder(
+  previous: Payout | undefined,
   request: PayoutRequest,
-  merchant: Merchant,
-  viewId: () => string,
-): ResolvedTarget | Rejection {
-  const target = request.target;
-  switch (target.kind) {
-    case 'saved-card': {
-      const card = findSavedCard(store, target);
-      const refusal = refuseCard(card, target, request.userId, merchant);
-      if (refusal || !card) return refusal ?? rejectUnknownCard(target);
-      return {
-        destination: { kind: 'saved-card', token: card.token, cardId: card.id, hash: card.hash },
-        fallback: cardDecision(payoutOutcomeForPan(card.pan), describeCard(card)),
-        // The card fields name the card the payout goes to, however the client named it.
-        choiceFields: { pg_card_token_to: card.token, pg_card_id_to: String(card.id) },
-        cardToken: card.token,
-      };
-    }
-    case 'card-number': {
-      const hash = cardHash(target.pan);
-      return {
-        destination: {
-          kind: 'card-number',
-          pan: target.pan,
-          hash,
-          ...(target.holder !== undefined ? { holder: target.holder } : {}),
-        },
-        fallback: cardDecision(payoutOutcomeForPan(target.pan), describeNumber(target.pan, hash)),
-        choiceFields: {},
-      };
-    }
-    case 'iban': {
-      const { outcome, documented } = ibanOutcome(target.iban);
-      return {
-        destination: { ...target, iban: normalIban(target.iban) },
-        fallback: cardDecision(outcome, `IBAN ${normalIban(target.iban)}: ${documented}`),
-        choiceFields: {},
-      };
-    }
-    case 'payout-page':
-      return {
-        destination: { kind: 'payout-page', viewId: viewId(), backLink: target.backLink },
-        choiceFields: {},
-      };
-  }
-}
-
-/** A token wins over an id when both are sent (the legacy SDK sends an id, newer clients a token). */
-function findSavedCard(
-  store: Store,
-  target: { token?: string; id?: string },
-): SavedCard | undefined {
-  if (target.token !== undefined) return store.card(target.token.toLowerCase());
-  if (target.id !== undefined) return store.cardById(Number(target.id));
-  return undefined;
-}
-
-/** How a payout's reason names a card number: the documented outcome of a test card, else its mask. */
-function describeNumber(pan: string, hash: string): string {
-  const documented = TEST_CARDS.find((test) => test.pan === pan);
-  return documented
-    ? `test card ${pan}: ${documented.documented}`
-    : `card ${hash}: ${describeOutcome(payoutOutcomeForPan(pan))}`;
-}
-
-/**
- * A card is paid to only by the merchant and user who saved it (the test cards are everyone's),
- * and not once it is removed. The gateway's code for these is not documented: the sandbox
- * answers its "card not found" (docs/decisions/0012-card-storage.md).
- */
-function refuseCard(
-  card: SavedCard | undefined,
-  target: { token?: string; id?: string },
-  userId: string,
-  merchant: Merchant,
 ): Rejection | undefined {
-  if (!card) return undefined;
-  const which = describeTarget(target);
-  const refuse = (hint: string): Rejection => ({
-    kind: 'rejected',
-    error: GatewayErrors.cardNotFound,
-    hint,
-  });
-  if (card.status === 'deleted') {
-    return refuse(
-      `${which} was removed${card.deletedAt ? ` at ${card.deletedAt}` : ''}; save the card again to pay out to it`,
-    );
-  }
-  if (isEveryonesCard(card)) return undefined;
-  if (card.merchantId !== merchant.id) {
-    return refuse(
-      `${which} was saved for another merchant; each merchant pays out to its own users' cards`,
-    );
-  }
-  if (card.userId !== userId) {
-    return refuse(
-      `${which} belongs to another pg_user_id than "${userId}"; send the user the card was saved for`,
-    );
-  }
-  return undefined;
-}
-
-/** How the payout's reason names the card: the documented outcome of a test card, else its mask. */
-function describeCard(card: SavedCard): string {
-  const documented = TEST_CARDS.find((test) => test.token === card.token);
-  return documented
-    ? `test card ${documented.pan}: ${documented.documented}`
-    : `saved card ${card.hash}: ${describeOutcome(payoutOutcomeForPan(card.pan))}`;
-}
-
-function describeOutcome(outcome: CardOutcome): string {
-  if (outcome.kind === 'ok') return 'success';
-  if (outcome.kind === 'error') return `error ${outcome.code}`;
-  return outcome.then === 'ok'
-    ? 'process, later success'
-    : `process, later error ${outcome.then.errorCode}`;
-}
-
-function describeTarget(target: { token?: string; id?: string }): string {
-  return target.token !== undefined
-    ? `pg_card_token_to "${target.token}"`
-    : `pg_card_id_to "${target.id ?? ''}"`;
-}
-
-function rejectUnknownCard(target: { token?: string; id?: string }): Rejection {
-  const which = describeTarget(target);
+  if (!previous || previous.status === 'error') return undefined;
   return {
     kind: 'rejected',
-    error: GatewayErrors.cardNotFound,
-    hint: `${which} is not a saved card; use one of the test cards listed at GET /__sandbox/cards`,
+    error: GatewayErrors.duplicateOrder,
+    hint: `pg_order_id "${request.orderId}" is payment ${previous.paymentId} (${previous.status}); use a new order id. An order whose payout ended in error may be reused.`,
+  };
+}
+
+function shortBalance(
+  balance: number,
+  request: PayoutRequest,
+  merchant: Merchant,
+): Rejection | undefined {
+  if (request.amountMinor <= balance) return undefined;
+  return {
+    kind: 'rejected',
+    error: GatewayErrors.insufficientBalance,
+    hint: `the payout balance of merchant ${merchant.id} is ${balance / 100}; configure a larger opening balance in the merchants file`,
   };
 }
 

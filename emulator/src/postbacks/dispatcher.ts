@@ -16,7 +16,7 @@ import {
 } from './postback.js';
 import type { RetryPolicy } from './retry-policy.js';
 import type { PostbackSender } from './sender.js';
-import { PostbackWaiters, postbacksOf, type WaitFilter } from './waiters.js';
+import { PostbackWaiters, type WaitFilter } from './waiters.js';
 
 export interface DispatcherDeps {
   readonly store: Store;
@@ -46,6 +46,10 @@ export type ResendResult =
   | { readonly kind: 'not-found' }
   | { readonly kind: 'outbox-full'; readonly problem: string };
 
+/** A shared store is swept for due postbacks this often (real time), this many at a time. */
+const SWEEP_EVERY_MS = 1_000;
+const SWEEP_BATCH = 100;
+
 /** A duplicate arrives this long after the original. */
 const DUPLICATE_GAP_MS = 1_000;
 /** An out-of-order postback waits at most this long for the merchant's next one. */
@@ -71,6 +75,10 @@ export class PostbackDispatcher {
    */
   private readonly inFlight = new Set<string>();
   private readonly waiters: PostbackWaiters;
+  /** A shared store's sweep for postbacks other processes left (`startSweep`). */
+  private sweep: ReturnType<typeof setInterval> | undefined;
+  /** Tells apart the places resends hold in `pending` while their id is being counted. */
+  private reservations = 0;
   /** After stop(), nothing is armed again: what is pending is resumed at the next start. */
   private stopped = false;
 
@@ -78,8 +86,11 @@ export class PostbackDispatcher {
     this.waiters = new PostbackWaiters(deps);
   }
 
-  /** The postbacks a payout that just became final sends: stored with it in one commit. */
-  prepare(payout: Payout, balanceMinor: number, plan: PostbackPlan = {}): Postback[] {
+  /**
+   * The postbacks a payout that just became final sends: stored with it in one commit.
+   * `already` is how many postbacks the payment has, read where the commit is decided.
+   */
+  prepare(payout: Payout, balanceMinor: number, plan: PostbackPlan = {}, already = 0): Postback[] {
     return this.prepareMessage(
       {
         paymentId: payout.paymentId,
@@ -90,19 +101,21 @@ export class PostbackDispatcher {
         kind: 'notify',
       },
       plan,
+      already,
     );
   }
 
   /**
    * The postbacks a message sends (a card callback, a payout's notify), with a scenario's plan:
    * delayed, doubled, out of order, or lost for its first attempts. Stored by the caller in the
-   * commit that made them due, then `activate`d.
+   * commit that made them due, then `activate`d. `already`: how many postbacks the payment has
+   * (their ids are `<payment id>-1`, `-2`, …), read under the lock of that commit.
    */
-  prepareMessage(message: OutboxMessage, plan: PostbackPlan = {}): Postback[] {
+  prepareMessage(message: OutboxMessage, plan: PostbackPlan = {}, already = 0): Postback[] {
     const now = this.deps.clock.now();
     const dueAt = now + (plan.delayMs ?? this.deps.defaultDelayMs);
     const createdAt = isoTime(now);
-    const sequence = this.countFor(message.paymentId);
+    const sequence = already;
     const first = newPostback(message, plan, createdAt, {
       id: `${message.paymentId}-${sequence + 1}`,
       kind: message.kind,
@@ -147,9 +160,43 @@ export class PostbackDispatcher {
     }
   }
 
-  /** After a start: every pending postback gets its timer back (an overdue one fires at once). */
-  resumePending(): void {
-    this.activate(this.deps.store.pendingPostbacks());
+  /**
+   * After a start: every pending postback gets its timer back (an overdue one fires at once).
+   * On a shared store, the sweep for postbacks other processes left starts too.
+   */
+  async resumePending(): Promise<void> {
+    this.activate(await this.deps.store.pendingPostbacks());
+    this.startSweep();
+  }
+
+  /**
+   * On a shared store, looks every second for due postbacks that nothing here has a timer or an
+   * attempt for (another process made them, and may have died) and arms them: the claim taken at
+   * attempt time makes sure one process makes each attempt.
+   */
+  private startSweep(): void {
+    if (!this.deps.store.shared || this.sweep || this.stopped) return;
+    let running = false;
+    this.sweep = setInterval(() => {
+      if (running) return;
+      running = true;
+      this.deps.store
+        .duePostbacks(this.deps.clock.now(), SWEEP_BATCH)
+        .then((due) => {
+          const orphans = due.filter((p) => !this.timers.has(p.id) && !this.inFlight.has(p.id));
+          this.activate(orphans);
+        })
+        .catch(() => {
+          // The store could not be read: the next sweep tries again.
+        })
+        .finally(() => (running = false));
+    }, SWEEP_EVERY_MS);
+    this.sweep.unref();
+  }
+
+  /** Another process's commit: the long polls here hear of the postbacks it recorded. */
+  heardElsewhere(postbacks: readonly Postback[]): void {
+    for (const postback of postbacks) this.waiters.notify(postback);
   }
 
   /**
@@ -157,32 +204,36 @@ export class PostbackDispatcher {
    * against the outbox's limit like any postback, so no loop of resends can fill memory.
    */
   async resend(id: string): Promise<ResendResult> {
-    const original = this.deps.store.postback(id);
+    const original = await this.deps.store.postback(id);
     if (!original) return { kind: 'not-found' };
     const problem = this.capacityProblem();
     if (problem !== undefined) return { kind: 'outbox-full', problem };
     const now = this.deps.clock.now();
-    const copy: Postback = {
-      id: this.nextId(original.paymentId),
-      paymentId: original.paymentId,
-      merchantId: original.merchantId,
-      orderId: original.orderId,
-      url: original.url,
-      fields: original.fields,
-      kind: 'resend',
-      state: 'pending',
-      createdAt: isoTime(now),
-      dueAt: isoTime(now),
-      attempts: [],
-    };
-    // Counted from now, so resends asked for at the same time cannot pass the limit together
-    // (nor take the same id); a commit that fails changed nothing, so the count goes back.
-    this.pending.add(copy.id);
+    // Counted from now, so resends asked for at the same time cannot pass the limit together;
+    // a commit that fails changed nothing, so the count goes back. The id is counted under the
+    // payment's lock: two resends (here or in two processes) never take one id.
+    const reserved = `resend:${id}:${now}:${this.reservations++}`;
+    this.pending.add(reserved);
+    let copy: Postback;
     try {
-      await this.deps.store.commit({ postbacks: [copy] });
-    } catch (error) {
-      this.pending.delete(copy.id);
-      throw error;
+      copy = await this.deps.store.atomically({ payouts: [original.paymentId] }, (view) => {
+        const made: Postback = {
+          id: `${original.paymentId}-${view.postbacksOf(original.paymentId).length + 1}`,
+          paymentId: original.paymentId,
+          merchantId: original.merchantId,
+          orderId: original.orderId,
+          url: original.url,
+          fields: original.fields,
+          kind: 'resend',
+          state: 'pending',
+          createdAt: isoTime(now),
+          dueAt: isoTime(now),
+          attempts: [],
+        };
+        return { change: { postbacks: [made] }, result: made };
+      });
+    } finally {
+      this.pending.delete(reserved);
     }
     this.activate([copy]);
     return { kind: 'resent', postback: copy };
@@ -213,20 +264,10 @@ export class PostbackDispatcher {
     this.stopped = true;
     for (const timer of this.timers.values()) timer.cancel();
     this.timers.clear();
+    if (this.sweep) clearInterval(this.sweep);
+    this.sweep = undefined;
     this.deps.sender.close?.();
     this.waiters.releaseAll();
-  }
-
-  /** How many postbacks a payment has: ids are `<payment id>-1`, `-2`, ... in order. */
-  private countFor(paymentId: number): number {
-    return postbacksOf(this.deps.store, paymentId).length;
-  }
-
-  /** The payment's next postback id, past any still on its way into the store. */
-  private nextId(paymentId: number): string {
-    let sequence = this.countFor(paymentId) + 1;
-    while (this.pending.has(`${paymentId}-${sequence}`)) sequence++;
-    return `${paymentId}-${sequence}`;
   }
 
   private arm(postback: Postback): void {
@@ -249,15 +290,31 @@ export class PostbackDispatcher {
   private async attempt(id: string): Promise<void> {
     this.timers.delete(id);
     if (this.inFlight.has(id)) return;
-    const postback = this.deps.store.postback(id);
-    if (!postback || postback.state !== 'pending') return;
     this.inFlight.add(id);
+    let postback: Postback | undefined;
+    try {
+      // Pending and not held by another process's attempt, or nothing to do here.
+      postback = await this.deps.store.claimPostback(id);
+    } catch {
+      // The store could not be asked: try again as after an attempt that was not recorded.
+      this.inFlight.delete(id);
+      await this.tryAgainUnrecorded(id);
+      return;
+    }
+    if (!postback) {
+      // Done with (or gone), or another process's attempt holds it: not this outbox's to count.
+      // On a shared store the sweep brings it back if that process dies.
+      this.inFlight.delete(id);
+      this.pending.delete(id);
+      this.held.delete(id);
+      return;
+    }
     // Its hold ends when its own attempt begins: a later delivery has nothing left to release.
     this.held.delete(id);
     let made: { attempt: DeliveryAttempt; updated: Postback } | undefined;
     try {
       const { attempt, sent, startedAt } = await sendAttempt(this.deps, postback);
-      const current = this.deps.store.postback(id);
+      const current = await this.deps.store.postback(id);
       // A data reset cleared the outbox while this attempt was on its way: nothing to record.
       if (!current) return;
       const updated = withAttempt(current, attempt, sent ? startedAt : undefined, this.deps.policy);
@@ -270,20 +327,20 @@ export class PostbackDispatcher {
       this.inFlight.delete(id);
     }
     if (!made) {
-      this.tryAgainUnrecorded(id);
+      await this.tryAgainUnrecorded(id);
       return;
     }
     this.deps.onAttempt?.(made.updated, made.attempt);
-    this.settle(made.updated);
+    await this.settle(made.updated);
   }
 
   /** After an attempt: the next one armed, or the postback done with. */
-  private settle(postback: Postback): void {
+  private async settle(postback: Postback): Promise<void> {
     if (postback.state === 'pending') {
       this.arm(postback);
     } else {
       this.pending.delete(postback.id);
-      this.releaseHeld(postback);
+      await this.releaseHeld(postback);
     }
     this.waiters.notify(postback);
   }
@@ -293,14 +350,14 @@ export class PostbackDispatcher {
    * it, so it goes again, at-least-once (docs/decisions/0007), after the policy's longest wait:
    * uncounted attempts must not become a stream of postbacks while the disk stays full.
    */
-  private tryAgainUnrecorded(id: string): void {
-    const current = this.deps.store.postback(id);
+  private async tryAgainUnrecorded(id: string): Promise<void> {
+    const current = await this.deps.store.postback(id).catch(() => undefined);
     if (!current) {
       this.pending.delete(id);
       return;
     }
     if (current.state !== 'pending') {
-      this.settle(current);
+      await this.settle(current);
       return;
     }
     const wait = Math.max(1_000, ...this.deps.policy.waitsMs);
@@ -308,10 +365,10 @@ export class PostbackDispatcher {
   }
 
   /** Out-of-order: postbacks held back for this merchant's next one may go now. */
-  private releaseHeld(sent: Postback): void {
+  private async releaseHeld(sent: Postback): Promise<void> {
     this.held.delete(sent.id);
-    for (const id of this.held) {
-      const held = this.deps.store.postback(id);
+    for (const id of [...this.held]) {
+      const held = await this.deps.store.postback(id);
       if (!held || held.state !== 'pending') {
         this.held.delete(id);
       } else if (held.merchantId === sent.merchantId && held.createdAt <= sent.createdAt) {

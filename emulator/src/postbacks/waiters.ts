@@ -10,18 +10,10 @@ export interface WaitFilter {
 }
 
 interface Waiter {
-  matches: (p: Postback) => boolean;
-  done: () => void;
-}
-
-/** A payment's postbacks, in order: ids are `<payment id>-1`, `-2`, ... */
-export function postbacksOf(store: Store, paymentId: number): Postback[] {
-  const found: Postback[] = [];
-  for (let k = 1; ; k++) {
-    const postback = store.postback(`${paymentId}-${k}`);
-    if (!postback) return found;
-    found.push(postback);
-  }
+  /** Looks at the store again, and resolves if its postback is settled. */
+  check: () => void;
+  /** Resolves now, with what there is. */
+  release: () => void;
 }
 
 /**
@@ -42,10 +34,10 @@ export class PostbackWaiters {
   waitFor(filter: WaitFilter, timeoutMs: number): Promise<Postback | undefined> {
     // Looked up through the order and payment indexes, never by scanning the outbox: a waiter
     // is asked again after every delivery.
-    const settled = (): Postback | undefined => {
-      const paymentId = filter.paymentId ?? this.newestPaymentFor(filter);
+    const settled = async (): Promise<Postback | undefined> => {
+      const paymentId = filter.paymentId ?? (await this.newestPaymentFor(filter));
       if (paymentId === undefined) return undefined;
-      const ofPayment = postbacksOf(this.deps.store, paymentId).filter(
+      const ofPayment = (await this.deps.store.postbacksOf(paymentId)).filter(
         (p) => filter.orderId === undefined || p.orderId === filter.orderId,
       );
       return (
@@ -55,38 +47,50 @@ export class PostbackWaiters {
           : undefined)
       );
     };
-    const now = settled();
-    if (now) return Promise.resolve(now);
+    // Listening before the first look: a delivery while the store is read is not missed.
     return new Promise((resolve) => {
-      const waiter = {
-        matches: () => settled() !== undefined,
-        done: () => {
-          clearTimeout(timer);
-          this.waiters.delete(waiter);
-          resolve(settled());
+      let finished = false;
+      const finish = (postback: Postback | undefined): void => {
+        if (finished) return;
+        finished = true;
+        clearTimeout(timer);
+        this.waiters.delete(waiter);
+        resolve(postback);
+      };
+      const look = (): void => {
+        settled().then(
+          (found) => {
+            if (found) finish(found);
+          },
+          () => {
+            // The store could not be read: the next delivery, or the timeout, answers.
+          },
+        );
+      };
+      const waiter: Waiter = {
+        check: look,
+        release: () => {
+          settled().then(finish, () => finish(undefined));
         },
       };
-      const timer = setTimeout(() => {
-        this.waiters.delete(waiter);
-        resolve(undefined);
-      }, timeoutMs);
+      const timer = setTimeout(() => finish(undefined), timeoutMs);
       this.waiters.add(waiter);
+      look();
     });
   }
 
-  /** After an attempt: the waiters this postback answers resolve. */
-  notify(postback: Postback): void {
-    if (this.waiters.size === 0) return;
-    for (const waiter of [...this.waiters]) if (waiter.matches(postback)) waiter.done();
+  /** After an attempt (here, or recorded by another process): the waiters look again. */
+  notify(_postback: Postback): void {
+    for (const waiter of this.waiters) waiter.check();
   }
 
   /** On stop: every waiter resolves now, with what there is. */
   releaseAll(): void {
-    for (const waiter of [...this.waiters]) waiter.done();
+    for (const waiter of [...this.waiters]) waiter.release();
   }
 
   /** The newest payout of the order, among the merchants that could have made it. */
-  private newestPaymentFor(filter: WaitFilter): number | undefined {
+  private async newestPaymentFor(filter: WaitFilter): Promise<number | undefined> {
     if (filter.orderId === undefined) return undefined;
     const merchants =
       filter.merchantId === undefined
@@ -94,7 +98,7 @@ export class PostbackWaiters {
         : [filter.merchantId];
     let newest: number | undefined;
     for (const merchantId of merchants) {
-      const payout = this.deps.store.latestPayoutForOrder(merchantId, filter.orderId);
+      const payout = await this.deps.store.latestPayoutForOrder(merchantId, filter.orderId);
       if (payout && (newest === undefined || payout.paymentId > newest)) newest = payout.paymentId;
     }
     return newest;
