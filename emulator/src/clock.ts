@@ -166,6 +166,26 @@ export class VirtualClock implements Clock {
     return run;
   }
 
+  /**
+   * Takes on a state another process saved (it advanced the clock, or changed its speed, on a
+   * shared store): the clock runs from it without saving it again, and due tasks run. Time never
+   * goes back here: a state behind this clock's time only takes its speed.
+   */
+  adopt(state: ClockState): Promise<void> {
+    const run = this.advancing.then(() => {
+      const real = this.realNow();
+      const current = this.nowAt(real);
+      const theirs = state.nowMs + (real - state.realMs) * state.speed;
+      this.virtualStart = Math.max(current, theirs);
+      this.realStart = real;
+      this.advanced = 0;
+      this.currentSpeed = state.speed;
+      if (!this.stopped) this.runDue();
+    });
+    this.advancing = run.catch(() => {});
+    return run;
+  }
+
   /** The state to save so that a restart continues from now (one reading of real time). */
   state(): ClockState {
     const real = this.realNow();

@@ -146,11 +146,10 @@ export function sandboxHelpers(
       if (!request.ok) throw adminError('reset', request);
       return resetSandbox(deps, request.data);
     },
-    payouts(filter = {}) {
-      const result = listPayouts(sandbox.store, filter);
-      return result.ok
-        ? Promise.resolve(result.page)
-        : Promise.reject(adminError('payouts', result));
+    async payouts(filter = {}) {
+      const result = await listPayouts(sandbox.store, filter);
+      if (!result.ok) throw adminError('payouts', result);
+      return result.page;
     },
     requests(filter = {}) {
       const result = listRequests(sandbox.journal, filter);
@@ -158,29 +157,26 @@ export function sandboxHelpers(
         ? Promise.resolve(result.page)
         : Promise.reject(adminError('requests', result));
     },
-    postbacks(filter = {}) {
-      const result = listPostbacks(sandbox.store, filter);
-      return result.ok
-        ? Promise.resolve(result.page)
-        : Promise.reject(adminError('postbacks', result));
+    async postbacks(filter = {}) {
+      const result = await listPostbacks(sandbox.store, filter);
+      if (!result.ok) throw adminError('postbacks', result);
+      return result.page;
     },
     async resendPostback(id) {
       const result = await resendPostback(sandbox, id);
       if (!result.ok) throw adminError('resendPostback', result);
       return result.postback;
     },
-    merchants: () => Promise.resolve(listMerchants(deps)),
-    savedCards(filter = {}) {
-      const result = listCards(sandbox.store, filter);
-      return result.ok
-        ? Promise.resolve(result.list)
-        : Promise.reject(adminError('savedCards', result));
+    merchants: () => listMerchants(deps),
+    async savedCards(filter = {}) {
+      const result = await listCards(sandbox.store, filter);
+      if (!result.ok) throw adminError('savedCards', result);
+      return result.list;
     },
-    cardSessions(filter = {}) {
-      const result = listCardSessions(sandbox.store, filter);
-      return result.ok
-        ? Promise.resolve(result.list)
-        : Promise.reject(adminError('cardSessions', result));
+    async cardSessions(filter = {}) {
+      const result = await listCardSessions(sandbox.store, filter);
+      if (!result.ok) throw adminError('cardSessions', result);
+      return result.list;
     },
   };
 }

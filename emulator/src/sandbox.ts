@@ -23,6 +23,7 @@ import { HttpPostbackSender, type PostbackSender } from './postbacks/sender.js';
 import { ScenarioRegistry } from './scenarios/registry.js';
 import { createRandomness, randomSeed } from './randomness.js';
 import { Retention } from './retention/retention.js';
+import { followOtherProcesses } from './shared-changes.js';
 import { openLowdbStore } from './store/lowdb-store.js';
 import type { Store } from './store/store.js';
 
@@ -65,7 +66,7 @@ export async function openSandbox(config: Config, options: SandboxOptions = {}):
     dataFileSetting: config.settingNames.SANDBOX_DB,
     onWarning: (message) => logger.warn(message),
   });
-  const clock = options.clock ?? restoredClock(store, config.clockSpeed);
+  const clock = options.clock ?? (await restoredClock(store, config.clockSpeed));
   store.followClock(() => clock.state());
   const journal = new RequestJournal();
   const events = new EventBus(() => clock.now());
@@ -146,8 +147,10 @@ export async function openSandbox(config: Config, options: SandboxOptions = {}):
     callbackFormat: config.cardCallbackFormat,
     key: config.cardStorageKey,
   });
-  payouts.resumePending();
-  postbacks.resumePending();
+  await payouts.resumePending();
+  await postbacks.resumePending();
+  payouts.startSweep();
+  const stopFollowing = followOtherProcesses(store, clock, postbacks);
   // Off unless a retention setting is given: then a sweep now, and one a minute of sandbox time.
   const retention = new Retention({
     store,
@@ -214,8 +217,9 @@ export async function openSandbox(config: Config, options: SandboxOptions = {}):
       disconnectEvents();
       scenarios.close();
       retention.stop();
+      stopFollowing();
       clock.stop();
-      payouts.stop();
+      payouts.close();
       postbacks.stop();
       await store.close();
     },
@@ -226,8 +230,8 @@ export async function openSandbox(config: Config, options: SandboxOptions = {}):
  * The sandbox clock where the store left it (issue 10: time never goes back on a restart), at
  * the configured speed; real time in a new store. `advance` saves where it is going first.
  */
-function restoredClock(store: Store, speed: number): VirtualClock {
-  const saved = store.clockState();
+async function restoredClock(store: Store, speed: number): Promise<VirtualClock> {
+  const saved = await store.clockState();
   return new VirtualClock({
     speed,
     ...(saved ? { start: restoredNow(saved, Date.now()) } : {}),

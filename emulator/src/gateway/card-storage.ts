@@ -124,7 +124,7 @@ export class CardStorageGateway {
    * `list` (docs/gateway/card-storage.md §6): the user's saved cards as repeated `<card>` elements, none when there are
    * none. The documented test cards are everyone's and not listed (decision 0012).
    */
-  list(call: GatewayCall, where: MerchantPath): GatewayAnswer {
+  async list(call: GatewayCall, where: MerchantPath): Promise<GatewayAnswer> {
     const script = 'list';
     const checked = this.identify(call, script, where);
     if (!checked.ok) return checked.answer;
@@ -134,9 +134,10 @@ export class CardStorageGateway {
     read.required('pg_salt');
     if (read.problems.length > 0) return this.invalid(script, merchant, key, read.problems);
 
-    const records = this.deps.cards
-      .list(merchant.id, userId)
-      .map((card) => ({ name: 'card', fields: listedCardFields(card) }));
+    const records = (await this.deps.cards.list(merchant.id, userId)).map((card) => ({
+      name: 'card',
+      fields: listedCardFields(card),
+    }));
     const fields = { pg_status: 'ok' };
     return {
       fields: this.deps.envelope.signWithRecords(script, merchant, fields, records, key),
@@ -175,7 +176,7 @@ export class CardStorageGateway {
     }
     if (token !== undefined && id !== undefined && GATEWAY_INTEGER.test(id)) {
       // Both sent: they must name one card, or the merchant could remove a card it did not mean.
-      const byToken = this.deps.store.card(token.toLowerCase());
+      const byToken = await this.deps.store.card(token.toLowerCase());
       if (byToken !== undefined && byToken.id !== Number(id)) {
         read.problem(
           'pg_card_id',

@@ -206,7 +206,7 @@ export class GatewayCards {
       return invalidFields(this.deps, script, merchant, reader);
     }
 
-    const session = this.deps.cards.session(paymentId);
+    const session = await this.deps.cards.session(paymentId);
     if (!session || session.merchantId !== merchant.id || session.variant !== 'gateway') {
       return noSuchSession(this.deps, script, merchant, session, paymentId);
     }
@@ -274,7 +274,7 @@ export class GatewayCards {
    * `POST /g2g/cardstorage/list` (script `list`): the user's saved cards, as repeated `<card>`
    * elements, signed as the list a parser makes of them.
    */
-  list(call: GatewayCall): GatewayAnswer {
+  async list(call: GatewayCall): Promise<GatewayAnswer> {
     const script = GATEWAY_CARD_SCRIPTS.list;
     const identified = this.deps.envelope.authenticate(call, script, this.deps.key);
     if (!identified.ok) return identified.answer;
@@ -283,7 +283,7 @@ export class GatewayCards {
     const userId = reader.userId();
     if (reader.problems.length > 0) return invalidFields(this.deps, script, merchant, reader);
 
-    const cards = this.deps.cards.list(merchant.id, userId);
+    const cards = await this.deps.cards.list(merchant.id, userId);
     const records: AnswerRecord[] = cards.map((card) => ({
       name: 'card',
       fields: gatewayListedCardFields(card),

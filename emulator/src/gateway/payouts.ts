@@ -64,7 +64,7 @@ export class PayoutMethods {
    * `getIbanStatus()`: the legacy status by order id (or payment id), its state in `pg_status`,
    * as `/api/payment_status` answers it (render.ts `legacyStatusFields`).
    */
-  ibanPayoutStatus(call: GatewayCall): GatewayAnswer {
+  ibanPayoutStatus(call: GatewayCall): Promise<GatewayAnswer> {
     return this.deps.status.legacyPaymentStatus(call);
   }
 

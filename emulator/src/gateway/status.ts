@@ -27,12 +27,12 @@ export class StatusGateway {
   constructor(private readonly deps: StatusDeps) {}
 
   /** `/api/payment_status2` and `/g2g/payout_status2`: by `pg_payment_id` (and `pg_order_id`). */
-  paymentStatus2(call: GatewayCall): GatewayAnswer {
+  paymentStatus2(call: GatewayCall): Promise<GatewayAnswer> {
     return this.status(call, paymentStatus2Fields);
   }
 
   /** `/get_status2.php`, the deprecated status by order id. */
-  statusByOrder(call: GatewayCall): GatewayAnswer {
+  statusByOrder(call: GatewayCall): Promise<GatewayAnswer> {
     return this.status(call, statusByOrderFields);
   }
 
@@ -41,18 +41,18 @@ export class StatusGateway {
    * `ok`, `failed`, `incomplete`; by order id `pending`, `ok`, `failed`, `incomplete` (table in
    * the README).
    */
-  legacyPaymentStatus(call: GatewayCall): GatewayAnswer {
+  legacyPaymentStatus(call: GatewayCall): Promise<GatewayAnswer> {
     const by = single(call.fields, 'pg_payment_id') !== undefined ? 'payment' : 'order';
     return this.status(call, (payout) => legacyStatusFields(payout, by));
   }
 
   /** The shared path of the status methods: look the payout up, then answer its fields, signed. */
-  private status(
+  private async status(
     call: GatewayCall,
     fieldsOf: (payout: Payout) => Record<string, string>,
-  ): GatewayAnswer {
+  ): Promise<GatewayAnswer> {
     const script = scriptNameFromPath(call.path);
-    const found = this.lookup(call, script);
+    const found = await this.lookup(call, script);
     if (!found.ok) return found.answer;
     const { payout, merchant } = found;
     return {
@@ -66,7 +66,7 @@ export class StatusGateway {
   }
 
   /** `/g2g/balance_status` and `/api/balance_status`: the merchant's payout balance. */
-  balance(call: GatewayCall): GatewayAnswer {
+  async balance(call: GatewayCall): Promise<GatewayAnswer> {
     const script = scriptNameFromPath(call.path);
     const identified = this.deps.envelope.authenticate(call, script);
     if (!identified.ok) return identified.answer;
@@ -76,7 +76,7 @@ export class StatusGateway {
     const currency = call.fields.pg_currency;
     const fields = {
       pg_status: 'ok',
-      pg_balance: formatAmount(this.deps.payouts.balance(merchant)),
+      pg_balance: formatAmount(await this.deps.payouts.balance(merchant)),
       pg_currency: BALANCE_CURRENCY,
     };
     return {
@@ -93,7 +93,7 @@ export class StatusGateway {
   }
 
   /** Finds the merchant's payout by payment id and/or order id, after the shared checks. */
-  private lookup(call: GatewayCall, script: string): Lookup {
+  private async lookup(call: GatewayCall, script: string): Promise<Lookup> {
     const identified = this.deps.envelope.authenticate(call, script);
     if (!identified.ok) return identified;
     const { merchant } = identified;
@@ -109,10 +109,9 @@ export class StatusGateway {
       return { ok: false, answer: this.invalid(script, merchant, problems.join('; ')) };
     }
 
-    const byId = paymentId ? this.deps.store.payout(Number(paymentId)) : undefined;
     const payout = paymentId
-      ? byId
-      : this.deps.store.latestPayoutForOrder(merchant.id, orderId ?? '');
+      ? await this.deps.store.payout(Number(paymentId))
+      : await this.deps.store.latestPayoutForOrder(merchant.id, orderId ?? '');
     const belongs =
       payout !== undefined &&
       payout.merchantId === merchant.id &&

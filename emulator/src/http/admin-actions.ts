@@ -146,7 +146,7 @@ export async function changeBalance(
   if (!change.ok) return change;
   const merchant = deps.merchants.find(merchantId);
   if (!merchant) return unknownMerchant(deps.merchants, merchantId);
-  const before = deps.payouts.balance(merchant);
+  const before = await deps.payouts.balance(merchant);
   const after = change.kind === 'set' ? change.minor : before + change.minor;
   if (after < 0) {
     return refuse(
@@ -246,11 +246,12 @@ export async function resetSandbox(deps: ResetDeps, data: boolean): Promise<Rese
   let dataCleared: Partial<ResetAnswer['cleared']> = {};
   if (data) {
     const { store } = deps;
+    const balances = await Promise.all(deps.merchants.all().map((m) => store.balance(m.id)));
     dataCleared = {
-      ...store.counts(),
-      savedCards: count(store.cards(), (card) => !isEveryonesCard(card)),
-      cardSessions: count(store.cardSessions()),
-      balances: count(deps.merchants.all(), (m) => store.balance(m.id) !== undefined),
+      ...(await store.counts()),
+      savedCards: count(await store.cards(), (card) => !isEveryonesCard(card)),
+      cardSessions: (await store.cardSessions()).length,
+      balances: count(balances, (balance) => balance !== undefined),
     };
     deps.payouts.stop();
     deps.postbacks.forget();
@@ -261,8 +262,8 @@ export async function resetSandbox(deps: ResetDeps, data: boolean): Promise<Rese
         cards: TEST_CARDS.map((card) => testCardAsSaved(card, EVERYONE, EVERYONE, at)),
       });
     } catch (failed) {
-      deps.payouts.resumePending();
-      deps.postbacks.resumePending();
+      await deps.payouts.resumePending();
+      await deps.postbacks.resumePending();
       throw failed;
     }
   }
@@ -288,12 +289,14 @@ function count<T>(items: Iterable<T>, keep: (item: T) => boolean = () => true): 
 
 const PAYOUT_STATUSES: readonly PayoutStatus[] = ['waiting', 'process', 'ok', 'error'];
 const PAYMENT_ID = /^\d{1,15}$/;
+/** A payment id as the store writes it: no leading zeros. */
+const CANONICAL_PAYMENT_ID = /^(?:0|[1-9]\d{0,14})$/;
 
 /** The payouts that match `query` (a query string's values, or a `PayoutFilter`), newest first. */
-export function listPayouts(
+export async function listPayouts(
   store: Store,
   filter: PayoutFilter | Readonly<Record<string, unknown>>,
-): Result<{ page: PayoutPage }> {
+): Promise<Result<{ page: PayoutPage }>> {
   const query = filter as Readonly<Record<string, unknown>>;
   const merchantId = text(query.merchant_id);
   const orderId = text(query.order_id);
@@ -316,53 +319,32 @@ export function listPayouts(
     return badRequest('a filter of GET /__sandbox/payouts cannot be used; see problems', problems);
   }
   const limit = listLimit(asQueryValue(query.limit));
-  // Filtered on summaries: only the page's payouts are read whole (settled ones are on disk).
-  const matches = store.payoutSummaries(
-    (payout) =>
-      (merchantId === undefined || payout.merchantId === merchantId) &&
-      (orderId === undefined || payout.orderId === orderId) &&
-      (paymentId === undefined || String(payout.paymentId) === paymentId) &&
-      (status === undefined || payout.status === status) &&
-      (method === undefined || payout.method === method) &&
-      (card === undefined || paidToCard(payout, card)),
-  );
+  // A payment id is matched as written: "007" names no payout, as before the store filtered.
+  if (paymentId !== undefined && !CANONICAL_PAYMENT_ID.test(paymentId)) {
+    return { ok: true, page: { payouts: [], total: 0, limit, next_cursor: null } };
+  }
   // Newest first, and at most `limit`: a store of 100,000 payouts is no answer to send whole.
-  matches.sort((a, b) => b.paymentId - a.paymentId);
-  const after =
-    cursor === undefined ? matches : matches.filter((p) => p.paymentId < Number(cursor));
-  const payouts = after
-    .slice(0, limit)
-    .map((summary) => store.payout(summary.paymentId))
-    .filter((payout): payout is Payout => payout !== undefined);
-  const last = payouts.at(-1);
+  const found = await store.payoutPage(
+    {
+      ...(merchantId !== undefined ? { merchantId } : {}),
+      ...(orderId !== undefined ? { orderId } : {}),
+      ...(paymentId !== undefined ? { paymentId: Number(paymentId) } : {}),
+      ...(status !== undefined ? { statuses: [status as PayoutStatus] } : {}),
+      ...(method !== undefined ? { method: method as Payout['method'] } : {}),
+      ...(card !== undefined ? { card } : {}),
+    },
+    { limit, ...(cursor !== undefined ? { after: Number(cursor) } : {}) },
+  );
+  const last = found.items.at(-1);
   return {
     ok: true,
     page: {
-      payouts,
-      total: matches.length,
+      payouts: found.items,
+      total: found.total,
       limit,
-      next_cursor: last !== undefined && after.length > limit ? String(last.paymentId) : null,
+      next_cursor: last !== undefined && found.more ? String(last.paymentId) : null,
     },
   };
-}
-
-/** A saved card by its token or id, or any card by its masked number. */
-function paidToCard(payout: Pick<Payout, 'destination'>, card: string): boolean {
-  const destination = payout.destination;
-  const masked = card.toUpperCase();
-  switch (destination.kind) {
-    case 'saved-card':
-      return (
-        destination.token === card.toLowerCase() ||
-        String(destination.cardId) === card ||
-        destination.hash.toUpperCase() === masked
-      );
-    case 'card-number':
-    case 'payout-page':
-      return destination.hash?.toUpperCase() === masked;
-    case 'iban':
-      return false;
-  }
 }
 
 /** The journal entries that match `query`, newest first: at most `limit`, older than `cursor`. */

@@ -72,8 +72,8 @@ export function adminRoutes(deps: AdminDeps): Router {
   router.use(cardAdminRoutes(deps));
   router.use(payoutPageAdminRoutes(deps));
 
-  router.get('/__sandbox/merchants', (_req, res) => {
-    res.json(listMerchants(deps));
+  router.get('/__sandbox/merchants', async (_req, res) => {
+    res.json(await listMerchants(deps));
   });
 
   router.post('/__sandbox/merchants/:id/balance', async (req, res) => {
@@ -82,14 +82,14 @@ export function adminRoutes(deps: AdminDeps): Router {
     else res.json(result.balance);
   });
 
-  router.get('/__sandbox/payouts', (req, res) => {
-    const result = listPayouts(deps.store, req.query);
+  router.get('/__sandbox/payouts', async (req, res) => {
+    const result = await listPayouts(deps.store, req.query);
     if (!result.ok) sendRefusal(res, result);
     else res.json(result.page);
   });
 
-  router.get('/__sandbox/payouts/:paymentId', (req, res) => {
-    const payout = deps.store.payout(Number(req.params.paymentId));
+  router.get('/__sandbox/payouts/:paymentId', async (req, res) => {
+    const payout = await deps.store.payout(Number(req.params.paymentId));
     if (!payout) {
       sendRefusal(res, unknownPayout(req.params.paymentId));
       return;
@@ -115,15 +115,17 @@ export function adminRoutes(deps: AdminDeps): Router {
   return router;
 }
 
-export function listMerchants(deps: {
+export async function listMerchants(deps: {
   readonly merchants: MerchantDirectory;
   readonly payouts: PayoutService;
-}): MerchantList {
+}): Promise<MerchantList> {
   return {
-    merchants: deps.merchants.all().map((merchant) => ({
-      pg_merchant_id: merchant.id,
-      balance: formatAmount(deps.payouts.balance(merchant)),
-    })),
+    merchants: await Promise.all(
+      deps.merchants.all().map(async (merchant) => ({
+        pg_merchant_id: merchant.id,
+        balance: formatAmount(await deps.payouts.balance(merchant)),
+      })),
+    ),
   };
 }
 

@@ -32,8 +32,8 @@ export function cardAdminRoutes(deps: {
 }): Router {
   const router = Router();
 
-  router.get('/__sandbox/cards', (req, res) => {
-    const result = listCards(deps.store, req.query);
+  router.get('/__sandbox/cards', async (req, res) => {
+    const result = await listCards(deps.store, req.query);
     if (!result.ok) sendRefusal(res, result);
     else res.json(result.list);
   });
@@ -62,8 +62,8 @@ export function cardAdminRoutes(deps: {
     res.status(201).json(describeCard(saved.card));
   });
 
-  router.get('/__sandbox/card-sessions', (req, res) => {
-    const result = listCardSessions(deps.store, req.query);
+  router.get('/__sandbox/card-sessions', async (req, res) => {
+    const result = await listCardSessions(deps.store, req.query);
     if (!result.ok) sendRefusal(res, result);
     else res.json(result.list);
   });
@@ -82,10 +82,10 @@ export function testCardViews(): TestCardView[] {
 }
 
 /** `GET /__sandbox/cards`: the test cards, and the saved cards that match `filter`. */
-export function listCards(
+export async function listCards(
   store: Store,
   filter: CardFilter | Readonly<Record<string, unknown>>,
-): { ok: true; list: CardList } | AdminRefusal {
+): Promise<{ ok: true; list: CardList } | AdminRefusal> {
   const query = filter as Readonly<Record<string, unknown>>;
   const merchantId = text(query.merchant_id);
   const userId = text(query.user_id);
@@ -98,7 +98,7 @@ export function listCards(
   }
   const limit = listLimit(text(query.limit));
   const saved: SavedCard[] = [];
-  for (const card of store.cards()) {
+  for (const card of await store.cards()) {
     // The test cards are everyone's: they are listed once, under `cards`.
     if (isEveryonesCard(card)) continue;
     if (merchantId !== undefined && card.merchantId !== merchantId) continue;
@@ -119,10 +119,10 @@ export function listCards(
 }
 
 /** `GET /__sandbox/card-sessions`: the sessions that match `filter`, newest first. */
-export function listCardSessions(
+export async function listCardSessions(
   store: Store,
   filter: CardSessionFilter | Readonly<Record<string, unknown>>,
-): { ok: true; list: CardSessionList } | AdminRefusal {
+): Promise<{ ok: true; list: CardSessionList } | AdminRefusal> {
   const query = filter as Readonly<Record<string, unknown>>;
   const merchantId = text(query.merchant_id);
   const userId = text(query.user_id);
@@ -135,7 +135,7 @@ export function listCardSessions(
   }
   const limit = listLimit(text(query.limit));
   const found: CardSession[] = [];
-  for (const session of store.cardSessions()) {
+  for (const session of await store.cardSessions()) {
     if (merchantId !== undefined && session.merchantId !== merchantId) continue;
     if (userId !== undefined && session.userId !== userId) continue;
     if (state !== undefined && session.state !== state) continue;

@@ -139,13 +139,13 @@ function viewIdOf(req: Request): string | undefined {
   return typeof id === 'string' && id !== '' ? id : undefined;
 }
 
-function findCardPageSession(deps: PageDeps, req: Request): Lookup {
+async function findCardPageSession(deps: PageDeps, req: Request): Promise<Lookup> {
   const viewId = viewIdOf(req);
   const again = 'Open the pg_redirect_url of the cardstorage/add answer exactly as it came';
   if (viewId === undefined) {
     return { ok: false, why: `The link has no pg_payment_id. ${again}.` };
   }
-  const session = deps.cards.sessionByView(viewId);
+  const session = await deps.cards.sessionByView(viewId);
   const merchantId = pathParam(req, 'merchantId');
   if (!session) {
     return {
@@ -182,19 +182,23 @@ function notACardPage(req: Request, res: Response, why: string): Handled {
   return { outcome: 'not found' };
 }
 
-function showCardPage(deps: PageDeps, req: Request, res: Response): Promise<Handled> {
-  const found = findCardPageSession(deps, req);
-  if (!found.ok) return Promise.resolve(notACardPage(req, res, found.why));
+async function showCardPage(deps: PageDeps, req: Request, res: Response): Promise<Handled> {
+  const found = await findCardPageSession(deps, req);
+  if (!found.ok) return notACardPage(req, res, found.why);
   const { session } = found;
   if (session.state === 'created') {
     sendPage(res, 200, renderCardForm(cardForm(session)));
-    return Promise.resolve({ outcome: 'card form', session });
+    return { outcome: 'card form', session };
   }
-  return Promise.resolve(continueSession(deps, res, session));
+  return continueSession(deps, res, session);
 }
 
 /** A session past its card form: to its issuer page, or its end page. */
-function continueSession(deps: PageDeps, res: Response, session: CardSession): Handled {
+async function continueSession(
+  deps: PageDeps,
+  res: Response,
+  session: CardSession,
+): Promise<Handled> {
   if (session.state === 'awaiting-3ds') {
     redirect(res, issuerPagePath(session.viewId));
     return { outcome: 'to the issuer page', session };
@@ -203,7 +207,7 @@ function continueSession(deps: PageDeps, res: Response, session: CardSession): H
     redirect(res, cardPagePath(session.merchantId, session.viewId));
     return { outcome: 'to the card form', session };
   }
-  sendPage(res, 200, renderFinishedPage(finishedView(deps, session)));
+  sendPage(res, 200, renderFinishedPage(await finishedView(deps, session)));
   return { outcome: `end page (${session.state})`, session };
 }
 
@@ -224,7 +228,7 @@ async function submitCard(
   body: { fields: Fields; problem?: string },
 ): Promise<Handled> {
   // Looked up inside the queue, so an earlier submission that ended the session is seen.
-  const found = findCardPageSession(deps, req);
+  const found = await findCardPageSession(deps, req);
   if (!found.ok) return notACardPage(req, res, found.why);
   const session = found.session;
   if (session.state !== 'created') return continueSession(deps, res, session);
@@ -274,7 +278,7 @@ async function submitCard(
       sendPage(
         res,
         200,
-        renderFinishedPage(finishedView(deps, result.session, normalisedPan(typed.pan))),
+        renderFinishedPage(await finishedView(deps, result.session, normalisedPan(typed.pan))),
       );
       return { outcome: result.kind, session: result.session };
     case 'closed':
@@ -283,10 +287,15 @@ async function submitCard(
 }
 
 /** The end page of a final session: what happened, and the way back to `pg_back_link`. */
-function finishedView(deps: PageDeps, session: CardSession, typedPan?: string): FinishedView {
+async function finishedView(
+  deps: PageDeps,
+  session: CardSession,
+  typedPan?: string,
+): Promise<FinishedView> {
   const backLink = session.backLink === '' ? {} : { backLink: session.backLink };
   if (session.state === 'approved') {
-    const card = session.cardToken === undefined ? undefined : deps.store.card(session.cardToken);
+    const card =
+      session.cardToken === undefined ? undefined : await deps.store.card(session.cardToken);
     return {
       outcome: 'success',
       message: `${card ? `The card ${card.hash}` : 'The card'} was saved. The merchant gets its token in a callback.`,
@@ -318,8 +327,8 @@ async function issuerPage(
   // GET reads the query (a merchant may redirect instead of posting); POST reads both.
   const body = await readFormBody(req, res);
   const viewId = pathParam(req, 'viewId');
-  return queue.run(viewId, () => {
-    const session = deps.cards.sessionByView(viewId);
+  return queue.run(viewId, async () => {
+    const session = await deps.cards.sessionByView(viewId);
     if (!session) {
       sendPage(
         res,
@@ -330,7 +339,7 @@ async function issuerPage(
           message: `No card session has the id ${clip(viewId)}, so there is nothing to confirm. Start again from the merchant's site; the issuer page's address comes from the card form (or pg_3d_acsurl in the PCI flow).`,
         }),
       );
-      return Promise.resolve({ outcome: 'not found' });
+      return { outcome: 'not found' };
     }
     return session.variant === 'gateway'
       ? gatewayIssuer(deps, req, res, session, body)
@@ -369,10 +378,10 @@ async function merchantIssuer(
   const password = readPassword(req, body.fields);
   if (password.kind === 'none') return show(200);
   if (password.kind === 'problem') return show(password.status, password.message);
-  const decision = deps.cards.checkPassword(session, password.value, choiceContext(req));
+  const decision = await deps.cards.checkPassword(session, password.value, choiceContext(req));
   const result = await deps.cards.finish3ds(session, decision);
   if (result.kind === 'approved' || result.kind === 'failed') {
-    sendPage(res, 200, renderFinishedPage(finishedView(deps, result.session, pending.pan)));
+    sendPage(res, 200, renderFinishedPage(await finishedView(deps, result.session, pending.pan)));
     return { outcome: `3ds ${result.kind}`, session: result.session };
   }
   return continueSession(deps, res, result.session);
@@ -466,7 +475,7 @@ async function gatewayIssuer(
     );
     return { outcome: 'issuer page', session };
   }
-  const decision = deps.cards.checkPassword(session, password.value, choiceContext(req));
+  const decision = await deps.cards.checkPassword(session, password.value, choiceContext(req));
   return answerTo(await deps.cards.recordIssuerAnswer(session, decision));
 }
 

@@ -44,7 +44,7 @@ export function completePayoutPage(
       message: `no payout with payment id ${clip(id)}; a payout page's id is the pg_payment_id of its reg2nonreg answer (list them at GET /__sandbox/payouts)`,
     };
     if (!/^[0-9]{1,18}$/.test(id)) return unknown;
-    const payout = deps.store.payout(Number(id));
+    const payout = await deps.store.payout(Number(id));
     if (!payout) return unknown;
     const notWaiting = refuseNotWaiting(payout);
     if (notWaiting) return notWaiting;

@@ -128,9 +128,9 @@ function notAPayoutPage(res: Response, viewId: string): Handled {
   return { outcome: 'not found' };
 }
 
-function showPage(deps: AppDeps, req: Request, res: Response): Handled {
+async function showPage(deps: AppDeps, req: Request, res: Response): Promise<Handled> {
   const viewId = pathParam(req, 'viewId');
-  const payout = deps.store.payoutByView(viewId);
+  const payout = await deps.store.payoutByView(viewId);
   if (!payout) return notAPayoutPage(res, viewId);
   if (payout.status === 'waiting') {
     sendPage(res, 200, renderCardForm(payoutForm(payout, viewId)));
@@ -142,7 +142,7 @@ function showPage(deps: AppDeps, req: Request, res: Response): Handled {
 async function submitPage(deps: AppDeps, req: Request, res: Response): Promise<Handled> {
   const body = await readFormBody(req, res);
   const viewId = pathParam(req, 'viewId');
-  const payout = deps.store.payoutByView(viewId);
+  const payout = await deps.store.payoutByView(viewId);
   if (!payout) return notAPayoutPage(res, viewId);
   if (payout.status !== 'waiting') return endPage(res, payout);
 

@@ -90,8 +90,8 @@ export function postbackRoutes(deps: PostbackDeps): Router {
     else res.json(describe(result.postback));
   });
 
-  router.get('/__sandbox/postbacks', (req, res) => {
-    const result = listPostbacks(deps.store, req.query);
+  router.get('/__sandbox/postbacks', async (req, res) => {
+    const result = await listPostbacks(deps.store, req.query);
     if (!result.ok) sendRefusal(res, result);
     else res.json(result.page);
   });
@@ -164,10 +164,10 @@ const PAYMENT_ID = /^\d{1,15}$/;
  * The postbacks that match `filter` (a query string's values, or a `PostbackFilter`), newest
  * first, as `GET /__sandbox/postbacks` and `startSandbox().postbacks` list them.
  */
-export function listPostbacks(
+export async function listPostbacks(
   store: Store,
   filter: PostbackFilter | Readonly<Record<string, unknown>>,
-): Result<{ page: PostbackPage }> {
+): Promise<Result<{ page: PostbackPage }>> {
   const query = filter as Readonly<Record<string, unknown>>;
   const state = text(query.state);
   if (state !== undefined && !(POSTBACK_STATES as readonly string[]).includes(state)) {
@@ -186,32 +186,27 @@ export function listPostbacks(
   const limit = listLimit(queryValue(query.limit));
   const orderId = text(query.order_id);
   const paymentId = text(query.payment_id);
-  // Filtered on summaries: only the page's postbacks are read whole (settled ones are on disk).
-  const found = store
-    .postbackSummaries(
-      (p) =>
-        (orderId === undefined || p.orderId === orderId) &&
-        (paymentId === undefined || String(p.paymentId) === paymentId) &&
-        (state === undefined || p.state === state),
-    )
-    // Newest first: by payment, then the payment's latest postback first.
-    .sort((a, b) => compareNewestFirst(sortKey(a.id), sortKey(b.id)));
-  const after =
-    cursor === undefined
-      ? found
-      : found.filter((p) => compareNewestFirst(sortKey(p.id), sortKey(cursor)) > 0);
-  const page = after
-    .slice(0, limit)
-    .map((summary) => store.postback(summary.id))
-    .filter((postback): postback is Postback => postback !== undefined);
-  const last = page.at(-1);
+  // A payment id is matched as written: "007" names no postback.
+  if (paymentId !== undefined && !/^(?:0|[1-9]\d{0,14})$/.test(paymentId)) {
+    return { ok: true, page: { postbacks: [], total: 0, limit, next_cursor: null } };
+  }
+  // Newest first: by payment, then the payment's latest postback first.
+  const found = await store.postbackPage(
+    {
+      ...(orderId !== undefined ? { orderId } : {}),
+      ...(paymentId !== undefined ? { paymentId: Number(paymentId) } : {}),
+      ...(state !== undefined ? { state: state as Postback['state'] } : {}),
+    },
+    { limit, ...(cursor !== undefined ? { after: cursor } : {}) },
+  );
+  const last = found.items.at(-1);
   return {
     ok: true,
     page: {
-      postbacks: page.map(describe),
-      total: found.length,
+      postbacks: found.items.map(describe),
+      total: found.total,
       limit,
-      next_cursor: last !== undefined && after.length > limit ? last.id : null,
+      next_cursor: last !== undefined && found.more ? last.id : null,
     },
   };
 }
@@ -234,16 +229,6 @@ export async function resendPostback(
     case 'resent':
       return { ok: true, postback: describe(result.postback) };
   }
-}
-
-function sortKey(id: string): readonly [number, number] {
-  const [payment = '0', sequence = '0'] = id.split('-');
-  return [Number(payment), Number(sequence)];
-}
-
-/** Above 0 when `a` comes after `b` in a newest-first list. */
-function compareNewestFirst(a: readonly [number, number], b: readonly [number, number]): number {
-  return b[0] - a[0] || b[1] - a[1];
 }
 
 function text(value: unknown): string | undefined {

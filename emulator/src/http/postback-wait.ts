@@ -4,7 +4,6 @@ import type { VirtualClock } from '../clock.js';
 import type { RequestJournal } from '../gateway/journal.js';
 import type { Payout } from '../payouts/payout.js';
 import { describePostback, type Postback } from '../postbacks/postback.js';
-import type { Store } from '../store/store.js';
 import { refuse, type AdminRefusal } from './admin-errors.js';
 import type { PostbackDeps } from './postback-routes.js';
 import { renderGatewayXml } from './xml.js';
@@ -20,17 +19,6 @@ type Result<T> = ({ readonly ok: true } & T) | AdminRefusal;
 /** A postback as the admin API shows it, `pg_xml` bodies as the XML they carried. */
 export function describe(postback: Postback): PostbackView {
   return describePostback(postback, renderGatewayXml) as unknown as PostbackView;
-}
-
-export function matching(store: Store, orderId?: string, paymentId?: string): Postback[] {
-  return store
-    .postbackSummaries(
-      (p) =>
-        (orderId === undefined || p.orderId === orderId) &&
-        (paymentId === undefined || String(p.paymentId) === paymentId),
-    )
-    .map((summary) => store.postback(summary.id))
-    .filter((postback): postback is Postback => postback !== undefined);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -66,7 +54,7 @@ export async function waitForPostback(
   request: WaitRequest,
   voice: Voice,
 ): Promise<Result<{ postback: Postback }>> {
-  const target = findTarget(deps, request);
+  const target = await findTarget(deps, request);
   if ('ok' in target) return target;
   const ends = neverSends(target);
   if (ends !== undefined) return refuse('conflict', ends);
@@ -81,7 +69,7 @@ export async function waitForPostback(
   );
   if (postback) return { ok: true, postback };
   const paymentId = target.kind === 'payout' ? target.payout.paymentId : target.session.paymentId;
-  const postbacks = matching(deps.store, undefined, String(paymentId));
+  const postbacks = await deps.store.postbacksOf(paymentId);
   const label =
     request.orderId !== undefined
       ? `order ${shown(request.orderId)}`
@@ -93,12 +81,15 @@ export async function waitForPostback(
   );
 }
 
-function findTarget(deps: PostbackDeps, request: WaitRequest): Target | AdminRefusal {
+async function findTarget(
+  deps: PostbackDeps,
+  request: WaitRequest,
+): Promise<Target | AdminRefusal> {
   const { store } = deps;
   if (request.paymentId !== undefined) {
     const id = Number(request.paymentId);
-    const payout = store.payout(id);
-    const session = payout ? undefined : store.cardSession(id);
+    const payout = await store.payout(id);
+    const session = payout ? undefined : await store.cardSession(id);
     const target: Target | undefined = payout
       ? { kind: 'payout', payout }
       : session
@@ -123,13 +114,13 @@ function findTarget(deps: PostbackDeps, request: WaitRequest): Target | AdminRef
   const orderId = request.orderId ?? '';
   let newest: Payout | undefined;
   for (const merchant of deps.merchants.all()) {
-    const payout = store.latestPayoutForOrder(merchant.id, orderId);
+    const payout = await store.latestPayoutForOrder(merchant.id, orderId);
     if (payout && (newest === undefined || payout.paymentId > newest.paymentId)) newest = payout;
   }
   if (newest) return { kind: 'payout', payout: newest };
   // A card session's callback carries its pg_order_id too.
   let session: CardSession | undefined;
-  for (const candidate of store.cardSessions()) {
+  for (const candidate of await store.cardSessions()) {
     if (
       candidate.orderId === orderId &&
       (session === undefined || candidate.paymentId > session.paymentId)

@@ -180,8 +180,8 @@ export class Retention {
     const { store, clock, policy } = this.deps;
     this.dirty = false;
     const choice = chooseForgotten(
-      store.payoutSummaries((payout) => isFinal(payout.status)),
-      busyPayments(store),
+      await store.payoutSummaries({ statuses: ['ok', 'error'] }),
+      await busyPayments(store),
       policy,
       clock.now(),
     );
@@ -190,7 +190,7 @@ export class Retention {
     const forgotten: number[] = [];
     for (let i = 0; i < choice.forget.length && !this.stopped; i += size) {
       // Asked again before each batch: a postback resent meanwhile makes its payout busy.
-      const busy = busyPayments(store);
+      const busy = await busyPayments(store);
       const batch = choice.forget.slice(i, i + size).filter((id) => !busy.has(id));
       if (batch.length === 0) continue;
       try {
@@ -209,6 +209,6 @@ export class Retention {
 }
 
 /** Payment ids with a postback still to deliver: pending postbacks are always in memory. */
-function busyPayments(store: Pick<Store, 'pendingPostbacks'>): Set<number> {
-  return new Set(store.pendingPostbacks().map((postback) => postback.paymentId));
+async function busyPayments(store: Pick<Store, 'pendingPostbacks'>): Promise<Set<number>> {
+  return new Set((await store.pendingPostbacks()).map((postback) => postback.paymentId));
 }

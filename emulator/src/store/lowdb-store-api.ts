@@ -184,16 +184,11 @@ export class LowdbStore implements Store {
    * `decide` reads memory and its change is applied to memory in the same tick (`commit` applies
    * at once, then waits for the disk): no other request runs in between, so nothing needs a lock.
    */
-  atomically<T>(_keys: LockKeys, decide: (view: LockedView) => Decided<T>): Promise<T> {
-    let decided: Decided<T>;
-    try {
-      decided = decide(this.records);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    const { change, result } = decided;
-    if (!change) return Promise.resolve(result);
-    return this.records.commit(change).then(() => result);
+  async atomically<T>(_keys: LockKeys, decide: (view: LockedView) => Decided<T>): Promise<T> {
+    // Runs at the call, before its first await: decide, and the change applied to memory.
+    const { change, result } = decide(this.records);
+    if (change) await this.records.commit(change);
+    return result;
   }
 
   commit(change: StoreChange): Promise<void> {
