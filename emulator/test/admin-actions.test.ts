@@ -117,7 +117,7 @@ describe('POST /__sandbox/payouts/:paymentId/finish', () => {
     // The payout's own timer was cancelled: nothing more happens when it would have ended.
     await sandbox.clock.advance(60_000);
     expect(notifies()).toHaveLength(1);
-    expect(sandbox.store.payout(Number(paymentId))?.history).toHaveLength(2);
+    expect((await sandbox.store.payout(Number(paymentId)))?.history).toHaveLength(2);
   });
 
   it('finishes a process payout as an error with the catalogue description and credits the amount back', async () => {
@@ -186,7 +186,7 @@ describe('POST /__sandbox/payouts/:paymentId/finish', () => {
       .expect(409);
     expectAdminError(refused.body, 'conflict');
     expect(refused.body.error).toContain(`POST /__sandbox/payout-pages/${paymentId}/complete`);
-    expect(sandbox.store.payout(Number(paymentId))?.status).toBe('waiting');
+    expect((await sandbox.store.payout(Number(paymentId)))?.status).toBe('waiting');
   });
 
   it('answers 404 for a payment id it does not know', async () => {
@@ -221,7 +221,7 @@ describe('POST /__sandbox/payouts/:paymentId/finish', () => {
       expectAdminError(res.body, 'bad-request');
       expect(res.body.error).toContain('{"outcome": "ok"} or {"outcome": "error <code>"}');
       expect(res.body.problems[field]).toEqual(expect.any(String));
-      expect(sandbox.store.payout(Number(paymentId))?.status).toBe('process');
+      expect((await sandbox.store.payout(Number(paymentId)))?.status).toBe('process');
     },
   );
 });
@@ -453,7 +453,7 @@ describe('a data reset while a postback is on its way', () => {
     await admin().post('/__sandbox/reset').send({ data: true }).expect(200);
     release({ status: 200, durationMs: 1 });
     await advancing;
-    expect([...sandbox.store.postbacks()]).toEqual([]);
+    expect(await sandbox.store.postbacks()).toEqual([]);
     expect((await pay()).pg_status).toBe('ok');
   });
 });

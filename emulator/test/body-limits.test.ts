@@ -21,7 +21,7 @@ beforeEach(async () => {
   sandbox = await openTestSandbox();
 });
 afterEach(async () => {
-  expect([...sandbox.store.payouts()]).toHaveLength(0);
+  expect(await sandbox.store.payouts()).toHaveLength(0);
   await sandbox.dispose();
 });
 

@@ -86,7 +86,7 @@ describe.skipIf(noBrowser())('saving a card through the hosted page in a real br
         pg_card_3ds: '0',
         pg_user_id: userId,
       });
-      const saved = app.sandbox.cards.list(MERCHANT_ID, userId);
+      const saved = await app.sandbox.cards.list(MERCHANT_ID, userId);
       expect(saved.map((card) => [card.token, card.pan])).toEqual([
         [callback.pg_card_token, '4716047261941981'],
       ]);
@@ -115,9 +115,9 @@ describe.skipIf(noBrowser())('saving a card through the hosted page in a real br
       await page.waitForURL(app.receiver.url(`/cards/back?user=${userId}`), { timeout: 10_000 });
       const callback = await deliveredCallback(answer.pg_payment_id ?? '');
       expect(callback).toMatchObject({ pg_status: 'success', pg_card_3ds: '1' });
-      expect(app.sandbox.cards.list(MERCHANT_ID, userId).map((card) => card.token)).toEqual([
-        callback.pg_card_token,
-      ]);
+      expect((await app.sandbox.cards.list(MERCHANT_ID, userId)).map((card) => card.token)).toEqual(
+        [callback.pg_card_token],
+      );
     });
   }
 });

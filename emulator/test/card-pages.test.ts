@@ -59,8 +59,8 @@ function postCard(session: CardSession, fields: Record<string, string>) {
     .send({ session_id: session.viewId, cvc: '123', ...fields });
 }
 
-function current(session: CardSession): CardSession {
-  const found = sandbox.store.cardSession(session.paymentId);
+async function current(session: CardSession): Promise<CardSession> {
+  const found = await sandbox.store.cardSession(session.paymentId);
   if (!found) throw new Error(`session ${session.paymentId} is gone`);
   return found;
 }
@@ -144,7 +144,7 @@ describe('the card form', () => {
       .type('form')
       .send(GOOD);
     expect(posted.status).toBe(404);
-    expect(current(session).state).toBe('created');
+    expect((await current(session)).state).toBe('created');
   });
 
   it('shows bad input at the fields, keeps what was typed but the CVC, and saves nothing', async () => {
@@ -164,8 +164,8 @@ describe('the card form', () => {
     expect(attr(startTag(res.text, 'holder'), 'value')).toBe('IVAN PETROV');
     expect(attr(startTag(res.text, 'cvc'), 'value')).toBeUndefined();
     expect(res.text).not.toContain('9876');
-    expect(current(session).state).toBe('created');
-    expect(sandbox.cards.list(MERCHANT_ID, USER)).toEqual([]);
+    expect((await current(session)).state).toBe('created');
+    expect(await sandbox.cards.list(MERCHANT_ID, USER)).toEqual([]);
   });
 
   it('names every empty field, including a form posted with no fields at all', async () => {
@@ -177,7 +177,7 @@ describe('the card form', () => {
       expect(attr(startTag(res.text, id), 'aria-invalid')).toBe('true');
     }
     expect(fieldError(res.text, 'pan')).toMatch(/empty/);
-    expect(current(session).state).toBe('created');
+    expect((await current(session)).state).toBe('created');
   });
 
   it('saves a card without 3DS, shows the end page that returns to pg_back_link, and calls back', async () => {
@@ -192,9 +192,9 @@ describe('the card form', () => {
       `<meta http-equiv="refresh" content="2;url=&#39;${BACK_LINK}&#39;">`,
     );
 
-    const [saved] = sandbox.cards.list(MERCHANT_ID, USER);
+    const [saved] = await sandbox.cards.list(MERCHANT_ID, USER);
     expect(saved).toMatchObject({ pan: '4716047261941981', holder: 'IVAN PETROV', threeDs: false });
-    expect(current(session)).toMatchObject({ state: 'approved', cardToken: saved?.token });
+    expect(await current(session)).toMatchObject({ state: 'approved', cardToken: saved?.token });
     const [callback] = await callbacks();
     expect(callback).toMatchObject({
       pg_type: 'approve',
@@ -217,8 +217,8 @@ describe('the card form', () => {
     expect(res.text).not.toContain('5335215945367703');
     expect(res.text).toContain(`<a class="button" href="${BACK_LINK}">`);
     expect(res.text).toContain('http-equiv="refresh"');
-    expect(current(session).state).toBe('failed');
-    expect(sandbox.cards.list(MERCHANT_ID, USER)).toEqual([]);
+    expect((await current(session)).state).toBe('failed');
+    expect(await sandbox.cards.list(MERCHANT_ID, USER)).toEqual([]);
     const [callback] = await callbacks();
     expect(callback).toMatchObject({ pg_status: 'error', pg_error_code: '10000' });
   });
@@ -233,7 +233,7 @@ describe('the card form', () => {
     expect(shown.text).toContain(`href="${BACK_LINK}"`);
     const again = await postCard(session, { ...GOOD, pan: '4939770956154989' });
     expect(again.text).toContain('<h1>Card saved</h1>');
-    expect(sandbox.cards.list(MERCHANT_ID, USER).map((card) => card.pan)).toEqual([
+    expect((await sandbox.cards.list(MERCHANT_ID, USER)).map((card) => card.pan)).toEqual([
       '4716047261941981',
     ]);
     expect(await callbacks()).toHaveLength(1);
@@ -244,7 +244,7 @@ describe('the card form', () => {
     const answers = await Promise.all([postCard(session, GOOD), postCard(session, GOOD)]);
     expect(answers.map((res) => res.status)).toEqual([200, 200]);
     expect(answers.every((res) => res.text.includes('<h1>Card saved</h1>'))).toBe(true);
-    expect(sandbox.cards.list(MERCHANT_ID, USER)).toHaveLength(1);
+    expect(await sandbox.cards.list(MERCHANT_ID, USER)).toHaveLength(1);
     expect(await callbacks()).toHaveLength(1);
   });
 
@@ -269,7 +269,7 @@ describe('the card form', () => {
       expect(res.text).toMatch(problem);
       expect(res.text).toContain('<form method="post"');
     }
-    expect(current(session).state).toBe('created');
+    expect((await current(session)).state).toBe('created');
   });
 
   it('shows a page, not a stack trace, when the sandbox itself fails', async () => {
@@ -308,7 +308,7 @@ describe('the issuer page (Merchant API sessions)', () => {
   it('sends a 3DS card to the issuer page with a 303, which shows the masked card and the password', async () => {
     const { session, location } = await atIssuer();
     expect(location).toBe(`/v2/user/3ds-page/${session.viewId}`);
-    expect(current(session).state).toBe('awaiting-3ds');
+    expect((await current(session)).state).toBe('awaiting-3ds');
     const page = await request(sandbox.app).get(location);
     expect(page.status).toBe(200);
     expectHtml(page);
@@ -333,9 +333,9 @@ describe('the issuer page (Merchant API sessions)', () => {
     expect(res.text).toContain(
       `<meta http-equiv="refresh" content="2;url=&#39;${BACK_LINK}&#39;">`,
     );
-    const [saved] = sandbox.cards.list(MERCHANT_ID, USER);
+    const [saved] = await sandbox.cards.list(MERCHANT_ID, USER);
     expect(saved).toMatchObject({ pan: '4916307416334310', threeDs: true });
-    expect(current(session).state).toBe('approved');
+    expect((await current(session)).state).toBe('approved');
     const [callback] = await callbacks();
     expect(callback).toMatchObject({
       pg_status: 'success',
@@ -353,8 +353,8 @@ describe('the issuer page (Merchant API sessions)', () => {
       'The card 4916-30XX-XXXX-4310 was not saved: 3-D Secure authentication failed (error 10001). Why: the 3DS password is wrong.',
     );
     expect(res.text).toContain(`href="${BACK_LINK}"`);
-    expect(current(session).state).toBe('failed');
-    expect(sandbox.cards.list(MERCHANT_ID, USER)).toEqual([]);
+    expect((await current(session)).state).toBe('failed');
+    expect(await sandbox.cards.list(MERCHANT_ID, USER)).toEqual([]);
     const [callback] = await callbacks();
     expect(callback).toMatchObject({ pg_status: 'error', pg_error_code: '10001' });
     // The issuer page of a finished session is its end page.
@@ -369,7 +369,7 @@ describe('the issuer page (Merchant API sessions)', () => {
     expect(res.text).toContain(
       '<p id="password-error">Type the 3-D Secure password: 3ds-pass passes.</p>',
     );
-    expect(current(session).state).toBe('awaiting-3ds');
+    expect((await current(session)).state).toBe('awaiting-3ds');
   });
 
   it('answers an unreadable body and a repeated password with the page and the problem', async () => {
@@ -387,7 +387,7 @@ describe('the issuer page (Merchant API sessions)', () => {
       expectHtml(res);
       expect(res.text).toContain('<p id="password-error">');
     }
-    expect(current(session).state).toBe('awaiting-3ds');
+    expect((await current(session)).state).toBe('awaiting-3ds');
   });
 
   it('answers an unknown issuer page with a 404 page', async () => {
@@ -413,7 +413,7 @@ describe('the issuer page (Gateway sessions, MD / PaReq / TermUrl)', () => {
     const session = await openSession('gateway');
     const result = await sandbox.cards.submit(session, { ...THREE_DS, cvc: '123' });
     expect(result.kind).toBe('3ds');
-    return current(session);
+    return await current(session);
   }
 
   function merchantPost(session: CardSession, fields: Record<string, string>) {
@@ -440,14 +440,14 @@ describe('the issuer page (Gateway sessions, MD / PaReq / TermUrl)', () => {
     });
     expect(res.status).toBe(200);
     expectHtml(res);
-    const answered = current(session);
+    const answered = await current(session);
     expect(answered.issuer).toMatchObject({ passed: true });
     expect(res.text).toContain(
       `<form id="auto-post" method="post" action="${TERM_URL.replace('&', '&amp;')}">`,
     );
     expect(hiddenFields(res.text)).toEqual({ MD: 'md-77', PaRes: answered.issuer?.pares });
     expect(answered.state).toBe('awaiting-3ds');
-    expect(sandbox.cards.list(MERCHANT_ID, USER)).toEqual([]);
+    expect(await sandbox.cards.list(MERCHANT_ID, USER)).toEqual([]);
     // Posting the page again gets the same answer, not a new decision.
     const again = await merchantPost(session, { MD: 'md-77', TermUrl: TERM_URL, password: 'x' });
     expect(hiddenFields(again.text)).toEqual({ MD: 'md-77', PaRes: answered.issuer?.pares });
@@ -456,7 +456,7 @@ describe('the issuer page (Gateway sessions, MD / PaReq / TermUrl)', () => {
   it('carries a failed answer to TermUrl on a wrong password', async () => {
     const session = await gatewaySession();
     const res = await merchantPost(session, { MD: 'md-1', TermUrl: TERM_URL, password: 'nope' });
-    const answered = current(session);
+    const answered = await current(session);
     expect(answered.issuer).toMatchObject({ passed: false });
     expect(hiddenFields(res.text)).toEqual({ MD: 'md-1', PaRes: answered.issuer?.pares });
   });
@@ -476,7 +476,7 @@ describe('the issuer page (Gateway sessions, MD / PaReq / TermUrl)', () => {
       expectHtml(res);
       expect(res.text).not.toContain('<form');
     }
-    expect(current(session).issuer).toBeUndefined();
+    expect((await current(session)).issuer).toBeUndefined();
   });
 
   it('has no card page for a Gateway session', async () => {

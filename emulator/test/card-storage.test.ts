@@ -111,9 +111,9 @@ async function add(overrides: Record<string, string> = {}): Promise<Record<strin
 }
 
 /** The session behind an add answer, found as the hosted page finds it: by the id in its URL. */
-function sessionOf(answer: Record<string, string>) {
+async function sessionOf(answer: Record<string, string>) {
   const viewId = new URL(answer.pg_redirect_url ?? '').searchParams.get('pg_payment_id') ?? '';
-  const session = sandbox.cards.sessionByView(viewId);
+  const session = await sandbox.cards.sessionByView(viewId);
   if (!session) throw new Error(`no session for ${answer.pg_redirect_url ?? ''}`);
   return session;
 }
@@ -121,7 +121,7 @@ function sessionOf(answer: Record<string, string>) {
 /** Opens a session and types the card, as the hosted page would; returns the saved card. */
 async function saveThroughSession(pan: string, userId = USER) {
   const answer = await add({ pg_user_id: userId });
-  const result = await sandbox.cards.submit(sessionOf(answer), { ...GOOD_CARD, pan });
+  const result = await sandbox.cards.submit(await sessionOf(answer), { ...GOOD_CARD, pan });
   if (result.kind !== 'approved') throw new Error(`card ${pan} was not saved: ${result.kind}`);
   return result.card;
 }
@@ -227,7 +227,7 @@ describe('cardstorage/add', () => {
       expect(answer.pg_payment_id).toMatch(/^\d+$/);
       expect(verifySignature(script, answer, PAYMENT_KEY).valid).toBe(true);
 
-      const session = sandbox.cards.session(Number(answer.pg_payment_id));
+      const session = await sandbox.cards.session(Number(answer.pg_payment_id));
       expect(session).toMatchObject({ variant, userId: USER, state: 'created' });
       expect(answer.pg_redirect_url).toBe(
         `http://sandbox.test:4010/v1/merchant/${MERCHANT_ID}/cardstorage/view?pg_payment_id=${session?.viewId ?? ''}`,
@@ -240,7 +240,7 @@ describe('cardstorage/add', () => {
     const res = await asMultipart(request(sandbox.app).post(`${BASE}/cardstorage/add`), fields);
     const answer = parseAnswer(res.text);
     expect(answer).toMatchObject({ pg_status: 'ok', pg_order_id: 'cards-1' });
-    expect(sandbox.cards.session(Number(answer.pg_payment_id))?.orderId).toBe('cards-1');
+    expect((await sandbox.cards.session(Number(answer.pg_payment_id)))?.orderId).toBe('cards-1');
   });
 
   it('accepts extra and empty fields, and counts them in the signature', async () => {
@@ -309,7 +309,7 @@ describe('cardstorage/add', () => {
     expect(answer.pg_error_description).toContain(message);
     expect(hint).toContain(message);
     expect(verifySignature('add', answer, PAYMENT_KEY).valid).toBe(true);
-    expect([...sandbox.store.cardSessions()]).toHaveLength(0);
+    expect(await sandbox.store.cardSessions()).toHaveLength(0);
   });
 
   it('refuses a pg_merchant_id other than the one in the path, saying where to send', async () => {
@@ -328,10 +328,10 @@ describe('cardstorage/add', () => {
     const { answer, hint } = await call(`${BASE}/cardstorage/add`, 'add', fields);
     expect(answer.pg_status).toBe('ok');
     expect(hint).toContain('no pg_post_link');
-    await sandbox.cards.submit(sessionOf(answer), GOOD_CARD);
+    await sandbox.cards.submit(await sessionOf(answer), GOOD_CARD);
     await sandbox.clock.advance(60_000);
     expect(receiver.received).toHaveLength(0);
-    expect(sandbox.cards.list(MERCHANT_ID, USER)).toHaveLength(1);
+    expect(await sandbox.cards.list(MERCHANT_ID, USER)).toHaveLength(1);
   });
 
   it.each([
@@ -350,7 +350,7 @@ describe('the card-add callback', () => {
   it("arrives as one pg_xml field that verifies with the post link's script and the payment key", async () => {
     await open();
     const answer = await add({ pg_order_id: 'cb-1' });
-    const result = await sandbox.cards.submit(sessionOf(answer), GOOD_CARD);
+    const result = await sandbox.cards.submit(await sessionOf(answer), GOOD_CARD);
     expect(result.kind).toBe('approved');
     await sandbox.clock.advance(2_999);
     expect(receiver.received).toHaveLength(0);
@@ -358,7 +358,7 @@ describe('the card-add callback', () => {
 
     expect(receiver.received[0]?.path).toBe('/cards/notify');
     const callback = callbackXml();
-    const saved = sandbox.cards.list(MERCHANT_ID, USER)[0];
+    const saved = (await sandbox.cards.list(MERCHANT_ID, USER))[0];
     expect(callback).toMatchObject({
       pg_type: 'approve',
       pg_status: 'success',
@@ -380,7 +380,7 @@ describe('the card-add callback', () => {
   it('arrives as plain signed form fields with SANDBOX_CARD_CALLBACK=form', async () => {
     await open({ SANDBOX_CARD_CALLBACK: 'form' });
     const answer = await add();
-    await sandbox.cards.submit(sessionOf(answer), GOOD_CARD);
+    await sandbox.cards.submit(await sessionOf(answer), GOOD_CARD);
     await sandbox.clock.advance(3_000);
     const body = Object.fromEntries(receiver.received[0]?.body ?? []);
     expect(body).not.toHaveProperty('pg_xml');
@@ -391,39 +391,39 @@ describe('the card-add callback', () => {
   it('saves a 3DS card only after the issuer password 3ds-pass, with pg_card_3ds 1', async () => {
     await open();
     const answer = await add();
-    const waiting = await sandbox.cards.submit(sessionOf(answer), {
+    const waiting = await sandbox.cards.submit(await sessionOf(answer), {
       ...GOOD_CARD,
       pan: '4916307416334310',
     });
     expect(waiting.kind).toBe('3ds');
     await sandbox.clock.advance(60_000);
     expect(receiver.received).toHaveLength(0);
-    expect(sandbox.cards.list(MERCHANT_ID, USER)).toHaveLength(0);
+    expect(await sandbox.cards.list(MERCHANT_ID, USER)).toHaveLength(0);
 
-    const session = sessionOf(answer);
+    const session = await sessionOf(answer);
     const finished = await sandbox.cards.finish3ds(
       session,
-      sandbox.cards.checkPassword(session, '3ds-pass'),
+      await sandbox.cards.checkPassword(session, '3ds-pass'),
     );
     expect(finished.kind).toBe('approved');
     await sandbox.clock.advance(3_000);
     const callback = callbackXml();
     expect(callback).toMatchObject({ pg_status: 'success', pg_card_3ds: '1' });
     expect(verifySignature('notify', callback, PAYMENT_KEY).valid).toBe(true);
-    expect(sandbox.cards.list(MERCHANT_ID, USER)).toHaveLength(1);
+    expect(await sandbox.cards.list(MERCHANT_ID, USER)).toHaveLength(1);
   });
 
   it('fails the session on a wrong 3DS password and sends a signed failure callback', async () => {
     await open();
     const answer = await add();
-    await sandbox.cards.submit(sessionOf(answer), { ...GOOD_CARD, pan: '5367654276102126' });
-    const session = sessionOf(answer);
+    await sandbox.cards.submit(await sessionOf(answer), { ...GOOD_CARD, pan: '5367654276102126' });
+    const session = await sessionOf(answer);
     const finished = await sandbox.cards.finish3ds(
       session,
-      sandbox.cards.checkPassword(session, 'wrong'),
+      await sandbox.cards.checkPassword(session, 'wrong'),
     );
     expect(finished.kind).toBe('failed');
-    expect(sessionOf(answer).state).toBe('failed');
+    expect((await sessionOf(answer)).state).toBe('failed');
     await sandbox.clock.advance(3_000);
     const callback = callbackXml();
     expect(callback).toMatchObject({
@@ -434,7 +434,7 @@ describe('the card-add callback', () => {
       pg_user_id: USER,
     });
     expect(verifySignature('notify', callback, PAYMENT_KEY).valid).toBe(true);
-    expect(sandbox.cards.list(MERCHANT_ID, USER)).toHaveLength(0);
+    expect(await sandbox.cards.list(MERCHANT_ID, USER)).toHaveLength(0);
   });
 });
 
@@ -547,7 +547,7 @@ describe('cardstorage/remove', () => {
     const saved = await saveThroughSession('4716047261941981');
     const { response } = await remove({ pg_card_id: String(saved.id) });
     expect(response.card?.[0]).toMatchObject({ pg_card_token: saved.token, pg_status: 'deleted' });
-    expect(sandbox.store.card(saved.token)?.status).toBe('deleted');
+    expect((await sandbox.store.card(saved.token))?.status).toBe('deleted');
   });
 
   it.each([
@@ -579,7 +579,7 @@ describe('cardstorage/remove', () => {
     );
     expect(otherMerchant.response.pg_error_code).toBe('10010');
     expect(verifySignature('remove', otherMerchant.response, OTHER_PAYMENT_KEY).valid).toBe(true);
-    expect(sandbox.store.card(saved.token)?.status).toBe('approved');
+    expect((await sandbox.store.card(saved.token))?.status).toBe('approved');
 
     await remove({ pg_card_id: String(saved.id) });
     const again = await remove({ pg_card_id: String(saved.id) });
@@ -622,7 +622,7 @@ describe('cardstorage/remove', () => {
     });
     expect(response.pg_error_code).toBe('9403');
     expect(hint).toContain('names another card than pg_card_token');
-    expect(sandbox.cards.list(MERCHANT_ID, USER)).toHaveLength(2);
+    expect(await sandbox.cards.list(MERCHANT_ID, USER)).toHaveLength(2);
   });
 });
 
@@ -650,7 +650,7 @@ describe('admin API: saved cards and sessions', () => {
     expect(body.id).toBe(1010);
     // The CVC the card was checked with is never kept.
     expect(body).not.toHaveProperty('cvc');
-    expect(sandbox.store.card(String(body.token))).not.toHaveProperty('cvc');
+    expect(await sandbox.store.card(String(body.token))).not.toHaveProperty('cvc');
 
     const { answer } = await payout({ pg_card_id_to: '1010', pg_card_token_to: '' });
     expect(answer.pg_status).toBe('ok');
@@ -695,7 +695,7 @@ describe('admin API: saved cards and sessions', () => {
       pan: expect.stringContaining('Luhn') as string,
       month: expect.stringContaining('not a month') as string,
     });
-    expect([...sandbox.store.cards()].filter((c) => c.userId === USER)).toHaveLength(0);
+    expect((await sandbox.store.cards()).filter((c) => c.userId === USER)).toHaveLength(0);
   });
 
   it('asks for the admin token when one is set', async () => {
@@ -715,7 +715,7 @@ describe('admin API: saved cards and sessions', () => {
     await open();
     const first = await add();
     const second = await add({ pg_user_id: 'user-8' });
-    await sandbox.cards.submit(sessionOf(first), GOOD_CARD);
+    await sandbox.cards.submit(await sessionOf(first), GOOD_CARD);
 
     const all = await request(sandbox.app).get('/__sandbox/card-sessions');
     const sessions = (all.body as { sessions: Record<string, unknown>[] }).sessions;

@@ -88,9 +88,9 @@ describe('a payout on a full disk', () => {
     const reopened = await openTestSandbox({}, sandbox.dir);
     try {
       expect(
-        reopened.store.latestPayoutForOrder('100001', refused.pg_order_id ?? ''),
+        await reopened.store.latestPayoutForOrder('100001', refused.pg_order_id ?? ''),
       ).toBeUndefined();
-      expect([...reopened.store.payouts()]).toHaveLength(1);
+      expect(await reopened.store.payouts()).toHaveLength(1);
     } finally {
       await reopened.close();
     }

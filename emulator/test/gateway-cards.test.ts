@@ -13,6 +13,7 @@ import {
   SECRET,
   signed,
   type TestSandbox,
+  lastStoredPaymentId,
 } from './helpers.js';
 
 /** The default merchant's payment key, which signs card storage unless configured otherwise. */
@@ -201,7 +202,7 @@ describe('/g2g/cardstorage/add', () => {
     expect(answer.pg_3d_pareq).not.toBe('');
     expect(verifySignature('add', answer, PAYMENT_SECRET).valid).toBe(true);
     expect(res.get('X-Sandbox-Hint')).toContain('payment_acs');
-    expect(sandbox.cards.list(MERCHANT_ID, 'user-pci')).toEqual([]);
+    expect(await sandbox.cards.list(MERCHANT_ID, 'user-pci')).toEqual([]);
   });
 
   it('declines a documented "card add impossible" number with the signed 10000 of the doc sample, and saves nothing', async () => {
@@ -216,11 +217,11 @@ describe('/g2g/cardstorage/add', () => {
     });
     expect(CARD_ADD_DECLINED_TEXT).toBe('Ошибка оплаты. Повторите попытку позже.');
     expect(verifySignature('add', answer, PAYMENT_SECRET).valid).toBe(true);
-    expect(sandbox.cards.list(MERCHANT_ID, 'user-pci')).toEqual([]);
+    expect(await sandbox.cards.list(MERCHANT_ID, 'user-pci')).toEqual([]);
   });
 
   it('refuses a number that fails the Luhn check and an expiry in the past with 9403 naming both fields, storing nothing', async () => {
-    const before = sandbox.store.lastPaymentId();
+    const before = lastStoredPaymentId(sandbox.store);
     const { answer, hint } = await call(
       'add',
       cardFields({ pg_card_pan: '4716047261941982', pg_card_year: '25', pg_card_month: '12' }),
@@ -231,7 +232,7 @@ describe('/g2g/cardstorage/add', () => {
     expect(answer.pg_error_description).toMatch(/pg_card_year: The card expired in 2025/);
     expect(hint).toMatch(/^fix the fields: /);
     expect(verifySignature('add', answer, PAYMENT_SECRET).valid).toBe(true);
-    expect(sandbox.store.lastPaymentId()).toBe(before);
+    expect(lastStoredPaymentId(sandbox.store)).toBe(before);
   });
 
   it('accepts a card that expires this month and refuses one that expired last month', async () => {
@@ -365,7 +366,7 @@ describe('/g2g/cardstorage/payment_acs', () => {
       pg_secure_details: 'C',
     });
     expect(verifySignature('payment_acs', answer, PAYMENT_SECRET).valid).toBe(true);
-    const saved = sandbox.cards.list(MERCHANT_ID, 'user-3ds');
+    const saved = await sandbox.cards.list(MERCHANT_ID, 'user-3ds');
     expect(saved.map((card) => card.token)).toEqual([answer.pg_card_token]);
     expect(saved[0]?.threeDs).toBe(true);
   });
@@ -398,7 +399,9 @@ describe('/g2g/cardstorage/payment_acs', () => {
     const { answer, hint } = await call('payment_acs', acsFields(started3ds, 'anything'));
     expect(answer.pg_error_code).toBe('10004');
     expect(hint).toMatch(/3ds-pass/);
-    expect(sandbox.cards.session(Number(started3ds.pg_payment_id))?.state).toBe('awaiting-3ds');
+    expect((await sandbox.cards.session(Number(started3ds.pg_payment_id)))?.state).toBe(
+      'awaiting-3ds',
+    );
   });
 
   it('answers the issuer refusal after a wrong password and saves nothing', async () => {
@@ -411,7 +414,7 @@ describe('/g2g/cardstorage/payment_acs', () => {
       pg_datetime: '2026-01-15T10:00:00Z',
     });
     expect(verifySignature('payment_acs', answer, PAYMENT_SECRET).valid).toBe(true);
-    expect(sandbox.cards.list(MERCHANT_ID, 'user-3ds')).toEqual([]);
+    expect(await sandbox.cards.list(MERCHANT_ID, 'user-3ds')).toEqual([]);
   });
 
   it('refuses a second payment_acs once the card was saved: the session is not waiting', async () => {
@@ -422,7 +425,7 @@ describe('/g2g/cardstorage/payment_acs', () => {
     expect(again.answer.pg_error_code).toBe('9403');
     expect(again.answer.pg_error_description).toMatch(/not waiting for 3-D Secure/);
     expect(again.hint).toContain(first.answer.pg_card_token);
-    expect(sandbox.cards.list(MERCHANT_ID, 'user-3ds')).toHaveLength(1);
+    expect(await sandbox.cards.list(MERCHANT_ID, 'user-3ds')).toHaveLength(1);
   });
 
   it('answers 11068 for a payment id no Gateway add gave', async () => {
@@ -524,7 +527,7 @@ describe('/g2g/cardstorage/list and /remove', () => {
 
   it('removes a card by pg_card_id as the legacy SDKs send it', async () => {
     await add({ pg_user_id: 'legacy' });
-    const [card] = sandbox.cards.list(MERCHANT_ID, 'legacy');
+    const [card] = await sandbox.cards.list(MERCHANT_ID, 'legacy');
     const { answer } = await call('remove', {
       pg_merchant_id: MERCHANT_ID,
       pg_user_id: 'legacy',

@@ -139,7 +139,7 @@ describe('doubled slashes', () => {
       .type('form')
       .send(body);
     expect(parseAnswer(res.text).pg_status).toBe('ok');
-    const payout = [...sandbox.store.payouts()].find((p) => p.orderId === 'query-slashes');
+    const payout = (await sandbox.store.payouts()).find((p) => p.orderId === 'query-slashes');
     expect(payout?.request.pg_description).toBe('a//b');
   });
 

@@ -10,6 +10,8 @@ import { loadConfig, type Config } from '../src/config/config.js';
 import type { PostbackSender, SendResult } from '../src/postbacks/sender.js';
 import { openSandbox, type Sandbox } from '../src/sandbox.js';
 import { sign, verifySignature } from '../src/signature/signature.js';
+import type { LowdbStore } from '../src/store/lowdb-store-api.js';
+import type { Store } from '../src/store/store.js';
 
 export const MERCHANT_ID = '100001';
 export const SECRET = 'sandbox-payout-secret';
@@ -126,4 +128,9 @@ export function parseAnswer(xml: string): Record<string, string> {
 
 export function expectSignedBySandbox(answer: Record<string, string>, script = 'reg2reg'): boolean {
   return verifySignature(script, answer, SECRET).valid;
+}
+
+/** The last payment id a file (or memory) store has stored: whether a refused request took one. */
+export function lastStoredPaymentId(store: Store): number {
+  return (store as LowdbStore).records.lastPaymentId();
 }

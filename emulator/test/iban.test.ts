@@ -147,7 +147,7 @@ describe('to_iban: the answer', () => {
 
   it('keeps the recipient, with the IBAN as written without spaces and in capitals', async () => {
     await toIban(toIbanFields({ pg_recipient_iban: 'kz86 125K ZT50 0410 0100' }));
-    const [payout] = gateway.sandbox.store.payouts();
+    const [payout] = await gateway.sandbox.store.payouts();
     expect(payout?.destination).toEqual({
       kind: 'iban',
       iban: IBAN.other,
@@ -237,7 +237,7 @@ describe('to_iban: bad input is a signed 9403 naming the field, and nothing is m
     expect(answer.pg_error_code).toBe('9403');
     expect(answer.pg_error_description).toContain(problem);
     expect(expectSignedBySandbox(answer, 'to_iban')).toBe(true);
-    expect(gateway.sandbox.store.payouts()).toHaveLength(0);
+    expect(await gateway.sandbox.store.payouts()).toHaveLength(0);
   });
 
   it.each([

@@ -117,7 +117,7 @@ describe('the answer', () => {
       }),
     );
     expect(answer.pg_status).toBe('ok');
-    const [payout] = gateway.sandbox.store.payouts();
+    const [payout] = await gateway.sandbox.store.payouts();
     expect(payout?.destination).toMatchObject({ kind: 'card-number', holder: 'Ivan Ivanov' });
     expect(payout?.request.pg_my_own_field).toBe('kept');
   });
@@ -223,7 +223,7 @@ describe('the ledger', () => {
   it('refuses a payout above the balance with 10011, making nothing', async () => {
     const answer = await pay(p2pFields({ pg_amount: '1000.01' }));
     expect(answer.pg_error_code).toBe('10011');
-    expect(gateway.sandbox.store.payouts()).toHaveLength(0);
+    expect(await gateway.sandbox.store.payouts()).toHaveLength(0);
   });
 
   it('refuses a reused order id with 10012', async () => {
@@ -305,7 +305,7 @@ describe('bad input: a signed 9403 naming the field, nothing made', () => {
     expect(answer.pg_error_code).toBe('9403');
     expect(answer.pg_error_description).toContain(problem);
     expect(expectSignedBySandbox(answer, 'p2p2nonreg')).toBe(true);
-    expect(gateway.sandbox.store.payouts()).toHaveLength(0);
+    expect(await gateway.sandbox.store.payouts()).toHaveLength(0);
   });
 
   it.each(['pg_payment_to', 'pg_order_id', 'pg_amount', 'pg_description', 'pg_post_link'])(

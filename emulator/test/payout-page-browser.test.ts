@@ -58,7 +58,9 @@ describe.skipIf(noBrowser())('the payout page in a real browser', () => {
       await page.getByLabel('Card number').fill('4671 5938 6647 8253');
       await page.getByRole('button', { name: 'Receive payout' }).click();
       await page.getByText('The card number fails the Luhn check').waitFor();
-      expect(app.sandbox.store.payout(Number(answer.pg_payment_id))?.status).toBe('waiting');
+      expect((await app.sandbox.store.payout(Number(answer.pg_payment_id)))?.status).toBe(
+        'waiting',
+      );
       if (javaScript) await page.screenshot({ path: SCREENSHOT, fullPage: true });
 
       await page.getByLabel('Card number').fill('4671 5938 6647 8252');

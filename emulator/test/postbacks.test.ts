@@ -365,10 +365,10 @@ describe('pg_order_time_limit', () => {
       pg_amount: '10',
     });
     await sandbox.clock.advance(2_000);
-    const payoutNow = sandbox.store.payout(Number(answer.pg_payment_id));
+    const payoutNow = await sandbox.store.payout(Number(answer.pg_payment_id));
     expect(payoutNow?.status).toBe('error');
     expect(payoutNow?.error).toEqual({ code: 360, description: 'Transaction expired' });
-    expect(sandbox.store.balance('100001')).toBe(100_000_000);
+    expect(await sandbox.store.balance('100001')).toBe(100_000_000);
     await sandbox.clock.advance(3_000);
     expect(receiver.received[0]?.body.get('pg_error_code')).toBe('360');
   });
@@ -390,7 +390,9 @@ describe('pg_order_time_limit', () => {
     expect(parseAnswer(res.text).pg_status).toBe('process');
     expect(res.headers['x-sandbox-hint']).toContain('has passed');
     await sandbox.clock.advance(0);
-    expect(sandbox.store.payout(Number(parseAnswer(res.text).pg_payment_id))?.status).toBe('error');
+    expect((await sandbox.store.payout(Number(parseAnswer(res.text).pg_payment_id)))?.status).toBe(
+      'error',
+    );
   });
 });
 

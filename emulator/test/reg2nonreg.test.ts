@@ -156,16 +156,16 @@ describe('the reg2nonreg answer', () => {
 
   it('makes a payout that waits for the card number, to the page with the back link', async () => {
     const answer = await reg2nonreg();
-    const payout = sandbox.store.payout(Number(answer.pg_payment_id));
+    const payout = await sandbox.store.payout(Number(answer.pg_payment_id));
     expect(payout).toMatchObject({
       method: 'reg2nonreg',
       status: 'waiting',
       amountMinor: 25000,
       destination: { kind: 'payout-page', backLink: BACK_LINK },
     });
-    expect(sandbox.store.payoutByView(pagePath(answer).split('/').pop() ?? '')?.paymentId).toBe(
-      payout?.paymentId,
-    );
+    expect(
+      (await sandbox.store.payoutByView(pagePath(answer).split('/').pop() ?? ''))?.paymentId,
+    ).toBe(payout?.paymentId);
   });
 
   it('accepts pg_user_id and fields beyond the documented ones, all in the signature', async () => {
@@ -224,7 +224,7 @@ describe('the reg2nonreg answer', () => {
     for (const name of ['pg_amount', 'pg_back_link', 'pg_order_time_limit', 'pg_user_id']) {
       expect(answer.pg_error_description).toContain(name);
     }
-    expect([...sandbox.store.payouts()]).toEqual([]);
+    expect(await sandbox.store.payouts()).toEqual([]);
   });
 
   it('says in the hint when pg_order_time_limit has passed already: the page ends at once', async () => {
@@ -358,9 +358,9 @@ describe('typing the card number on the page', () => {
   it('ends a page nobody finished at pg_order_time_limit: error 360, incomplete, amount back, notified', async () => {
     const answer = await reg2nonreg(pageFields({ pg_order_time_limit: A_MINUTE_AFTER_START }));
     await sandbox.clock.advance(59_999);
-    expect(sandbox.store.payout(Number(answer.pg_payment_id))?.status).toBe('waiting');
+    expect((await sandbox.store.payout(Number(answer.pg_payment_id)))?.status).toBe('waiting');
     await sandbox.clock.advance(1);
-    const payout = sandbox.store.payout(Number(answer.pg_payment_id));
+    const payout = await sandbox.store.payout(Number(answer.pg_payment_id));
     expect(payout).toMatchObject({ status: 'error', error: { code: 360 } });
     expect(await balance()).toBe(OPENING_BALANCE);
     const byOrder = { pg_order_id: answer.pg_order_id ?? '' };
@@ -392,7 +392,7 @@ describe('typing the card number on the page', () => {
       expect(heading(res.text)).toBe('Receive a payout');
       expect(fieldError(res.text, 'pan')).toContain(error);
       expect(res.text).toMatch(/<input id="pan"[^>]*aria-invalid="true"/);
-      expect(sandbox.store.payout(Number(answer.pg_payment_id))?.status).toBe('waiting');
+      expect((await sandbox.store.payout(Number(answer.pg_payment_id)))?.status).toBe('waiting');
       expect(await balance()).toBe('9750.00');
     },
   );
@@ -405,7 +405,7 @@ describe('typing the card number on the page', () => {
       .send('pan=4671593866478252&pan=4671593866478252');
     expect(res.status).toBe(400);
     expect(res.text).toContain('could not be read');
-    expect(sandbox.store.payout(Number(answer.pg_payment_id))?.status).toBe('waiting');
+    expect((await sandbox.store.payout(Number(answer.pg_payment_id)))?.status).toBe('waiting');
   });
 
   it('pays once when the number is sent twice at the same time: both see the paid page', async () => {
@@ -430,7 +430,7 @@ describe('typing the card number on the page', () => {
       .type('form')
       .send(signed(fields, SCRIPT));
     expect(res.status).toBe(503);
-    const made = sandbox.store.latestPayoutForOrder('100001', fields.pg_order_id ?? '');
+    const made = await sandbox.store.latestPayoutForOrder('100001', fields.pg_order_id ?? '');
     expect(made?.status).toBe('waiting');
   });
 
@@ -478,7 +478,7 @@ describe('POST /__sandbox/payout-pages/:paymentId/complete', () => {
     const res = await complete(answer.pg_payment_id ?? '', { pan: '4671593866478253' });
     expect(res.status).toBe(400);
     expect((res.body as { problems: { pan: string } }).problems.pan).toContain('Luhn');
-    expect(sandbox.store.payout(Number(answer.pg_payment_id))?.status).toBe('waiting');
+    expect((await sandbox.store.payout(Number(answer.pg_payment_id)))?.status).toBe('waiting');
   });
 
   it.each([
@@ -515,7 +515,7 @@ describe('POST /__sandbox/payout-pages/:paymentId/complete', () => {
     const path = `/__sandbox/payout-pages/${answer.pg_payment_id ?? ''}/complete`;
     const refused = await request(sandbox.app).post(path).send({ pan: '4671593866478252' });
     expect(refused.status).toBe(401);
-    expect(sandbox.store.payout(Number(answer.pg_payment_id))?.status).toBe('waiting');
+    expect((await sandbox.store.payout(Number(answer.pg_payment_id)))?.status).toBe('waiting');
     const allowed = await request(sandbox.app)
       .post(path)
       .set('Authorization', 'Bearer secret-token-1')

@@ -10,6 +10,7 @@ import {
   payoutFields,
   signed,
   type TestSandbox,
+  lastStoredPaymentId,
 } from './helpers.js';
 
 let sandbox: TestSandbox;
@@ -18,19 +19,19 @@ beforeEach(async () => {
   sandbox = await openTestSandbox();
   // One accepted payout, so "nothing changed" is checked against a store that holds something.
   await request(sandbox.app).post('/api/reg2reg').type('form').send(signed(payoutFields()));
-  before = storeState();
+  before = await storeState();
 });
 afterEach(async () => {
   // Every case in this file is refused: the store must be exactly as it was.
-  expect(storeState()).toBe(before);
+  expect(await storeState()).toBe(before);
   await sandbox.dispose();
 });
 
-function storeState(): string {
+async function storeState(): Promise<string> {
   return JSON.stringify({
-    payouts: [...sandbox.store.payouts()],
-    balance: sandbox.store.balance('100001'),
-    last: sandbox.store.lastPaymentId(),
+    payouts: await sandbox.store.payouts(),
+    balance: await sandbox.store.balance('100001'),
+    last: lastStoredPaymentId(sandbox.store),
   });
 }
 

@@ -76,7 +76,7 @@ describe('the payout balance', () => {
     expect(answer).toMatchObject({ pg_status: 'error', pg_error_code: '10011' });
     expect(answer.pg_sig).toMatch(/^[0-9a-f]{32}$/);
     expect(await balance()).toBe('1000.00');
-    expect(sandbox.store.latestPayoutForOrder('100001', 'too-much')).toBeUndefined();
+    expect(await sandbox.store.latestPayoutForOrder('100001', 'too-much')).toBeUndefined();
     // The whole balance can still be paid out.
     expect((await send({ pg_amount: '1000.00' })).pg_balance).toBe('0.00');
   });

@@ -143,13 +143,13 @@ describe('a process payout', () => {
   ] as const)('with card "%s" ends %s when its time comes', async (documented, final, error) => {
     const answer = await payout(payoutFields({ pg_card_token_to: card(documented).token }));
     const paymentId = Number(answer.pg_payment_id);
-    expect(sandbox.store.payout(paymentId)?.status).toBe('process');
+    expect((await sandbox.store.payout(paymentId))?.status).toBe('process');
 
     await sandbox.clock.advance(DEFAULT_PROCESS_DELAY_MS - 1);
-    expect(sandbox.store.payout(paymentId)?.status).toBe('process');
+    expect((await sandbox.store.payout(paymentId))?.status).toBe('process');
     await sandbox.clock.advance(1);
 
-    const stored = sandbox.store.payout(paymentId);
+    const stored = await sandbox.store.payout(paymentId);
     expect(stored?.status).toBe(final);
     if (error) expect(stored?.error).toMatchObject(error);
     expect(stored?.history.map((h) => h.status)).toEqual(['process', final]);

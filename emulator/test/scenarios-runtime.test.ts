@@ -137,7 +137,9 @@ describe('precedence: header > pin > matching rules > test card', () => {
     expect(answer).toMatchObject({ pg_status: 'error', pg_error_code: '10011' });
     expect(answer.pg_sig).toMatch(/^[0-9a-f]{32}$/);
     expect(verifySignature('reg2reg', answer, SECRET).valid).toBe(false);
-    expect([...sandbox.store.payouts()].filter((p) => p.orderId === 'forged-refusal')).toEqual([]);
+    expect((await sandbox.store.payouts()).filter((p) => p.orderId === 'forged-refusal')).toEqual(
+      [],
+    );
   });
 
   it('journals a fault before the payout as what the client saw', async () => {

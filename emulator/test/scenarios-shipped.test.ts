@@ -41,8 +41,8 @@ async function answer(
   return parseAnswer(res.text);
 }
 
-function storedFor(orderId: string): { status: string }[] {
-  return [...sandbox.store.payouts()].filter((p) => p.orderId === orderId);
+async function storedFor(orderId: string): Promise<{ status: string }[]> {
+  return (await sandbox.store.payouts()).filter((p) => p.orderId === orderId);
 }
 
 it('loads every shipped file without a problem, and each is covered here', () => {
@@ -96,14 +96,14 @@ shipped('magic-values', () => {
   it('[sandbox:process error 10001] ends in 10001 after 30 s', async () => {
     const got = await answer({ pg_description: '[sandbox:process error 10001]' });
     await sandbox.clock.advance(30_000);
-    expect(sandbox.store.payout(Number(got.pg_payment_id))?.error?.code).toBe(10001);
+    expect((await sandbox.store.payout(Number(got.pg_payment_id)))?.error?.code).toBe(10001);
   });
 
   it('[sandbox:502] answers HTTP 502 and makes nothing', async () => {
     const fields = payoutFields({ pg_description: '[sandbox:502]' });
     const res = await request(sandbox.app).post('/api/reg2reg').type('form').send(signed(fields));
     expect(res.status).toBe(502);
-    expect(storedFor(fields.pg_order_id ?? '')).toEqual([]);
+    expect(await storedFor(fields.pg_order_id ?? '')).toEqual([]);
   });
 
   it('[sandbox:drop] makes the payout and drops the connection', async () => {
@@ -111,7 +111,7 @@ shipped('magic-values', () => {
     await expect(
       request(sandbox.app).post('/api/reg2reg').type('form').send(signed(fields)),
     ).rejects.toThrow(/socket hang up|ECONNRESET/);
-    expect(storedFor(fields.pg_order_id ?? '')).toHaveLength(1);
+    expect(await storedFor(fields.pg_order_id ?? '')).toHaveLength(1);
   });
 
   it('[sandbox:slow] answers after 65 s on the sandbox clock', async () => {
@@ -159,23 +159,23 @@ shipped('process-then-ok', () => {
     const got = await answer({}, 'process-then-ok');
     expect(got.pg_status).toBe('process');
     await sandbox.clock.advance(29_999);
-    expect(sandbox.store.payout(Number(got.pg_payment_id))?.status).toBe('process');
+    expect((await sandbox.store.payout(Number(got.pg_payment_id)))?.status).toBe('process');
     await sandbox.clock.advance(1);
-    expect(sandbox.store.payout(Number(got.pg_payment_id))?.status).toBe('ok');
+    expect((await sandbox.store.payout(Number(got.pg_payment_id)))?.status).toBe('ok');
   });
 });
 
 shipped('process-then-error', () => {
   it('answers process, fails with 10001 30 s later and gives the money back', async () => {
-    const before = sandbox.store.balance('100001') ?? 100_000_000;
+    const before = (await sandbox.store.balance('100001')) ?? 100_000_000;
     const got = await answer({ pg_amount: '40.00' }, 'process-then-error');
     expect(got.pg_status).toBe('process');
-    expect(sandbox.store.balance('100001')).toBe(before - 4000);
+    expect(await sandbox.store.balance('100001')).toBe(before - 4000);
     await sandbox.clock.advance(30_000);
-    const payout = sandbox.store.payout(Number(got.pg_payment_id));
+    const payout = await sandbox.store.payout(Number(got.pg_payment_id));
     expect(payout?.status).toBe('error');
     expect(payout?.error?.code).toBe(10001);
-    expect(sandbox.store.balance('100001')).toBe(before);
+    expect(await sandbox.store.balance('100001')).toBe(before);
   });
 });
 
@@ -203,7 +203,7 @@ shipped('slow-gateway', () => {
       .then((res) => parseAnswer(res.text));
     // The payout is stored and its postback queued; the answer waits on the clock.
     await vi.waitFor(() => expect(sandbox.clock.pendingCount()).toBe(2));
-    expect(storedFor(fields.pg_order_id ?? '')).toHaveLength(1);
+    expect(await storedFor(fields.pg_order_id ?? '')).toHaveLength(1);
     await sandbox.clock.advance(65_000);
     expect((await pending).pg_status).toBe('ok');
   });
@@ -220,7 +220,7 @@ shipped('broken-xml', () => {
     expect(res.status).toBe(200);
     expect(res.text.startsWith('<?xml')).toBe(true);
     expect(XMLValidator.validate(res.text)).not.toBe(true);
-    expect(storedFor(fields.pg_order_id ?? '')).toHaveLength(1);
+    expect(await storedFor(fields.pg_order_id ?? '')).toHaveLength(1);
   });
 
   it('answers whole but malformed XML when pg_description says "malformed"', async () => {
@@ -248,7 +248,7 @@ shipped('insufficient-balance', () => {
     const got = await answer(fields, 'insufficient-balance');
     expect(got).toMatchObject({ pg_status: 'error', pg_error_code: '10011' });
     expect(verifySignature('reg2reg', got, SECRET).valid).toBe(true);
-    expect(storedFor('poor')).toEqual([]);
+    expect(await storedFor('poor')).toEqual([]);
   });
 });
 
@@ -269,7 +269,7 @@ shipped('gateway-down', () => {
     expect(res.status).toBe(503);
     expect(res.headers['content-type']).toMatch(/text\/html/);
     expect(res.text).toContain('503 Service Unavailable');
-    expect(storedFor(fields.pg_order_id ?? '')).toEqual([]);
+    expect(await storedFor(fields.pg_order_id ?? '')).toEqual([]);
   });
 });
 
@@ -283,7 +283,7 @@ shipped('lost-answer', () => {
         .set('X-Sandbox-Scenario', 'lost-answer')
         .send(signed(fields)),
     ).rejects.toThrow(/socket hang up|ECONNRESET/);
-    expect(storedFor(fields.pg_order_id ?? '')).toHaveLength(1);
+    expect(await storedFor(fields.pg_order_id ?? '')).toHaveLength(1);
   });
 });
 
@@ -441,7 +441,7 @@ shipped('card-journey', () => {
       pg_error_description: 'Payment error. Contact the issuing bank',
     });
     expect(verifySignature('add', got, PAYMENT_SECRET).valid).toBe(true);
-    expect(sandbox.cards.list('100001', 'journey-user')).toEqual([]);
+    expect(await sandbox.cards.list('100001', 'journey-user')).toEqual([]);
   });
 
   it('declines it on the hosted page too: the session fails and its callback says 10001', async () => {
@@ -492,7 +492,7 @@ shipped('card-journey', () => {
       pg_error_code: '10004',
       pg_error_description: '3-D Secure was not entered or is wrong',
     });
-    expect(sandbox.cards.list('100001', 'journey-user')).toEqual([]);
+    expect(await sandbox.cards.list('100001', 'journey-user')).toEqual([]);
   });
 
   it('fails 3DS on the hosted page as well, and the failure callback says 10004', async () => {
@@ -500,7 +500,7 @@ shipped('card-journey', () => {
     const context = { scenarioHeader: 'card-journey' };
     const waiting = await sandbox.cards.submit(session, card({ pan: '4916307416334310' }), context);
     expect(waiting.kind).toBe('3ds');
-    const decision = sandbox.cards.checkPassword(waiting.session, '3ds-pass', context);
+    const decision = await sandbox.cards.checkPassword(waiting.session, '3ds-pass', context);
     expect(decision.ruleId).toBe('card-journey/3ds-fails');
     const ended = await sandbox.cards.finish3ds(waiting.session, decision);
     expect(ended.kind).toBe('failed');
@@ -515,7 +515,7 @@ shipped('card-journey', () => {
     await sandbox.clock.advance(3_000);
     await sandbox.clock.advance(30 * 60_000);
     expect(sandbox.sender.sent).toHaveLength(0);
-    const [postback] = [...sandbox.store.postbacks()].filter(
+    const [postback] = (await sandbox.store.postbacks()).filter(
       (p) => p.paymentId === session.paymentId,
     );
     expect(postback?.attempts.map((a) => a.error)).toEqual([

@@ -56,7 +56,7 @@ describe('a value XML cannot carry', () => {
       expect(answer.pg_error_description).toContain(codePoint);
       expect(hint).toContain('pg_order_id');
       expect(expectSignedBySandbox(answer)).toBe(true);
-      expect([...sandbox.store.payouts()]).toHaveLength(0);
+      expect(await sandbox.store.payouts()).toHaveLength(0);
     },
   );
 

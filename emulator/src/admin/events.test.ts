@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RequestJournal } from '../gateway/journal.js';
-import type { StoreChange } from '../store/store.js';
+import type { ChangeOrigin, Store, StoreChange } from '../store/store.js';
 import { samplePayout } from '../../test/fixtures.js';
 import {
   connectEvents,
@@ -144,10 +144,10 @@ describe('events of a store change', () => {
 
 describe('connecting the bus', () => {
   function fakeStore(): {
-    store: { onCommitted(listener: (change: StoreChange) => void): () => void };
+    store: Pick<Store, 'onCommitted'>;
     commit: (change: StoreChange) => void;
   } {
-    const listeners = new Set<(change: StoreChange) => void>();
+    const listeners = new Set<(change: StoreChange, origin: ChangeOrigin) => void>();
     return {
       store: {
         onCommitted(listener) {
@@ -155,7 +155,7 @@ describe('connecting the bus', () => {
           return () => listeners.delete(listener);
         },
       },
-      commit: (change) => listeners.forEach((listener) => listener(change)),
+      commit: (change) => listeners.forEach((listener) => listener(change, 'here')),
     };
   }
 

@@ -79,41 +79,41 @@ describe('card storage', () => {
     const result = await cards.submit(session, CARD);
     expect(result.kind).toBe('approved');
     if (result.kind !== 'approved') return;
-    expect(store.card(result.card.token)).toMatchObject({ userId: 'u1', status: 'approved' });
-    expect(store.cardSession(session.paymentId)?.state).toBe('approved');
+    expect(await store.card(result.card.token)).toMatchObject({ userId: 'u1', status: 'approved' });
+    expect((await store.cardSession(session.paymentId))?.state).toBe('approved');
     expect(outbox.prepared).toEqual([
       expect.objectContaining({ kind: 'card-callback', format: 'pg_xml', key: 'payment' }),
     ]);
     expect(outbox.activated).toHaveLength(1);
-    expect(cards.list('100001', 'u1').map((c) => c.token)).toEqual([result.card.token]);
+    expect((await cards.list('100001', 'u1')).map((c) => c.token)).toEqual([result.card.token]);
   });
 
   it('keeps a session open and stores nothing when the card input is bad', async () => {
     const session = await open();
     const result = await cards.submit(session, { ...CARD, pan: '4716047261941982' });
     expect(result).toMatchObject({ kind: 'invalid', errors: { pan: expect.any(String) } });
-    expect(store.cardSession(session.paymentId)?.state).toBe('created');
-    expect([...store.cards()]).toEqual([]);
+    expect((await store.cardSession(session.paymentId))?.state).toBe('created');
+    expect(await store.cards()).toEqual([]);
   });
 
   it('waits for the issuer on a 3DS card, then saves it on the right password', async () => {
     const session = await open();
     const waiting = await cards.submit(session, { ...CARD, pan: '4916307416334310' });
     expect(waiting.kind).toBe('3ds');
-    const current = store.cardSession(session.paymentId) as CardSession;
+    const current = (await store.cardSession(session.paymentId)) as CardSession;
     expect(current.pendingCard?.pan).toBe('4916307416334310');
-    const done = await cards.finish3ds(current, cards.checkPassword(current, '3ds-pass'));
+    const done = await cards.finish3ds(current, await cards.checkPassword(current, '3ds-pass'));
     expect(done.kind).toBe('approved');
-    expect(store.cardSession(session.paymentId)?.pendingCard).toBeUndefined();
+    expect((await store.cardSession(session.paymentId))?.pendingCard).toBeUndefined();
   });
 
   it('fails the session on a wrong 3DS password and sends a failure callback', async () => {
     const session = await open();
     await cards.submit(session, { ...CARD, pan: '5367654276102126' });
-    const current = store.cardSession(session.paymentId) as CardSession;
-    const done = await cards.finish3ds(current, cards.checkPassword(current, 'nope'));
+    const current = (await store.cardSession(session.paymentId)) as CardSession;
+    const done = await cards.finish3ds(current, await cards.checkPassword(current, 'nope'));
     expect(done.kind).toBe('failed');
-    expect(store.cardSession(session.paymentId)?.failure?.code).toBe(10001);
+    expect((await store.cardSession(session.paymentId))?.failure?.code).toBe(10001);
     expect(outbox.prepared.at(-1)?.fields).toEqual({ status: 'failed' });
   });
 
@@ -121,16 +121,16 @@ describe('card storage', () => {
     const session = await open();
     const result = await cards.submit(session, { ...CARD, pan: '5335215945367703' });
     expect(result.kind).toBe('failed');
-    expect(store.cardSession(session.paymentId)?.failure?.code).toBe(10000);
+    expect((await store.cardSession(session.paymentId))?.failure?.code).toBe(10000);
   });
 
   it('ends a Gateway session only with the PaRes its issuer page gave', async () => {
     const session = await open('gateway');
     await cards.submit(session, { ...CARD, pan: '4916307416334310' });
-    const waiting = store.cardSession(session.paymentId) as CardSession;
+    const waiting = (await store.cardSession(session.paymentId)) as CardSession;
     const answered = await cards.recordIssuerAnswer(
       waiting,
-      cards.checkPassword(waiting, '3ds-pass'),
+      await cards.checkPassword(waiting, '3ds-pass'),
     );
     expect((await cards.completeAcs(answered, 'forged')).kind).toBe('wrong-pares');
     const done = await cards.completeAcs(answered, answered.issuer?.pares ?? '');
@@ -150,6 +150,6 @@ describe('card storage', () => {
       kind: 'not-found',
       why: expect.stringContaining('removed already'),
     });
-    expect(cards.list('100001', 'u1')).toEqual([]);
+    expect(await cards.list('100001', 'u1')).toEqual([]);
   });
 });

@@ -143,13 +143,13 @@ describe('retention on the sandbox clock', () => {
     retention.start();
     await clock.advance(0);
     expect(forgotten).toEqual([[1]]);
-    expect(store.payout(1)).toBeUndefined();
+    expect(await store.payout(1)).toBeUndefined();
 
     await clock.advance(HOUR - MINUTE);
-    expect(store.payout(2)).toBeDefined();
+    expect(await store.payout(2)).toBeDefined();
     await clock.advance(MINUTE);
     expect(forgotten).toEqual([[1], [2]]);
-    expect(store.counts()).toEqual({ payouts: 0, postbacks: 0 });
+    expect(await store.counts()).toEqual({ payouts: 0, postbacks: 0 });
     retention.stop();
   });
 
@@ -158,11 +158,11 @@ describe('retention on the sandbox clock', () => {
     await store.commit({ payouts: [payout(1, 2 * HOUR)], postbacks: [pending(1)] });
     retention.start();
     await clock.advance(10 * MINUTE);
-    expect(store.payout(1)).toBeDefined();
+    expect(await store.payout(1)).toBeDefined();
     await store.commit({ postbacks: [{ ...pending(1), state: 'delivered' }] });
     await clock.advance(MINUTE);
-    expect(store.payout(1)).toBeUndefined();
-    expect(store.postback('1-1')).toBeUndefined();
+    expect(await store.payout(1)).toBeUndefined();
+    expect(await store.postback('1-1')).toBeUndefined();
     retention.stop();
   });
 
@@ -173,7 +173,7 @@ describe('retention on the sandbox clock', () => {
       await store.commit({ payouts: [payout(id, 0)] });
       await clock.advance(MINUTE);
     }
-    expect(store.payoutSummaries().map((p) => p.paymentId)).toEqual([4, 5]);
+    expect((await store.payoutSummaries()).map((p) => p.paymentId)).toEqual([4, 5]);
     retention.stop();
   });
 
@@ -203,7 +203,7 @@ describe('retention on the sandbox clock', () => {
     expect(batches.flat()).not.toContain(2_400);
     expect(ids).toHaveLength(2_499);
     expect(forgotten).toEqual([ids]);
-    expect(store.payoutSummaries().map((p) => p.paymentId)).toEqual([2_400, 2_501]);
+    expect((await store.payoutSummaries()).map((p) => p.paymentId)).toEqual([2_400, 2_501]);
   });
 
   it('stops before its next batch when stopped, and sweeps no more', async () => {
@@ -223,7 +223,7 @@ describe('retention on the sandbox clock', () => {
     retention.start();
     await clock.advance(10 * MINUTE);
     expect(seen.filter((change) => change.forget)).toHaveLength(1);
-    expect(store.counts().payouts).toBe(40);
+    expect((await store.counts()).payouts).toBe(40);
     expect(clock.pendingCount()).toBe(0);
   });
 
@@ -248,9 +248,9 @@ describe('retention on the sandbox clock', () => {
     retention.start();
     await clock.advance(0);
     expect(errors).toHaveLength(1);
-    expect(real.payout(1)).toBeDefined();
+    expect(await real.payout(1)).toBeDefined();
     await clock.advance(MINUTE);
-    expect(real.payout(1)).toBeUndefined();
+    expect(await real.payout(1)).toBeUndefined();
     retention.stop();
   });
 
@@ -267,7 +267,7 @@ describe('retention on the sandbox clock', () => {
     expect(clock.pendingCount()).toBe(1);
     await clock.advance(MINUTE);
     expect(looks).toHaveBeenCalledTimes(2);
-    expect(store.payout(1)).toBeUndefined();
+    expect(await store.payout(1)).toBeUndefined();
     // Nothing kept, nothing scheduled; a new payout wakes it for a minute later.
     expect(clock.pendingCount()).toBe(0);
     await clock.advance(365 * DAY);
@@ -285,7 +285,7 @@ describe('retention on the sandbox clock', () => {
     await store.commit({ payouts: [payout(1, 100 * DAY)] });
     retention.start();
     await clock.advance(DAY);
-    expect(store.payout(1)).toBeDefined();
+    expect(await store.payout(1)).toBeDefined();
     expect(clock.pendingCount()).toBe(0);
   });
 });

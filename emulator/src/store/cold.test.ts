@@ -6,7 +6,7 @@ import { samplePayout } from '../../test/fixtures.js';
 import type { Payout } from '../payouts/payout.js';
 import type { Postback } from '../postbacks/postback.js';
 import { crashCopy } from '../../test/crash-copy.js';
-import type { LowdbStore } from './lowdb-records.js';
+import type { LowdbRecords } from './lowdb-records.js';
 import { openLowdbStore, type LowdbStoreOptions } from './lowdb-store.js';
 
 function payout(paymentId: number, status: Payout['status'] = 'ok'): Payout {
@@ -34,8 +34,8 @@ function postback(paymentId: number, state: Postback['state']): Postback {
   };
 }
 
-async function open(file: string, options: Partial<LowdbStoreOptions> = {}): Promise<LowdbStore> {
-  return (await openLowdbStore({ file, ...options })) as LowdbStore;
+async function open(file: string, options: Partial<LowdbStoreOptions> = {}): Promise<LowdbRecords> {
+  return (await openLowdbStore({ file, ...options })).records;
 }
 
 /** The records as JSON would give them back: what a read from disk must equal. */

@@ -15,7 +15,7 @@ import { fillDiskOnNextWrite } from '../../test/disk-faults.js';
 import { samplePayout } from '../../test/fixtures.js';
 import type { Payout } from '../payouts/payout.js';
 import type { Postback } from '../postbacks/postback.js';
-import type { LowdbStore } from './lowdb-records.js';
+import type { LowdbRecords } from './lowdb-records.js';
 import { openLowdbStore, type LowdbStoreOptions } from './lowdb-store.js';
 import { StoreOpenError, StoreWriteError } from './store.js';
 
@@ -53,7 +53,7 @@ const PAGE: Payout['destination'] = {
 
 let dir: string;
 let file: string;
-let open: LowdbStore[] = [];
+let open: LowdbRecords[] = [];
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'fp-forget-'));
   file = join(dir, 'sandbox.json');
@@ -68,14 +68,14 @@ afterEach(async () => {
 async function openStore(
   path: string | undefined = file,
   options: Partial<LowdbStoreOptions> = {},
-): Promise<LowdbStore> {
-  const store = (await openLowdbStore({ file: path, ...options })) as LowdbStore;
+): Promise<LowdbRecords> {
+  const store = (await openLowdbStore({ file: path, ...options })).records;
   open.push(store);
   return store;
 }
 
 /** Payout 1 settled with two postbacks (delivered, failed), payout 2 settled, a card, balances. */
-async function twoSettled(store: LowdbStore): Promise<void> {
+async function twoSettled(store: LowdbRecords): Promise<void> {
   await store.commit({
     payouts: [payout(1), payout(2, { destination: PAGE, method: 'reg2nonreg' })],
     postbacks: [postback(1, 1, 'delivered'), postback(1, 2, 'failed'), postback(2, 1, 'delivered')],
@@ -85,7 +85,7 @@ async function twoSettled(store: LowdbStore): Promise<void> {
 }
 
 /** Everything a caller could see of payout 1 and its postbacks being there. */
-function seen(store: LowdbStore, paymentId = 1): Record<string, unknown> {
+function seen(store: LowdbRecords, paymentId = 1): Record<string, unknown> {
   return {
     payout: store.payout(paymentId)?.paymentId,
     byOrder: store.latestPayoutForOrder('1', `order-${paymentId}`)?.paymentId,
@@ -226,7 +226,7 @@ describe('forgetting payouts', () => {
      * Commits a change that makes the journal outgrow the data file: a fold is then under way.
      * Its longer head moves every record's line in the new file.
      */
-    async function startFold(store: LowdbStore): Promise<void> {
+    async function startFold(store: LowdbRecords): Promise<void> {
       await store.commit({
         payouts: [payout(3, { userId: 'x'.repeat(50_000) })],
         balances: { '1': 123_456_789, '2': 1 },

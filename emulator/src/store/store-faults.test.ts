@@ -8,6 +8,7 @@ import { fillDiskOnNextWrite } from '../../test/disk-faults.js';
 import { samplePayout } from '../../test/fixtures.js';
 import type { Payout } from '../payouts/payout.js';
 import type { Postback } from '../postbacks/postback.js';
+import type { LowdbStore } from './lowdb-store-api.js';
 import { openLowdbStore } from './lowdb-store.js';
 import { StoreOpenError, StoreWriteError, type Store } from './store.js';
 
@@ -73,7 +74,7 @@ describe('a write that does not reach the disk', () => {
     await store.commit({ payouts: [payout(3, 'c')], lastPaymentId: 3 });
     expect(await journalLines(file)).toHaveLength(2);
     const reopened = await openLowdbStore({ file: await crashCopy(file) });
-    expect([...reopened.payouts()].map((p) => p.paymentId)).toEqual([1, 3]);
+    expect((await reopened.payouts()).map((p) => p.paymentId)).toEqual([1, 3]);
     await reopened.close();
   });
 
@@ -93,20 +94,20 @@ describe('a write that does not reach the disk', () => {
     await expect(onTop).rejects.toThrow(StoreWriteError);
     disk.restore();
 
-    expect(store.payout(2)).toBeUndefined();
-    expect(store.payout(4)).toBeUndefined();
-    expect(store.payout(1)?.status).toBe('ok');
-    expect(store.latestPayoutForOrder('1', 'b')).toBeUndefined();
-    expect(store.balance('1')).toBe(900);
-    expect(store.balance('2')).toBeUndefined();
-    expect(store.lastPaymentId()).toBe(1);
-    expect(store.postback('2-1')).toBeUndefined();
+    expect(await store.payout(2)).toBeUndefined();
+    expect(await store.payout(4)).toBeUndefined();
+    expect((await store.payout(1))?.status).toBe('ok');
+    expect(await store.latestPayoutForOrder('1', 'b')).toBeUndefined();
+    expect(await store.balance('1')).toBe(900);
+    expect(await store.balance('2')).toBeUndefined();
+    expect((store as LowdbStore).records.lastPaymentId()).toBe(1);
+    expect(await store.postback('2-1')).toBeUndefined();
 
     // A clean stop writes what is on disk, not what was refused.
     await store.close();
     store = await openLowdbStore({ file });
-    expect(store.payout(2)).toBeUndefined();
-    expect(store.balance('1')).toBe(900);
+    expect(await store.payout(2)).toBeUndefined();
+    expect(await store.balance('1')).toBe(900);
   });
 
   it('leaves no temporary file behind when folding the journal into the data file fails', async () => {
@@ -119,7 +120,7 @@ describe('a write that does not reach the disk', () => {
     expect((await readdir(dir)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
     // The journal kept the change.
     const reopened = await openLowdbStore({ file });
-    expect(reopened.payout(1)).toBeDefined();
+    expect(await reopened.payout(1)).toBeDefined();
     await reopened.close();
   });
 });
@@ -167,7 +168,7 @@ describe('a data file that is not whole', () => {
   it('takes an empty data file with no journal as a new store', async () => {
     await writeFile(file, '');
     store = await openLowdbStore({ file });
-    expect([...store.payouts()]).toEqual([]);
+    expect(await store.payouts()).toEqual([]);
   });
 });
 
@@ -228,10 +229,10 @@ describe('the shape of what the store reads back', () => {
     ].join('\n');
     await writeFile(file, v1);
     store = await openLowdbStore({ file });
-    expect(store.payout(1)?.orderId).toBe('a');
+    expect((await store.payout(1))?.orderId).toBe('a');
     expect((await readFile(file, 'utf8')).split('\n')[0]).toMatch(/^\{"version":4,/);
     // A payout of layout 1 gets its destination, balance and answer salt.
-    expect(store.payout(1)).toMatchObject({
+    expect(await store.payout(1)).toMatchObject({
       method: 'reg2reg',
       destination: { kind: 'saved-card', token: 'tok', cardId: 7, hash: 'hash' },
       balanceAfterMinor: 99_000,
@@ -284,7 +285,7 @@ describe.skipIf(!canMount)('on a real, small, full disk (tmpfs)', () => {
         resolved.push(i);
       } catch (error) {
         expect(error).toBeInstanceOf(StoreWriteError);
-        expect(first.payout(i)).toBeUndefined();
+        expect(await first.payout(i)).toBeUndefined();
         failures++;
       }
     }
@@ -295,7 +296,9 @@ describe.skipIf(!canMount)('on a real, small, full disk (tmpfs)', () => {
     expect((await readdir(mountPoint)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
     execFileSync('mount', ['-o', 'remount,size=1m', mountPoint]);
     const second = await openLowdbStore({ file: small });
-    expect([...second.payouts()].map((p) => p.paymentId).sort((a, b) => a - b)).toEqual(resolved);
+    expect((await second.payouts()).map((p) => p.paymentId).sort((a, b) => a - b)).toEqual(
+      resolved,
+    );
     await second.close();
   });
 });
