@@ -297,7 +297,9 @@ describe('/g2g/cardstorage/add', () => {
       answered = true;
       return answer;
     });
-    await vi.waitFor(() => expect(sandbox.cards.list(MERCHANT_ID, 'slow-user')).toHaveLength(1));
+    await vi.waitFor(async () =>
+      expect(await sandbox.cards.list(MERCHANT_ID, 'slow-user')).toHaveLength(1),
+    );
     await sandbox.clock.advance(1_999);
     expect(answered).toBe(false);
     await sandbox.clock.advance(1);

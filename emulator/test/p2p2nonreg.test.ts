@@ -401,7 +401,7 @@ describe('scenarios', () => {
       answered = true;
       return answer;
     });
-    await vi.waitFor(() => expect(gateway.sandbox.store.payouts()).toHaveLength(1));
+    await vi.waitFor(async () => expect(await gateway.sandbox.store.payouts()).toHaveLength(1));
     await gateway.sandbox.clock.advance(1_999);
     expect(answered).toBe(false);
     await gateway.sandbox.clock.advance(1);

@@ -173,7 +173,7 @@ describe('retention on the sandbox clock', () => {
       await store.commit({ payouts: [payout(id, 0)] });
       await clock.advance(MINUTE);
     }
-    expect((await store.payoutSummaries()).map((p) => p.paymentId)).toEqual([4, 5]);
+    expect((await store.payoutSummaries()).map((p) => p.paymentId).reverse()).toEqual([4, 5]);
     retention.stop();
   });
 
@@ -203,7 +203,9 @@ describe('retention on the sandbox clock', () => {
     expect(batches.flat()).not.toContain(2_400);
     expect(ids).toHaveLength(2_499);
     expect(forgotten).toEqual([ids]);
-    expect((await store.payoutSummaries()).map((p) => p.paymentId)).toEqual([2_400, 2_501]);
+    expect((await store.payoutSummaries()).map((p) => p.paymentId).reverse()).toEqual([
+      2_400, 2_501,
+    ]);
   });
 
   it('stops before its next batch when stopped, and sweeps no more', async () => {

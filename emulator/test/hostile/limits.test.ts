@@ -43,7 +43,7 @@ describe('races', () => {
     const ok = results.filter((r) => r.pg_status === 'ok');
     expect(ok).toHaveLength(14);
     expect(results.filter((r) => r.pg_error_code === '10011')).toHaveLength(36);
-    expect(sandbox.store.balance('100001')).toBe(200);
+    expect(await sandbox.store.balance('100001')).toBe(200);
     // Every answer's balance is what was left after it, never below zero.
     for (const answer of ok) expect(Number(answer.pg_balance)).toBeGreaterThanOrEqual(0);
   });
