@@ -8,7 +8,6 @@ import type { Postback, PostbackPlan } from '../postbacks/postback.js';
 import type { Randomness } from '../randomness.js';
 import type { Decided, LockedView, Store } from '../store/store.js';
 import {
-  DEFAULT_PROCESS_DELAY_MS,
   cardDecision,
   fallbackChooser,
   type ChoiceContext,
@@ -18,16 +17,16 @@ import {
   type OutcomeChooser,
 } from './outcome.js';
 import { describeNumber, resolveTarget } from './target.js';
+import { pageExpiry, payoutError, pendingFinalOf } from './pending-final.js';
 import {
   transition,
   type Payout,
   type PayoutDestination,
-  type PayoutError,
   type PayoutStatus,
   type PendingFinal,
 } from './payout.js';
 import type { PayoutRequest } from './request.js';
-import { GATEWAY_ZONE_OFFSET_MINUTES, timeLimitToEpoch } from './time-limit.js';
+import { GATEWAY_ZONE_OFFSET_MINUTES } from './time-limit.js';
 
 /** Turns a payout that became final into postbacks, stored in the same commit as the payout. */
 export interface FinalNotifier {
@@ -162,9 +161,9 @@ export class PayoutService {
     const status: PayoutStatus = waiting ? 'waiting' : outcome.status;
     const error = outcome.status === 'error' ? payoutError(outcome) : undefined;
     const pendingFinal: PendingFinal | undefined = waiting
-      ? this.pageExpiry(now, request.orderTimeLimit)
+      ? pageExpiry(now, request.orderTimeLimit, this.offsetMinutes())
       : outcome.status === 'process'
-        ? this.pendingFinal(outcome, now, request.orderTimeLimit, decision)
+        ? pendingFinalOf(outcome, now, request.orderTimeLimit, decision, this.offsetMinutes())
         : undefined;
 
     // Its balance is known once the balance is locked; set there, in this place among the fields.
@@ -244,58 +243,6 @@ export class PayoutService {
   }
 
   /**
-   * Where a `process` payout is heading. If `pg_order_time_limit` passes first, the gateway gives
-   * up on it: error 360, "Transaction expired" (docs/decisions/0007).
-   */
-  private pendingFinal(
-    outcome: Extract<Decision['outcome'], { status: 'process' }>,
-    now: number,
-    orderTimeLimit: string,
-    decision: Decision,
-  ): PendingFinal {
-    const finalAt = now + (outcome.afterMs ?? DEFAULT_PROCESS_DELAY_MS);
-    const limit = timeLimitToEpoch(
-      orderTimeLimit,
-      this.deps.timeLimitOffsetMinutes ?? GATEWAY_ZONE_OFFSET_MINUTES,
-    );
-    const plan = decision.postback ? { postback: decision.postback } : {};
-    if (limit !== undefined && limit < finalAt) {
-      return {
-        status: 'error',
-        error: payoutError({ status: 'error', code: GatewayErrors.orderExpired.code }),
-        dueAt: isoTime(Math.max(now, limit)),
-        reason: `pg_order_time_limit ${orderTimeLimit} passed while in process`,
-        ...plan,
-      };
-    }
-    return {
-      status: outcome.then.status,
-      ...(outcome.then.status === 'error' ? { error: payoutError(outcome.then) } : {}),
-      dueAt: isoTime(finalAt),
-      reason: 'processing finished',
-      ...plan,
-    };
-  }
-
-  /**
-   * A payout page nobody finished ends when `pg_order_time_limit` passes: error 360, "Transaction
-   * expired", and the amount goes back (docs/decisions/0013). Without a limit it waits.
-   */
-  private pageExpiry(now: number, orderTimeLimit: string): PendingFinal | undefined {
-    const limit = timeLimitToEpoch(
-      orderTimeLimit,
-      this.deps.timeLimitOffsetMinutes ?? GATEWAY_ZONE_OFFSET_MINUTES,
-    );
-    if (limit === undefined) return undefined;
-    return {
-      status: 'error',
-      error: payoutError({ status: 'error', code: GatewayErrors.orderExpired.code }),
-      dueAt: isoTime(Math.max(now, limit)),
-      reason: `pg_order_time_limit ${orderTimeLimit} passed before the recipient typed a card number`,
-    };
-  }
-
-  /**
    * The recipient typed a card number on the payout page: the payout goes to it, with the
    * outcome the number (or a scenario rule for `reg2nonreg`) gives. Only a waiting payout can be
    * completed (checked again under the lock: a page completed twice at once goes once); anything
@@ -328,7 +275,7 @@ export class PayoutService {
     const error = outcome.status === 'error' ? payoutError(outcome) : undefined;
     const pendingFinal =
       outcome.status === 'process'
-        ? this.pendingFinal(outcome, now, payout.orderTimeLimit, decision)
+        ? pendingFinalOf(outcome, now, payout.orderTimeLimit, decision, this.offsetMinutes())
         : undefined;
     let done: { kind: 'not-waiting'; payout: Payout } | Completion;
     try {
@@ -513,6 +460,11 @@ export class PayoutService {
     return this.deps.notifier?.prepare(payout, balanceMinor, plan, already) ?? [];
   }
 
+  /** The zone `pg_order_time_limit` is read in, in minutes east of UTC. */
+  private offsetMinutes(): number {
+    return this.deps.timeLimitOffsetMinutes ?? GATEWAY_ZONE_OFFSET_MINUTES;
+  }
+
   private cancelTimer(paymentId: number): void {
     this.timers.get(paymentId)?.cancel();
     this.timers.delete(paymentId);
@@ -594,16 +546,5 @@ function shortBalance(
     kind: 'rejected',
     error: GatewayErrors.insufficientBalance,
     hint: `the payout balance of merchant ${merchant.id} is ${balance / 100}; configure a larger opening balance in the merchants file`,
-  };
-}
-
-/** The error a final outcome carries: its own description, else the catalogue's. */
-export function payoutError(outcome: Extract<FinalOutcome, { status: 'error' }>): PayoutError {
-  return {
-    code: outcome.code,
-    description:
-      outcome.description ??
-      gatewayErrorByCode(outcome.code)?.description ??
-      `Payment error ${outcome.code}`,
   };
 }
