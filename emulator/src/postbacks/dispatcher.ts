@@ -196,7 +196,9 @@ export class PostbackDispatcher {
 
   /** Another process's commit: the long polls here hear of the postbacks it recorded. */
   heardElsewhere(postbacks: readonly Postback[]): void {
-    for (const postback of postbacks) this.waiters.notify(postback);
+    // Each waiter looks at the store again: once for the whole change is enough.
+    const [first] = postbacks;
+    if (first) this.waiters.notify(first);
   }
 
   /**
