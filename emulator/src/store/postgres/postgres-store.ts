@@ -1,0 +1,404 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Pool, PoolClient } from 'pg';
+import type { SavedCard } from '../../cards/card.js';
+import type { CardSession } from '../../cards/card-session.js';
+import { restoredNow, type ClockState } from '../../clock.js';
+import type { Payout } from '../../payouts/payout.js';
+import type { Postback } from '../../postbacks/postback.js';
+import type {
+  ChangeOrigin,
+  Decided,
+  LockedView,
+  LockKeys,
+  Page,
+  PageRequest,
+  PayoutQuery,
+  PayoutSummary,
+  PostbackQuery,
+  PostbackSummary,
+  Store,
+  StoreChange,
+} from '../store.js';
+import type { Target } from './errors.js';
+import { openPostgres } from './migrate.js';
+import * as claims from './postgres-claims.js';
+import { lockNamesOfChange, lockNamesOfKeys, readLockedView, takeLocks } from './postgres-locks.js';
+import { NoticeListener, readBack, sendNotices, type ChangeNotice } from './postgres-notify.js';
+import * as queries from './postgres-queries.js';
+import { applyChange } from './postgres-writes.js';
+import { writeRefusal } from './write-errors.js';
+
+/**
+ * The Store on PostgreSQL (docs/decisions/0017-postgres-store.md): several sandbox processes on
+ * one database act as one gateway. Reads go to the database every time (nothing is cached that
+ * another process could change); a change is one transaction that first takes the advisory locks
+ * of what it writes (postgres-locks.ts), so it never interleaves with an `atomically` on them.
+ */
+
+export interface PostgresStoreOptions {
+  readonly url: string;
+  /** Who holds a postback's claim: this process, by default a fresh id per store. */
+  readonly ownerId?: string;
+  /** How long a postback claim lasts: 30 s by default, past an attempt's 10 s timeout. */
+  readonly leaseMs?: number;
+  readonly onWarning?: (message: string) => void;
+  /** Connections in the pool: 10 by default. */
+  readonly poolSize?: number;
+  /** How long a statement may run or wait for a lock: 15 s by default. */
+  readonly statementTimeoutMs?: number;
+}
+
+const DEFAULT_LEASE_MS = 30_000;
+/**
+ * Long enough for any statement of a healthy sandbox (they take milliseconds; an `atomically`
+ * waits for at most a few others on its keys), short enough that a request never hangs on a stuck
+ * database: it fails with a message the client and the log can show.
+ */
+const DEFAULT_STATEMENT_TIMEOUT_MS = 15_000;
+/** A deadlock (PostgreSQL breaks it by failing one side) or a serialisation failure: run again. */
+const RETRIED_CODES = new Set(['40P01', '40001']);
+const ATTEMPTS = 3;
+
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
+  const warn = options.onWarning ?? (() => {});
+  const opened = await openPostgres(options.url, {
+    log: warn,
+    poolSize: options.poolSize ?? 10,
+    statementTimeoutMs: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
+  });
+  const origin = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const store = new PostgresStore(opened.pool, opened.target, {
+    origin,
+    owner: options.ownerId ?? origin,
+    leaseMs: options.leaseMs ?? DEFAULT_LEASE_MS,
+    url: options.url,
+    warn,
+  });
+  try {
+    await store.start();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return store;
+}
+
+interface Settings {
+  readonly origin: string;
+  readonly owner: string;
+  readonly leaseMs: number;
+  readonly url: string;
+  readonly warn: (message: string) => void;
+}
+
+export class PostgresStore implements Store {
+  readonly kind = 'postgres' as const;
+  readonly shared = true;
+  private readonly listeners = new Set<(change: StoreChange, origin: ChangeOrigin) => void>();
+  private readonly listener: NoticeListener;
+  private clockSource: (() => ClockState) | undefined;
+  /** The clock's state as last saved by any process: whether a commit must save it again. */
+  private savedClock: ClockState | undefined;
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    readonly pool: Pool,
+    private readonly target: Target,
+    private readonly settings: Settings,
+  ) {
+    this.listener = new NoticeListener({
+      url: settings.url,
+      origin: settings.origin,
+      display: target.display,
+      onWarning: settings.warn,
+      onNotice: (notice) => this.heard(notice),
+    });
+  }
+
+  /** This store's id in notifications (and, unless given, as a claim's owner). */
+  get origin(): string {
+    return this.settings.origin;
+  }
+
+  async start(): Promise<void> {
+    await this.listener.start();
+    this.savedClock = await this.clockState();
+  }
+
+  // Reads ------------------------------------------------------------------------------------
+
+  payout(paymentId: number): Promise<Payout | undefined> {
+    return this.one('SELECT record FROM payouts WHERE payment_id = $1', [paymentId]);
+  }
+
+  payoutByView(viewId: string): Promise<Payout | undefined> {
+    return this.one('SELECT record FROM payouts WHERE view_id = $1', [viewId]);
+  }
+
+  /**
+   * A forgotten payout's row is gone, so its order is free again. An older payout of the order
+   * may still be held then: it is in error (the unique index allows one payout not in error per
+   * order), so it frees the order as well as none would.
+   */
+  latestPayoutForOrder(merchantId: string, orderId: string): Promise<Payout | undefined> {
+    return this.one(
+      `SELECT record FROM payouts WHERE merchant_id = $1 AND order_id = $2
+        ORDER BY payment_id DESC LIMIT 1`,
+      [merchantId, orderId],
+    );
+  }
+
+  payouts(): Promise<Payout[]> {
+    return this.all('SELECT record FROM payouts ORDER BY payment_id');
+  }
+
+  payoutSummaries(query?: PayoutQuery): Promise<PayoutSummary[]> {
+    return queries.payoutSummaries(this.pool, query);
+  }
+
+  payoutPage(query: PayoutQuery, page: PageRequest<number>): Promise<Page<Payout>> {
+    return queries.payoutPage(this.pool, query, page);
+  }
+
+  openPayouts(): Promise<Payout[]> {
+    return this.all(
+      "SELECT record FROM payouts WHERE status IN ('waiting', 'process') ORDER BY payment_id",
+    );
+  }
+
+  duePayouts(dueBy: number, limit: number): Promise<Payout[]> {
+    return claims.duePayouts(this.pool, dueBy, limit);
+  }
+
+  async balance(merchantId: string): Promise<number | undefined> {
+    const { rows } = await this.pool.query<{ balance_minor: number }>(
+      'SELECT balance_minor FROM balances WHERE merchant_id = $1',
+      [merchantId],
+    );
+    return rows[0]?.balance_minor;
+  }
+
+  card(token: string): Promise<SavedCard | undefined> {
+    return this.one('SELECT record FROM saved_cards WHERE token = $1', [token]);
+  }
+
+  cardById(id: number): Promise<SavedCard | undefined> {
+    return this.one('SELECT record FROM saved_cards WHERE id = $1', [id]);
+  }
+
+  cards(owner?: { readonly merchantId: string; readonly userId: string }): Promise<SavedCard[]> {
+    return owner
+      ? this.all('SELECT record FROM saved_cards WHERE merchant_id = $1 AND user_id = $2 ORDER BY id', [
+          owner.merchantId,
+          owner.userId,
+        ])
+      : this.all('SELECT record FROM saved_cards ORDER BY id');
+  }
+
+  cardSession(paymentId: number): Promise<CardSession | undefined> {
+    return this.one('SELECT record FROM card_sessions WHERE payment_id = $1', [paymentId]);
+  }
+
+  cardSessionByView(viewId: string): Promise<CardSession | undefined> {
+    return this.one('SELECT record FROM card_sessions WHERE view_id = $1', [viewId]);
+  }
+
+  cardSessions(): Promise<CardSession[]> {
+    return this.all('SELECT record FROM card_sessions ORDER BY payment_id');
+  }
+
+  postback(id: string): Promise<Postback | undefined> {
+    return this.one('SELECT record FROM postbacks WHERE id = $1', [id]);
+  }
+
+  postbacksOf(paymentId: number): Promise<Postback[]> {
+    return this.all('SELECT record FROM postbacks WHERE payment_id = $1 ORDER BY sequence', [
+      paymentId,
+    ]);
+  }
+
+  postbacks(): Promise<Postback[]> {
+    return this.all('SELECT record FROM postbacks ORDER BY payment_id, sequence');
+  }
+
+  postbackSummaries(query?: PostbackQuery): Promise<PostbackSummary[]> {
+    return queries.postbackSummaries(this.pool, query);
+  }
+
+  postbackPage(query: PostbackQuery, page: PageRequest<string>): Promise<Page<Postback>> {
+    return queries.postbackPage(this.pool, query, page);
+  }
+
+  pendingPostbacks(): Promise<Postback[]> {
+    return this.all(
+      "SELECT record FROM postbacks WHERE state = 'pending' ORDER BY payment_id, sequence",
+    );
+  }
+
+  duePostbacks(dueBy: number, limit: number): Promise<Postback[]> {
+    return claims.duePostbacks(this.pool, dueBy, limit);
+  }
+
+  claimPostback(id: string): Promise<Postback | undefined> {
+    return claims.claimPostback(this.pool, id, this.settings.owner, this.settings.leaseMs);
+  }
+
+  async counts(): Promise<{ readonly payouts: number; readonly postbacks: number }> {
+    const { rows } = await this.pool.query<{ payouts: number; postbacks: number }>(
+      'SELECT (SELECT count(*) FROM payouts) AS payouts, (SELECT count(*) FROM postbacks) AS postbacks',
+    );
+    return { payouts: rows[0]?.payouts ?? 0, postbacks: rows[0]?.postbacks ?? 0 };
+  }
+
+  nextPaymentId(next: (last: number) => number): Promise<number> {
+    return claims.nextId(this.pool, 'payment_id', next);
+  }
+
+  nextCardId(next: (last: number) => number): Promise<number> {
+    return claims.nextId(this.pool, 'card_id', next);
+  }
+
+  async clockState(): Promise<ClockState | undefined> {
+    const { rows } = await this.pool.query<{ state: ClockState }>('SELECT state FROM clock');
+    return rows[0]?.state;
+  }
+
+  // Writes -----------------------------------------------------------------------------------
+
+  async atomically<T>(keys: LockKeys, decide: (view: LockedView) => Decided<T>): Promise<T> {
+    const done = await this.transaction(async (client) => {
+      await takeLocks(client, lockNamesOfKeys(keys));
+      const view = await readLockedView(client, keys);
+      const decided = decide(view);
+      if (!decided.change) return { decided, change: undefined };
+      const change = this.withClock(decided.change);
+      // Keys the change writes beyond those named: locked too (taken after the others, so a
+      // deadlock is possible there; PostgreSQL breaks it and the transaction runs again).
+      await takeLocks(client, lockNamesOfChange(change));
+      await applyChange(client, change);
+      await sendNotices(client, this.settings.origin, change);
+      return { decided, change };
+    });
+    if (done.change) this.committed(done.change);
+    return done.decided.result;
+  }
+
+  async commit(change: StoreChange): Promise<void> {
+    const full = this.withClock(change);
+    await this.transaction(async (client) => {
+      await takeLocks(client, lockNamesOfChange(full));
+      await applyChange(client, full);
+      await sendNotices(client, this.settings.origin, full);
+    });
+    this.committed(full);
+  }
+
+  followClock(current: () => ClockState): void {
+    this.clockSource = current;
+  }
+
+  onCommitted(listener: (change: StoreChange, origin: ChangeOrigin) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.listener.close();
+      await this.pool.end().catch(() => undefined);
+    })();
+    return this.closing;
+  }
+
+  // ------------------------------------------------------------------------------------------
+
+  /**
+   * Runs `work` in one transaction on one connection: COMMIT when it returns, ROLLBACK when it
+   * throws. A database error becomes a `StoreWriteError` saying what to do (a programming error
+   * thrown by `decide` passes as it is); a deadlock runs the whole transaction again.
+   */
+  private async transaction<R>(work: (client: PoolClient) => Promise<R>): Promise<R> {
+    for (let attempt = 1; ; attempt++) {
+      let client: PoolClient;
+      try {
+        client = await this.pool.connect();
+      } catch (error) {
+        throw writeRefusal(error, this.target);
+      }
+      let broken: Error | undefined;
+      try {
+        await client.query('BEGIN');
+        const result = await work(client);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch((failed: Error) => (broken = failed));
+        const code = (error as { code?: unknown }).code;
+        if (typeof code === 'string' && RETRIED_CODES.has(code) && attempt < ATTEMPTS) continue;
+        if (isDatabaseError(error)) throw writeRefusal(error, this.target);
+        throw error;
+      } finally {
+        // A connection that could not even roll back is not handed out again.
+        client.release(broken);
+      }
+    }
+  }
+
+  /**
+   * The clock's state rides along with a commit when restoring the saved one would no longer
+   * give the clock's time (a clock faster or slower than real time drifts from it), as the file
+   * store does; the saved state is the last any process committed.
+   */
+  private withClock(change: StoreChange): StoreChange {
+    if (change.clock || !this.clockSource) return change;
+    const now = this.clockSource();
+    const saved = this.savedClock;
+    if (saved && Math.abs(restoredNow(saved, now.realMs) - now.nowMs) < 1) return change;
+    return { ...change, clock: now };
+  }
+
+  private committed(change: StoreChange): void {
+    if (change.clock) this.savedClock = change.clock;
+    this.tell(change, 'here');
+  }
+
+  private async heard(notice: ChangeNotice): Promise<void> {
+    if (this.listeners.size === 0 && !notice.k) return;
+    const change = await readBack(this.pool, notice);
+    if (change.clock) this.savedClock = change.clock;
+    this.tell(change, 'elsewhere');
+  }
+
+  private tell(change: StoreChange, origin: ChangeOrigin): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(change, origin);
+      } catch {
+        // A listener that throws is ignored (store.ts): the change is durable all the same.
+      }
+    }
+  }
+
+  private async one<T>(sql: string, params: unknown[]): Promise<T | undefined> {
+    const { rows } = await this.pool.query<{ record: T }>(sql, params);
+    return rows[0]?.record;
+  }
+
+  private async all<T>(sql: string, params: unknown[] = []): Promise<T[]> {
+    const { rows } = await this.pool.query<{ record: T }>(sql, params);
+    return rows.map((row) => row.record);
+  }
+}
+
+/** An error from the database or the connection to it, not from the sandbox's own code. */
+function isDatabaseError(error: unknown): boolean {
+  if (error instanceof Error && error.name === 'StoreWriteError') return true;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') return true;
+  const message = (error as { message?: unknown } | null)?.message;
+  return (
+    typeof message === 'string' &&
+    /Connection terminated|connection|Cannot use a pool|timeout|Client has encountered/i.test(message)
+  );
+}
