@@ -101,6 +101,12 @@ export class PostgresStore implements Store {
   /** The clock's state as last saved by any process: whether a commit must save it again. */
   private savedClock: ClockState | undefined;
   private closing: Promise<void> | undefined;
+  /**
+   * This process's id requests, one at a time per counter: racing each other they would only
+   * fail each other's compare-and-set and go round again (200 at once took 2 s so, 0.2 s in turn);
+   * only other processes' requests can make one retry then.
+   */
+  private readonly idTurns = new Map<string, Promise<unknown>>();
 
   constructor(
     readonly pool: Pool,
@@ -252,11 +258,20 @@ export class PostgresStore implements Store {
   }
 
   nextPaymentId(next: (last: number) => number): Promise<number> {
-    return claims.nextId(this.pool, 'payment_id', next);
+    return this.inTurn('payment_id', () => claims.nextId(this.pool, 'payment_id', next));
   }
 
   nextCardId(next: (last: number) => number): Promise<number> {
-    return claims.nextId(this.pool, 'card_id', next);
+    return this.inTurn('card_id', () => claims.nextId(this.pool, 'card_id', next));
+  }
+
+  private inTurn<T>(counter: string, work: () => Promise<T>): Promise<T> {
+    const turn = (this.idTurns.get(counter) ?? Promise.resolve()).then(work);
+    this.idTurns.set(
+      counter,
+      turn.catch(() => undefined),
+    );
+    return turn;
   }
 
   async clockState(): Promise<ClockState | undefined> {
