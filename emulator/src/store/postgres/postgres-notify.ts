@@ -173,7 +173,8 @@ export class NoticeListener {
   async start(): Promise<void> {
     const client = new pg.Client({
       connectionString: this.options.url,
-      application_name: 'freedompay-sandbox listener',
+      // Names the store, so an operator (or a test) can tell its listening connection apart.
+      application_name: `freedompay-sandbox listener ${this.options.origin.slice(-8)}`,
     });
     client.on('notification', (message) => {
       if (message.channel !== CHANNEL) return;
@@ -189,8 +190,13 @@ export class NoticeListener {
     });
     client.on('error', (error) => this.lost(client, error.message));
     client.on('end', () => this.lost(client, 'the connection ended'));
-    await client.connect();
-    await client.query(`LISTEN ${CHANNEL}`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANNEL}`);
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
     this.client = client;
     this.pauseMs = 250;
   }
@@ -221,14 +227,6 @@ export class NoticeListener {
       );
     }, this.pauseMs);
     this.timer.unref();
-  }
-
-  /** The listening connection's backend pid, for tests that cut it. */
-  async backendPid(): Promise<number | undefined> {
-    const { rows } = (await this.client?.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')) ?? {
-      rows: [],
-    };
-    return rows[0]?.pid;
   }
 
   /** Whether it is listening now. */

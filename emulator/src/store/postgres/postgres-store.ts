@@ -127,6 +127,11 @@ export class PostgresStore implements Store {
     return this.settings.origin;
   }
 
+  /** Whether it hears other processes' changes now (false while its listener reconnects). */
+  get listening(): boolean {
+    return this.listener.listening;
+  }
+
   async start(): Promise<void> {
     await this.listener.start();
     this.savedClock = await this.clockState();
