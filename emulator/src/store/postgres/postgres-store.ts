@@ -347,19 +347,26 @@ export class PostgresStore implements Store {
         throw writeRefusal(error, this.target);
       }
       let broken: Error | undefined;
+      // A connection cut while checked out emits 'error' on the client; unheard, that would be
+      // an uncaught exception that ends the process. The query under way rejects as well.
+      const cut = (error: Error): void => {
+        broken = error;
+      };
+      client.on('error', cut);
       try {
         await client.query('BEGIN');
         const result = await work(client);
         await client.query('COMMIT');
         return result;
       } catch (error) {
-        await client.query('ROLLBACK').catch((failed: Error) => (broken = failed));
+        await client.query('ROLLBACK').catch((failed: Error) => (broken ??= failed));
         const code = (error as { code?: unknown }).code;
         if (typeof code === 'string' && RETRIED_CODES.has(code) && attempt < ATTEMPTS) continue;
         if (isDatabaseError(error)) throw writeRefusal(error, this.target);
         throw error;
       } finally {
         // A connection that could not even roll back is not handed out again.
+        client.off('error', cut);
         client.release(broken);
       }
     }
