@@ -19,7 +19,12 @@ export function payout(paymentId: number, extra: Partial<Payout> = {}): Payout {
     userId: 'user-1',
     amountMinor: 1000,
     method: 'reg2reg',
-    destination: { kind: 'saved-card', token: `tok-${paymentId}`, cardId: paymentId, hash: '4400-43XX-XXXX-1358' },
+    destination: {
+      kind: 'saved-card',
+      token: `tok-${paymentId}`,
+      cardId: paymentId,
+      hash: '4400-43XX-XXXX-1358',
+    },
     postLink: 'http://merchant.test/notify',
     orderTimeLimit: '2030-01-01 00:00:00',
     status,
@@ -28,7 +33,12 @@ export function payout(paymentId: number, extra: Partial<Payout> = {}): Payout {
     history: [{ status, at: '2026-01-01T00:00:00.000Z', reason: 'created' }],
     balanceAfterMinor: 0,
     // Received order, not alphabetical: kept as it came.
-    request: { pg_order_id: `order-${paymentId}`, pg_amount: '10', pg_merchant_id: MERCHANT, pg_sig: 'x' },
+    request: {
+      pg_order_id: `order-${paymentId}`,
+      pg_amount: '10',
+      pg_merchant_id: MERCHANT,
+      pg_sig: 'x',
+    },
     answerSeal: { salt: 'salt' },
     ...extra,
   };
@@ -57,7 +67,11 @@ export function postback(
     orderId: `order-${paymentId}`,
     url: 'http://merchant.test/notify',
     // The order the body sends them in.
-    fields: { pg_status: 'ok', pg_payment_id: String(paymentId), pg_order_id: `order-${paymentId}` },
+    fields: {
+      pg_status: 'ok',
+      pg_payment_id: String(paymentId),
+      pg_order_id: `order-${paymentId}`,
+    },
     kind: n === 1 ? 'notify' : 'resend',
     state,
     createdAt: '2026-01-01T00:00:05.000Z',

@@ -118,10 +118,13 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
           openPayout(305, '2026-01-01T00:01:00.000Z'),
         ],
       });
-      const ids = (list: readonly { paymentId: number }[]): number[] => list.map((p) => p.paymentId);
+      const ids = (list: readonly { paymentId: number }[]): number[] =>
+        list.map((p) => p.paymentId);
       expect(ids(await store.payoutSummaries())).toEqual([305, 304, 303, 302, 301]);
       expect(ids(await store.payoutSummaries({ merchantId: 'm-2' }))).toEqual([302]);
-      expect(ids(await store.payoutSummaries({ statuses: ['error', 'process'] }))).toEqual([305, 302]);
+      expect(ids(await store.payoutSummaries({ statuses: ['error', 'process'] }))).toEqual([
+        305, 302,
+      ]);
       expect(ids(await store.payoutSummaries({ method: 'to_iban' }))).toEqual([304]);
       expect(ids(await store.payoutSummaries({ orderId: 'order-301' }))).toEqual([301]);
       expect(ids(await store.payoutSummaries({ paymentId: 303 }))).toEqual([303]);
@@ -129,7 +132,9 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
       expect(ids(await store.payoutSummaries({ card: 'TOK-301' }))).toEqual([301]);
       expect(ids(await store.payoutSummaries({ card: '302' }))).toEqual([302]);
       expect(ids(await store.payoutSummaries({ card: '411111xxxxxx1111' }))).toEqual([303]);
-      expect(ids(await store.payoutSummaries({ card: '4400-43xx-xxxx-1358' }))).toEqual([305, 302, 301]);
+      expect(ids(await store.payoutSummaries({ card: '4400-43xx-xxxx-1358' }))).toEqual([
+        305, 302, 301,
+      ]);
       expect(ids(await store.payoutSummaries({ card: 'KZ00' }))).toEqual([]);
       const summary = (await store.payoutSummaries({ paymentId: 305 }))[0];
       expect(summary?.pendingFinal?.dueAt).toBe('2026-01-01T00:01:00.000Z');
@@ -155,7 +160,9 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
         postbacks: [
           postback(401, 1),
           postback(402, 1),
-          ...Array.from({ length: 10 }, (_, i) => postback(401, i + 2, i === 9 ? 'pending' : 'failed')),
+          ...Array.from({ length: 10 }, (_, i) =>
+            postback(401, i + 2, i === 9 ? 'pending' : 'failed'),
+          ),
         ],
       });
       expect((await store.postbacksOf(401)).map((p) => p.id)).toEqual(
@@ -164,9 +171,18 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
       expect((await store.postbacks()).map((p) => p.id).slice(-2)).toEqual(['401-11', '402-1']);
       const summaries = await store.postbackSummaries();
       expect(summaries.slice(0, 3).map((p) => p.id)).toEqual(['402-1', '401-11', '401-10']);
-      expect(summaries[0]).toMatchObject({ paymentId: 402, orderId: 'order-402', state: 'delivered', kind: 'notify' });
-      expect((await store.postbackSummaries({ state: 'pending' })).map((p) => p.id)).toEqual(['401-11']);
-      expect((await store.postbackSummaries({ orderId: 'order-402' })).map((p) => p.id)).toEqual(['402-1']);
+      expect(summaries[0]).toMatchObject({
+        paymentId: 402,
+        orderId: 'order-402',
+        state: 'delivered',
+        kind: 'notify',
+      });
+      expect((await store.postbackSummaries({ state: 'pending' })).map((p) => p.id)).toEqual([
+        '401-11',
+      ]);
+      expect((await store.postbackSummaries({ orderId: 'order-402' })).map((p) => p.id)).toEqual([
+        '402-1',
+      ]);
       expect(await store.postbackSummaries({ paymentId: 401 })).toHaveLength(11);
       expect((await store.pendingPostbacks()).map((p) => p.id)).toEqual(['401-11']);
 
@@ -196,12 +212,22 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
         ],
       });
       const at = (iso: string): number => ms(iso);
-      expect((await store.duePayouts(at('2026-01-01T00:00:59.999Z'), 10)).map((p) => p.paymentId)).toEqual([]);
-      expect((await store.duePayouts(at('2026-01-01T00:01:00.000Z'), 10)).map((p) => p.paymentId)).toEqual([501]);
-      expect((await store.duePayouts(at('2026-01-02T00:00:00.000Z'), 10)).map((p) => p.paymentId)).toEqual([501, 502]);
+      expect(
+        (await store.duePayouts(at('2026-01-01T00:00:59.999Z'), 10)).map((p) => p.paymentId),
+      ).toEqual([]);
+      expect(
+        (await store.duePayouts(at('2026-01-01T00:01:00.000Z'), 10)).map((p) => p.paymentId),
+      ).toEqual([501]);
+      expect(
+        (await store.duePayouts(at('2026-01-02T00:00:00.000Z'), 10)).map((p) => p.paymentId),
+      ).toEqual([501, 502]);
       expect(await store.duePayouts(at('2026-01-02T00:00:00.000Z'), 1)).toHaveLength(1);
-      expect((await store.duePostbacks(at('2026-01-01T00:02:00.000Z'), 10)).map((p) => p.id)).toEqual(['503-1']);
-      expect((await store.duePostbacks(at('2026-01-02T00:00:00.000Z'), 10)).map((p) => p.id)).toEqual(['503-1', '503-2']);
+      expect(
+        (await store.duePostbacks(at('2026-01-01T00:02:00.000Z'), 10)).map((p) => p.id),
+      ).toEqual(['503-1']);
+      expect(
+        (await store.duePostbacks(at('2026-01-02T00:00:00.000Z'), 10)).map((p) => p.id),
+      ).toEqual(['503-1', '503-2']);
     });
 
     it('finds saved cards by owner', async () => {
@@ -209,7 +235,9 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
         cards: [card(1), card(2, { userId: 'user-2' }), card(3, { merchantId: 'm-2' })],
       });
       expect((await store.cards()).map((c) => c.id).sort()).toEqual([1, 2, 3]);
-      expect((await store.cards({ merchantId: MERCHANT, userId: 'user-1' })).map((c) => c.id)).toEqual([1]);
+      expect(
+        (await store.cards({ merchantId: MERCHANT, userId: 'user-1' })).map((c) => c.id),
+      ).toEqual([1]);
       expect(await store.cards({ merchantId: 'm-3', userId: 'user-1' })).toEqual([]);
     });
 

@@ -1,6 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { noPostgres, useTestDatabase } from '../../../test/postgres.js';
-import { eventually, holdLock, lockWaiters, rawClient } from '../../../test/postgres-store-helpers.js';
+import {
+  eventually,
+  holdLock,
+  lockWaiters,
+  rawClient,
+} from '../../../test/postgres-store-helpers.js';
 import { StoreWriteError } from '../store.js';
 import { MERCHANT, payout } from '../store-contract-records.js';
 import { payoutLock } from './postgres-locks.js';
@@ -22,7 +27,10 @@ describe.skipIf(noPostgres())('PostgresStore faults', () => {
     const raw = await rawClient(db.url);
     try {
       await holdLock(raw, payoutLock(2));
-      const writing = store.commit({ payouts: [payout(1), payout(2)], balances: { [MERCHANT]: 5 } });
+      const writing = store.commit({
+        payouts: [payout(1), payout(2)],
+        balances: { [MERCHANT]: 5 },
+      });
       const [waiter] = await eventually(async () => {
         const pids = await lockWaiters(raw);
         return pids.length > 0 ? pids : undefined;
@@ -31,7 +39,9 @@ describe.skipIf(noPostgres())('PostgresStore faults', () => {
       const error: unknown = await writing.catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(StoreWriteError);
       const message = (error as Error).message;
-      expect(message).toMatch(/could not write to PostgreSQL database .*; the change was not stored/);
+      expect(message).toMatch(
+        /could not write to PostgreSQL database .*; the change was not stored/,
+      );
       expect(message).toMatch(/shutting down or restarting|lost mid-way/);
       expect(message).not.toContain(new URL(db.url).password);
       await raw.query('ROLLBACK');

@@ -49,8 +49,14 @@ export function noticePayloads(origin: string, change: StoreChange): string[] {
     bytes = Buffer.byteLength(JSON.stringify(current));
     empty = true;
   };
-  if (change.reset) ((current.r = 1), (empty = false), (bytes += 6));
-  if (change.clock) ((current.k = 1), (empty = false), (bytes += 6));
+  // Flags ride in the first notification: a reset comes before the records that follow it.
+  const flag = (name: 'r' | 'k'): void => {
+    current[name] = 1;
+    empty = false;
+    bytes += 6;
+  };
+  if (change.reset) flag('r');
+  if (change.clock) flag('k');
   const add = (part: Part, value: string | number): void => {
     const size = Buffer.byteLength(JSON.stringify(value)) + 1;
     if (!empty && bytes + size + 8 > PAYLOAD_BYTES) flush();
@@ -124,12 +130,12 @@ export async function readBack(pool: Pool, notice: ChangeNotice): Promise<StoreC
           .then((result) => result.rows)
       : Promise.resolve([]),
     notice.k
-      ? pool
-          .query<{ state: ClockState }>('SELECT state FROM clock')
-          .then((result) => result.rows)
+      ? pool.query<{ state: ClockState }>('SELECT state FROM clock').then((result) => result.rows)
       : Promise.resolve([]),
   ]);
-  const balances = Object.fromEntries(balanceRows.map((row) => [row.merchant_id, row.balance_minor]));
+  const balances = Object.fromEntries(
+    balanceRows.map((row) => [row.merchant_id, row.balance_minor]),
+  );
   const clock = clockRows[0]?.state;
   return {
     ...(notice.r ? { reset: true as const } : {}),

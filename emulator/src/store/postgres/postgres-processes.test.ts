@@ -1,14 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { noPostgres, useTestDatabase } from '../../../test/postgres.js';
-import { eventually, holdLock, lockWaiters, rawClient } from '../../../test/postgres-store-helpers.js';
-import type { ChangeOrigin, StoreChange } from '../store.js';
 import {
-  card,
-  cardSession,
-  MERCHANT,
-  payout,
-  postback,
-} from '../store-contract-records.js';
+  eventually,
+  holdLock,
+  lockWaiters,
+  rawClient,
+} from '../../../test/postgres-store-helpers.js';
+import type { ChangeOrigin, StoreChange } from '../store.js';
+import { card, cardSession, MERCHANT, payout, postback } from '../store-contract-records.js';
 import { payoutLock } from './postgres-locks.js';
 import { openPostgresStore, type PostgresStore } from './postgres-store.js';
 
@@ -72,7 +71,9 @@ describe.skipIf(noPostgres())('two PostgresStores on one database', () => {
     expect((await b.claimPostback('11-1'))?.id).toBe('11-1');
     expect(await a.claimPostback('11-1')).toBeUndefined();
     // b records a failed attempt, still pending: the claim ends with it, and either may go on.
-    await b.commit({ postbacks: [postback(11, 1, 'pending', { dueAt: '2026-01-01T00:01:00.000Z' })] });
+    await b.commit({
+      postbacks: [postback(11, 1, 'pending', { dueAt: '2026-01-01T00:01:00.000Z' })],
+    });
     expect((await a.duePostbacks(due, 10)).map((p) => p.id)).toEqual(['11-1']);
     expect(await a.claimPostback('11-1')).toBeDefined();
   });

@@ -29,7 +29,8 @@ function payoutWhere(query: PayoutQuery, params: unknown[] = []): Where {
   if (query.merchantId !== undefined) terms.push(`merchant_id = ${param(query.merchantId)}`);
   if (query.orderId !== undefined) terms.push(`order_id = ${param(query.orderId)}`);
   if (query.paymentId !== undefined) terms.push(`payment_id = ${param(query.paymentId)}`);
-  if (query.statuses !== undefined) terms.push(`status = ANY(${param([...query.statuses])}::text[])`);
+  if (query.statuses !== undefined)
+    terms.push(`status = ANY(${param([...query.statuses])}::text[])`);
   if (query.method !== undefined) terms.push(`method = ${param(query.method)}`);
   if (query.card !== undefined) {
     // As paidToCard (http/admin-actions.ts): a saved card's token (any case) or id, or any
@@ -55,7 +56,10 @@ interface SummaryRow {
   pending_final: Payout['pendingFinal'] | null;
 }
 
-export async function payoutSummaries(pool: Pool, query: PayoutQuery = {}): Promise<PayoutSummary[]> {
+export async function payoutSummaries(
+  pool: Pool,
+  query: PayoutQuery = {},
+): Promise<PayoutSummary[]> {
   const where = payoutWhere(query);
   const { rows } = await pool.query<SummaryRow>(
     `SELECT payment_id, merchant_id, order_id, status, method, destination, created_at,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
 import type { SavedCard } from '../../cards/card.js';
 import type { CardSession } from '../../cards/card-session.js';
 import { restoredNow, type ClockState } from '../../clock.js';
@@ -27,7 +27,7 @@ import { lockNamesOfChange, lockNamesOfKeys, readLockedView, takeLocks } from '.
 import { NoticeListener, readBack, sendNotices, type ChangeNotice } from './postgres-notify.js';
 import * as queries from './postgres-queries.js';
 import { applyChange } from './postgres-writes.js';
-import { writeRefusal } from './write-errors.js';
+import { inTransaction } from './postgres-transaction.js';
 
 /**
  * The Store on PostgreSQL (docs/decisions/0017-postgres-store.md): several sandbox processes on
@@ -56,9 +56,6 @@ const DEFAULT_LEASE_MS = 30_000;
  * database: it fails with a message the client and the log can show.
  */
 const DEFAULT_STATEMENT_TIMEOUT_MS = 15_000;
-/** A deadlock (PostgreSQL breaks it by failing one side) or a serialisation failure: run again. */
-const RETRIED_CODES = new Set(['40P01', '40001']);
-const ATTEMPTS = 3;
 
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
   const warn = options.onWarning ?? (() => {});
@@ -200,10 +197,10 @@ export class PostgresStore implements Store {
 
   cards(owner?: { readonly merchantId: string; readonly userId: string }): Promise<SavedCard[]> {
     return owner
-      ? this.all('SELECT record FROM saved_cards WHERE merchant_id = $1 AND user_id = $2 ORDER BY id', [
-          owner.merchantId,
-          owner.userId,
-        ])
+      ? this.all(
+          'SELECT record FROM saved_cards WHERE merchant_id = $1 AND user_id = $2 ORDER BY id',
+          [owner.merchantId, owner.userId],
+        )
       : this.all('SELECT record FROM saved_cards ORDER BY id');
   }
 
@@ -287,7 +284,7 @@ export class PostgresStore implements Store {
   // Writes -----------------------------------------------------------------------------------
 
   async atomically<T>(keys: LockKeys, decide: (view: LockedView) => Decided<T>): Promise<T> {
-    const done = await this.transaction(async (client) => {
+    const done = await inTransaction(this.pool, this.target, async (client) => {
       await takeLocks(client, lockNamesOfKeys(keys));
       const view = await readLockedView(client, keys);
       const decided = decide(view);
@@ -306,7 +303,7 @@ export class PostgresStore implements Store {
 
   async commit(change: StoreChange): Promise<void> {
     const full = this.withClock(change);
-    await this.transaction(async (client) => {
+    await inTransaction(this.pool, this.target, async (client) => {
       await takeLocks(client, lockNamesOfChange(full));
       await applyChange(client, full);
       await sendNotices(client, this.settings.origin, full);
@@ -332,45 +329,6 @@ export class PostgresStore implements Store {
   }
 
   // ------------------------------------------------------------------------------------------
-
-  /**
-   * Runs `work` in one transaction on one connection: COMMIT when it returns, ROLLBACK when it
-   * throws. A database error becomes a `StoreWriteError` saying what to do (a programming error
-   * thrown by `decide` passes as it is); a deadlock runs the whole transaction again.
-   */
-  private async transaction<R>(work: (client: PoolClient) => Promise<R>): Promise<R> {
-    for (let attempt = 1; ; attempt++) {
-      let client: PoolClient;
-      try {
-        client = await this.pool.connect();
-      } catch (error) {
-        throw writeRefusal(error, this.target);
-      }
-      let broken: Error | undefined;
-      // A connection cut while checked out emits 'error' on the client; unheard, that would be
-      // an uncaught exception that ends the process. The query under way rejects as well.
-      const cut = (error: Error): void => {
-        broken = error;
-      };
-      client.on('error', cut);
-      try {
-        await client.query('BEGIN');
-        const result = await work(client);
-        await client.query('COMMIT');
-        return result;
-      } catch (error) {
-        await client.query('ROLLBACK').catch((failed: Error) => (broken ??= failed));
-        const code = (error as { code?: unknown }).code;
-        if (typeof code === 'string' && RETRIED_CODES.has(code) && attempt < ATTEMPTS) continue;
-        if (isDatabaseError(error)) throw writeRefusal(error, this.target);
-        throw error;
-      } finally {
-        // A connection that could not even roll back is not handed out again.
-        client.off('error', cut);
-        client.release(broken);
-      }
-    }
-  }
 
   /**
    * The clock's state rides along with a commit when restoring the saved one would no longer
@@ -416,16 +374,4 @@ export class PostgresStore implements Store {
     const { rows } = await this.pool.query<{ record: T }>(sql, params);
     return rows.map((row) => row.record);
   }
-}
-
-/** An error from the database or the connection to it, not from the sandbox's own code. */
-function isDatabaseError(error: unknown): boolean {
-  if (error instanceof Error && error.name === 'StoreWriteError') return true;
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string') return true;
-  const message = (error as { message?: unknown } | null)?.message;
-  return (
-    typeof message === 'string' &&
-    /Connection terminated|connection|Cannot use a pool|timeout|Client has encountered/i.test(message)
-  );
 }

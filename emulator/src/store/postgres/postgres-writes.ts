@@ -37,7 +37,8 @@ export async function applyChange(client: PoolClient, change: StoreChange): Prom
   }
   // Only ever raised: the counter normally holds these ids already (nextPaymentId), and then the
   // WHERE leaves the row alone, so payouts never queue on the counter's row lock.
-  if (change.lastPaymentId !== undefined) await raiseCounter(client, 'payment_id', change.lastPaymentId);
+  if (change.lastPaymentId !== undefined)
+    await raiseCounter(client, 'payment_id', change.lastPaymentId);
   if (change.lastCardId !== undefined) await raiseCounter(client, 'card_id', change.lastCardId);
   if (change.clock) {
     await client.query(

@@ -59,7 +59,11 @@ export function writeRefusal(error: unknown, target: Target): PostgresWriteError
     if (/Cannot use a pool after calling end/.test(text)) {
       return 'the store is closed: the sandbox is shutting down';
     }
-    if (/Connection terminated|connection .*(closed|ended)|Client has encountered a connection error/i.test(text)) {
+    if (
+      /Connection terminated|connection .*(closed|ended)|Client has encountered a connection error/i.test(
+        text,
+      )
+    ) {
       return `the connection to PostgreSQL at ${where} was lost mid-way: check that the server is running, then try again`;
     }
     if (/timeout/i.test(text)) {
