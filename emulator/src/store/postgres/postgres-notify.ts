@@ -189,6 +189,8 @@ export class NoticeListener {
       this.queue = this.queue
         .then(() => this.options.onNotice(notice))
         .catch((error: unknown) => {
+          // Closing ends the pool under a read back: nobody is listening any more then.
+          if (this.closed) return;
           this.options.onWarning(
             `could not read back another sandbox's change (${(error as Error).message}); this process's live events missed it`,
           );
