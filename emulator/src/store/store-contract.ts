@@ -262,6 +262,8 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
     it('forget takes a payout with its postbacks, page and order; again is harmless', async () => {
       await store.commit({
         payouts: [
+          // An older payout of the order, declined: it stays, yet the order is free.
+          payout(700, { orderId: 'order-701', status: 'error' }),
           payout(701, { destination: { kind: 'payout-page', viewId: 'page-701', backLink: 'x' } }),
           payout(702),
         ],
@@ -277,7 +279,13 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
       expect(await store.postbacksOf(701)).toEqual([]);
       expect((await store.postbacks()).map((p) => p.id)).toEqual(['702-1']);
       expect(await store.balance(MERCHANT)).toBe(77);
-      expect(await store.counts()).toEqual({ payouts: 1, postbacks: 1 });
+      expect((await store.payout(700))?.status).toBe('error');
+      expect(await store.counts()).toEqual({ payouts: 2, postbacks: 1 });
+      const seen = await store.atomically(
+        { orders: [{ merchantId: MERCHANT, orderId: 'order-701' }] },
+        (view) => ({ result: view.latestPayoutForOrder(MERCHANT, 'order-701') }),
+      );
+      expect(seen).toBeUndefined();
       // Its order id may be used again.
       await store.commit({ payouts: [payout(703, { orderId: 'order-701' })] });
       expect((await store.latestPayoutForOrder(MERCHANT, 'order-701'))?.paymentId).toBe(703);

@@ -105,8 +105,10 @@ export async function readLockedView(client: PoolClient, keys: LockKeys): Promis
   }
   if (orders.length > 0) {
     const found = await client.query<{ record: Payout }>(
-      `SELECT DISTINCT ON (merchant_id, order_id) record FROM payouts
+      `SELECT DISTINCT ON (merchant_id, order_id) record FROM payouts p
         WHERE (merchant_id, order_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+          AND NOT EXISTS (SELECT 1 FROM forgotten_orders f WHERE f.merchant_id = p.merchant_id
+                            AND f.order_id = p.order_id AND f.payment_id >= p.payment_id)
         ORDER BY merchant_id, order_id, payment_id DESC`,
       [orders.map((order) => order.merchantId), orders.map((order) => order.orderId)],
     );

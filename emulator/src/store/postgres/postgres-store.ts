@@ -144,14 +144,12 @@ export class PostgresStore implements Store {
     return this.one('SELECT record FROM payouts WHERE view_id = $1', [viewId]);
   }
 
-  /**
-   * A forgotten payout's row is gone, so its order is free again. An older payout of the order
-   * may still be held then: it is in error (the unique index allows one payout not in error per
-   * order), so it frees the order as well as none would.
-   */
+  /** Payouts up to a forgotten newest one of the order are passed over (forgotten_orders). */
   latestPayoutForOrder(merchantId: string, orderId: string): Promise<Payout | undefined> {
     return this.one(
-      `SELECT record FROM payouts WHERE merchant_id = $1 AND order_id = $2
+      `SELECT record FROM payouts p WHERE merchant_id = $1 AND order_id = $2
+          AND NOT EXISTS (SELECT 1 FROM forgotten_orders f WHERE f.merchant_id = $1
+                            AND f.order_id = $2 AND f.payment_id >= p.payment_id)
         ORDER BY payment_id DESC LIMIT 1`,
       [merchantId, orderId],
     );

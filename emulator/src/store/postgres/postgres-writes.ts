@@ -15,12 +15,23 @@ export async function applyChange(client: PoolClient, change: StoreChange): Prom
   if (change.reset) {
     // Counters stay: ids go on from where they were.
     await client.query(
-      'DELETE FROM postbacks; DELETE FROM payouts; DELETE FROM saved_cards; DELETE FROM card_sessions; DELETE FROM balances',
+      'DELETE FROM postbacks; DELETE FROM payouts; DELETE FROM forgotten_orders; DELETE FROM saved_cards; DELETE FROM card_sessions; DELETE FROM balances',
     );
   }
   const forget = change.forget?.payouts ?? [];
   if (forget.length > 0) {
-    // An id not held deletes nothing: replaying the change is harmless.
+    // An id not held deletes nothing: replaying the change is harmless. A payout that is its
+    // order's newest frees the order: older payouts of it are passed over from then on.
+    await client.query(
+      `INSERT INTO forgotten_orders (merchant_id, order_id, payment_id)
+       SELECT merchant_id, order_id, payment_id FROM payouts AS p
+        WHERE payment_id = ANY($1::bigint[])
+          AND NOT EXISTS (SELECT 1 FROM payouts AS q WHERE q.merchant_id = p.merchant_id
+                            AND q.order_id = p.order_id AND q.payment_id > p.payment_id)
+       ON CONFLICT (merchant_id, order_id)
+         DO UPDATE SET payment_id = GREATEST(forgotten_orders.payment_id, EXCLUDED.payment_id)`,
+      [forget],
+    );
     await client.query('DELETE FROM postbacks WHERE payment_id = ANY($1::bigint[])', [forget]);
     await client.query('DELETE FROM payouts WHERE payment_id = ANY($1::bigint[])', [forget]);
   }
