@@ -27,16 +27,16 @@ describe.skipIf(noPostgres())('PostgresStore faults', () => {
     const raw = await rawClient(db.url);
     try {
       await holdLock(raw, payoutLock(2));
-      const writing = store.commit({
-        payouts: [payout(1), payout(2)],
-        balances: { [MERCHANT]: 5 },
-      });
+      // Caught at once: it may reject before the test gets to await it.
+      const writing: Promise<unknown> = store
+        .commit({ payouts: [payout(1), payout(2)], balances: { [MERCHANT]: 5 } })
+        .catch((caught: unknown) => caught);
       const [waiter] = await eventually(async () => {
         const pids = await lockWaiters(raw);
         return pids.length > 0 ? pids : undefined;
       }, 'the commit to wait for the lock');
       await raw.query('SELECT pg_terminate_backend($1)', [waiter]);
-      const error: unknown = await writing.catch((caught: unknown) => caught);
+      const error = await writing;
       expect(error).toBeInstanceOf(StoreWriteError);
       const message = (error as Error).message;
       expect(message).toMatch(
