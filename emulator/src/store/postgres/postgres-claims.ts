@@ -71,7 +71,7 @@ export async function duePostbacks(pool: Pool, dueBy: number, limit: number): Pr
       WHERE state = 'pending' AND due_at <= to_timestamp($1::double precision / 1000)
         AND (lease_owner IS NULL OR lease_expires_at < now())
       ORDER BY due_at, payment_id, sequence LIMIT $2`,
-    [dueBy, Math.max(0, Math.floor(limit))],
+    [dueBy, Number.isFinite(limit) ? Math.max(0, Math.floor(limit)) : 0],
   );
   return rows.map((row) => row.record);
 }
@@ -82,7 +82,7 @@ export async function duePayouts(pool: Pool, dueBy: number, limit: number): Prom
     `SELECT record FROM payouts
       WHERE status IN ('waiting', 'process') AND final_due_at <= to_timestamp($1::double precision / 1000)
       ORDER BY final_due_at, payment_id LIMIT $2`,
-    [dueBy, Math.max(0, Math.floor(limit))],
+    [dueBy, Number.isFinite(limit) ? Math.max(0, Math.floor(limit)) : 0],
   );
   return rows.map((row) => row.record);
 }

@@ -118,4 +118,28 @@ describe.skipIf(noPostgres())('PostgresStore faults', () => {
     ).rejects.toThrow(/decide read the balance of merchant m-1, which its keys do not name/);
     expect(await store.payout(30)).toBeUndefined();
   });
+
+  it('finds nothing by keys no record can have, instead of failing on them', async () => {
+    await store.commit({ payouts: [payout(40)], postbacks: [] });
+    expect(await store.payout(Number.NaN)).toBeUndefined();
+    expect(await store.payout(2 ** 60)).toBeUndefined();
+    expect(await store.payoutByView('page\u0000')).toBeUndefined();
+    expect(await store.latestPayoutForOrder(MERCHANT, 'o\u0000')).toBeUndefined();
+    expect(await store.balance('m\u0000')).toBeUndefined();
+    expect(await store.postbacksOf(Number.POSITIVE_INFINITY)).toEqual([]);
+    expect(await store.claimPostback('1\u0000')).toBeUndefined();
+    expect(await store.payoutSummaries({ orderId: '\u0000' })).toEqual([]);
+    expect(await store.payoutPage({ card: '\u0000' }, { limit: 5 })).toEqual({
+      items: [],
+      total: 0,
+      more: false,
+    });
+    expect(await store.payoutPage({}, { limit: Number.NaN })).toMatchObject({
+      items: [],
+      total: 1,
+    });
+    expect(await store.postbackPage({}, { limit: 5, after: 'not-an-id' })).toMatchObject({
+      items: [],
+    });
+  });
 });

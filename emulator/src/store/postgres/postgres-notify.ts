@@ -179,6 +179,7 @@ export class NoticeListener {
   async start(): Promise<void> {
     const client = new pg.Client({
       connectionString: this.options.url,
+      connectionTimeoutMillis: 10_000,
       // Names the store, so an operator (or a test) can tell its listening connection apart.
       application_name: `freedompay-sandbox listener ${this.options.origin.slice(-8)}`,
     });

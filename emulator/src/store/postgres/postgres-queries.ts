@@ -15,6 +15,26 @@ import type {
  * for the card filter), never the records, and pages are newest first with a keyset cursor.
  */
 
+/**
+ * Whether PostgreSQL can hold this key: text without NUL, ids that fit bigint. One it cannot
+ * names nothing stored, so a lookup by it finds nothing instead of failing on bad input.
+ */
+export function storable(value: unknown): boolean {
+  if (typeof value === 'number') return Number.isSafeInteger(value);
+  if (typeof value === 'string') return !value.includes('\u0000');
+  if (Array.isArray(value)) return value.every(storable);
+  return true;
+}
+
+function storableQuery(query: object): boolean {
+  return Object.values(query).every(storable);
+}
+
+/** A page's size: a whole number, none for nonsense. */
+function pageSize(limit: number): number {
+  return Number.isFinite(limit) ? Math.max(0, Math.floor(limit)) : 0;
+}
+
 interface Where {
   readonly sql: string;
   readonly params: unknown[];
@@ -60,6 +80,7 @@ export async function payoutSummaries(
   pool: Pool,
   query: PayoutQuery = {},
 ): Promise<PayoutSummary[]> {
+  if (!storableQuery(query)) return [];
   const where = payoutWhere(query);
   const { rows } = await pool.query<SummaryRow>(
     `SELECT payment_id, merchant_id, order_id, status, method, destination, created_at,
@@ -85,12 +106,13 @@ export async function payoutPage(
   query: PayoutQuery,
   page: PageRequest<number>,
 ): Promise<Page<Payout>> {
-  const limit = Math.max(0, Math.floor(page.limit));
+  const limit = pageSize(page.limit);
+  if (!storableQuery(query)) return { items: [], total: 0, more: false };
   const counted = payoutWhere(query);
   const listed = payoutWhere(query);
   let sql = listed.sql;
   if (page.after !== undefined) {
-    listed.params.push(page.after);
+    listed.params.push(storable(page.after) ? page.after : 0);
     sql += ` AND payment_id < $${listed.params.length}`;
   }
   listed.params.push(limit + 1);
@@ -127,6 +149,7 @@ export async function postbackSummaries(
   pool: Pool,
   query: PostbackQuery = {},
 ): Promise<PostbackSummary[]> {
+  if (!storableQuery(query)) return [];
   const where = postbackWhere(query);
   const { rows } = await pool.query<{
     id: string;
@@ -153,7 +176,8 @@ export async function postbackPage(
   query: PostbackQuery,
   page: PageRequest<string>,
 ): Promise<Page<Postback>> {
-  const limit = Math.max(0, Math.floor(page.limit));
+  const limit = pageSize(page.limit);
+  if (!storableQuery(query)) return { items: [], total: 0, more: false };
   const counted = postbackWhere(query);
   const listed = postbackWhere(query);
   let sql = listed.sql;

@@ -20,12 +20,14 @@ import type {
   Store,
   StoreChange,
 } from '../store.js';
-import type { Target } from './errors.js';
+import { StoreOpenError } from '../store.js';
+import { connectRefusal, type Target } from './errors.js';
 import { openPostgres } from './migrate.js';
 import * as claims from './postgres-claims.js';
 import { lockNamesOfChange, lockNamesOfKeys, readLockedView, takeLocks } from './postgres-locks.js';
 import { NoticeListener, readBack, sendNotices, type ChangeNotice } from './postgres-notify.js';
 import * as queries from './postgres-queries.js';
+import { storable } from './postgres-queries.js';
 import { applyChange } from './postgres-writes.js';
 import { inTransaction } from './postgres-transaction.js';
 
@@ -56,6 +58,8 @@ const DEFAULT_LEASE_MS = 30_000;
  * database: it fails with a message the client and the log can show.
  */
 const DEFAULT_STATEMENT_TIMEOUT_MS = 15_000;
+/** As the pool's (migrate.ts). */
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
   const warn = options.onWarning ?? (() => {});
@@ -76,7 +80,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     await store.start();
   } catch (error) {
     await store.close();
-    throw error;
+    // The listener's own connection: refused as the pool's first one would have been.
+    throw error instanceof StoreOpenError
+      ? error
+      : connectRefusal(error, opened.target, DEFAULT_CONNECT_TIMEOUT_MS);
   }
   return store;
 }
@@ -178,6 +185,7 @@ export class PostgresStore implements Store {
   }
 
   async balance(merchantId: string): Promise<number | undefined> {
+    if (!storable(merchantId)) return undefined;
     const { rows } = await this.pool.query<{ balance_minor: number }>(
       'SELECT balance_minor FROM balances WHERE merchant_id = $1',
       [merchantId],
@@ -247,6 +255,7 @@ export class PostgresStore implements Store {
   }
 
   claimPostback(id: string): Promise<Postback | undefined> {
+    if (!storable(id)) return Promise.resolve(undefined);
     return claims.claimPostback(this.pool, id, this.settings.owner, this.settings.leaseMs);
   }
 
@@ -364,11 +373,13 @@ export class PostgresStore implements Store {
   }
 
   private async one<T>(sql: string, params: unknown[]): Promise<T | undefined> {
+    if (!params.every(storable)) return undefined;
     const { rows } = await this.pool.query<{ record: T }>(sql, params);
     return rows[0]?.record;
   }
 
   private async all<T>(sql: string, params: unknown[] = []): Promise<T[]> {
+    if (!params.every(storable)) return [];
     const { rows } = await this.pool.query<{ record: T }>(sql, params);
     return rows.map((row) => row.record);
   }
