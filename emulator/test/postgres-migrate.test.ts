@@ -61,6 +61,9 @@ async function refusal(promise: Promise<unknown>): Promise<StoreOpenError> {
   return error as StoreOpenError;
 }
 
+/** The version a migration after this sandbox's would have. */
+const NEXT = MIGRATIONS.length + 1;
+
 afterEach(async () => {
   await Promise.all(opened.splice(0).map((database) => database.pool.end()));
 });
@@ -80,7 +83,7 @@ describe.skipIf(noPostgres())('migrating the PostgreSQL store', () => {
     expect(database.migration.version).toBe(MIGRATIONS.at(-1)?.version);
     expect(database.server.versionNum).toBeGreaterThanOrEqual(130_000);
     expect(logged.join('\n')).toMatch(
-      /migrated database postgres:\/\/sandbox@.* to schema version 1/,
+      new RegExp(`migrated database postgres://sandbox@.* to schema version ${MIGRATIONS.length}`),
     );
     expect(logged.join('\n')).not.toContain(new URL(url).password);
 
@@ -100,6 +103,7 @@ describe.skipIf(noPostgres())('migrating the PostgreSQL store', () => {
       'card_sessions',
       'clock',
       'counters',
+      'forgotten_orders',
       'payouts',
       'postbacks',
       'request_journal',
@@ -154,7 +158,7 @@ describe.skipIf(noPostgres())('migrating the PostgreSQL store', () => {
     );
 
     expect(said.map((s) => s.applied.length).sort()).toEqual([0, MIGRATIONS.length]);
-    expect(said.map((s) => s.version)).toEqual([1, 1]);
+    expect(said.map((s) => s.version)).toEqual([MIGRATIONS.length, MIGRATIONS.length]);
     expect(await rows(url, 'SELECT version FROM sandbox_migrations')).toHaveLength(
       MIGRATIONS.length,
     );
@@ -165,8 +169,8 @@ describe.skipIf(noPostgres())('migrating the PostgreSQL store', () => {
     await open(url);
     const later: Migration[] = [
       ...MIGRATIONS,
-      { version: 2, name: 'two', sql: 'CREATE TABLE two (n int);' },
-      { version: 3, name: 'three', sql: 'ALTER TABLE two ADD COLUMN m int;' },
+      { version: NEXT, name: 'two', sql: 'CREATE TABLE two (n int);' },
+      { version: NEXT + 1, name: 'three', sql: 'ALTER TABLE two ADD COLUMN m int;' },
     ];
     const upgraded = await open(url, { migrations: later });
 
@@ -179,28 +183,32 @@ describe.skipIf(noPostgres())('migrating the PostgreSQL store', () => {
     await open(url);
     const broken: Migration[] = [
       ...MIGRATIONS,
-      { version: 2, name: 'fine', sql: 'CREATE TABLE fine (n int);' },
-      { version: 3, name: 'broken', sql: 'CREATE TABLE broken (n nosuchtype);' },
+      { version: NEXT, name: 'fine', sql: 'CREATE TABLE fine (n int);' },
+      { version: NEXT + 1, name: 'broken', sql: 'CREATE TABLE broken (n nosuchtype);' },
     ];
     const error = await refusal(open(url, { migrations: broken }));
 
-    expect(error.message).toContain('cannot apply migration 3 (broken)');
+    expect(error.message).toContain(`cannot apply migration ${NEXT + 1} (broken)`);
     expect(error.message).toContain('type "nosuchtype" does not exist');
-    expect(await rows(url, 'SELECT version FROM sandbox_migrations')).toHaveLength(1);
+    expect(await rows(url, 'SELECT version FROM sandbox_migrations')).toHaveLength(
+      MIGRATIONS.length,
+    );
     expect(await rows(url, "SELECT 1 FROM pg_tables WHERE tablename = 'fine'")).toEqual([]);
   });
 
   it('refuses a database a newer sandbox migrated, and changes nothing in it', async () => {
     const { url } = await freshDatabase();
     await open(url, {
-      migrations: [...MIGRATIONS, { version: 2, name: 'from-the-future', sql: 'SELECT 1;' }],
+      migrations: [...MIGRATIONS, { version: NEXT, name: 'from-the-future', sql: 'SELECT 1;' }],
     });
     const error = await refusal(open(url));
 
     expect(error.message).toMatch(
-      /^cannot use database postgres:\/\/sandbox@127\.0\.0\.1:\d+\/sandbox_test_\w+: a newer sandbox migrated it to schema version 2 \(from-the-future\); this one knows versions up to 1\. Run that sandbox's version or a later one, or point SANDBOX_DB at another database$/,
+      new RegExp(
+        `^cannot use database postgres://sandbox@127\\.0\\.0\\.1:\\d+/sandbox_test_\\w+: a newer sandbox migrated it to schema version ${NEXT} \\(from-the-future\\); this one knows versions up to ${NEXT - 1}\\. Run that sandbox's version or a later one, or point SANDBOX_DB at another database$`,
+      ),
     );
-    expect(await rows(url, 'SELECT version FROM sandbox_migrations')).toHaveLength(2);
+    expect(await rows(url, 'SELECT version FROM sandbox_migrations')).toHaveLength(NEXT);
   });
 
   it('refuses a database whose applied migration is not the one this sandbox has', async () => {

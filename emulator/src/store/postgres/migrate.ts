@@ -36,6 +36,13 @@ export interface PostgresOptions {
   readonly log?: (message: string) => void;
   /** The migrations to apply: this sandbox's (`MIGRATIONS`) unless a test passes others. */
   readonly migrations?: readonly Migration[];
+  /**
+   * How long one statement may run (or wait for a lock) on the server, and how long the pool
+   * waits for its answer; none by default. The store sets one so that a stuck database (a
+   * lock held by a hung process, a full disk, a cut network) fails a request with a message
+   * instead of holding it, and its connection, forever.
+   */
+  readonly statementTimeoutMs?: number;
 }
 
 export interface ServerInfo {
@@ -86,6 +93,16 @@ export function createPool(url: string, options: PostgresOptions = {}): Pool {
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     application_name: options.applicationName ?? 'freedompay-sandbox',
+    ...(options.statementTimeoutMs !== undefined
+      ? {
+          statement_timeout: options.statementTimeoutMs,
+          // The server cannot time out a statement it never received (a cut network): the
+          // client gives up a little after the server would have.
+          query_timeout: options.statementTimeoutMs + 5_000,
+          // A process that hangs mid-transaction would keep its locks: the server ends it.
+          idle_in_transaction_session_timeout: options.statementTimeoutMs * 2,
+        }
+      : {}),
     types: { getTypeParser: typeParser as pg.CustomTypesConfig['getTypeParser'] },
   });
   // A server restart or a network cut kills idle connections; without a listener that would

@@ -226,8 +226,24 @@ CREATE TABLE clock (
 );
 `;
 
+/**
+ * 0002: the orders whose newest payout was forgotten (retention), so that `latestPayoutForOrder`
+ * answers none for them, as store.ts says, even while an older payout of the order (one in error)
+ * is still held; a newer payout of the order is found again.
+ */
+const FORGOTTEN_ORDERS = `
+CREATE TABLE forgotten_orders (
+  merchant_id text NOT NULL,
+  order_id    text NOT NULL,
+  -- The forgotten payout: the order's payouts up to this payment id are passed over.
+  payment_id  bigint NOT NULL,
+  PRIMARY KEY (merchant_id, order_id)
+);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'first-schema', sql: FIRST_SCHEMA },
+  { version: 2, name: 'forgotten-orders', sql: FORGOTTEN_ORDERS },
 ];
 
 /** What `sandbox_migrations.checksum` holds: the SHA-256 of the migration's SQL, in hex. */

@@ -1,0 +1,88 @@
+import type { Pool } from 'pg';
+import type { Payout } from '../../payouts/payout.js';
+import type { Postback } from '../../postbacks/postback.js';
+
+/**
+ * What processes sharing one database hand out to one of them: ids, postback attempts (claims
+ * with a lease), and the sweeps for work a dead process left.
+ */
+
+/**
+ * The next id of a counter: `next(last)`, set with a compare-and-set so that two processes never
+ * hand out one id. Not sandbox_next_id (migration 1): its step is fixed per call, and the payment
+ * id's step is a seeded random gap that `next` draws from the last id. Runs in its own short
+ * statements, outside any payout's transaction, so payouts never queue on the counter's row.
+ */
+export async function nextId(
+  pool: Pool,
+  counter: 'payment_id' | 'card_id',
+  next: (last: number) => number,
+): Promise<number> {
+  for (;;) {
+    const { rows } = await pool.query<{ value: number }>(
+      'SELECT value FROM counters WHERE name = $1',
+      [counter],
+    );
+    const last = rows[0]?.value;
+    if (last === undefined) throw new Error(`the counters table has no ${counter} row`);
+    const candidate = next(last);
+    if (!Number.isSafeInteger(candidate) || candidate <= last) {
+      throw new Error(`next(${last}) gave ${candidate}: ids must be integers that only increase`);
+    }
+    const set = await pool.query('UPDATE counters SET value = $3 WHERE name = $1 AND value = $2', [
+      counter,
+      last,
+      candidate,
+    ]);
+    if (set.rowCount === 1) return candidate;
+    // Another process took an id in between: draw again after its.
+  }
+}
+
+/**
+ * Claims a pending postback for `owner` until the database's clock passes the lease: free,
+ * expired, or already this owner's. The commit that records the attempt clears the claim.
+ */
+export async function claimPostback(
+  pool: Pool,
+  id: string,
+  owner: string,
+  leaseMs: number,
+): Promise<Postback | undefined> {
+  const { rows } = await pool.query<{ record: Postback }>(
+    `UPDATE postbacks
+        SET lease_owner = $2, lease_expires_at = now() + $3 * interval '1 millisecond'
+      WHERE id = $1 AND state = 'pending'
+        AND (lease_owner IS NULL OR lease_expires_at < now() OR lease_owner = $2)
+      RETURNING record`,
+    [id, owner, leaseMs],
+  );
+  return rows[0]?.record;
+}
+
+/**
+ * Pending postbacks due by `dueBy` that nobody holds a live claim on. A postback held for the
+ * merchant's next one (`holdForNext`) is due at the end of its longest wait (dispatcher.ts sets
+ * its dueAt so), as it is for the process that made it: due_at alone decides.
+ */
+export async function duePostbacks(pool: Pool, dueBy: number, limit: number): Promise<Postback[]> {
+  const { rows } = await pool.query<{ record: Postback }>(
+    `SELECT record FROM postbacks
+      WHERE state = 'pending' AND due_at <= to_timestamp($1::double precision / 1000)
+        AND (lease_owner IS NULL OR lease_expires_at < now())
+      ORDER BY due_at, payment_id, sequence LIMIT $2`,
+    [dueBy, Number.isFinite(limit) ? Math.max(0, Math.floor(limit)) : 0],
+  );
+  return rows.map((row) => row.record);
+}
+
+/** Open payouts whose pending final is due by `dueBy` (sandbox clock, epoch ms). */
+export async function duePayouts(pool: Pool, dueBy: number, limit: number): Promise<Payout[]> {
+  const { rows } = await pool.query<{ record: Payout }>(
+    `SELECT record FROM payouts
+      WHERE status IN ('waiting', 'process') AND final_due_at <= to_timestamp($1::double precision / 1000)
+      ORDER BY final_due_at, payment_id LIMIT $2`,
+    [dueBy, Number.isFinite(limit) ? Math.max(0, Math.floor(limit)) : 0],
+  );
+  return rows.map((row) => row.record);
+}

@@ -1,0 +1,236 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Pool } from 'pg';
+import { restoredNow, type ClockState } from '../../clock.js';
+import type { Postback } from '../../postbacks/postback.js';
+import type { ChangeOrigin, Decided, LockedView, LockKeys, Store, StoreChange } from '../store.js';
+import { StoreOpenError } from '../store.js';
+import { connectRefusal, type Target } from './errors.js';
+import { openPostgres } from './migrate.js';
+import * as claims from './postgres-claims.js';
+import { lockNamesOfChange, lockNamesOfKeys, readLockedView, takeLocks } from './postgres-locks.js';
+import { NoticeListener, readBack, sendNotices, type ChangeNotice } from './postgres-notify.js';
+import { storable } from './postgres-queries.js';
+import { applyChange } from './postgres-writes.js';
+import { PostgresReads } from './postgres-reads.js';
+import { inTransaction } from './postgres-transaction.js';
+
+/**
+ * The Store on PostgreSQL (docs/decisions/0017-postgres-store.md): several sandbox processes on
+ * one database act as one gateway. Reads go to the database every time (postgres-reads.ts:
+ * nothing is cached that another process could change); a change is one transaction that first takes the advisory locks
+ * of what it writes (postgres-locks.ts), so it never interleaves with an `atomically` on them.
+ */
+
+export interface PostgresStoreOptions {
+  readonly url: string;
+  /** Who holds a postback's claim: this process, by default a fresh id per store. */
+  readonly ownerId?: string;
+  /** How long a postback claim lasts: 30 s by default, past an attempt's 10 s timeout. */
+  readonly leaseMs?: number;
+  readonly onWarning?: (message: string) => void;
+  /** Connections in the pool: 10 by default. */
+  readonly poolSize?: number;
+  /** How long a statement may run or wait for a lock: 15 s by default. */
+  readonly statementTimeoutMs?: number;
+}
+
+const DEFAULT_LEASE_MS = 30_000;
+/**
+ * Long enough for any statement of a healthy sandbox (they take milliseconds; an `atomically`
+ * waits for at most a few others on its keys), short enough that a request never hangs on a stuck
+ * database: it fails with a message the client and the log can show.
+ */
+const DEFAULT_STATEMENT_TIMEOUT_MS = 15_000;
+/** As the pool's (migrate.ts). */
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
+  const warn = options.onWarning ?? (() => {});
+  const opened = await openPostgres(options.url, {
+    log: warn,
+    poolSize: options.poolSize ?? 10,
+    statementTimeoutMs: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
+  });
+  const origin = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const store = new PostgresStore(opened.pool, opened.target, {
+    origin,
+    owner: options.ownerId ?? origin,
+    leaseMs: options.leaseMs ?? DEFAULT_LEASE_MS,
+    url: options.url,
+    warn,
+  });
+  try {
+    await store.start();
+  } catch (error) {
+    await store.close();
+    // The listener's own connection: refused as the pool's first one would have been.
+    throw error instanceof StoreOpenError
+      ? error
+      : connectRefusal(error, opened.target, DEFAULT_CONNECT_TIMEOUT_MS);
+  }
+  return store;
+}
+
+interface Settings {
+  readonly origin: string;
+  readonly owner: string;
+  readonly leaseMs: number;
+  readonly url: string;
+  readonly warn: (message: string) => void;
+}
+
+export class PostgresStore extends PostgresReads implements Store {
+  readonly kind = 'postgres' as const;
+  readonly shared = true;
+  private readonly listeners = new Set<(change: StoreChange, origin: ChangeOrigin) => void>();
+  private readonly listener: NoticeListener;
+  private clockSource: (() => ClockState) | undefined;
+  /** The clock's state as last saved by any process: whether a commit must save it again. */
+  private savedClock: ClockState | undefined;
+  private closing: Promise<void> | undefined;
+  /**
+   * This process's id requests, one at a time per counter: racing each other they would only
+   * fail each other's compare-and-set and go round again (200 at once took 2 s so, 0.2 s in turn);
+   * only other processes' requests can make one retry then.
+   */
+  private readonly idTurns = new Map<string, Promise<unknown>>();
+
+  constructor(
+    pool: Pool,
+    private readonly target: Target,
+    private readonly settings: Settings,
+  ) {
+    super(pool);
+    this.listener = new NoticeListener({
+      url: settings.url,
+      origin: settings.origin,
+      display: target.display,
+      onWarning: settings.warn,
+      onNotice: (notice) => this.heard(notice),
+    });
+  }
+
+  /** This store's id in notifications (and, unless given, as a claim's owner). */
+  get origin(): string {
+    return this.settings.origin;
+  }
+
+  /** Whether it hears other processes' changes now (false while its listener reconnects). */
+  get listening(): boolean {
+    return this.listener.listening;
+  }
+
+  async start(): Promise<void> {
+    await this.listener.start();
+    this.savedClock = await this.clockState();
+  }
+
+  // Claims and ids ----------------------------------------------------------------------------
+
+  claimPostback(id: string): Promise<Postback | undefined> {
+    if (!storable(id)) return Promise.resolve(undefined);
+    return claims.claimPostback(this.pool, id, this.settings.owner, this.settings.leaseMs);
+  }
+
+  nextPaymentId(next: (last: number) => number): Promise<number> {
+    return this.inTurn('payment_id', () => claims.nextId(this.pool, 'payment_id', next));
+  }
+
+  nextCardId(next: (last: number) => number): Promise<number> {
+    return this.inTurn('card_id', () => claims.nextId(this.pool, 'card_id', next));
+  }
+
+  private inTurn<T>(counter: string, work: () => Promise<T>): Promise<T> {
+    const turn = (this.idTurns.get(counter) ?? Promise.resolve()).then(work);
+    this.idTurns.set(
+      counter,
+      turn.catch(() => undefined),
+    );
+    return turn;
+  }
+
+  // Writes -----------------------------------------------------------------------------------
+
+  async atomically<T>(keys: LockKeys, decide: (view: LockedView) => Decided<T>): Promise<T> {
+    const done = await inTransaction(this.pool, this.target, async (client) => {
+      await takeLocks(client, lockNamesOfKeys(keys));
+      const view = await readLockedView(client, keys);
+      const decided = decide(view);
+      if (!decided.change) return { decided, change: undefined };
+      const change = this.withClock(decided.change);
+      // Keys the change writes beyond those named: locked too (taken after the others, so a
+      // deadlock is possible there; PostgreSQL breaks it and the transaction runs again).
+      await takeLocks(client, lockNamesOfChange(change));
+      await applyChange(client, change);
+      await sendNotices(client, this.settings.origin, change);
+      return { decided, change };
+    });
+    if (done.change) this.committed(done.change);
+    return done.decided.result;
+  }
+
+  async commit(change: StoreChange): Promise<void> {
+    const full = this.withClock(change);
+    await inTransaction(this.pool, this.target, async (client) => {
+      await takeLocks(client, lockNamesOfChange(full));
+      await applyChange(client, full);
+      await sendNotices(client, this.settings.origin, full);
+    });
+    this.committed(full);
+  }
+
+  followClock(current: () => ClockState): void {
+    this.clockSource = current;
+  }
+
+  onCommitted(listener: (change: StoreChange, origin: ChangeOrigin) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.listener.close();
+      await this.pool.end().catch(() => undefined);
+    })();
+    return this.closing;
+  }
+
+  // ------------------------------------------------------------------------------------------
+
+  /**
+   * The clock's state rides along with a commit when restoring the saved one would no longer
+   * give the clock's time (a clock faster or slower than real time drifts from it), as the file
+   * store does; the saved state is the last any process committed.
+   */
+  private withClock(change: StoreChange): StoreChange {
+    if (change.clock || !this.clockSource) return change;
+    const now = this.clockSource();
+    const saved = this.savedClock;
+    if (saved && Math.abs(restoredNow(saved, now.realMs) - now.nowMs) < 1) return change;
+    return { ...change, clock: now };
+  }
+
+  private committed(change: StoreChange): void {
+    if (change.clock) this.savedClock = change.clock;
+    this.tell(change, 'here');
+  }
+
+  private async heard(notice: ChangeNotice): Promise<void> {
+    if (this.listeners.size === 0 && !notice.k) return;
+    const change = await readBack(this.pool, notice);
+    if (change.clock) this.savedClock = change.clock;
+    this.tell(change, 'elsewhere');
+  }
+
+  private tell(change: StoreChange, origin: ChangeOrigin): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(change, origin);
+      } catch {
+        // A listener that throws is ignored (store.ts): the change is durable all the same.
+      }
+    }
+  }
+}
