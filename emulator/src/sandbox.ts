@@ -15,7 +15,7 @@ import { CardStorage } from './cards/card-storage.js';
 import { renderGatewayXml } from './http/xml.js';
 import { StatusGateway } from './gateway/status.js';
 import { MerchantDirectory } from './merchants/merchants.js';
-import { RequestJournal } from './gateway/journal.js';
+import { MemoryJournal, type RequestJournal } from './gateway/journal.js';
 import { PayoutService } from './payouts/service.js';
 import { PostbackDispatcher } from './postbacks/dispatcher.js';
 import { HostAllowlist } from './postbacks/postback.js';
@@ -67,7 +67,7 @@ export async function openSandbox(config: Config, options: SandboxOptions = {}):
   });
   const clock = options.clock ?? restoredClock(store, config.clockSpeed);
   store.followClock(() => clock.state());
-  const journal = new RequestJournal();
+  const journal: RequestJournal = new MemoryJournal();
   const events = new EventBus(() => clock.now());
   const disconnectEvents = connectEvents(events, { store, journal });
   await seedTestCards(store, clock.now());

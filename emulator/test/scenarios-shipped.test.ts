@@ -45,8 +45,8 @@ function storedFor(orderId: string): { status: string }[] {
   return [...sandbox.store.payouts()].filter((p) => p.orderId === orderId);
 }
 
-it('loads every shipped file without a problem, and each is covered here', () => {
-  const status = sandbox.scenarios.status();
+it('loads every shipped file without a problem, and each is covered here', async () => {
+  const status = await sandbox.scenarios.status();
   expect(status.problems).toEqual([]);
   const files = readdirSync(SHIPPED).filter((f) => /\.ya?ml$/.test(f));
   expect(files.length).toBeGreaterThanOrEqual(10);
@@ -500,7 +500,7 @@ shipped('card-journey', () => {
     const context = { scenarioHeader: 'card-journey' };
     const waiting = await sandbox.cards.submit(session, card({ pan: '4916307416334310' }), context);
     expect(waiting.kind).toBe('3ds');
-    const decision = sandbox.cards.checkPassword(waiting.session, '3ds-pass', context);
+    const decision = await sandbox.cards.checkPassword(waiting.session, '3ds-pass', context);
     expect(decision.ruleId).toBe('card-journey/3ds-fails');
     const ended = await sandbox.cards.finish3ds(waiting.session, decision);
     expect(ended.kind).toBe('failed');

@@ -130,7 +130,7 @@ describe('card storage', () => {
     const waiting = store.cardSession(session.paymentId) as CardSession;
     const answered = await cards.recordIssuerAnswer(
       waiting,
-      cards.checkPassword(waiting, '3ds-pass'),
+      await cards.checkPassword(waiting, '3ds-pass'),
     );
     expect((await cards.completeAcs(answered, 'forged')).kind).toBe('wrong-pares');
     const done = await cards.completeAcs(answered, answered.issuer?.pares ?? '');

@@ -135,7 +135,7 @@ export class CardStorage {
           outcome: { status: 'ok' },
           reason: `card ${pan}: saves${profile.threeDs ? ' after 3DS' : ''}`,
         };
-    const decision = this.choose(
+    const decision = await this.choose(
       session.variant === 'gateway' ? 'g2g/cardstorage/add' : 'cardstorage/add',
       session,
       { pg_card_pan: pan, pg_card_name: holder },
@@ -171,7 +171,11 @@ export class CardStorage {
    * (`3ds-pass`), anything else fails, unless a scenario rule for `cardstorage/3ds` says
    * otherwise.
    */
-  checkPassword(session: CardSession, password: string, context: ChoiceContext = {}): Decision {
+  checkPassword(
+    session: CardSession,
+    password: string,
+    context: ChoiceContext = {},
+  ): Promise<Decision> {
     const passes = threeDsPasswordAccepted(password);
     return this.choose(
       'cardstorage/3ds',
@@ -192,10 +196,14 @@ export class CardStorage {
   }
 
   /** Ends a session waiting for 3DS as the issuer decided. */
-  async finish3ds(session: CardSession, decision: Decision): Promise<SubmitResult> {
+  async finish3ds(
+    session: CardSession,
+    decided: Decision | Promise<Decision>,
+  ): Promise<SubmitResult> {
     if (session.state !== 'awaiting-3ds' || !session.pendingCard) {
       return { kind: 'closed', session };
     }
+    const decision = await decided;
     const outcome = decision.outcome;
     if (outcome.status === 'error') {
       const failed = await this.fail(session, decision, {
@@ -345,24 +353,27 @@ export class CardStorage {
     fields: Record<string, string>,
     fallback: Decision,
     context: ChoiceContext,
-  ): Decision {
+  ): Promise<Decision> {
     const chooser = this.deps.chooseOutcome;
-    if (!chooser) return fallback;
-    return chooser(
-      {
-        method,
-        fields: {
-          pg_merchant_id: session.merchantId,
-          pg_user_id: session.userId,
-          pg_order_id: session.orderId,
-          ...fields,
+    if (!chooser) return Promise.resolve(fallback);
+    // A shared scenario state answers with a promise (scenarios/state.ts).
+    return Promise.resolve(
+      chooser(
+        {
+          method,
+          fields: {
+            pg_merchant_id: session.merchantId,
+            pg_user_id: session.userId,
+            pg_order_id: session.orderId,
+            ...fields,
+          },
+          merchantId: session.merchantId,
+          orderId: session.orderId,
+          userId: session.userId,
         },
-        merchantId: session.merchantId,
-        orderId: session.orderId,
-        userId: session.userId,
-      },
-      fallback,
-      context,
+        fallback,
+        context,
+      ),
     );
   }
 

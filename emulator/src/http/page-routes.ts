@@ -369,7 +369,7 @@ async function merchantIssuer(
   const password = readPassword(req, body.fields);
   if (password.kind === 'none') return show(200);
   if (password.kind === 'problem') return show(password.status, password.message);
-  const decision = deps.cards.checkPassword(session, password.value, choiceContext(req));
+  const decision = await deps.cards.checkPassword(session, password.value, choiceContext(req));
   const result = await deps.cards.finish3ds(session, decision);
   if (result.kind === 'approved' || result.kind === 'failed') {
     sendPage(res, 200, renderFinishedPage(finishedView(deps, result.session, pending.pan)));
@@ -466,7 +466,7 @@ async function gatewayIssuer(
     );
     return { outcome: 'issuer page', session };
   }
-  const decision = deps.cards.checkPassword(session, password.value, choiceContext(req));
+  const decision = await deps.cards.checkPassword(session, password.value, choiceContext(req));
   return answerTo(await deps.cards.recordIssuerAnswer(session, decision));
 }
 

@@ -98,13 +98,15 @@ export interface ChoiceRequest {
 }
 
 /**
- * Decides a step: a scenario's rule, else `fallback` (the card's documented outcome).
+ * Decides a step: a scenario's rule, else `fallback` (the card's documented outcome). A promise
+ * when the scenario state is shared by several processes (PostgreSQL: scenarios/state.ts) and
+ * must be read first; callers await it.
  */
 export type OutcomeChooser = (
   request: ChoiceRequest,
   fallback: Decision,
   context: ChoiceContext,
-) => Decision;
+) => Decision | Promise<Decision>;
 
 /** How long a `process` payout stays in `process` when nothing else says so. */
 export const DEFAULT_PROCESS_DELAY_MS = 5_000;
