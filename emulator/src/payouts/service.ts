@@ -126,7 +126,7 @@ export class PayoutService {
       return { kind: 'rejected', error: GatewayErrors.systemError, hint: full };
     }
 
-    const decision: Decision = (this.deps.chooseOutcome ?? fallbackChooser)(
+    const decision: Decision = await (this.deps.chooseOutcome ?? fallbackChooser)(
       {
         method: request.method,
         fields: { ...request.fields, ...target.choiceFields },
@@ -292,7 +292,7 @@ export class PayoutService {
       return { kind: 'not-waiting', payout };
     }
     const hash = cardHash(card.pan);
-    const decision = (this.deps.chooseOutcome ?? fallbackChooser)(
+    const decision = await (this.deps.chooseOutcome ?? fallbackChooser)(
       {
         method: 'payout-page',
         fields: { ...payout.request, pg_card_pan: card.pan },
