@@ -1,3 +1,4 @@
+import type { Pool } from 'pg';
 import type { ChoiceContext, ChoiceRequest, Decision, OutcomeChooser } from '../payouts/outcome.js';
 import { checkShape, describePath, type LoadProblem } from './loader.js';
 import type { Rule, Scenario } from './model.js';
@@ -17,6 +18,7 @@ import {
   type RuntimeView,
   type ScenarioState,
 } from './state.js';
+import { PostgresScenarioState } from './state-postgres.js';
 
 export { RUNTIME_SCENARIO } from './scenario-files.js';
 
@@ -269,6 +271,14 @@ export function compileRuntimeRule(input: unknown, position: number): Rule {
     throw new Error(`run-time rule ${position} no longer fits the scenario format`);
   }
   return normaliseRule(parsed.data, RUNTIME_SCENARIO, position - 1, [], []);
+}
+
+/**
+ * The scenario state for a store: shared through PostgreSQL when the sandbox has a pool (several
+ * processes on one database act as one gateway), this process's own otherwise.
+ */
+export function scenarioStateFor(pool: Pool | undefined): ScenarioState {
+  return pool ? new PostgresScenarioState(pool, compileRuntimeRule) : new MemoryScenarioState();
 }
 
 function asDecision(selection: Selection, hint: string | undefined): Decision {

@@ -1,0 +1,196 @@
+import type { Pool } from 'pg';
+import {
+  JOURNAL_LIMITS,
+  cutValue,
+  keepable,
+  MemoryJournal,
+  type JournalChange,
+  type JournalEntry,
+  type JournalFilter,
+  type JournalLimits,
+  type JournalPage,
+  type NewJournalEntry,
+  type RequestJournal,
+} from './journal.js';
+
+/**
+ * The request journal in PostgreSQL's request_journal table (migration 1), shared by every
+ * sandbox process on the database (issue 16): entries from all of them, listed as one journal,
+ * bounded as the in-memory one is (`JOURNAL_LIMITS`), ids going on after a clear (the table's
+ * identity is never restarted).
+ *
+ * Recording never slows or fails a gateway answer: `record` starts the INSERT and returns; a
+ * failed write is told to `onError` (the log) and the entry is lost. The gateway records right
+ * after writing its answer, in the same turn of the event loop, so the INSERT is on its way
+ * before the client can read the answer and ask any process for the journal: a GET
+ * /__sandbox/requests elsewhere sees it but for a database slower than a client's round trip.
+ * In this process, lists wait for the writes already started, so they always see them.
+ *
+ * Live events (`onChange`) tell this process's entries only, once written (with their id): the
+ * dashboard connected to one process does not hear the requests another answered.
+ */
+export interface PostgresJournalOptions {
+  readonly limits?: JournalLimits;
+  /** A write that failed: the entry is lost, the gateway's answer was not affected. */
+  readonly onError: (error: unknown) => void;
+}
+
+/**
+ * Writes started and not yet done, at most: past it, while the database is slow or away, new
+ * entries are dropped (and said) rather than kept in memory without bound.
+ */
+const MAX_PENDING_WRITES = 1_000;
+
+export class PostgresJournal implements RequestJournal {
+  readonly shared = true;
+  private readonly limits: JournalLimits;
+  private readonly pending = new Set<Promise<void>>();
+  private readonly listeners = new Set<(change: JournalChange) => void>();
+  private dropping = false;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly options: PostgresJournalOptions,
+  ) {
+    this.limits = options.limits ?? JOURNAL_LIMITS;
+  }
+
+  onChange(listener: (change: JournalChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  record(entry: NewJournalEntry): void {
+    if (this.pending.size >= MAX_PENDING_WRITES) {
+      if (!this.dropping) {
+        this.dropping = true;
+        this.options.onError(
+          new Error(
+            `${MAX_PENDING_WRITES} request journal entries are still being written to PostgreSQL: new ones are dropped until they are`,
+          ),
+        );
+      }
+      return;
+    }
+    this.dropping = false;
+    // Cut and sized as the in-memory journal does; the id is the table's. Sized with a
+    // one-digit id here: the trim adds the id's real length.
+    const { entry: numbered, bytes } = keepable(0, entry, this.limits);
+    const { id: _id, ...kept } = numbered;
+    const write = this.write(kept, bytes).then(
+      (id) => this.tell({ type: 'record', entry: { id, ...kept } }),
+      (error: unknown) => this.options.onError(error),
+    );
+    this.pending.add(write);
+    void write.finally(() => this.pending.delete(write));
+  }
+
+  private async write(kept: Omit<JournalEntry, 'id'>, bytes: number): Promise<number> {
+    const { rows } = await this.pool.query<{ id: number }>(
+      `INSERT INTO request_journal (merchant_id, order_id, path, outcome, bytes, entry)
+       VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+      [
+        kept.merchantId ?? null,
+        kept.orderId ?? null,
+        kept.path,
+        kept.outcome,
+        bytes,
+        JSON.stringify(kept),
+      ],
+    );
+    // Oldest first, as in memory: the newest entries that fit both bounds stay, and the newest
+    // one always does.
+    await this.pool.query(
+      `DELETE FROM request_journal WHERE id IN (
+         SELECT id FROM (
+           SELECT id,
+                  row_number() OVER newest AS n,
+                  sum(bytes + length(id::text) - 1) OVER newest AS total
+             FROM request_journal
+           WINDOW newest AS (ORDER BY id DESC)
+         ) kept
+         WHERE n > 1 AND (n > $1 OR total > $2))`,
+      [this.limits.entries, this.limits.bytes],
+    );
+    return rows[0]?.id ?? 0;
+  }
+
+  async list(filter: Omit<JournalFilter, 'before'> = {}): Promise<JournalEntry[]> {
+    return (await this.page(filter)).entries;
+  }
+
+  async page(filter: JournalFilter = {}): Promise<JournalPage> {
+    await this.settled();
+    const cut = (value: string | undefined): string | null =>
+      value === undefined ? null : cutValue(value, this.limits);
+    const { rows } = await this.pool.query<{ total: number; id: number | null; entry: string }>(
+      `WITH matching AS (
+         SELECT id, entry FROM request_journal
+          WHERE ($1::text IS NULL OR order_id = $1)
+            AND ($2::text IS NULL OR merchant_id = $2)
+            AND ($3::text IS NULL OR path = $3)
+            AND ($4::text IS NULL OR outcome = $4 OR starts_with(outcome, $4 || ' ')))
+       SELECT counted.total, page.id, page.entry::text AS entry
+         FROM (SELECT count(*)::int AS total FROM matching) counted
+         LEFT JOIN LATERAL (
+           SELECT id, entry FROM matching
+            WHERE $5::bigint IS NULL OR id < $5
+            ORDER BY id DESC LIMIT $6
+         ) page ON true
+        ORDER BY page.id DESC`,
+      [
+        cut(filter.orderId),
+        cut(filter.merchantId),
+        cut(filter.path),
+        filter.outcome ?? null,
+        filter.before ?? null,
+        // One more than asked: whether there is a next page.
+        filter.limit === undefined ? null : filter.limit + 1,
+      ],
+    );
+    const total = rows[0]?.total ?? 0;
+    const entries: JournalEntry[] = [];
+    for (const row of rows) {
+      if (row.id === null) continue;
+      entries.push({ id: row.id, ...(JSON.parse(row.entry) as Omit<JournalEntry, 'id'>) });
+    }
+    const more = filter.limit !== undefined && entries.length > filter.limit;
+    if (more) entries.length = filter.limit ?? 0;
+    const last = entries.at(-1);
+    return { entries, total, ...(more && last !== undefined ? { nextBefore: last.id } : {}) };
+  }
+
+  async clear(): Promise<number> {
+    await this.settled();
+    // DELETE, not TRUNCATE … RESTART IDENTITY: ids go on after a clear.
+    const { rowCount } = await this.pool.query('DELETE FROM request_journal');
+    this.tell({ type: 'clear' });
+    return rowCount ?? 0;
+  }
+
+  /** Waits for the writes this process started: its own entries are always listed. */
+  private async settled(): Promise<void> {
+    if (this.pending.size > 0) await Promise.all([...this.pending]);
+  }
+
+  private tell(change: JournalChange): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(change);
+      } catch {
+        // A listener's failure is its own; the entry is kept all the same.
+      }
+    }
+  }
+}
+
+/**
+ * The journal for a store: PostgreSQL's when the sandbox has a pool (a shared store), this
+ * process's otherwise. `onError` hears writes that failed.
+ */
+export function requestJournalFor(
+  pool: Pool | undefined,
+  onError: (error: unknown) => void,
+): RequestJournal {
+  return pool ? new PostgresJournal(pool, { onError }) : new MemoryJournal();
+}
