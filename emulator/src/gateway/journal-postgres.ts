@@ -36,16 +36,30 @@ export interface PostgresJournalOptions {
 }
 
 /**
- * Writes started and not yet done, at most: past it, while the database is slow or away, new
+ * Entries waiting to be written, at most: past it, while the database is slow or away, new
  * entries are dropped (and said) rather than kept in memory without bound.
  */
-const MAX_PENDING_WRITES = 1_000;
+const MAX_QUEUED_ENTRIES = 1_000;
+
+interface Queued {
+  readonly kept: Omit<JournalEntry, 'id'>;
+  readonly bytes: number;
+}
 
 export class PostgresJournal implements RequestJournal {
   readonly shared = true;
   private readonly limits: JournalLimits;
-  private readonly pending = new Set<Promise<void>>();
   private readonly listeners = new Set<(change: JournalChange) => void>();
+  /**
+   * What this process recorded and has not written yet. One writer writes it, all that waits
+   * at once, in one INSERT: this process's entries are numbered in the order it recorded them,
+   * as concurrent INSERTs on several connections would not be.
+   */
+  private queue: Queued[] = [];
+  private writing: Promise<void> | undefined;
+  /** Entries recorded, and entries written or given up, since the start: for `settled`. */
+  private recorded = 0;
+  private done = 0;
   private dropping = false;
 
   constructor(
@@ -61,12 +75,12 @@ export class PostgresJournal implements RequestJournal {
   }
 
   record(entry: NewJournalEntry): void {
-    if (this.pending.size >= MAX_PENDING_WRITES) {
+    if (this.queue.length >= MAX_QUEUED_ENTRIES) {
       if (!this.dropping) {
         this.dropping = true;
         this.options.onError(
           new Error(
-            `${MAX_PENDING_WRITES} request journal entries are still being written to PostgreSQL: new ones are dropped until they are`,
+            `${MAX_QUEUED_ENTRIES} request journal entries are waiting to be written to PostgreSQL: new ones are dropped until they are`,
           ),
         );
       }
@@ -77,25 +91,46 @@ export class PostgresJournal implements RequestJournal {
     // one-digit id here: the trim adds the id's real length.
     const { entry: numbered, bytes } = keepable(0, entry, this.limits);
     const { id: _id, ...kept } = numbered;
-    const write = this.write(kept, bytes).then(
-      (id) => this.tell({ type: 'record', entry: { id, ...kept } }),
-      (error: unknown) => this.options.onError(error),
-    );
-    this.pending.add(write);
-    void write.finally(() => this.pending.delete(write));
+    this.queue.push({ kept, bytes });
+    this.recorded += 1;
+    this.writing ??= this.writeQueued();
   }
 
-  private async write(kept: Omit<JournalEntry, 'id'>, bytes: number): Promise<number> {
+  /** Writes what is queued, batch after batch, until nothing is. Never rejects. */
+  private async writeQueued(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue;
+      this.queue = [];
+      try {
+        const ids = await this.write(batch);
+        batch.forEach((queued, index) => {
+          const id = ids[index];
+          if (id !== undefined) this.tell({ type: 'record', entry: { id, ...queued.kept } });
+        });
+      } catch (error) {
+        this.options.onError(error);
+      }
+      this.done += batch.length;
+    }
+    this.writing = undefined;
+  }
+
+  /** Inserts the batch in its order, then trims: the ids given, in the batch's order. */
+  private async write(batch: readonly Queued[]): Promise<number[]> {
     const { rows } = await this.pool.query<{ id: number }>(
       `INSERT INTO request_journal (merchant_id, order_id, path, outcome, bytes, entry)
-       VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+       SELECT merchant_id, order_id, path, outcome, bytes, entry::json
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[])
+              WITH ORDINALITY AS added (merchant_id, order_id, path, outcome, bytes, entry, n)
+        ORDER BY n
+       RETURNING id`,
       [
-        kept.merchantId ?? null,
-        kept.orderId ?? null,
-        kept.path,
-        kept.outcome,
-        bytes,
-        JSON.stringify(kept),
+        batch.map(({ kept }) => column(kept.merchantId)),
+        batch.map(({ kept }) => column(kept.orderId)),
+        batch.map(({ kept }) => column(kept.path)),
+        batch.map(({ kept }) => column(kept.outcome)),
+        batch.map(({ bytes }) => bytes),
+        batch.map(({ kept }) => JSON.stringify(kept)),
       ],
     );
     // Oldest first, as in memory: the newest entries that fit both bounds stay, and the newest
@@ -112,7 +147,8 @@ export class PostgresJournal implements RequestJournal {
          WHERE n > 1 AND (n > $1 OR total > $2))`,
       [this.limits.entries, this.limits.bytes],
     );
-    return rows[0]?.id ?? 0;
+    // Identity values are drawn row by row in the ORDER BY's order: ascending is the batch's.
+    return rows.map((row) => row.id).sort((x, y) => x - y);
   }
 
   async list(filter: Omit<JournalFilter, 'before'> = {}): Promise<JournalEntry[]> {
@@ -122,7 +158,7 @@ export class PostgresJournal implements RequestJournal {
   async page(filter: JournalFilter = {}): Promise<JournalPage> {
     await this.settled();
     const cut = (value: string | undefined): string | null =>
-      value === undefined ? null : cutValue(value, this.limits);
+      column(value === undefined ? undefined : cutValue(value, this.limits));
     const { rows } = await this.pool.query<{ total: number; id: number | null; entry: string }>(
       `WITH matching AS (
          SELECT id, entry FROM request_journal
@@ -142,7 +178,7 @@ export class PostgresJournal implements RequestJournal {
         cut(filter.orderId),
         cut(filter.merchantId),
         cut(filter.path),
-        filter.outcome ?? null,
+        column(filter.outcome),
         filter.before ?? null,
         // One more than asked: whether there is a next page.
         filter.limit === undefined ? null : filter.limit + 1,
@@ -168,9 +204,10 @@ export class PostgresJournal implements RequestJournal {
     return rowCount ?? 0;
   }
 
-  /** Waits for the writes this process started: its own entries are always listed. */
+  /** Waits for what this process recorded so far to be written: it always lists its own. */
   private async settled(): Promise<void> {
-    if (this.pending.size > 0) await Promise.all([...this.pending]);
+    const target = this.recorded;
+    while (this.done < target && this.writing) await this.writing;
   }
 
   private tell(change: JournalChange): void {
@@ -182,6 +219,14 @@ export class PostgresJournal implements RequestJournal {
       }
     }
   }
+}
+
+/**
+ * A value as a text column holds it: PostgreSQL's text cannot hold NUL, which a request's field
+ * can; the entry's JSON keeps it escaped. A filter's value is written the same way to find it.
+ */
+function column(value: string | undefined): string | null {
+  return value === undefined ? null : value.replaceAll('\u0000', '\uFFFD');
 }
 
 /**
