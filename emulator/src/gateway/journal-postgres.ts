@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import {
   JOURNAL_LIMITS,
   cutValue,
@@ -35,12 +35,6 @@ export interface PostgresJournalOptions {
   readonly onError: (error: unknown) => void;
 }
 
-/**
- * Entries waiting to be written, at most: past it, while the database is slow or away, new
- * entries are dropped (and said) rather than kept in memory without bound.
- */
-const MAX_QUEUED_ENTRIES = 1_000;
-
 interface Queued {
   readonly kept: Omit<JournalEntry, 'id'>;
   readonly bytes: number;
@@ -60,7 +54,6 @@ export class PostgresJournal implements RequestJournal {
   /** Entries recorded, and entries written or given up, since the start: for `settled`. */
   private recorded = 0;
   private done = 0;
-  private dropping = false;
 
   constructor(
     private readonly pool: Pool,
@@ -75,24 +68,18 @@ export class PostgresJournal implements RequestJournal {
   }
 
   record(entry: NewJournalEntry): void {
-    if (this.queue.length >= MAX_QUEUED_ENTRIES) {
-      if (!this.dropping) {
-        this.dropping = true;
-        this.options.onError(
-          new Error(
-            `${MAX_QUEUED_ENTRIES} request journal entries are waiting to be written to PostgreSQL: new ones are dropped until they are`,
-          ),
-        );
-      }
-      return;
-    }
-    this.dropping = false;
     // Cut and sized as the in-memory journal does; the id is the table's. Sized with a
     // one-digit id here: the trim adds the id's real length.
     const { entry: numbered, bytes } = keepable(0, entry, this.limits);
     const { id: _id, ...kept } = numbered;
     this.queue.push({ kept, bytes });
     this.recorded += 1;
+    // While the database is slow or away, what waits stays within the journal's bound: the
+    // oldest waiting entries go, as the trim after writing them all would take them.
+    if (this.queue.length > this.limits.entries) {
+      this.queue.shift();
+      this.done += 1;
+    }
     this.writing ??= this.writeQueued();
   }
 
@@ -115,40 +102,35 @@ export class PostgresJournal implements RequestJournal {
     this.writing = undefined;
   }
 
-  /** Inserts the batch in its order, then trims: the ids given, in the batch's order. */
+  /**
+   * Inserts the batch in its order, then trims: the ids given, in the batch's order. Two
+   * transactions, so that the entries are visible before the trim is done.
+   */
   private async write(batch: readonly Queued[]): Promise<number[]> {
-    const { rows } = await this.pool.query<{ id: number }>(
-      `INSERT INTO request_journal (merchant_id, order_id, path, outcome, bytes, entry)
-       SELECT merchant_id, order_id, path, outcome, bytes, entry::json
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[])
-              WITH ORDINALITY AS added (merchant_id, order_id, path, outcome, bytes, entry, n)
-        ORDER BY n
-       RETURNING id`,
-      [
-        batch.map(({ kept }) => column(kept.merchantId)),
-        batch.map(({ kept }) => column(kept.orderId)),
-        batch.map(({ kept }) => column(kept.path)),
-        batch.map(({ kept }) => column(kept.outcome)),
-        batch.map(({ bytes }) => bytes),
-        batch.map(({ kept }) => JSON.stringify(kept)),
-      ],
-    );
-    // Oldest first, as in memory: the newest entries that fit both bounds stay, and the newest
-    // one always does.
-    await this.pool.query(
-      `DELETE FROM request_journal WHERE id IN (
-         SELECT id FROM (
-           SELECT id,
-                  row_number() OVER newest AS n,
-                  sum(bytes + length(id::text) - 1) OVER newest AS total
-             FROM request_journal
-           WINDOW newest AS (ORDER BY id DESC)
-         ) kept
-         WHERE n > 1 AND (n > $1 OR total > $2))`,
-      [this.limits.entries, this.limits.bytes],
-    );
-    // Identity values are drawn row by row in the ORDER BY's order: ascending is the batch's.
-    return rows.map((row) => row.id).sort((x, y) => x - y);
+    const ids = await this.unflushed((client) => insert(client, batch));
+    await this.unflushed((client) => trim(client, this.limits));
+    return ids;
+  }
+
+  /**
+   * Runs `work` in a transaction committed without waiting for the WAL to reach the disk (2-3 ms
+   * a commit on a disk that syncs): visible to every process at the commit, which is what a
+   * client's next GET needs; what a server crash could lose is the last few entries, less than
+   * a restart loses of the in-memory journal. Only these transactions: the store's still wait.
+   */
+  private async unflushed<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN; SET LOCAL synchronous_commit = off');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
   }
 
   async list(filter: Omit<JournalFilter, 'before'> = {}): Promise<JournalEntry[]> {
@@ -219,6 +201,47 @@ export class PostgresJournal implements RequestJournal {
       }
     }
   }
+}
+
+/** Inserts the batch in its order: the ids it was given, in that order. */
+async function insert(client: PoolClient, batch: readonly Queued[]): Promise<number[]> {
+  const { rows } = await client.query<{ id: number }>(
+    `INSERT INTO request_journal (merchant_id, order_id, path, outcome, bytes, entry)
+       SELECT merchant_id, order_id, path, outcome, bytes, entry::json
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[])
+              WITH ORDINALITY AS added (merchant_id, order_id, path, outcome, bytes, entry, n)
+        ORDER BY n
+       RETURNING id`,
+    [
+      batch.map(({ kept }) => column(kept.merchantId)),
+      batch.map(({ kept }) => column(kept.orderId)),
+      batch.map(({ kept }) => column(kept.path)),
+      batch.map(({ kept }) => column(kept.outcome)),
+      batch.map(({ bytes }) => bytes),
+      batch.map(({ kept }) => JSON.stringify(kept)),
+    ],
+  );
+  // Identity values are drawn row by row in the ORDER BY's order: ascending is the batch's.
+  return rows.map((row) => row.id).sort((x, y) => x - y);
+}
+
+/**
+ * Drops the oldest entries, as in memory: the newest that fit both bounds stay, and the newest
+ * one always does.
+ */
+async function trim(client: PoolClient, limits: JournalLimits): Promise<void> {
+  await client.query(
+    `DELETE FROM request_journal WHERE id IN (
+         SELECT id FROM (
+           SELECT id,
+                  row_number() OVER newest AS n,
+                  sum(bytes + length(id::text) - 1) OVER newest AS total
+             FROM request_journal
+           WINDOW newest AS (ORDER BY id DESC)
+         ) kept
+         WHERE n > 1 AND (n > $1 OR total > $2))`,
+    [limits.entries, limits.bytes],
+  );
 }
 
 /**
