@@ -101,6 +101,22 @@ function contract(name: string, make: () => Promise<ScenarioState>): void {
 
 contract('the in-memory scenario state', () => Promise.resolve(new MemoryScenarioState()));
 
+it('decides at once with the in-memory state, so seeded draws keep their order', async () => {
+  const registry = new ScenarioRegistry({
+    dir: undefined,
+    inline: [{ name: 'coin', rules: [{ outcome: 'error 10000', probability: 0.5 }] }],
+    random: () => 0.25,
+  });
+  await registry.load();
+  const decision = registry.chooser(
+    { method: 'reg2reg', fields: {}, merchantId: '1', orderId: 'o', userId: 'u' },
+    { outcome: { status: 'ok' }, reason: 'test card' },
+    {},
+  );
+  expect(decision).not.toBeInstanceOf(Promise);
+  expect(decision).toMatchObject({ outcome: { status: 'error', code: 10000 } });
+});
+
 describe.skipIf(noPostgres())('scenario state in PostgreSQL', () => {
   const db = useTestDatabase();
   const pools: Pool[] = [];
@@ -216,6 +232,16 @@ describe.skipIf(noPostgres())('scenario state in PostgreSQL', () => {
       expect(refused.ok ? [] : refused.problems).toEqual([
         'at most 1000 rules can be added at run time; POST /__sandbox/reset clears them',
       ]);
+    });
+
+    it('leaves out a stored rule that no longer compiles, and decides by the others', async () => {
+      await a.addRuntimeRules([{ outcome: 'error 10004' }]);
+      await pools[0]?.query(
+        `WITH bumped AS (UPDATE counters SET value = value + 1 WHERE name = 'scenario_state')
+         INSERT INTO scenario_rules (position, batch, id, rule) VALUES (99, 99, 'runtime#99', '{"outcome": 42}')`,
+      );
+      expect((await b.find('runtime'))?.rules.map((r) => r.id)).toEqual(['runtime#1']);
+      expect((await decide(b)).outcome).toEqual({ status: 'error', code: 10004 });
     });
 
     it('clears through a reset on one what the other set', async () => {

@@ -72,13 +72,14 @@ export class PostgresScenarioState implements ScenarioState {
     const row = rows[0];
     const version = row?.version ?? 0;
     const compiled = new Map<string, Rule>();
-    const rules = (row?.rules ?? []).map((stored) => {
+    const rules: Rule[] = [];
+    for (const stored of row?.rules ?? []) {
       const key = `${stored.position}\n${stored.rule}`;
-      const rule =
-        this.compiled.get(key) ?? this.compile(JSON.parse(stored.rule) as unknown, stored.position);
+      const rule = this.compiled.get(key) ?? this.compileStored(stored);
+      if (rule === undefined) continue;
       compiled.set(key, rule);
-      return rule;
-    });
+      rules.push(rule);
+    }
     const view: RuntimeView = { pins: new Map(Object.entries(row?.pins ?? {})), rules };
     // Two reloads at once: the newer one stays.
     if (this.cached === undefined || version >= this.cached.version) {
@@ -86,6 +87,18 @@ export class PostgresScenarioState implements ScenarioState {
       this.compiled = compiled;
     }
     return view;
+  }
+
+  /**
+   * A stored rule compiled, or nothing when it no longer compiles (a row written by hand, or by
+   * a sandbox whose format differed): one bad row must not stop every decision.
+   */
+  private compileStored(stored: StoredRule): Rule | undefined {
+    try {
+      return this.compile(JSON.parse(stored.rule) as unknown, stored.position);
+    } catch {
+      return undefined;
+    }
   }
 
   async pin(merchantKey: string, scenario: string): Promise<void> {
@@ -145,7 +158,7 @@ export class PostgresScenarioState implements ScenarioState {
        SELECT position, rule::text AS rule FROM removed ORDER BY batch DESC, position`,
       [id],
     );
-    return rows.map((stored) => this.compile(JSON.parse(stored.rule) as unknown, stored.position));
+    return rows.flatMap((stored) => this.compileStored(stored) ?? []);
   }
 
   async counting<T>(
