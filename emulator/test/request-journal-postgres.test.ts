@@ -162,6 +162,16 @@ describe.skipIf(noPostgres())('the request journal in PostgreSQL', () => {
     expect(await a.list()).toEqual([]);
   });
 
+  it("leaves the connection's commits waiting for the disk, as the store's must", async () => {
+    const { pool } = await openPostgres(db.url, { poolSize: 1 });
+    pools.push(pool);
+    const one = new PostgresJournal(pool, { onError: (error) => errors.push(error) });
+    one.record(entry(1));
+    expect(await one.list()).toHaveLength(1);
+    const { rows } = await pool.query<{ synchronous_commit: string }>('SHOW synchronous_commit');
+    expect(rows[0]?.synchronous_commit).toBe('on');
+  });
+
   it('keeps a value with NUL or a lone surrogate, and finds it by that value', async () => {
     const a = await journal();
     const odd = 'nul\u0000 and \uD800 lone';
