@@ -167,8 +167,12 @@ export class PostgresJournal implements RequestJournal {
     return rowCount ?? 0;
   }
 
-  /** Waits for what this process recorded so far to be written: it always lists its own. */
-  private async settled(): Promise<void> {
+  /**
+   * Resolves once what this process recorded so far is written (or given up): lists wait for
+   * it, so a process always lists its own entries; a sandbox closing waits for it before it
+   * ends its pool.
+   */
+  async settled(): Promise<void> {
     const target = this.recorded;
     while (this.done < target && this.writing) await this.writing;
   }
