@@ -18,8 +18,9 @@ import type { CompileRule, Counted, RulesAdded, RuntimeView, ScenarioState } fro
  *
  * Counters: a decision that may read counter keys locks them (creating them at 0) in a
  * transaction, reads them, selects, and advances what it used before the commit, so two
- * decisions in any processes never read the same count; keys are locked in one order, so two
- * decisions never wait on each other. A decision whose rules count nothing takes no lock.
+ * decisions in any processes never read the same count (one that wants a key another holds
+ * waits for its commit); keys are locked in one order, so no two decisions deadlock. A decision
+ * whose rules count nothing takes no lock.
  */
 const VERSION_COUNTER = 'scenario_state';
 const RULE_COUNTER = 'runtime_rule';
@@ -172,7 +173,7 @@ export class PostgresScenarioState implements ScenarioState {
       return value;
     }
     return this.transaction(async (client) => {
-      // In one order in every process: two decisions never hold a key each that the other wants.
+      // In one order in every process: no two decisions hold a key each that the other wants.
       const sorted = [...new Set(keys)].sort();
       const { rows } = await client.query<{ key: string; count: number }>(
         `INSERT INTO scenario_counters (key, count) SELECT key, 0 FROM unnest($1::text[]) AS key
