@@ -86,7 +86,7 @@ export async function startSandbox(options: StartOptions = {}): Promise<RunningS
     watchScenarios: typeof options.scenarios === 'string',
   });
   // A test that names scenarios wants them: a broken one fails the start, with file and line.
-  const { problems } = sandbox.scenarios.status();
+  const { problems } = await sandbox.scenarios.status();
   if (problems.length > 0) {
     await sandbox.close();
     throw new ConfigError(

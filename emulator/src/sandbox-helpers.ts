@@ -116,30 +116,28 @@ export function sandboxHelpers(
     async setBalance(...args: [string] | [string | number, string]) {
       return balance('setBalance', 'set', args);
     },
-    addRule(rule) {
-      const result = addRules(sandbox.scenarios, rule);
-      if (!result.ok) return Promise.reject(adminError('addRule', result));
-      return Promise.resolve({ rules: result.rules });
+    async addRule(rule) {
+      const result = await addRules(sandbox.scenarios, rule);
+      if (!result.ok) throw adminError('addRule', result);
+      return { rules: result.rules };
     },
-    scenarios: () => Promise.resolve(scenarioStatus(sandbox.scenarios)),
-    pin(name, pinOptions = {}) {
+    scenarios: () => scenarioStatus(sandbox.scenarios),
+    async pin(name, pinOptions = {}) {
       const merchantId =
         pinOptions.merchantId === undefined ? undefined : String(pinOptions.merchantId);
-      const result = pinScenario(deps, name, merchantId);
-      if (!result.ok) return Promise.reject(adminError('pin', result));
-      return Promise.resolve({ pinned: result.pinned });
+      const result = await pinScenario(deps, name, merchantId);
+      if (!result.ok) throw adminError('pin', result);
+      return { pinned: result.pinned };
     },
     unpin: (pinOptions = {}) =>
-      Promise.resolve(
-        unpinScenario(
-          sandbox.scenarios,
-          pinOptions.merchantId === undefined ? undefined : String(pinOptions.merchantId),
-        ),
+      unpinScenario(
+        sandbox.scenarios,
+        pinOptions.merchantId === undefined ? undefined : String(pinOptions.merchantId),
       ),
-    removeRule(id) {
-      const result = removeRule(sandbox.scenarios, id);
-      if (!result.ok) return Promise.reject(adminError('removeRule', result));
-      return Promise.resolve({ removed: result.removed });
+    async removeRule(id) {
+      const result = await removeRule(sandbox.scenarios, id);
+      if (!result.ok) throw adminError('removeRule', result);
+      return { removed: result.removed };
     },
     async reset(resetOptions = {}) {
       const request = parseResetRequest(resetOptions);
@@ -151,11 +149,10 @@ export function sandboxHelpers(
       if (!result.ok) throw adminError('payouts', result);
       return result.page;
     },
-    requests(filter = {}) {
-      const result = listRequests(sandbox.journal, filter);
-      return result.ok
-        ? Promise.resolve(result.page)
-        : Promise.reject(adminError('requests', result));
+    async requests(filter = {}) {
+      const result = await listRequests(sandbox.journal, filter);
+      if (!result.ok) throw adminError('requests', result);
+      return result.page;
     },
     async postbacks(filter = {}) {
       const result = await listPostbacks(sandbox.store, filter);

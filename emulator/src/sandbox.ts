@@ -15,12 +15,13 @@ import { CardStorage } from './cards/card-storage.js';
 import { renderGatewayXml } from './http/xml.js';
 import { StatusGateway } from './gateway/status.js';
 import { MerchantDirectory } from './merchants/merchants.js';
-import { RequestJournal } from './gateway/journal.js';
+import { MemoryJournal, type RequestJournal } from './gateway/journal.js';
 import { PayoutService } from './payouts/service.js';
 import { PostbackDispatcher } from './postbacks/dispatcher.js';
 import { HostAllowlist } from './postbacks/postback.js';
 import { HttpPostbackSender, type PostbackSender } from './postbacks/sender.js';
 import { ScenarioRegistry } from './scenarios/registry.js';
+import type { ScenarioState } from './scenarios/state.js';
 import { createRandomness, randomSeed } from './randomness.js';
 import { Retention } from './retention/retention.js';
 import { followOtherProcesses } from './shared-changes.js';
@@ -37,6 +38,13 @@ export interface SandboxOptions {
   readonly scenariosDir?: string | undefined;
   /** Scenarios given as data, loaded beside the folder's. */
   readonly inlineScenarios?: readonly unknown[];
+  /**
+   * Pins, run-time rules and their counters, shared with other sandbox processes
+   * (`scenarioStateFor(pool)`): this process's own by default.
+   */
+  readonly scenarioState?: ScenarioState;
+  /** The request journal, shared with other processes (`requestJournalFor`): this one's by default. */
+  readonly journal?: RequestJournal;
 }
 
 /** A wired sandbox, not yet listening: the app for supertest, and the parts tests look at. */
@@ -68,7 +76,7 @@ export async function openSandbox(config: Config, options: SandboxOptions = {}):
   });
   const clock = options.clock ?? (await restoredClock(store, config.clockSpeed));
   store.followClock(() => clock.state());
-  const journal = new RequestJournal();
+  const journal = options.journal ?? new MemoryJournal();
   const events = new EventBus(() => clock.now());
   const disconnectEvents = connectEvents(events, { store, journal });
   await seedTestCards(store, clock.now());
@@ -77,6 +85,7 @@ export async function openSandbox(config: Config, options: SandboxOptions = {}):
     dir: 'scenariosDir' in options ? options.scenariosDir : config.scenariosDir,
     inline: options.inlineScenarios ?? [],
     random: () => randomness.draw(),
+    ...(options.scenarioState ? { state: options.scenarioState } : {}),
     onEvent: (event) => {
       if (event.type === 'watch-failed') logger.warn(event.message);
       else if (event.problems.length > 0) {

@@ -287,7 +287,7 @@ describe('the card form', () => {
     const session = await openSession();
     await request(sandbox.app).get(viewPath(session));
     await postCard(session, GOOD);
-    expect(sandbox.journal.list()).toEqual([]);
+    expect(await sandbox.journal.list()).toEqual([]);
     const pages = logLines.filter((line) => line.msg === 'hosted page');
     expect(pages.map((line) => [line.level, line.method, line.outcome])).toEqual([
       [20, 'GET', 'card form'],

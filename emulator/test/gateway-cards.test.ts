@@ -310,7 +310,7 @@ describe('/g2g/cardstorage/add', () => {
 
   it('journals the add with its payment id and order id', async () => {
     const answer = await add({ pg_order_id: 'journal-me' });
-    const entry = sandbox.journal.list({ orderId: 'journal-me' })[0];
+    const entry = (await sandbox.journal.list({ orderId: 'journal-me' }))[0];
     expect(entry).toMatchObject({
       path: '/g2g/cardstorage/add',
       paymentId: Number(answer.pg_payment_id),

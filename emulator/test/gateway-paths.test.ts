@@ -128,7 +128,9 @@ describe('doubled slashes', () => {
       request(sandbox.app).post('//api//reg2reg'),
       signed(payoutFields({ pg_order_id: 'journal-slashes' })),
     );
-    expect(sandbox.journal.list({ orderId: 'journal-slashes' })[0]?.path).toBe('/api/reg2reg');
+    expect((await sandbox.journal.list({ orderId: 'journal-slashes' }))[0]?.path).toBe(
+      '/api/reg2reg',
+    );
   });
 
   it('leaves the query as sent: a // in a query value stays, and is signed', async () => {

@@ -161,7 +161,7 @@ describe('to_iban: the answer', () => {
 
   it('journals the request', async () => {
     const answer = await toIban(toIbanFields({ pg_order_id: 'iban-journal' }), '/api/to_iban');
-    expect(gateway.sandbox.journal.list({ orderId: 'iban-journal' })[0]).toMatchObject({
+    expect((await gateway.sandbox.journal.list({ orderId: 'iban-journal' }))[0]).toMatchObject({
       path: '/api/to_iban',
       paymentId: Number(answer.pg_payment_id),
       outcome: 'ok',

@@ -140,7 +140,7 @@ describe('the answer', () => {
 
   it('journals the request with its order, payment id and outcome', async () => {
     const answer = await pay(p2pFields({ pg_order_id: 'p2p-journal' }));
-    expect(gateway.sandbox.journal.list({ orderId: 'p2p-journal' })[0]).toMatchObject({
+    expect((await gateway.sandbox.journal.list({ orderId: 'p2p-journal' }))[0]).toMatchObject({
       path: '/g2g/p2p2nonreg',
       merchantId: MERCHANT_ID,
       paymentId: Number(answer.pg_payment_id),

@@ -61,7 +61,7 @@ describe('a catastrophic-backtracking regex cannot stall the server', () => {
       `name: evil\nrules:\n  - match: { pg_description: { regex: '${EVIL}' } }\n    outcome: error 10001\n`,
     );
     await open();
-    expect(sandbox.scenarios.status().problems).toEqual([]);
+    expect((await sandbox.scenarios.status()).problems).toEqual([]);
 
     expect((await payout(`${'a'.repeat(28)}b`)).pg_status).toBe('ok');
     expect((await payout(`${'a'.repeat(5_000)}b`)).pg_status).toBe('ok');

@@ -334,7 +334,7 @@ describe('loading files from disk', () => {
     await writeFile(join(dir, 'a.yaml'), 'name: same\nrules:\n  - outcome: ok\n');
     await writeFile(join(dir, 'b.json'), '{"name": "same", "rules": [{"outcome": "ok"}]}');
     await open();
-    const { problems } = sandbox.scenarios.status();
+    const { problems } = await sandbox.scenarios.status();
     expect(problems[0]?.message).toContain('already used by');
   });
 
@@ -348,7 +348,7 @@ describe('loading files from disk', () => {
     await sandbox.scenarios.load();
     expect(await status({}, { 'X-Sandbox-Scenario': 'taken' })).toBe('10001');
     expect(await status()).toBe('ok');
-    const { problems } = sandbox.scenarios.status();
+    const { problems } = await sandbox.scenarios.status();
     expect(problems).toEqual([
       expect.objectContaining({
         file: join(dir, 'a-newcomer.yaml'),
@@ -363,8 +363,10 @@ describe('loading files from disk', () => {
     await open();
     await rm(dir, { recursive: true });
     await sandbox.scenarios.reset();
-    expect(sandbox.scenarios.status().problems[0]?.message).toContain('cannot be read');
-    expect(sandbox.scenarios.status().problems[0]?.message).toContain('POST /__sandbox/reset');
+    expect((await sandbox.scenarios.status()).problems[0]?.message).toContain('cannot be read');
+    expect((await sandbox.scenarios.status()).problems[0]?.message).toContain(
+      'POST /__sandbox/reset',
+    );
     expect(await status()).toBe('ok');
   });
 });

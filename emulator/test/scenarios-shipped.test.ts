@@ -45,8 +45,8 @@ async function storedFor(orderId: string): Promise<{ status: string }[]> {
   return (await sandbox.store.payouts()).filter((p) => p.orderId === orderId);
 }
 
-it('loads every shipped file without a problem, and each is covered here', () => {
-  const status = sandbox.scenarios.status();
+it('loads every shipped file without a problem, and each is covered here', async () => {
+  const status = await sandbox.scenarios.status();
   expect(status.problems).toEqual([]);
   const files = readdirSync(SHIPPED).filter((f) => /\.ya?ml$/.test(f));
   expect(files.length).toBeGreaterThanOrEqual(10);

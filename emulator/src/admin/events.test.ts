@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RequestJournal } from '../gateway/journal.js';
+import { MemoryJournal } from '../gateway/journal.js';
 import type { ChangeOrigin, Store, StoreChange } from '../store/store.js';
 import { samplePayout } from '../../test/fixtures.js';
 import {
@@ -162,7 +162,7 @@ describe('connecting the bus', () => {
   it('tells journalled requests and a cleared journal, and a clock state only when it moved', () => {
     const { bus: events } = bus();
     const { store, commit } = fakeStore();
-    const journal = new RequestJournal();
+    const journal = new MemoryJournal();
     const stop = connectEvents(events, { store, journal });
     const clock = { nowMs: START, realMs: 0, speed: 0 };
     commit({ clock });

@@ -201,10 +201,14 @@ export class CardStorage {
   }
 
   /** Ends a session waiting for 3DS as the issuer decided. */
-  async finish3ds(session: CardSession, decision: Decision): Promise<SubmitResult> {
+  async finish3ds(
+    session: CardSession,
+    decided: Decision | Promise<Decision>,
+  ): Promise<SubmitResult> {
     if (session.state !== 'awaiting-3ds' || !session.pendingCard) {
       return { kind: 'closed', session };
     }
+    const decision = await decided;
     const outcome = decision.outcome;
     if (outcome.status === 'error') {
       const failed = await this.fail(session, decision, {
@@ -358,6 +362,7 @@ export class CardStorage {
   ): Promise<Decision> {
     const chooser = this.deps.chooseOutcome;
     if (!chooser) return Promise.resolve(fallback);
+    // A shared scenario state answers with a promise (scenarios/state.ts).
     return Promise.resolve(
       chooser(
         {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   jsonStringBytes,
-  RequestJournal,
+  MemoryJournal,
   type JournalEntry,
   type NewJournalEntry,
 } from './journal.js';
@@ -25,7 +25,7 @@ function bytesOf(entries: readonly JournalEntry[]): number {
 
 describe('the request journal', () => {
   it('drops the oldest entries first once it holds more bytes than its budget', () => {
-    const journal = new RequestJournal({ entries: 1_000, bytes: 20_000, valueChars: 2_000 });
+    const journal = new MemoryJournal({ entries: 1_000, bytes: 20_000, valueChars: 2_000 });
     for (let i = 1; i <= 100; i++) journal.record(entry(i, 'h'.repeat(1_500)));
     const kept = journal.list();
     expect(bytesOf(kept)).toBeLessThanOrEqual(20_000);
@@ -37,7 +37,7 @@ describe('the request journal', () => {
   });
 
   it('still holds at most its number of entries', () => {
-    const journal = new RequestJournal({ entries: 10, bytes: 1 << 20, valueChars: 2_000 });
+    const journal = new MemoryJournal({ entries: 10, bytes: 1 << 20, valueChars: 2_000 });
     for (let i = 1; i <= 25; i++) journal.record(entry(i));
     expect(journal.list().map((e) => e.orderId)).toEqual(
       Array.from({ length: 10 }, (_, i) => `order-${25 - i}`),
@@ -45,14 +45,14 @@ describe('the request journal', () => {
   });
 
   it('cuts each long value, saying how long it was, without splitting a character', () => {
-    const journal = new RequestJournal({ entries: 10, bytes: 1 << 20, valueChars: 10 });
+    const journal = new MemoryJournal({ entries: 10, bytes: 1 << 20, valueChars: 10 });
     journal.record({ ...entry(1, `${'a'.repeat(9)}\u{1F600}${'b'.repeat(450_000)}`) });
     const hint = journal.list()[0]?.hint ?? '';
     expect(hint).toBe(`${'a'.repeat(9)}…(cut, 450011 chars)`);
   });
 
   it('pages newest first, each page older than the one before, with the total on each', () => {
-    const journal = new RequestJournal({ entries: 10, bytes: 1 << 20, valueChars: 2_000 });
+    const journal = new MemoryJournal({ entries: 10, bytes: 1 << 20, valueChars: 2_000 });
     for (let i = 1; i <= 5; i++) journal.record(entry(i));
     const first = journal.page({ limit: 2 });
     expect(first.entries.map((e) => e.id)).toEqual([5, 4]);
@@ -66,7 +66,7 @@ describe('the request journal', () => {
   });
 
   it('finds an entry by a long order id, cut the same way', () => {
-    const journal = new RequestJournal({ entries: 10, bytes: 1 << 20, valueChars: 10 });
+    const journal = new MemoryJournal({ entries: 10, bytes: 1 << 20, valueChars: 10 });
     const long = `order-${'9'.repeat(50)}`;
     journal.record({ ...entry(1), orderId: long });
     journal.record(entry(2));
@@ -77,18 +77,18 @@ describe('the request journal', () => {
   it('holds to its byte budget exactly, counting each entry as its JSON', () => {
     const odd = entry(1, 'Выплата "ok" \\ \n\u0001 \u{1F600} \uD800 tab\t');
     const exact = Buffer.byteLength(JSON.stringify({ id: 1, ...odd }));
-    const fits = new RequestJournal({ entries: 10, bytes: exact * 2, valueChars: 2_000 });
+    const fits = new MemoryJournal({ entries: 10, bytes: exact * 2, valueChars: 2_000 });
     fits.record(odd);
     fits.record(odd);
     expect(fits.list()).toHaveLength(2);
-    const tight = new RequestJournal({ entries: 10, bytes: exact * 2 - 1, valueChars: 2_000 });
+    const tight = new MemoryJournal({ entries: 10, bytes: exact * 2 - 1, valueChars: 2_000 });
     tight.record(odd);
     tight.record(odd);
     expect(tight.list()).toHaveLength(1);
   });
 
   it('pages the newest entries however many were recorded and dropped before them', () => {
-    const journal = new RequestJournal({ entries: 3, bytes: 1 << 20, valueChars: 2_000 });
+    const journal = new MemoryJournal({ entries: 3, bytes: 1 << 20, valueChars: 2_000 });
     for (let i = 1; i <= 1_000; i++) journal.record(entry(i));
     expect(journal.list().map((e) => e.id)).toEqual([1_000, 999, 998]);
     expect(journal.page({ limit: 2, before: 1_000 }).entries.map((e) => e.id)).toEqual([999, 998]);
@@ -96,7 +96,7 @@ describe('the request journal', () => {
   });
 
   it('keeps no field that was given as undefined', () => {
-    const journal = new RequestJournal();
+    const journal = new MemoryJournal();
     journal.record({ ...entry(1), merchantId: undefined, paymentId: undefined });
     const [kept] = journal.list();
     expect(kept).toBeDefined();

@@ -1,7 +1,9 @@
 /**
  * The request journal: what the gateway was asked and why it answered as it did, for the
- * developer who is surprised by an answer (`GET /__sandbox/requests`). Kept in memory, bounded in
- * entries and in bytes (`JOURNAL_LIMITS`); listed newest first, as the other admin lists are.
+ * developer who is surprised by an answer (`GET /__sandbox/requests`). Bounded in entries and in
+ * bytes (`JOURNAL_LIMITS`); listed newest first, as the other admin lists are. Kept in this
+ * process (`MemoryJournal`, with the file store) or in PostgreSQL, shared by every sandbox
+ * process on that database (journal-postgres.ts).
  */
 export interface JournalEntry {
   /**
@@ -68,7 +70,7 @@ export const JOURNAL_LIMITS: JournalLimits = {
   valueChars: 2_000,
 };
 
-interface Kept {
+export interface Kept {
   readonly entry: JournalEntry;
   readonly bytes: number;
 }
@@ -77,7 +79,32 @@ interface Kept {
 export type JournalChange =
   { readonly type: 'record'; readonly entry: JournalEntry } | { readonly type: 'clear' };
 
-export class RequestJournal {
+/** Listing answers a value or a promise of one: the in-memory journal answers at once. */
+type MaybePromise<T> = T | Promise<T>;
+
+export interface RequestJournal {
+  /** Whether other sandbox processes record into it and list it too. */
+  readonly shared: boolean;
+  /**
+   * Keeps an entry. Never throws and never waits: a gateway answer is never slowed or failed by
+   * its journal entry (a shared journal writes it in the background and logs a failure).
+   */
+  record(entry: NewJournalEntry): void;
+  /** The matching entries, newest first. */
+  list(filter?: Omit<JournalFilter, 'before'>): MaybePromise<JournalEntry[]>;
+  /** The newest `limit` matching entries older than `before`, with how many match in all. */
+  page(filter?: JournalFilter): MaybePromise<JournalPage>;
+  /** Empties it, ids going on from where they were: how many entries it held. */
+  clear(): MaybePromise<number>;
+  /**
+   * Calls `listener` with every entry this process records, and on `clear` (the dashboard's live
+   * events). A listener that throws is ignored. Returns how to stop listening.
+   */
+  onChange(listener: (change: JournalChange) => void): () => void;
+}
+
+export class MemoryJournal implements RequestJournal {
+  readonly shared = false;
   /**
    * The kept entries are `entries[first]` on, oldest first. A dropped entry's slot is emptied
    * and the array cut only once the empty slots are as many as the kept ones: dropping the oldest
@@ -102,7 +129,7 @@ export class RequestJournal {
 
   record(entry: NewJournalEntry): void {
     this.lastId += 1;
-    const { entry: kept, bytes } = this.keepable(this.lastId, entry);
+    const { entry: kept, bytes } = keepable(this.lastId, entry, this.limits);
     this.entries.push({ entry: kept, bytes });
     this.bytes += bytes;
     // Oldest first; the newest entry always stays.
@@ -133,9 +160,11 @@ export class RequestJournal {
    */
   page(filter: JournalFilter = {}): JournalPage {
     // Entries hold cut values; a value asked for is cut the same way to find them.
-    const orderId = filter.orderId === undefined ? undefined : this.cut(filter.orderId);
-    const merchantId = filter.merchantId === undefined ? undefined : this.cut(filter.merchantId);
-    const path = filter.path === undefined ? undefined : this.cut(filter.path);
+    const orderId =
+      filter.orderId === undefined ? undefined : cutValue(filter.orderId, this.limits);
+    const merchantId =
+      filter.merchantId === undefined ? undefined : cutValue(filter.merchantId, this.limits);
+    const path = filter.path === undefined ? undefined : cutValue(filter.path, this.limits);
     const { outcome, before, limit } = filter;
     const entries: JournalEntry[] = [];
     let total = 0;
@@ -161,11 +190,13 @@ export class RequestJournal {
     return { entries, total, ...(more && last !== undefined ? { nextBefore: last.id } : {}) };
   }
 
-  clear(): void {
+  clear(): number {
+    const held = this.entries.length - this.first;
     this.entries = [];
     this.first = 0;
     this.bytes = 0;
     this.tell({ type: 'clear' });
+    return held;
   }
 
   private tell(change: JournalChange): void {
@@ -177,39 +208,39 @@ export class RequestJournal {
       }
     }
   }
+}
 
-  /**
-   * The entry as kept: numbered, values cut, keys left undefined dropped, and each text a copy
-   * that shares no memory with the value it came from (`detached`); with the size of its JSON,
-   * counted as JSON.stringify would write it, without writing it.
-   */
-  private keepable(id: number, entry: NewJournalEntry): Kept {
-    const kept: Record<string, string | number> = { id };
-    // `{"id":1}`: the braces, the name and its value; each further field adds a comma.
-    let bytes = 2 + jsonStringBytes('id') + 1 + jsonNumberBytes(id);
-    for (const key in entry) {
-      const value = entry[key as keyof NewJournalEntry];
-      if (value === undefined) continue;
-      if (typeof value === 'string') {
-        const text = detached(this.cut(value));
-        kept[key] = text;
-        bytes += 1 + jsonStringBytes(key) + 1 + jsonStringBytes(text);
-      } else {
-        kept[key] = value;
-        bytes += 1 + jsonStringBytes(key) + 1 + jsonNumberBytes(value);
-      }
+/**
+ * The entry as kept: numbered, values cut, keys left undefined dropped, and each text a copy
+ * that shares no memory with the value it came from (`detached`); with the size of its JSON,
+ * counted as JSON.stringify would write it, without writing it.
+ */
+export function keepable(id: number, entry: NewJournalEntry, limits: JournalLimits): Kept {
+  const kept: Record<string, string | number> = { id };
+  // `{"id":1}`: the braces, the name and its value; each further field adds a comma.
+  let bytes = 2 + jsonStringBytes('id') + 1 + jsonNumberBytes(id);
+  for (const key in entry) {
+    const value = entry[key as keyof NewJournalEntry];
+    if (value === undefined) continue;
+    if (typeof value === 'string') {
+      const text = detached(cutValue(value, limits));
+      kept[key] = text;
+      bytes += 1 + jsonStringBytes(key) + 1 + jsonStringBytes(text);
+    } else {
+      kept[key] = value;
+      bytes += 1 + jsonStringBytes(key) + 1 + jsonNumberBytes(value);
     }
-    return { entry: kept as unknown as JournalEntry, bytes };
   }
+  return { entry: kept as unknown as JournalEntry, bytes };
+}
 
-  /** `…(cut, 450000 chars)` after the first `valueChars`, never between a surrogate pair. */
-  private cut(text: string): string {
-    const max = this.limits.valueChars;
-    if (text.length <= max) return text;
-    const code = text.charCodeAt(max - 1);
-    const end = code >= 0xd800 && code <= 0xdbff ? max - 1 : max;
-    return `${text.slice(0, end)}…(cut, ${text.length} chars)`;
-  }
+/** `…(cut, 450000 chars)` after the first `valueChars`, never between a surrogate pair. */
+export function cutValue(text: string, limits: JournalLimits): string {
+  const max = limits.valueChars;
+  if (text.length <= max) return text;
+  const code = text.charCodeAt(max - 1);
+  const end = code >= 0xd800 && code <= 0xdbff ? max - 1 : max;
+  return `${text.slice(0, end)}…(cut, ${text.length} chars)`;
 }
 
 /**

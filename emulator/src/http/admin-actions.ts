@@ -268,12 +268,11 @@ export async function resetSandbox(deps: ResetDeps, data: boolean): Promise<Rese
     }
   }
   const scenarios = await deps.scenarios.reset();
-  const requests = deps.journal.list().length;
-  deps.journal.clear();
+  const requests = await deps.journal.clear();
   return {
     reset: true,
     data,
-    scenarios: deps.scenarios.names(),
+    scenarios: await deps.scenarios.names(),
     cleared: { ...scenarios, requests, ...dataCleared },
   };
 }
@@ -348,10 +347,10 @@ export async function listPayouts(
 }
 
 /** The journal entries that match `query`, newest first: at most `limit`, older than `cursor`. */
-export function listRequests(
+export async function listRequests(
   journal: RequestJournal,
   filter: RequestFilter | Readonly<Record<string, unknown>>,
-): Result<{ page: RequestPage }> {
+): Promise<Result<{ page: RequestPage }>> {
   const query = filter as Readonly<Record<string, unknown>>;
   const cursor = listCursor(asQueryValue(query.cursor), /^\d{1,15}$/);
   if (cursor === null) {
@@ -364,7 +363,7 @@ export function listRequests(
   const merchantId = text(query.merchant_id);
   const orderId = text(query.order_id);
   const outcome = text(query.outcome);
-  const found = journal.page({
+  const found = await journal.page({
     ...(path !== undefined ? { path } : {}),
     ...(merchantId !== undefined ? { merchantId } : {}),
     ...(orderId !== undefined ? { orderId } : {}),

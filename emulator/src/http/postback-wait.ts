@@ -128,13 +128,13 @@ async function findTarget(
       session = candidate;
   }
   if (session) return { kind: 'card-session', session };
-  return refuse('not-found', unknownOrder(deps.journal, orderId));
+  return refuse('not-found', await unknownOrder(deps.journal, orderId));
 }
 
 /** Why no postback is coming, for an order the sandbox has no payout for. */
-function unknownOrder(journal: RequestJournal, orderId: string): string {
+async function unknownOrder(journal: RequestJournal, orderId: string): Promise<string> {
   const requests = `GET /__sandbox/requests?order_id=${encodeURIComponent(orderId.slice(0, 100))}`;
-  const [last] = journal.page({ orderId, limit: 1 }).entries;
+  const [last] = (await journal.page({ orderId, limit: 1 })).entries;
   if (last !== undefined) {
     return `no payout has order id ${shown(orderId)}; the gateway answered its last request for it (${last.method} ${last.path} at ${last.at}) with ${last.outcome} (${last.reason}), so no payout was made and no postback will come: ${requests} has the hint, fix the request and send it again`;
   }

@@ -14,11 +14,11 @@ import type { MerchantDirectory } from '../merchants/merchants.js';
 export function scenarioRoutes(deps: ResetDeps): Router {
   const router = Router();
 
-  router.get('/__sandbox/scenarios', (_req, res) => {
-    res.json(scenarioStatus(deps.scenarios));
+  router.get('/__sandbox/scenarios', async (_req, res) => {
+    res.json(await scenarioStatus(deps.scenarios));
   });
 
-  router.put('/__sandbox/scenarios/active', (req, res) => {
+  router.put('/__sandbox/scenarios/active', async (req, res) => {
     const body: unknown = req.body;
     const name = isRecord(body) ? body.name : undefined;
     const rawMerchant = isRecord(body) ? body.merchant_id : undefined;
@@ -34,27 +34,27 @@ export function scenarioRoutes(deps: ResetDeps): Router {
       typeof rawMerchant === 'string' || typeof rawMerchant === 'number'
         ? String(rawMerchant)
         : undefined;
-    const result = pinScenario(deps, name, merchantId);
+    const result = await pinScenario(deps, name, merchantId);
     if (!result.ok) sendRefusal(res, result);
     else res.json({ pinned: result.pinned });
   });
 
-  router.delete('/__sandbox/scenarios/active', (req, res) => {
+  router.delete('/__sandbox/scenarios/active', async (req, res) => {
     const merchantId =
       typeof req.query.merchant_id === 'string' ? req.query.merchant_id : undefined;
-    res.json(unpinScenario(deps.scenarios, merchantId));
+    res.json(await unpinScenario(deps.scenarios, merchantId));
   });
 
-  router.post('/__sandbox/scenarios', (req, res) => {
-    const result = addRules(deps.scenarios, req.body);
+  router.post('/__sandbox/scenarios', async (req, res) => {
+    const result = await addRules(deps.scenarios, req.body);
     if (!result.ok) sendRefusal(res, result);
     else res.status(201).json({ rules: result.rules });
   });
 
   // Rule ids hold a "/" (`runtime/slow`): sent as it is or as %2F, both find the rule.
-  router.delete('/__sandbox/scenarios/rules/*id', (req, res) => {
+  router.delete('/__sandbox/scenarios/rules/*id', async (req, res) => {
     const id = ruleIdParam(req.params.id);
-    const result = removeRule(deps.scenarios, id);
+    const result = await removeRule(deps.scenarios, id);
     if (!result.ok) sendRefusal(res, result);
     else res.json({ removed: result.removed });
   });
@@ -68,8 +68,8 @@ export function scenarioRoutes(deps: ResetDeps): Router {
     res.json(await resetSandbox(deps, request.data));
   });
 
-  router.get('/__sandbox/requests', (req, res) => {
-    const result = listRequests(deps.journal, req.query);
+  router.get('/__sandbox/requests', async (req, res) => {
+    const result = await listRequests(deps.journal, req.query);
     if (!result.ok) sendRefusal(res, result);
     else res.json(result.page);
   });
@@ -77,8 +77,8 @@ export function scenarioRoutes(deps: ResetDeps): Router {
   return router;
 }
 
-export function scenarioStatus(scenarios: ScenarioRegistry): ScenarioStatus {
-  const status = scenarios.status();
+export async function scenarioStatus(scenarios: ScenarioRegistry): Promise<ScenarioStatus> {
+  const status = await scenarios.status();
   return {
     dir: status.dir,
     scenarios: status.scenarios.map(describeScenario),
@@ -91,11 +91,11 @@ export function scenarioStatus(scenarios: ScenarioRegistry): ScenarioStatus {
  * Pins a scenario by name, for every merchant or one, as `PUT /__sandbox/scenarios/active` and
  * `startSandbox().pin` do.
  */
-export function pinScenario(
+export async function pinScenario(
   deps: { readonly scenarios: ScenarioRegistry; readonly merchants: MerchantDirectory },
   name: string,
   merchantId: string | undefined,
-): Result<Pins> {
+): Promise<Result<Pins>> {
   if (merchantId !== undefined && !deps.merchants.find(merchantId)) {
     const known = deps.merchants.all().map((m) => m.id);
     return refuse(
@@ -104,35 +104,38 @@ export function pinScenario(
       { merchants: known },
     );
   }
-  if (!deps.scenarios.pin(name, merchantId)) {
+  if (!(await deps.scenarios.pin(name, merchantId))) {
     return refuse(
       'not-found',
       `no scenario is named "${name}"; GET /__sandbox/scenarios lists them`,
-      { scenarios: deps.scenarios.names() },
+      { scenarios: await deps.scenarios.names() },
     );
   }
-  return { ok: true, pinned: deps.scenarios.status().pins };
+  return { ok: true, pinned: (await deps.scenarios.status()).pins };
 }
 
 /** Unpins the scenario of one merchant, or every pin: `DELETE /__sandbox/scenarios/active`. */
-export function unpinScenario(scenarios: ScenarioRegistry, merchantId: string | undefined): Pins {
-  scenarios.unpin(merchantId);
-  return { pinned: scenarios.status().pins };
+export async function unpinScenario(
+  scenarios: ScenarioRegistry,
+  merchantId: string | undefined,
+): Promise<Pins> {
+  await scenarios.unpin(merchantId);
+  return { pinned: (await scenarios.status()).pins };
 }
 
 /**
  * Adds run-time rules (a rule, or `{"rules": [...]}`; all or none), as `POST /__sandbox/scenarios`
  * and `startSandbox().addRule` do.
  */
-export function addRules(
+export async function addRules(
   scenarios: ScenarioRegistry,
   body: unknown,
-): Result<{ rules: RuleView[] }> {
+): Promise<Result<{ rules: RuleView[] }>> {
   const inputs =
     isRecord(body) && 'rules' in body && Array.isArray(body.rules)
       ? (body.rules as unknown[])
       : [body];
-  const added = scenarios.addRuntimeRules(inputs);
+  const added = await scenarios.addRuntimeRules(inputs);
   if (!added.ok) {
     return refuse(
       'bad-request',
@@ -153,11 +156,11 @@ function ruleIdParam(value: unknown): string {
  * Removes the run-time rules with this id (ScenarioRegistry.removeRuntimeRule), as
  * `DELETE /__sandbox/scenarios/rules/:id` and `startSandbox().removeRule` do.
  */
-export function removeRule(
+export async function removeRule(
   scenarios: ScenarioRegistry,
   id: string,
-): { ok: true; removed: RuleView[] } | AdminRefusal {
-  const result = scenarios.removeRuntimeRule(id);
+): Promise<{ ok: true; removed: RuleView[] } | AdminRefusal> {
+  const result = await scenarios.removeRuntimeRule(id);
   switch (result.kind) {
     case 'removed':
       return { ok: true, removed: result.rules.map(describeRule) };
@@ -173,7 +176,8 @@ export function removeRule(
         'not-found',
         `no rule ${id}; GET /__sandbox/scenarios lists the rules, run-time ones under the "runtime" scenario (ids such as runtime#1 or runtime/<name>; send # as %23)`,
         {
-          runtimeRules: scenarios.find(RUNTIME_SCENARIO)?.rules.map((rule) => rule.id) ?? [],
+          runtimeRules:
+            (await scenarios.find(RUNTIME_SCENARIO))?.rules.map((rule) => rule.id) ?? [],
         },
       );
   }

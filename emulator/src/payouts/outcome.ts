@@ -98,7 +98,9 @@ export interface ChoiceRequest {
 }
 
 /**
- * Decides a step: a scenario's rule, else `fallback` (the card's documented outcome).
+ * Decides a step: a scenario's rule, else `fallback` (the card's documented outcome). A promise
+ * when the scenario state is shared by several processes (PostgreSQL: scenarios/state.ts) and
+ * must be read first; callers await it.
  */
 export type OutcomeChooser = (
   request: ChoiceRequest,

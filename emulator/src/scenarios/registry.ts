@@ -1,46 +1,42 @@
-import { watch, type FSWatcher } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import type { Pool } from 'pg';
 import type { ChoiceContext, ChoiceRequest, Decision, OutcomeChooser } from '../payouts/outcome.js';
-import {
-  checkShape,
-  describePath,
-  listScenarioFiles,
-  loadScenarioFile,
-  parseScenarioText,
-  type LoadProblem,
-} from './loader.js';
+import { checkShape, describePath, type LoadProblem } from './loader.js';
 import type { Rule, Scenario } from './model.js';
+import {
+  RUNTIME_SCENARIO,
+  ScenarioFiles,
+  type ScenarioFilesEvent,
+  type ScenarioFilesOptions,
+} from './scenario-files.js';
 import { normaliseRule, ruleSchema, type NormaliseProblem } from './schema.js';
-import { selectOutcome } from './selector.js';
+import { selectOutcome, usageKeys, type Selection } from './selector.js';
+import {
+  ALL_MERCHANTS,
+  andThen,
+  MemoryScenarioState,
+  type MaybePromise,
+  type RuntimeView,
+  type ScenarioState,
+} from './state.js';
+import { PostgresScenarioState } from './state-postgres.js';
+
+export { RUNTIME_SCENARIO } from './scenario-files.js';
 
 /**
- * The scenarios in force and the state around them: the files' last good versions, the load
- * problems, pins, rules added at run time and the counters sequences and `times` use. It feeds
- * the pure selector and applies what the selector says to count.
+ * The scenarios in force and the state around them: this process's files (scenario-files.ts)
+ * and the pins, run-time rules and counters of a `ScenarioState`, this process's or one shared
+ * by every process on a PostgreSQL database. It feeds the pure selector and has the state count
+ * what the selector says to count.
  */
-export interface RegistryOptions {
-  /** The folder of scenario files; undefined for none. */
-  readonly dir: string | undefined;
-  /** Scenarios given as data (the in-process API), loaded like files named `inline[n]`. */
-  readonly inline?: readonly unknown[];
+export interface RegistryOptions extends ScenarioFilesOptions {
   /** Seeded draws in [0, 1). */
   readonly random: () => number;
-  /** Load problems and reloads, for the log. */
-  readonly onEvent?: (event: RegistryEvent) => void;
+  /** Pins, run-time rules and counters: this process's own unless another is given. */
+  readonly state?: ScenarioState;
 }
 
-export type RegistryEvent =
-  | {
-      readonly type: 'loaded';
-      readonly scenarios: number;
-      readonly problems: readonly LoadProblem[];
-    }
-  | { readonly type: 'watch-failed'; readonly message: string };
+export type RegistryEvent = ScenarioFilesEvent;
 
-export const RUNTIME_SCENARIO = 'runtime';
-/** A pin for every merchant. */
-const ALL_MERCHANTS = '*';
-const RELOAD_DEBOUNCE_MS = 75;
 /** Every request tries the run-time rules: a bound keeps that cheap. */
 const MAX_RUNTIME_RULES = 1_000;
 
@@ -59,116 +55,90 @@ export type RuleRemoval =
   | { readonly kind: 'from-file'; readonly scenario: string; readonly file: string }
   | { readonly kind: 'not-found' };
 
+/** What requests read: built once per change of the files or of the run-time rules. */
 interface RegistryViews {
+  readonly files: readonly Scenario[];
+  readonly runtime: readonly Rule[];
   readonly all: readonly Scenario[];
   readonly byName: ReadonlyMap<string, Scenario>;
   readonly always: readonly Rule[];
 }
 
 export class ScenarioRegistry {
-  /** The last good scenario of each file, by path. */
-  private readonly good = new Map<string, Scenario>();
-  private problems = new Map<string, readonly LoadProblem[]>();
-  private readonly pins = new Map<string, string>();
-  private runtimeRules: Rule[] = [];
-  /**
-   * How many run-time rules were added since the last reset: their `runtime#<n>` ids go on from
-   * here, so a rule added after one was removed never takes a removed (or a living) rule's id.
-   */
-  private runtimeAdded = 0;
-  private readonly counters = new Map<string, number>();
-  /** What requests read, built once per change of the files or the run-time rules. */
+  private readonly files: ScenarioFiles;
+  private readonly state: ScenarioState;
   private views: RegistryViews | undefined;
-  private watcher: FSWatcher | undefined;
-  private reloadTimer: NodeJS.Timeout | undefined;
-  private reloading: Promise<void> = Promise.resolve();
-  private readonly reloadListeners = new Set<() => void>();
 
-  constructor(private readonly options: RegistryOptions) {}
+  constructor(private readonly options: RegistryOptions) {
+    this.files = new ScenarioFiles(options);
+    this.state = options.state ?? new MemoryScenarioState();
+  }
 
   /** Reads every file once. Problems are reported, never thrown: the sandbox starts anyway. */
-  async load(): Promise<void> {
-    this.reloading = this.reloading.then(() => this.readAll());
-    await this.reloading;
+  load(): Promise<void> {
+    return this.files.load();
   }
 
   /** Reloads on any change in the folder, within a second of it. */
   watch(): void {
-    if (this.options.dir === undefined) return;
-    try {
-      this.watcher = watch(this.options.dir, () => this.scheduleReload());
-      this.watcher.on('error', (error) => {
-        this.options.onEvent?.({ type: 'watch-failed', message: error.message });
-      });
-    } catch (error) {
-      this.options.onEvent?.({
-        type: 'watch-failed',
-        message: `cannot watch ${this.options.dir} (${(error as Error).message}); changes need a restart`,
-      });
-    }
+    this.files.watch();
   }
 
   close(): void {
-    this.watcher?.close();
-    clearTimeout(this.reloadTimer);
+    this.files.close();
   }
 
   /** Resolves after the next reload finished: for tests that change files on disk. */
   nextReload(): Promise<void> {
-    return new Promise((resolve) => {
-      const listener = (): void => {
-        this.reloadListeners.delete(listener);
-        resolve();
-      };
-      this.reloadListeners.add(listener);
-    });
+    return this.files.nextReload();
   }
 
-  status(): RegistryStatus {
+  async status(): Promise<RegistryStatus> {
+    const runtime = await this.state.view();
+    const views = this.viewsOf(runtime);
     return {
-      dir: this.options.dir,
-      scenarios: this.all(),
-      problems: [...[...this.problems.values()].flat(), ...this.danglingPins()],
-      pins: Object.fromEntries(this.pins),
+      dir: this.files.dir,
+      scenarios: [...views.all],
+      problems: [...this.files.loadProblems(), ...this.danglingPins(runtime, views)],
+      pins: Object.fromEntries(runtime.pins),
     };
   }
 
   /** Pins whose scenario went away (its file deleted or renamed): said, not silently ignored. */
-  private danglingPins(): LoadProblem[] {
-    return [...this.pins.entries()]
-      .filter(([, name]) => !this.find(name))
+  private danglingPins(runtime: RuntimeView, views: RegistryViews): LoadProblem[] {
+    return [...runtime.pins.entries()]
+      .filter(([, name]) => !views.byName.has(name))
       .map(([merchant, name]) => ({
-        file: this.options.dir ?? 'pins',
+        file: this.files.dir ?? 'pins',
         message: `the pinned scenario "${name}" (${merchant === ALL_MERCHANTS ? 'all merchants' : `merchant ${merchant}`}) is no longer loaded; pin another or DELETE /__sandbox/scenarios/active`,
       }));
   }
 
-  find(name: string): Scenario | undefined {
-    return this.view().byName.get(name);
+  async find(name: string): Promise<Scenario | undefined> {
+    return this.viewsOf(await this.state.view()).byName.get(name);
   }
 
-  names(): string[] {
-    return this.all().map((scenario) => scenario.name);
+  async names(): Promise<string[]> {
+    return this.viewsOf(await this.state.view()).all.map((scenario) => scenario.name);
   }
 
   /** Pins a scenario for one merchant, or for all when `merchantId` is undefined. */
-  pin(name: string, merchantId?: string): boolean {
-    if (!this.find(name)) return false;
-    this.pins.set(merchantId ?? ALL_MERCHANTS, name);
+  async pin(name: string, merchantId?: string): Promise<boolean> {
+    if (!(await this.find(name))) return false;
+    await this.state.pin(merchantId ?? ALL_MERCHANTS, name);
     return true;
   }
 
-  unpin(merchantId?: string): void {
-    if (merchantId === undefined) this.pins.clear();
-    else this.pins.delete(merchantId);
+  async unpin(merchantId?: string): Promise<void> {
+    await this.state.unpin(merchantId);
   }
 
   /** Adds rules for the current test; they come before the files' rules of the same priority. */
-  addRuntimeRules(
+  async addRuntimeRules(
     inputs: readonly unknown[],
-  ): { ok: true; rules: Rule[] } | { ok: false; problems: string[] } {
+  ): Promise<{ ok: true; rules: Rule[] } | { ok: false; problems: string[] }> {
     const problems: string[] = [];
-    const rules: Rule[] = [];
+    const checked: unknown[] = [];
     inputs.forEach((input, index) => {
       // Worded as in a file: what to write, and the nearest word for a typo.
       const parsed = checkShape(ruleSchema, input);
@@ -179,26 +149,21 @@ export class ScenarioRegistry {
         return;
       }
       const normaliseProblems: NormaliseProblem[] = [];
-      const position = this.runtimeAdded + rules.length;
-      const rule = normaliseRule(parsed.data, RUNTIME_SCENARIO, position, [], normaliseProblems);
+      normaliseRule(parsed.data, RUNTIME_SCENARIO, index, [], normaliseProblems);
       problems.push(
         ...normaliseProblems.map(
           (p) => `rules[${index}]${p.path.map((key) => `.${String(key)}`).join('')}: ${p.message}`,
         ),
       );
-      rules.push(rule);
+      checked.push(input);
     });
-    if (this.runtimeRules.length + rules.length > MAX_RUNTIME_RULES) {
-      problems.push(
-        `at most ${MAX_RUNTIME_RULES} rules can be added at run time; POST /__sandbox/reset clears them`,
-      );
-    }
+    const tooMany = `at most ${MAX_RUNTIME_RULES} rules can be added at run time; POST /__sandbox/reset clears them`;
+    const { rules } = await this.state.view();
+    if (rules.length + inputs.length > MAX_RUNTIME_RULES) problems.push(tooMany);
     if (problems.length > 0) return { ok: false, problems };
-    // The newest batch goes first; rules within a batch keep their order.
-    this.runtimeRules = [...rules, ...this.runtimeRules];
-    this.runtimeAdded += rules.length;
-    this.views = undefined;
-    return { ok: true, rules };
+    // Checked again where the rules are kept: another process may have added some since.
+    const added = await this.state.addRules(checked, compileRuntimeRule, MAX_RUNTIME_RULES);
+    return added.ok ? { ok: true, rules: [...added.rules] } : { ok: false, problems: [tooMany] };
   }
 
   /**
@@ -206,23 +171,11 @@ export class ScenarioRegistry {
    * `runtime` scenario; a name given twice makes two rules with one id, and both go). A rule from
    * a file is only removed by editing its file: the file would bring it back on the next reload.
    */
-  removeRuntimeRule(id: string): RuleRemoval {
-    const removed = this.runtimeRules.filter((rule) => rule.id === id);
-    if (removed.length > 0) {
-      this.runtimeRules = this.runtimeRules.filter((rule) => rule.id !== id);
-      // Its `times` and sequence counters go with it.
-      for (const key of [...this.counters.keys()]) {
-        if (key.startsWith(`${id}|`)) this.counters.delete(key);
-      }
-      this.views = undefined;
-      return { kind: 'removed', rules: removed };
-    }
-    for (const [file, scenario] of this.good) {
-      if (scenario.rules.some((rule) => rule.id === id)) {
-        return { kind: 'from-file', scenario: scenario.name, file };
-      }
-    }
-    return { kind: 'not-found' };
+  async removeRuntimeRule(id: string): Promise<RuleRemoval> {
+    const removed = await this.state.removeRules(id);
+    if (removed.length > 0) return { kind: 'removed', rules: removed };
+    const file = this.files.fileOf(id);
+    return file ? { kind: 'from-file', ...file } : { kind: 'not-found' };
   }
 
   /**
@@ -230,177 +183,112 @@ export class ScenarioRegistry {
    * how many rules and pins were cleared.
    */
   async reset(): Promise<{ runtimeRules: number; pins: number }> {
-    const cleared = { runtimeRules: this.runtimeRules.length, pins: this.pins.size };
-    this.runtimeRules = [];
-    this.runtimeAdded = 0;
-    this.views = undefined;
-    this.pins.clear();
-    this.counters.clear();
+    const cleared = await this.state.reset();
     await this.load();
     return cleared;
   }
 
-  /** The `OutcomeChooser` the payout service asks. */
+  /**
+   * The `OutcomeChooser` the payout service asks. With this process's state it answers at
+   * once; with a shared one, after reading the state.
+   */
   readonly chooser: OutcomeChooser = (request, card, context) =>
-    this.choose(request, card, context);
+    andThen(this.state.view(), (runtime) => this.choose(runtime, request, card, context));
 
-  private choose(request: ChoiceRequest, fallback: Decision, context: ChoiceContext): Decision {
+  private choose(
+    runtime: RuntimeView,
+    request: ChoiceRequest,
+    fallback: Decision,
+    context: ChoiceContext,
+  ): MaybePromise<Decision> {
+    const views = this.viewsOf(runtime);
     let hint: string | undefined;
     let selected: { scenario: Scenario; by: 'header' | 'pin' } | undefined;
     if (context.scenarioHeader !== undefined) {
-      const scenario = this.find(context.scenarioHeader);
+      const scenario = views.byName.get(context.scenarioHeader);
       if (scenario) selected = { scenario, by: 'header' };
       else {
-        hint = `X-Sandbox-Scenario "${context.scenarioHeader}" names no loaded scenario (loaded: ${this.names().join(', ') || 'none'}); the header was ignored`;
+        const loaded = views.all.map((s) => s.name).join(', ');
+        hint = `X-Sandbox-Scenario "${context.scenarioHeader}" names no loaded scenario (loaded: ${loaded || 'none'}); the header was ignored`;
       }
     }
     if (!selected) {
-      const pinned = this.pins.get(request.merchantId) ?? this.pins.get(ALL_MERCHANTS);
-      const scenario = pinned === undefined ? undefined : this.find(pinned);
+      const pinned = runtime.pins.get(request.merchantId) ?? runtime.pins.get(ALL_MERCHANTS);
+      const scenario = pinned === undefined ? undefined : views.byName.get(pinned);
       if (scenario) selected = { scenario, by: 'pin' };
       else if (pinned !== undefined) {
         hint = `the pinned scenario "${pinned}" is no longer loaded, so the pin was ignored; pin another or DELETE /__sandbox/scenarios/active`;
       }
     }
 
-    const selection = selectOutcome({
-      request,
-      ...(selected ? { selected } : {}),
-      alwaysRules: this.alwaysRules(),
-      fallback,
-      usage: (key) => this.counters.get(key) ?? 0,
-      random: this.options.random,
+    const input = { request, ...(selected ? { selected } : {}), alwaysRules: views.always };
+    const selection = this.state.counting(usageKeys(input), (usage) => {
+      const chosen = selectOutcome({ ...input, fallback, usage, random: this.options.random });
+      return { value: chosen, counted: chosen.counted };
     });
-    for (const key of selection.counted) this.counters.set(key, (this.counters.get(key) ?? 0) + 1);
-    return {
-      outcome: selection.outcome,
-      reason: selection.reason,
-      ...(selection.ruleId !== undefined ? { ruleId: selection.ruleId } : {}),
-      ...(selection.latencyMs !== undefined ? { latencyMs: selection.latencyMs } : {}),
-      ...(selection.fault !== undefined ? { fault: selection.fault } : {}),
-      ...(selection.postback !== undefined ? { postback: selection.postback } : {}),
-      ...(hint !== undefined ? { hint } : {}),
-    };
+    return andThen(selection, (chosen) => asDecision(chosen, hint));
   }
 
-  /** Run-time rules first, then the `apply: always` files by file name. */
-  private alwaysRules(): readonly Rule[] {
-    return this.view().always;
-  }
-
-  /** Files by name, then the run-time scenario when it has rules. */
-  private all(): Scenario[] {
-    return [...this.view().all];
-  }
-
-  private view(): RegistryViews {
-    if (this.views) return this.views;
-    const files = this.fileScenarios();
+  private viewsOf(runtime: RuntimeView): RegistryViews {
+    const files = this.files.scenarios();
+    const cached = this.views;
+    if (cached && cached.files === files && cached.runtime === runtime.rules) return cached;
     const all =
-      this.runtimeRules.length === 0
+      runtime.rules.length === 0
         ? files
         : [
             ...files,
             {
               name: RUNTIME_SCENARIO,
               apply: 'always' as const,
-              rules: this.runtimeRules,
+              rules: runtime.rules,
               source: 'runtime',
             },
           ];
     this.views = {
+      files,
+      runtime: runtime.rules,
       all,
       // Names are unique: the loader refuses a second file with a name, and "runtime" is kept.
       byName: new Map(all.map((scenario) => [scenario.name, scenario])),
+      // Run-time rules first, then the `apply: always` files by file name.
       always: [
-        ...this.runtimeRules,
+        ...runtime.rules,
         ...files.filter((scenario) => scenario.apply === 'always').flatMap((s) => s.rules),
       ],
     };
     return this.views;
   }
+}
 
-  private fileScenarios(): Scenario[] {
-    return [...this.good.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([, scenario]) => scenario);
+/**
+ * A run-time rule as posted, checked already, made a rule at its position (1 up): what every
+ * process does with the rules a shared state keeps as posted.
+ */
+export function compileRuntimeRule(input: unknown, position: number): Rule {
+  const parsed = checkShape(ruleSchema, input);
+  if (!parsed.ok) {
+    throw new Error(`run-time rule ${position} no longer fits the scenario format`);
   }
+  return normaliseRule(parsed.data, RUNTIME_SCENARIO, position - 1, [], []);
+}
 
-  private scheduleReload(): void {
-    clearTimeout(this.reloadTimer);
-    this.reloadTimer = setTimeout(() => {
-      void this.load();
-    }, RELOAD_DEBOUNCE_MS);
-  }
+/**
+ * The scenario state for a store: shared through PostgreSQL when the sandbox has a pool (several
+ * processes on one database act as one gateway), this process's own otherwise.
+ */
+export function scenarioStateFor(pool: Pool | undefined): ScenarioState {
+  return pool ? new PostgresScenarioState(pool, compileRuntimeRule) : new MemoryScenarioState();
+}
 
-  private async readAll(): Promise<void> {
-    const { dir } = this.options;
-    const problems = new Map<string, readonly LoadProblem[]>();
-    let files: string[] = [];
-    if (dir !== undefined) {
-      try {
-        if (!(await stat(dir)).isDirectory()) throw new Error('not a folder');
-        files = await listScenarioFiles(dir);
-      } catch (error) {
-        problems.set(dir, [
-          {
-            file: dir,
-            message: `the scenarios folder cannot be read (${(error as Error).message}); put it back and POST /__sandbox/reset to read it again, or start with SANDBOX_SCENARIOS / --scenarios / scenarios naming a folder of .yaml or .json files`,
-          },
-        ]);
-      }
-    }
-
-    // Who had each name before this reload keeps it: a new file that takes a used name is the
-    // one refused, not the file that was there first.
-    const previousOwner = new Map([...this.good].map(([file, scenario]) => [scenario.name, file]));
-    const present = new Set(files);
-    for (const file of this.good.keys()) if (!present.has(file)) this.good.delete(file);
-    const loads = [
-      ...(await Promise.all(files.map((file) => loadScenarioFile(file)))),
-      ...(this.options.inline ?? []).map((scenario, index) =>
-        parseScenarioText(JSON.stringify(scenario), `inline[${index}].json`),
-      ),
-    ];
-    for (const loaded of loads) {
-      // A broken file keeps its last good version active; a good one replaces it.
-      if (loaded.ok) this.good.set(loaded.file, loaded.scenario);
-      else problems.set(loaded.file, loaded.problems);
-    }
-
-    // Names must be unique: the later file (by name) with a taken name is left out.
-    const owners = new Map<string, string>();
-    const firstOwnersFirst = [...this.good.entries()].sort(([a, x], [b, y]) => {
-      const aOwned = previousOwner.get(x.name) === a ? 0 : 1;
-      const bOwned = previousOwner.get(y.name) === b ? 0 : 1;
-      return aOwned - bOwned || (a < b ? -1 : 1);
-    });
-    for (const [file, scenario] of firstOwnersFirst) {
-      const owner = owners.get(scenario.name);
-      if (owner === undefined && scenario.name !== RUNTIME_SCENARIO) {
-        owners.set(scenario.name, file);
-        continue;
-      }
-      this.good.delete(file);
-      problems.set(file, [
-        ...(problems.get(file) ?? []),
-        {
-          file,
-          message:
-            scenario.name === RUNTIME_SCENARIO
-              ? `the name "${RUNTIME_SCENARIO}" is kept for rules added through the admin API; rename the scenario`
-              : `the name "${scenario.name}" is already used by ${owner ?? ''}; give this scenario another name`,
-        },
-      ]);
-    }
-
-    this.problems = problems;
-    this.views = undefined;
-    this.options.onEvent?.({
-      type: 'loaded',
-      scenarios: this.good.size,
-      problems: [...problems.values()].flat(),
-    });
-    for (const listener of [...this.reloadListeners]) listener();
-  }
+function asDecision(selection: Selection, hint: string | undefined): Decision {
+  return {
+    outcome: selection.outcome,
+    reason: selection.reason,
+    ...(selection.ruleId !== undefined ? { ruleId: selection.ruleId } : {}),
+    ...(selection.latencyMs !== undefined ? { latencyMs: selection.latencyMs } : {}),
+    ...(selection.fault !== undefined ? { fault: selection.fault } : {}),
+    ...(selection.postback !== undefined ? { postback: selection.postback } : {}),
+    ...(hint !== undefined ? { hint } : {}),
+  };
 }

@@ -88,6 +88,28 @@ export function selectOutcome(input: SelectionInput): Selection {
 }
 
 /**
+ * Every counter key `selectOutcome` may read for this input: the `times` and sequence keys of
+ * the candidate rules that match the request. A store shared by several processes locks these
+ * before the selection, so that two decisions never see the same count (scenarios/state.ts).
+ */
+export function usageKeys(
+  input: Pick<SelectionInput, 'request' | 'selected' | 'alwaysRules'>,
+): string[] {
+  const candidates = input.selected ? input.selected.scenario.rules : input.alwaysRules;
+  const keys: string[] = [];
+  for (const rule of candidates) {
+    if (!rule.methods.includes(input.request.method)) continue;
+    if (rule.times === undefined && rule.decider.kind !== 'sequence') continue;
+    if (!matches(rule, input.request.fields)) continue;
+    if (rule.times !== undefined) keys.push(`${rule.id}|times`);
+    if (rule.decider.kind === 'sequence') {
+      keys.push(`${rule.id}|seq|${sequenceScope(rule.decider.per, input.request)}`);
+    }
+  }
+  return keys;
+}
+
+/**
  * Higher priority first; equal priorities keep their order (Array.prototype.sort is stable).
  * Rule lists are built once and reused, so the sorted copy is kept for each.
  */
