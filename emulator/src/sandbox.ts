@@ -23,7 +23,7 @@ import { HttpPostbackSender, type PostbackSender } from './postbacks/sender.js';
 import { ScenarioRegistry } from './scenarios/registry.js';
 import { createRandomness, randomSeed } from './randomness.js';
 import { Retention } from './retention/retention.js';
-import { openLowdbStore } from './store/lowdb-store.js';
+import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
 
 export interface SandboxOptions {
@@ -60,11 +60,7 @@ export async function openSandbox(config: Config, options: SandboxOptions = {}):
   const logger = options.logger ?? pino({ level: config.logLevel });
   const seed = config.seed ?? randomSeed();
   const randomness = createRandomness(seed);
-  const store = await openLowdbStore({
-    file: config.dataFile,
-    dataFileSetting: config.settingNames.SANDBOX_DB,
-    onWarning: (message) => logger.warn(message),
-  });
+  const store = await openStore(config, logger);
   const clock = options.clock ?? restoredClock(store, config.clockSpeed);
   store.followClock(() => clock.state());
   const journal = new RequestJournal();
