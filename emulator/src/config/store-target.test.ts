@@ -67,7 +67,9 @@ describe('the store SANDBOX_DB selects', () => {
 describe('a PostgreSQL URL the sandbox cannot read', () => {
   it('is refused with how to write one, naming the setting, never the password', () => {
     const message = problemOf({ SANDBOX_DB: `postgres://u:${PASSWORD}@db:notaport/x` });
-    expect(message).toContain('SANDBOX_DB / --data-file / dataFile is not a URL PostgreSQL accepts');
+    expect(message).toContain(
+      'SANDBOX_DB / --data-file / dataFile is not a URL PostgreSQL accepts',
+    );
     expect(message).toContain('postgres://user:password@host:5432/database');
     expect(message).not.toContain(PASSWORD);
   });
