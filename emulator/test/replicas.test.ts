@@ -1,12 +1,17 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { card, payoutFields } from './helpers.js';
-import { noPostgres } from './postgres.js';
-import { Receiver } from './receiver.js';
+import {
+  startSandboxProcess,
+  type SandboxProcess,
+} from '../../client-tests/support/sandbox-process.js';
+import { createTestDatabase, noPostgres, type TestDatabase } from './postgres.js';
+import { answers, Receiver } from './receiver.js';
 import {
   admin,
   balanceOn,
   eventually,
   postPayout,
+  replicaSettings,
   startReplicas,
   type Replicas,
 } from './replicas.js';
@@ -256,4 +261,65 @@ describe.skipIf(noPostgres())('two sandbox processes on one PostgreSQL database'
     },
     TEST_MS,
   );
+
+  describe('a replica killed mid-delivery', () => {
+    let database: TestDatabase | undefined;
+    const started: SandboxProcess[] = [];
+    afterEach(async () => {
+      await Promise.all(started.map((one) => one.kill9()));
+      started.length = 0;
+      await database?.drop();
+    });
+
+    it(
+      'leaves the postback it was sending to the other replica once its lease runs out',
+      async () => {
+        database = await createTestDatabase();
+        // Real time, a short delay and timeout: the claim's lease is the timeout plus 5 s.
+        const settings = replicaSettings(database, {
+          SANDBOX_POSTBACK_DELAY: '500ms',
+          SANDBOX_POSTBACK_TIMEOUT: '2s',
+        });
+        const a = await startSandboxProcess(settings);
+        started.push(a);
+        // A's attempt reaches the merchant, who never answers it; the next attempt is answered.
+        receiver!.answer(answers.hang, answers.ok);
+        const answer = await postPayout(
+          a.url,
+          payoutFields({
+            pg_post_link: receiver!.url('/payout/notify'),
+            pg_card_token_to: OK_CARD,
+          }),
+        );
+        await eventually('A sends the postback', () =>
+          Promise.resolve(receiver!.received.length > 0 ? true : undefined),
+        );
+        // Killed before its attempt times out: A never records it, and its claim stays until the
+        // lease runs out. B starts only now, so the first claim was surely A's.
+        await a.kill9();
+        const b = await startSandboxProcess(settings);
+        started.push(b);
+
+        const delivered = await eventually(
+          'B delivers the postback A was sending',
+          async () => {
+            const list = await admin<PostbackList>(
+              b.url,
+              `/__sandbox/postbacks?payment_id=${answer.pg_payment_id}`,
+            );
+            const postback = list.postbacks[0];
+            return postback?.state === 'delivered' ? postback : undefined;
+          },
+          30_000,
+        );
+        // A's attempt was cut off unrecorded; B's is the one the store keeps.
+        expect(delivered.attempts).toHaveLength(1);
+        const sent = receiver!.received.filter(
+          (postback) => postback.body.get('pg_payment_id') === answer.pg_payment_id,
+        );
+        expect(sent).toHaveLength(2);
+      },
+      CRASH_TEST_MS,
+    );
+  });
 });

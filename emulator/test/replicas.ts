@@ -22,15 +22,18 @@ export interface Replicas {
   close(): Promise<void>;
 }
 
-/** Settings both replicas share; `env` adds to them (a postback delay, a clock speed…). */
+/** What every replica of a test is given: the database, and `env` (a clock speed, a delay…). */
+export function replicaSettings(
+  database: TestDatabase,
+  env: Record<string, string> = {},
+): Record<string, string> {
+  return { SANDBOX_DB: database.url, SANDBOX_SEED: '16', SANDBOX_LOG_LEVEL: 'warn', ...env };
+}
+
+/** Two replicas on a fresh database, started together; `env` as for `replicaSettings`. */
 export async function startReplicas(env: Record<string, string> = {}): Promise<Replicas> {
   const database = await createTestDatabase();
-  const settings = {
-    SANDBOX_DB: database.url,
-    SANDBOX_SEED: '16',
-    SANDBOX_LOG_LEVEL: 'warn',
-    ...env,
-  };
+  const settings = replicaSettings(database, env);
   // Started together, as `docker compose up` does: one migrates, the other waits for it.
   const started = await Promise.allSettled([
     startSandboxProcess(settings),
