@@ -122,7 +122,7 @@ function banner(
     `  payout secret key:            ${secretKey}`,
     `  payment secret key:           ${paymentSecretKey}`,
     `  card storage signed with:     the ${config.cardStorageKey} key (SANDBOX_CARD_STORAGE_KEY)`,
-    `  ${config.store.kind === 'postgres' ? 'database:     ' : 'data file:    '}                ${describeStore(config.store)}`,
+    `  ${config.store.kind === 'postgres' ? 'database: ' : 'data file:'}                    ${describeStore(config.store)}`,
     `  scenarios:                    ${config.scenariosDir}`,
     ...(retentionText(config) !== undefined
       ? [`  retention:                    ${retentionText(config)}`]
