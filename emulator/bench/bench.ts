@@ -15,6 +15,7 @@ import { getHeapStatistics } from 'node:v8';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { measure } from './load.js';
 import { pendingPostbacks, type Punctuality } from './pending.js';
+import { postgresRows, type PostgresRows } from './postgres.js';
 import { installPrism, prismVersion, startPrism } from './prism.js';
 import {
   answersPayout,
@@ -31,7 +32,8 @@ import { seedStore } from './seed-store.js';
 import { readSettings, ROOT, type BenchSettings } from './settings.js';
 
 interface Started {
-  readonly server: Server;
+  /** One server, or the replicas of one sandbox that share each load. */
+  readonly server: Server | readonly Server[];
   readonly note?: string;
 }
 
@@ -53,7 +55,9 @@ async function row(
     return { name, problem: message(error) };
   }
   try {
-    progress(`${name}: answered in ${Math.round(started.server.startupMs)} ms; loading`);
+    const servers = 'url' in started.server ? [started.server] : started.server;
+    const startupMs = Math.max(...servers.map((server) => server.startupMs));
+    progress(`${name}: answered in ${Math.round(startupMs)} ms; loading`);
     const measured = await measure(
       started.server,
       sink.url,
@@ -71,7 +75,7 @@ async function row(
     progress(`${name}: ${message(error)}`);
     return { name, problem: message(error) };
   } finally {
-    await stop(started.server);
+    await Promise.all(('url' in started.server ? [started.server] : started.server).map(stop));
   }
 }
 
@@ -155,11 +159,29 @@ async function main(): Promise<void> {
       pending = await pendingPostbacks(work, settings.pending, sink, settings.logLevel);
     }
 
+    const postgres: PostgresRows | undefined = settings.postgres
+      ? await postgresRows(settings, postLink, run)
+      : undefined;
+
     const report = renderReport({
       settings,
       loadAtStart,
       source: sourceState(),
-      rows: { bare, signed, prism, empty, stored, ...(huge ? { huge } : {}) },
+      rows: {
+        bare,
+        signed,
+        prism,
+        empty,
+        stored,
+        ...(huge ? { huge } : {}),
+        ...(postgres
+          ? {
+              postgresOne: postgres.one,
+              postgresTwo: postgres.two,
+              ...(postgres.huge ? { postgresHuge: postgres.huge } : {}),
+            }
+          : {}),
+      },
       ...(pending ? { pending } : {}),
     });
     process.stdout.write(`${report}\n`);

@@ -27,8 +27,9 @@ export interface Measured {
   readonly paidTotal: number;
 }
 
+/** `url`: one server, or several (replicas) that autocannon's connections take in turn. */
 export async function load(
-  url: string,
+  url: string | readonly string[],
   kind: BodyKind,
   connections: number,
   seconds: number,
@@ -36,8 +37,11 @@ export async function load(
 ): Promise<LoadResult> {
   let answered = 0;
   let paid = 0;
+  const targets = (typeof url === 'string' ? [url] : url).map((one) => `${one}/api/reg2reg`);
   const result = await autocannon({
-    url: `${url}/api/reg2reg`,
+    // autocannon takes a list of URLs and spreads its connections over them (its types say
+    // only string).
+    url: (targets.length === 1 ? targets[0] : targets) as string,
     connections,
     duration: seconds,
     method: 'POST',
@@ -65,27 +69,32 @@ export async function load(
 
 /**
  * Warms the server up (each body type, so the JIT has seen both), then measures multipart at 10
- * and 50 connections and urlencoded at 10, and reads its peak RSS.
+ * and 50 connections and urlencoded at 10, and reads its peak RSS. Several servers (replicas of
+ * one sandbox) share each load's connections; start-up is the slowest one's, RSS their sum.
  */
 export async function measure(
-  server: Server,
+  server: Server | readonly Server[],
   postLink: string,
   seconds: number,
   warmupSeconds: number,
 ): Promise<Measured> {
+  const servers: readonly Server[] = 'url' in server ? [server] : server;
+  const urls = servers.map((one) => one.url);
   let warmPaid = 0;
   if (warmupSeconds > 0) {
     for (const kind of ['multipart', 'urlencoded'] as const) {
-      warmPaid += (await load(server.url, kind, 10, warmupSeconds, postLink)).paid;
+      warmPaid += (await load(urls, kind, 10, warmupSeconds, postLink)).paid;
     }
   }
-  const multipart10 = await load(server.url, 'multipart', 10, seconds, postLink);
-  const multipart50 = await load(server.url, 'multipart', 50, seconds, postLink);
-  const urlencoded10 = await load(server.url, 'urlencoded', 10, seconds, postLink);
+  const multipart10 = await load(urls, 'multipart', 10, seconds, postLink);
+  const multipart50 = await load(urls, 'multipart', 50, seconds, postLink);
+  const urlencoded10 = await load(urls, 'urlencoded', 10, seconds, postLink);
+  const sum = (of: (one: Server) => number): number =>
+    servers.reduce((total, one) => total + of(one), 0);
   return {
-    startupMs: server.startupMs,
-    startupRssMb: server.startupRssMb,
-    peakRssMb: peakRssMb(server.child),
+    startupMs: Math.max(...servers.map((one) => one.startupMs)),
+    startupRssMb: sum((one) => one.startupRssMb),
+    peakRssMb: sum((one) => peakRssMb(one.child)),
     multipart10,
     multipart50,
     urlencoded10,

@@ -22,6 +22,10 @@ export interface Rows {
   readonly empty: Row;
   readonly stored: Row;
   readonly huge?: Row;
+  /** The PostgreSQL store (issue 16): one replica, two on one database, BENCH_HUGE stored. */
+  readonly postgresOne?: Row;
+  readonly postgresTwo?: Row;
+  readonly postgresHuge?: Row;
 }
 
 export interface BenchResults {
@@ -50,8 +54,14 @@ its first answered payout; peak RSS is the process's VmHWM after the loads.
   with as many payouts as it answered. Stored payouts are written in the sandbox's own file
   layout, each final with its delivered postback.
 
+- sandbox on PostgreSQL rows: the same dist/ with SANDBOX_DB a database of a throwaway cluster
+  (.ci/postgres.sh serve: fsync on, on this machine); two replicas share each load's
+  connections, as a balancer would; the stored payouts are the file rows' records, inserted in
+  batches into the store's schema.
+
 Sizes: BENCH_SECONDS, BENCH_WARMUP_SECONDS, BENCH_STORED, BENCH_HUGE (0: no row), BENCH_PENDING
-(0: no row), BENCH_HUGE_HEAP_MB, BENCH_PRISM=0, BENCH_LOG_LEVEL (emulator/bench/settings.ts).`;
+(0: no row), BENCH_HUGE_HEAP_MB, BENCH_PRISM=0, BENCH_POSTGRES=0, BENCH_LOG_LEVEL
+(emulator/bench/settings.ts).`;
 
 /** The report: machine line, servers table, targets table, answers line, notes. */
 export function renderReport(results: BenchResults): string {
@@ -147,6 +157,7 @@ function targetsTable(results: BenchResults): string {
           ] as const,
         ]
       : []),
+    ...postgresVerdicts(rows, settings),
     check(rows.empty, 'start-up ≤ 300 ms, empty store (earlier target, README)', (m) => [
       ms(m.startupMs),
       m.startupMs <= 300,
@@ -157,6 +168,41 @@ function targetsTable(results: BenchResults): string {
     '|---|---|---|',
     ...verdicts.map(([target, measured, holds]) => `| ${target} | ${measured} | ${holds} |`),
   ].join('\n');
+}
+
+/**
+ * The PostgreSQL store has no targets of its own (issue 16 asks for its numbers): each line
+ * reports one and holds when it was measured.
+ */
+function postgresVerdicts(rows: Rows, settings: BenchSettings): Verdict[] {
+  const { postgresOne: one, postgresTwo: two, postgresHuge: huge } = rows;
+  if (!one || !two) return [];
+  const against = (row: Row, other: Row | undefined, what: string): string =>
+    other?.measured && row.measured
+      ? `, ${ratio(row.measured.multipart10.rps, other.measured.multipart10.rps)} ${what}`
+      : '';
+  return [
+    check(one, 'PostgreSQL, one replica: throughput and p99 (reported, no target)', (m) => [
+      `${m.multipart10.rps} req/s, p99 ${m.multipart10.p99} ms (10 conn), ${m.multipart50.p99} ms (50)${against(one, rows.empty, 'the file store')}`,
+      true,
+    ]),
+    check(two, 'PostgreSQL, two replicas on one database (reported, no target)', (m) => [
+      `${m.multipart10.rps} req/s, p99 ${m.multipart10.p99} ms (10 conn), ${m.multipart50.p99} ms (50)${against(two, one, 'one replica')}`,
+      true,
+    ]),
+    ...(huge
+      ? [
+          check(
+            huge,
+            `PostgreSQL, ${settings.huge.toLocaleString('en')} stored: starts and answers (start-up and RSS reported, no target)`,
+            (m) => [
+              `start-up ${ms(m.startupMs)}, peak RSS ${m.peakRssMb} MB (${m.startupRssMb} MB when start-up ended), ${percent(paidShare(m))} paid`,
+              paidShare(m) > 0,
+            ],
+          ),
+        ]
+      : []),
+  ];
 }
 
 type Load = 'multipart10' | 'urlencoded10';

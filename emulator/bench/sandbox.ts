@@ -17,6 +17,7 @@ export function sandboxEnv(dataFile: string, logLevel: string): Record<string, s
 
 export interface SandboxStart {
   readonly name: string;
+  /** SANDBOX_DB: a data file, or a postgres:// URL (the PostgreSQL rows). */
   readonly dataFile: string;
   readonly postLink: string;
   readonly logLevel: string;

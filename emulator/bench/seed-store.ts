@@ -25,7 +25,7 @@ export interface SeedOptions {
 
 const FIRST_PAYMENT_ID = 1_200_000_000;
 const START = Date.parse('2026-01-01T00:00:00Z');
-const BALANCE_MINOR = 100_000_000_000;
+export const BALANCE_MINOR = 100_000_000_000;
 
 /** Writes the store; resolves with when each pending postback is due, by payment id. */
 export async function seedStore(file: string, options: SeedOptions): Promise<Map<number, string>> {
@@ -69,7 +69,7 @@ function lastPaymentId(options: SeedOptions): number {
 const card = TEST_CARDS[0] ?? { pan: '', token: '', id: 0 };
 const hash = cardHash(card.pan);
 
-function seedPayout(i: number, options: SeedOptions): Payout {
+export function seedPayout(i: number, options: SeedOptions): Payout {
   const merchantId = options.merchantId ?? '100001';
   const postLink = options.postLink ?? 'https://merchant.example/payout/notify';
   const at = new Date(START + i * 1000).toISOString();
@@ -105,7 +105,7 @@ function seedPayout(i: number, options: SeedOptions): Payout {
   };
 }
 
-function seedPostback(i: number, payout: Payout, options: SeedOptions): Postback {
+export function seedPostback(i: number, payout: Payout, options: SeedOptions): Postback {
   const pending = options.pendingPostbacks ?? 0;
   const isPending = i >= options.count;
   const at = payout.createdAt;

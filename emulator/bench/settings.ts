@@ -22,6 +22,11 @@ export interface BenchSettings {
   readonly hugeHeapMb: number | undefined;
   /** Whether Prism is measured (BENCH_PRISM=0 leaves it out, saying so). */
   readonly prism: boolean;
+  /**
+   * Whether the PostgreSQL store is measured: one replica, two, and BENCH_HUGE stored payouts
+   * (BENCH_POSTGRES=0 leaves it out). Its cluster comes from `.ci/postgres.sh serve`.
+   */
+  readonly postgres: boolean;
   /** The sandbox's log level during the bench (BENCH_LOG_LEVEL, warn). */
   readonly logLevel: string;
 }
@@ -54,6 +59,7 @@ export function readSettings(env: NodeJS.ProcessEnv): BenchSettings {
     pending: count('BENCH_PENDING', 10_000),
     hugeHeapMb: env.BENCH_HUGE_HEAP_MB ? count('BENCH_HUGE_HEAP_MB', 0, 256) : undefined,
     prism: env.BENCH_PRISM !== '0',
+    postgres: env.BENCH_POSTGRES !== '0',
     logLevel: env.BENCH_LOG_LEVEL ?? 'warn',
   };
   if (problems.length > 0) throw new Error(`bench settings: ${problems.join('; ')}`);

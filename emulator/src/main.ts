@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { TEST_CARDS } from './cards/test-cards.js';
-import { ConfigError, type Config } from './config/config.js';
+import { ConfigError, describeStore, type Config } from './config/config.js';
 import { loadResolved, resolveSettings } from './config/settings.js';
 import { createLogger } from './logger.js';
 import { baseUrl, listen, openSandbox } from './sandbox.js';
@@ -42,7 +42,10 @@ async function main(): Promise<void> {
       {
         url,
         merchant: merchant?.id,
-        dataFile: config.dataFile ?? '(in memory)',
+        // A PostgreSQL URL is shown without its password.
+        ...(config.store.kind === 'postgres'
+          ? { database: config.store.display }
+          : { dataFile: describeStore(config.store) }),
         scenarios: config.scenariosDir,
         seed: sandbox.seed,
         ...(retentionText(config) !== undefined ? { retention: retentionText(config) } : {}),
@@ -119,7 +122,7 @@ function banner(
     `  payout secret key:            ${secretKey}`,
     `  payment secret key:           ${paymentSecretKey}`,
     `  card storage signed with:     the ${config.cardStorageKey} key (SANDBOX_CARD_STORAGE_KEY)`,
-    `  data file:                    ${config.dataFile ?? '(in memory)'}`,
+    `  ${config.store.kind === 'postgres' ? 'database: ' : 'data file:'}                    ${describeStore(config.store)}`,
     `  scenarios:                    ${config.scenariosDir}`,
     ...(retentionText(config) !== undefined
       ? [`  retention:                    ${retentionText(config)}`]

@@ -45,7 +45,10 @@ export interface StartOptions {
   /** 0 (the default) picks a free port, so parallel test files never collide. */
   readonly port?: number;
   readonly host?: string;
-  /** The lowdb file; by default everything stays in memory. */
+  /**
+   * The lowdb file, or a `postgres://user:password@host:5432/database` URL (a store several
+   * sandboxes can share); by default everything stays in memory.
+   */
   readonly dataFile?: string;
   /**
    * A folder of scenario files, scenarios as data (the file format, as objects), or `false` for

@@ -15,7 +15,7 @@ import { CardStorage } from './cards/card-storage.js';
 import { renderGatewayXml } from './http/xml.js';
 import { StatusGateway } from './gateway/status.js';
 import { MerchantDirectory } from './merchants/merchants.js';
-import { MemoryJournal, type RequestJournal } from './gateway/journal.js';
+import type { RequestJournal } from './gateway/journal.js';
 import { PayoutService } from './payouts/service.js';
 import { PostbackDispatcher } from './postbacks/dispatcher.js';
 import { HostAllowlist } from './postbacks/postback.js';
@@ -25,7 +25,7 @@ import type { ScenarioState } from './scenarios/state.js';
 import { createRandomness, randomSeed } from './randomness.js';
 import { Retention } from './retention/retention.js';
 import { followOtherProcesses } from './shared-changes.js';
-import { openLowdbStore } from './store/lowdb-store.js';
+import { openStore, sharedStateFor } from './store/open-store.js';
 import type { Store } from './store/store.js';
 
 export interface SandboxOptions {
@@ -69,14 +69,11 @@ export async function openSandbox(config: Config, options: SandboxOptions = {}):
   const logger = options.logger ?? pino({ level: config.logLevel });
   const seed = config.seed ?? randomSeed();
   const randomness = createRandomness(seed);
-  const store = await openLowdbStore({
-    file: config.dataFile,
-    dataFileSetting: config.settingNames.SANDBOX_DB,
-    onWarning: (message) => logger.warn(message),
-  });
+  const store = await openStore(config, logger);
   const clock = options.clock ?? (await restoredClock(store, config.clockSpeed));
   store.followClock(() => clock.state());
-  const journal = options.journal ?? new MemoryJournal();
+  const shared = sharedStateFor(store, logger);
+  const journal = options.journal ?? shared.journal;
   const events = new EventBus(() => clock.now());
   const disconnectEvents = connectEvents(events, { store, journal });
   await seedTestCards(store, clock.now());
@@ -85,7 +82,7 @@ export async function openSandbox(config: Config, options: SandboxOptions = {}):
     dir: 'scenariosDir' in options ? options.scenariosDir : config.scenariosDir,
     inline: options.inlineScenarios ?? [],
     random: () => randomness.draw(),
-    ...(options.scenarioState ? { state: options.scenarioState } : {}),
+    state: options.scenarioState ?? shared.scenarioState,
     onEvent: (event) => {
       if (event.type === 'watch-failed') logger.warn(event.message);
       else if (event.problems.length > 0) {
@@ -230,6 +227,7 @@ export async function openSandbox(config: Config, options: SandboxOptions = {}):
       clock.stop();
       payouts.close();
       postbacks.stop();
+      await journal.settled();
       await store.close();
     },
   };

@@ -12,6 +12,7 @@ import { openSandbox, type Sandbox } from '../src/sandbox.js';
 import { sign, verifySignature } from '../src/signature/signature.js';
 import type { LowdbStore } from '../src/store/lowdb-store-api.js';
 import type { Store } from '../src/store/store.js';
+import { dropTestStore, testStoreSetting } from './test-store.js';
 
 export const MERCHANT_ID = '100001';
 export const SECRET = 'sandbox-payout-secret';
@@ -42,11 +43,20 @@ export interface TestSandbox extends Sandbox {
   dispose(): Promise<void>;
 }
 
-/** A sandbox on a real lowdb file in a fresh temporary folder, on a clock the test moves. */
+/**
+ * A sandbox on a real lowdb file in a fresh temporary folder, on a clock the test moves; with
+ * `SANDBOX_TEST_STORE=postgres`, on a fresh PostgreSQL database instead (test-store.ts), unless
+ * the test is about the file (`store: 'file'`) or names its own `SANDBOX_DB`.
+ */
 export async function openTestSandbox(
   env: Record<string, string> = {},
   dir?: string,
-  options: { watchScenarios?: boolean; sender?: PostbackSender; logger?: Logger } = {},
+  options: {
+    watchScenarios?: boolean;
+    sender?: PostbackSender;
+    logger?: Logger;
+    store?: 'file';
+  } = {},
 ): Promise<TestSandbox> {
   const folder = dir ?? (await mkdtemp(join(tmpdir(), 'fp-sandbox-')));
   // An empty scenarios folder of its own unless the test names one: the shipped examples
@@ -54,7 +64,7 @@ export async function openTestSandbox(
   const scenarios = join(folder, 'scenarios');
   await mkdir(scenarios, { recursive: true });
   const config: Config = loadConfig({
-    SANDBOX_DB: join(folder, 'sandbox.json'),
+    SANDBOX_DB: await testStoreSetting(folder, options.store),
     SANDBOX_SEED: '42',
     SANDBOX_SCENARIOS: scenarios,
     ...env,
@@ -74,6 +84,7 @@ export async function openTestSandbox(
     dir: folder,
     async dispose() {
       await sandbox.close();
+      await dropTestStore(folder);
       await rm(folder, { recursive: true, force: true });
     },
   };

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ConfigError, loadConfig } from '../src/config/config.js';
+import { describeStore, loadConfig } from '../src/config/config.js';
 import { ROOT, runtimeStage } from './dockerfile-model.js';
 
 /**
@@ -139,26 +139,24 @@ describe('the shared sandbox example (Compose)', () => {
     ]);
   });
 
-  it('says in the file and in its README that it waits for the PostgreSQL store', () => {
-    expect(composeText).toContain('NOT WORKING YET');
-    expect(readFileSync(resolve(FOLDER, 'README.md'), 'utf8')).toContain(
-      "Coming with issue 16's PostgreSQL store: this does not run yet.",
-    );
+  it('no longer says, in the file or its README, that it waits for the PostgreSQL store', () => {
+    expect(composeText).not.toContain('NOT WORKING YET');
+    const readme = readFileSync(resolve(FOLDER, 'README.md'), 'utf8');
+    expect(readme).not.toContain('does not run yet');
+    expect(readme).toContain('act as one gateway');
   });
 
-  it("is refused by this version's configuration, as its README says, without showing the password", () => {
+  it("selects the PostgreSQL store in this version's configuration, showing the URL without the password", () => {
     const url = interpolate(service('sandbox-1').environment?.SANDBOX_DB ?? '', {
       POSTGRES_PASSWORD: 'pw-from-compose',
     });
-    let error: unknown;
-    try {
-      loadConfig({ SANDBOX_DB: url });
-    } catch (caught) {
-      error = caught;
-    }
-    expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).message).toContain('is a PostgreSQL URL');
-    expect((error as ConfigError).message).not.toContain('pw-from-compose');
+    const config = loadConfig({ SANDBOX_DB: url });
+    expect(config.store).toEqual({
+      kind: 'postgres',
+      url,
+      display: 'postgres://sandbox@postgres:5432/sandbox',
+    });
+    expect(describeStore(config.store)).not.toContain('pw-from-compose');
   });
 });
 

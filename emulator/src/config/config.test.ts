@@ -70,18 +70,9 @@ describe('configuration from the environment', () => {
     ).toBe('--data-file');
   });
 
-  it('refuses a PostgreSQL URL in SANDBOX_DB without showing it, until the PostgreSQL store exists', () => {
-    for (const url of ['postgres://sandbox:s3cret@db:5432/sandbox', 'postgresql://u:s3cret@db/x']) {
-      expect(() => loadConfig({ SANDBOX_DB: url })).toThrow(
-        new ConfigError([
-          'SANDBOX_DB / --data-file / dataFile is a PostgreSQL URL, and this version of the sandbox has no PostgreSQL store yet; give it a file path, or ":memory:"',
-        ]),
-      );
-    }
-  });
-
   it('keeps the state in memory for SANDBOX_DB=:memory:', () => {
     expect(loadConfig({ SANDBOX_DB: ':memory:' }).dataFile).toBeUndefined();
+    expect(loadConfig({ SANDBOX_DB: ':memory:' }).store).toEqual({ kind: 'memory' });
   });
 
   it('treats an empty variable as unset', () => {

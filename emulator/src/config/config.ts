@@ -10,10 +10,12 @@ import { parseAmount } from '../payouts/payout.js';
 import { SETTINGS, settingNames, type SettingEnv } from './settings-table.js';
 import { ConfigError } from './config-error.js';
 import { mergeMerchants, readMerchantsFile, type MerchantEntry } from './merchants-file.js';
+import { readStoreTarget, type StoreTarget } from './store-target.js';
 import { integerText } from './text-schemas.js';
 
 export { ConfigError } from './config-error.js';
 export { readJsonOrYaml, type MerchantEntry } from './merchants-file.js';
+export { describeStore, type StoreTarget } from './store-target.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -21,7 +23,9 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' |
 export interface Config {
   readonly port: number;
   readonly host: string;
-  /** The lowdb JSON file; `undefined` keeps the state in memory. */
+  /** Where the state is kept: a lowdb file, memory, or a PostgreSQL database (shared by replicas). */
+  readonly store: StoreTarget;
+  /** The lowdb JSON file (`store.file`); `undefined` for memory and PostgreSQL. */
   readonly dataFile: string | undefined;
   readonly scenariosDir: string;
   /** `undefined`: pick one at start and print it. */
@@ -134,7 +138,9 @@ const envSchema = z.object({
       'must be a port from 0 to 65535',
     ),
   HOST: z.string().min(1, 'must not be empty'),
-  SANDBOX_DB: z.string().min(1, 'must be a file path, or ":memory:"'),
+  SANDBOX_DB: z
+    .string()
+    .min(1, 'must be a file path, ":memory:" or a postgres://user:password@host:5432/database URL'),
   SANDBOX_SCENARIOS: z.string().min(1, 'must be a folder path'),
   SANDBOX_SEED: integerText.optional(),
   SANDBOX_MERCHANT_ID: integerText,
@@ -254,13 +260,11 @@ export function loadConfig(
   );
 
   // Read as a path, a URL would become folders named after it, password included, and the
-  // log would show it: refused until the PostgreSQL store exists (docs/decisions/0016).
-  if (/^postgres(ql)?:\/\//i.test(values.SANDBOX_DB)) {
-    throw new ConfigError([
-      `${named('SANDBOX_DB')} is a PostgreSQL URL, and this version of the sandbox has no PostgreSQL store yet; give it a file path, or ":memory:"`,
-    ]);
-  }
-  const dataFile = values.SANDBOX_DB === ':memory:' ? undefined : resolve(values.SANDBOX_DB);
+  // log would show it: a postgres:// URL selects the PostgreSQL store, and only its redacted form
+  // (`display`) is ever shown.
+  const store = readStoreTarget(values.SANDBOX_DB, named('SANDBOX_DB'));
+  if ('problem' in store) throw new ConfigError([store.problem]);
+  const dataFile = store.kind === 'file' ? store.file : undefined;
   const scenariosDir = resolve(values.SANDBOX_SCENARIOS);
   // The scenario loader reads every .json in its folder: a data file there would be read too.
   if (dataFile !== undefined && dirname(dataFile) === scenariosDir) {
@@ -275,6 +279,7 @@ export function loadConfig(
   return Object.freeze({
     port: Number(values.PORT),
     host: values.HOST,
+    store: Object.freeze(store),
     dataFile,
     scenariosDir,
     seed: values.SANDBOX_SEED === undefined ? undefined : Number(values.SANDBOX_SEED),

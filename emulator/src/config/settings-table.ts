@@ -37,7 +37,8 @@ export const SETTINGS: readonly SettingSpec[] = [
     env: 'SANDBOX_DB',
     flag: '--data-file <path>',
     key: 'dataFile',
-    description: 'the lowdb data file; :memory: keeps nothing',
+    description:
+      'the lowdb data file; :memory: keeps nothing; a postgres://user:password@host:5432/db URL selects PostgreSQL, which several sandboxes can share',
   },
   {
     env: 'SANDBOX_SCENARIOS',

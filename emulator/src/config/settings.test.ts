@@ -137,8 +137,8 @@ describe('resolving settings', () => {
       .replace(/\s+/g, ' ')
       .split(/(?<!,) (?=(?:-[a-z], )?--[a-z-]+(?: <[^>]+>)? )/)
       .filter((entry) => entry.startsWith('-'));
-    // The settings, and --config, --version and --help.
-    expect(entries).toHaveLength(SETTINGS.length + 3);
+    // The settings, and --config, --data (--data-file's other name), --version and --help.
+    expect(entries).toHaveLength(SETTINGS.length + 4);
     for (const entry of entries) {
       expect(entry.match(/\(default\b|\bdefault\)/g) ?? [], entry).toHaveLength(
         entry.includes('(default') ? 1 : 0,

@@ -11,11 +11,13 @@ import {
   type Config,
 } from './config.js';
 import { flagName, SETTINGS } from './settings-table.js';
+import { isPostgresUrl } from './store-target.js';
 import { didYouMean, nearest } from './suggest.js';
 
 export { SETTINGS, settingNames, type SettingEnv, type SettingSpec } from './settings-table.js';
 
 const CONFIG_ENV = 'SANDBOX_CONFIG';
+const DATA_FLAG = '--data';
 const HELP_POINTER = 'freedompay-sandbox --help lists the options';
 
 /**
@@ -65,6 +67,9 @@ export function resolveSettings(
     SETTINGS.map((s) => [s.env, EMPTY_REFUSED.has(s.env) ? env[s.env] : nonEmpty(env[s.env])]),
   );
   const fromFlags = Object.fromEntries(SETTINGS.map((s) => [s.env, flags[s.key]]));
+  // `--data` (issue 16's name, for a file or a URL) is `--data-file` by a shorter name.
+  const dataByShortName = flags.dataFile === undefined && flags.data !== undefined;
+  if (dataByShortName) fromFlags.SANDBOX_DB = flags.data;
 
   // Where each value came from, so a bad one is named the way the user wrote it.
   const byEnv = new Map(SETTINGS.map((s) => [s.env as string, s]));
@@ -74,6 +79,7 @@ export function resolveSettings(
     [
       fromFlags,
       (name) => {
+        if (name === 'SANDBOX_DB' && dataByShortName) return DATA_FLAG;
         const setting = byEnv.get(name);
         return setting === undefined ? name : flagName(setting);
       },
@@ -152,6 +158,12 @@ function buildProgram(): Command {
       ),
     );
   }
+  program.addOption(
+    new Option(
+      `${DATA_FLAG} <path|url>`,
+      'the same as --data-file: a file path, :memory:, or a postgres:// URL',
+    ),
+  );
   return program;
 }
 
@@ -179,11 +191,15 @@ export function readConfigFile(path: string): { values: SettingValues; problems:
     } else if (typeof value === 'object' && value !== null) {
       problems.push(`${path}: ${key} must be a single value`);
     } else if (value !== null && value !== undefined) {
-      // Paths in the file are relative to the file, not to where the sandbox was started.
+      // Paths in the file are relative to the file, not to where the sandbox was started; a
+      // database URL is no path.
+      const text = String(value);
       values[setting.env] =
-        ['dataFile', 'scenarios', 'merchants'].includes(key) && String(value) !== ':memory:'
-          ? resolve(dirname(path), String(value))
-          : String(value);
+        ['dataFile', 'scenarios', 'merchants'].includes(key) &&
+        text !== ':memory:' &&
+        !isPostgresUrl(text)
+          ? resolve(dirname(path), text)
+          : text;
     }
   }
   return { values, problems };

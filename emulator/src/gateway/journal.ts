@@ -101,10 +101,16 @@ export interface RequestJournal {
    * events). A listener that throws is ignored. Returns how to stop listening.
    */
   onChange(listener: (change: JournalChange) => void): () => void;
+  /** Resolves once what was recorded so far is written (or given up): before a store closes. */
+  settled(): Promise<void>;
 }
 
 export class MemoryJournal implements RequestJournal {
   readonly shared = false;
+
+  settled(): Promise<void> {
+    return Promise.resolve();
+  }
   /**
    * The kept entries are `entries[first]` on, oldest first. A dropped entry's slot is emptied
    * and the array cut only once the empty slots are as many as the kept ones: dropping the oldest

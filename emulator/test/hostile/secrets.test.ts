@@ -10,6 +10,7 @@ import {
   signed,
   type TestSandbox,
 } from '../helpers.js';
+import { testStoreKind } from '../test-store.js';
 
 /** Whatever happens, the log never holds a secret key or a whole signature. */
 let sandbox: TestSandbox;
@@ -59,5 +60,17 @@ describe('the log', () => {
     }
     // The signature hint is there, with the key masked.
     expect(log).toContain('<secret key>');
+  });
+});
+
+describe.runIf(testStoreKind() === 'postgres')('the log on the PostgreSQL store', () => {
+  it("never holds the database's password", async () => {
+    const store = sandbox.config.store;
+    if (store.kind !== 'postgres') throw new Error('SANDBOX_TEST_STORE=postgres gave no database');
+    const password = decodeURIComponent(new URL(store.url).password);
+    expect(password).not.toBe('');
+    await send(signed(payoutFields()));
+    await sandbox.clock.advance(10_000);
+    expect(lines.join('')).not.toContain(password);
   });
 });

@@ -1,0 +1,140 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, describeStore, loadConfig } from './config.js';
+import { loadResolved, resolveSettings } from './settings.js';
+
+/** Which store SANDBOX_DB selects (issue 16), and that a database password is never shown. */
+
+const PASSWORD = 's3cret-Pa55';
+
+function problemOf(env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).message;
+  }
+  throw new Error(`${JSON.stringify(env)} was accepted`);
+}
+
+describe('the store SANDBOX_DB selects', () => {
+  it('is the lowdb file by default, at the path given, as dataFile too', () => {
+    const config = loadConfig({ SANDBOX_DB: 'data/x.json' });
+    expect(config.store).toEqual({ kind: 'file', file: resolve('data/x.json') });
+    expect(config.dataFile).toBe(resolve('data/x.json'));
+    expect(describeStore(config.store)).toBe(resolve('data/x.json'));
+  });
+
+  it('is memory for :memory:, with no data file', () => {
+    const config = loadConfig({ SANDBOX_DB: ':memory:' });
+    expect(config.store).toEqual({ kind: 'memory' });
+    expect(config.dataFile).toBeUndefined();
+    expect(describeStore(config.store)).toBe('(in memory)');
+  });
+
+  it('is PostgreSQL for a postgres:// or postgresql:// URL, shown without its password', () => {
+    for (const scheme of ['postgres', 'postgresql', 'POSTGRES']) {
+      const url = `${scheme}://sandbox:${PASSWORD}@db.internal:5433/sandbox`;
+      const config = loadConfig({ SANDBOX_DB: url });
+      expect(config.store).toEqual({
+        kind: 'postgres',
+        url,
+        display: `${scheme.toLowerCase()}://sandbox@db.internal:5433/sandbox`,
+      });
+      expect(config.dataFile).toBeUndefined();
+      expect(describeStore(config.store)).not.toContain(PASSWORD);
+    }
+  });
+
+  it('keeps a URL whose password has escaped characters as given, for the driver to read', () => {
+    const url = 'postgres://sandbox:p%40ss%3Aw%2Frd@127.0.0.1/sandbox';
+    const config = loadConfig({ SANDBOX_DB: url });
+    expect(config.store).toMatchObject({ url, display: 'postgres://sandbox@127.0.0.1/sandbox' });
+  });
+
+  it('does not refuse a URL for naming a database in the scenarios folder, as it would a file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fp-store-'));
+    const config = loadConfig({
+      SANDBOX_SCENARIOS: dir,
+      SANDBOX_DB: `postgres://u:${PASSWORD}@localhost/db`,
+    });
+    expect(config.store.kind).toBe('postgres');
+  });
+});
+
+describe('a PostgreSQL URL the sandbox cannot read', () => {
+  it('is refused with how to write one, naming the setting, never the password', () => {
+    const message = problemOf({ SANDBOX_DB: `postgres://u:${PASSWORD}@db:notaport/x` });
+    expect(message).toContain(
+      'SANDBOX_DB / --data-file / dataFile is not a URL PostgreSQL accepts',
+    );
+    expect(message).toContain('postgres://user:password@host:5432/database');
+    expect(message).not.toContain(PASSWORD);
+  });
+
+  it('is refused when it names no database or no user, shown without the password', () => {
+    const noDatabase = problemOf({ SANDBOX_DB: `postgres://u:${PASSWORD}@db:5432` });
+    expect(noDatabase).toContain('(postgres://u@db:5432) must name a database');
+    expect(noDatabase).not.toContain(PASSWORD);
+    const noUser = problemOf({ SANDBOX_DB: `postgres://db:5432/sandbox` });
+    expect(noUser).toContain('must name a user');
+  });
+
+  it('is named the way the user set it', () => {
+    let message = '';
+    try {
+      loadConfig(
+        { SANDBOX_DB: `postgresql://u:${PASSWORD}@db:bad/x` },
+        { origins: { SANDBOX_DB: '--data' } },
+      );
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('--data is not a URL PostgreSQL accepts');
+    expect(message).not.toContain(PASSWORD);
+  });
+});
+
+describe('selecting PostgreSQL from the command line and the config file', () => {
+  const url = `postgres://sandbox:${PASSWORD}@127.0.0.1:5432/sandbox`;
+
+  it('takes --data, --data-file and SANDBOX_DB, --data-file winning over --data', () => {
+    const store = (argv: string[], env: Record<string, string> = {}) =>
+      loadResolved(resolveSettings(argv, env)).store;
+    expect(store(['--data', url])).toMatchObject({ kind: 'postgres', url });
+    expect(store(['--data-file', url])).toMatchObject({ kind: 'postgres', url });
+    expect(store([], { SANDBOX_DB: url })).toMatchObject({ kind: 'postgres', url });
+    expect(store(['--data', url, '--data-file', ':memory:'])).toEqual({ kind: 'memory' });
+    expect(store(['--data', ':memory:'], { SANDBOX_DB: url })).toEqual({ kind: 'memory' });
+  });
+
+  it('names --data in a message when the URL came from it', () => {
+    expect(() => loadResolved(resolveSettings(['--data', 'postgres://u:x@h:bad/d'], {}))).toThrow(
+      '--data is not a URL PostgreSQL accepts',
+    );
+  });
+
+  it('reads dataFile in a config file as a URL, not a path relative to the file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fp-store-'));
+    await writeFile(join(dir, 'sandbox.yaml'), `dataFile: ${url}\n`);
+    const config = loadResolved(resolveSettings(['-c', 'sandbox.yaml'], {}, dir));
+    expect(config.store).toEqual({
+      kind: 'postgres',
+      url,
+      display: 'postgres://sandbox@127.0.0.1:5432/sandbox',
+    });
+  });
+
+  it('keeps the password out of every problem listed with it', () => {
+    let message = '';
+    try {
+      loadResolved(resolveSettings(['--data', url, '--port', 'x'], {}));
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('--port="x"');
+    expect(message).not.toContain(PASSWORD);
+  });
+});
