@@ -221,7 +221,7 @@ describe('/g2g/cardstorage/add', () => {
   });
 
   it('refuses a number that fails the Luhn check and an expiry in the past with 9403 naming both fields, storing nothing', async () => {
-    const before = lastStoredPaymentId(sandbox.store);
+    const before = await lastStoredPaymentId(sandbox.store);
     const { answer, hint } = await call(
       'add',
       cardFields({ pg_card_pan: '4716047261941982', pg_card_year: '25', pg_card_month: '12' }),
@@ -232,7 +232,7 @@ describe('/g2g/cardstorage/add', () => {
     expect(answer.pg_error_description).toMatch(/pg_card_year: The card expired in 2025/);
     expect(hint).toMatch(/^fix the fields: /);
     expect(verifySignature('add', answer, PAYMENT_SECRET).valid).toBe(true);
-    expect(lastStoredPaymentId(sandbox.store)).toBe(before);
+    expect(await lastStoredPaymentId(sandbox.store)).toBe(before);
   });
 
   it('accepts a card that expires this month and refuses one that expired last month', async () => {

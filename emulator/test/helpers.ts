@@ -11,6 +11,7 @@ import type { PostbackSender, SendResult } from '../src/postbacks/sender.js';
 import { openSandbox, type Sandbox } from '../src/sandbox.js';
 import { sign, verifySignature } from '../src/signature/signature.js';
 import type { LowdbStore } from '../src/store/lowdb-store-api.js';
+import { PostgresStore } from '../src/store/postgres/postgres-store.js';
 import type { Store } from '../src/store/store.js';
 import { dropTestStore, testStoreSetting } from './test-store.js';
 
@@ -141,7 +142,13 @@ export function expectSignedBySandbox(answer: Record<string, string>, script = '
   return verifySignature(script, answer, SECRET).valid;
 }
 
-/** The last payment id a file (or memory) store has stored: whether a refused request took one. */
-export function lastStoredPaymentId(store: Store): number {
+/** The last payment id the store has handed out: whether a refused request took one. */
+export async function lastStoredPaymentId(store: Store): Promise<number> {
+  if (store instanceof PostgresStore) {
+    const found = await store.pool.query<{ value: number }>(
+      "SELECT value FROM counters WHERE name = 'payment_id'",
+    );
+    return Number(found.rows[0]?.value ?? 0);
+  }
   return (store as LowdbStore).records.lastPaymentId();
 }

@@ -31,7 +31,7 @@ async function storeState(): Promise<string> {
   return JSON.stringify({
     payouts: await sandbox.store.payouts(),
     balance: await sandbox.store.balance('100001'),
-    last: lastStoredPaymentId(sandbox.store),
+    last: await lastStoredPaymentId(sandbox.store),
   });
 }
 

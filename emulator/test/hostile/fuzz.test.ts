@@ -151,7 +151,7 @@ async function snapshot(): Promise<string> {
   return JSON.stringify({
     payouts: (await sandbox.store.payouts()).length,
     postbacks: (await sandbox.store.postbacks()).length,
-    last: lastStoredPaymentId(sandbox.store),
+    last: await lastStoredPaymentId(sandbox.store),
     balance: await sandbox.store.balance('100001'),
   });
 }
