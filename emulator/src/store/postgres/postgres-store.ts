@@ -98,10 +98,10 @@ export class PostgresStore extends PostgresReads implements Store {
 
   constructor(
     pool: Pool,
-    private readonly target: Target,
+    target: Target,
     private readonly settings: Settings,
   ) {
-    super(pool);
+    super(pool, target);
     this.listener = new NoticeListener({
       url: settings.url,
       origin: settings.origin,
