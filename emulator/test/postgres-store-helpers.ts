@@ -1,3 +1,4 @@
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import pg from 'pg';
 
 /** Test support for the PostgreSQL store's own tests: polling, a raw connection, lock holding. */
@@ -37,4 +38,38 @@ export async function lockWaiters(client: pg.Client): Promise<number[]> {
 export async function holdLock(client: pg.Client, name: string): Promise<void> {
   await client.query('BEGIN');
   await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [name]);
+}
+
+/** A database reached through a proxy the test can cut, as if the server went down. */
+export interface CuttableDatabase {
+  /** The database's URL, through the proxy. */
+  readonly url: string;
+  /** Ends every connection and refuses new ones (ECONNREFUSED) from now on. */
+  cut(): Promise<void>;
+}
+
+export async function cuttableProxy(databaseUrl: string): Promise<CuttableDatabase> {
+  const target = new URL(databaseUrl);
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = connect(Number(target.port || 5432), target.hostname);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+      socket.on('close', () => sockets.delete(socket));
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const proxied = new URL(databaseUrl);
+  proxied.hostname = '127.0.0.1';
+  proxied.port = String((server.address() as AddressInfo).port);
+  return {
+    url: proxied.toString(),
+    cut: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      }),
+  };
 }

@@ -11,6 +11,7 @@ import type { Randomness } from '../randomness.js';
 import { diagnoseSignatureMismatch } from '../signature/diagnose.js';
 import {
   maskSecret,
+  scriptNameFromPath,
   sign,
   verifySignature,
   withSignature,
@@ -175,6 +176,27 @@ export class GatewayEnvelope {
       reason: 'request validation',
       key,
       hint: `fix the fields: ${details}; send no control characters but tab, newline and carriage return, and no U+FFFE or U+FFFF`,
+    });
+  }
+
+  /**
+   * A method that could not read or write its store (the database is down): the gateway's system
+   * error, 9999 "ask for the status later", signed as the method signs (`key`, the path's script),
+   * with the store's own message, which says what to do, as the hint.
+   */
+  storeFailed(
+    call: GatewayCall,
+    key: SecretKeyKind,
+    reason: string,
+    message: string,
+  ): GatewayAnswer {
+    const script = scriptNameFromPath(call.path);
+    const identified = this.authenticate(call, script, key);
+    if (!identified.ok) return identified.answer;
+    return this.error(GatewayErrors.systemError, script, identified.merchant, {
+      reason,
+      hint: `${message}; then ask for the status`,
+      key,
     });
   }
 

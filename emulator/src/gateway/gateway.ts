@@ -10,6 +10,7 @@ import {
 } from '../payouts/request.js';
 import type { PayoutService } from '../payouts/service.js';
 import { scriptNameFromPath, type Fields } from '../signature/signature.js';
+import { StoreReadError } from '../store/store.js';
 import type { GatewayAnswer, GatewayCall, GatewayEnvelope } from './envelope.js';
 import { payoutAnswerFields } from './render.js';
 
@@ -73,9 +74,13 @@ export class Gateway {
         call.scenarioHeader !== undefined ? { scenarioHeader: call.scenarioHeader } : {},
       );
     } catch (error) {
+      // A read that failed (the database down) says itself what to do; a write says it here.
+      const read = error instanceof StoreReadError;
       return this.deps.envelope.error(GatewayErrors.systemError, script, merchant, {
-        reason: 'store write failed',
-        hint: `the sandbox could not store the payout (${(error as Error).message}); check the data file's disk and permissions, then ask for the status`,
+        reason: read ? 'store read failed' : 'store write failed',
+        hint: read
+          ? `${error.message}; then ask for the status`
+          : `the sandbox could not store the payout (${(error as Error).message}); check the data file's disk and permissions, then ask for the status`,
         orderId: request.orderId,
       });
     }

@@ -28,7 +28,10 @@ export const ADMIN_ERRORS = {
       'the record is not in a state the action applies to (a wait for a payout that sends no postback)',
   },
   'too-large': { status: 413, meaning: 'the body is over 256 KB' },
-  'store-failed': { status: 500, meaning: 'the change did not reach the data file' },
+  'store-failed': {
+    status: 500,
+    meaning: 'the store could not be written or read (its data file, or its database)',
+  },
   internal: { status: 500, meaning: 'a bug in the sandbox; its log has the details' },
   'outbox-full': { status: 503, meaning: 'the outbox is at SANDBOX_MAX_PENDING_POSTBACKS' },
   unavailable: { status: 503, meaning: 'the sandbox cannot take it now (it is shutting down)' },

@@ -17,7 +17,7 @@ import type { VirtualClock } from '../clock.js';
 import type { RequestJournal } from '../gateway/journal.js';
 import type { PostbackDispatcher } from '../postbacks/dispatcher.js';
 import type { ScenarioRegistry } from '../scenarios/registry.js';
-import { StoreWriteError, type Store } from '../store/store.js';
+import { StoreReadError, StoreWriteError, type Store } from '../store/store.js';
 import { changeBalance, finishPayout, listPayouts, unknownPayout } from './admin-actions.js';
 import { codeEveryAdminError, sendAdminError, sendRefusal } from './admin-errors.js';
 import { cardAdminRoutes } from './card-admin-routes.js';
@@ -249,7 +249,7 @@ function adminErrors(logger: Logger | undefined): ErrorRequestHandler {
       );
       return;
     }
-    if (error instanceof StoreWriteError) {
+    if (error instanceof StoreWriteError || error instanceof StoreReadError) {
       sendAdminError(res, 'store-failed', error.message);
       return;
     }

@@ -11,7 +11,7 @@ import { cardPagePath } from './page-routes.js';
  */
 export function cardStorageRoutes(deps: AppDeps): Router {
   const router = Router();
-  const handle = gatewayHandler(deps);
+  const handle = gatewayHandler(deps, deps.cardStorageKey);
   const gateway = new CardStorageGateway({
     envelope: deps.envelope,
     cards: deps.cards,

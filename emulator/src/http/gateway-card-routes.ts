@@ -11,7 +11,7 @@ import { gatewayHandler } from './gateway-routes.js';
  */
 export function gatewayCardRoutes(deps: AppDeps, fixed: FixedPaths): Router {
   const router = Router();
-  const handle = gatewayHandler(deps);
+  const handle = gatewayHandler(deps, deps.cardStorageKey);
   const cards = new GatewayCards({
     envelope: deps.envelope,
     cards: deps.cards,

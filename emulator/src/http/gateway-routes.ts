@@ -5,7 +5,9 @@ import type { GatewayAnswer, GatewayCall, GatewayEnvelope } from '../gateway/env
 import type { Gateway } from '../gateway/gateway.js';
 import type { StatusGateway } from '../gateway/status.js';
 import type { RequestJournal } from '../gateway/journal.js';
+import type { SecretKeyKind } from '../merchants/merchants.js';
 import type { TransportFault } from '../payouts/outcome.js';
+import { StoreReadError, StoreWriteError } from '../store/store.js';
 import type { FixedPaths } from './fixed-paths.js';
 import { readFormBody } from './form-body.js';
 import { renderGatewayXml, renderGatewayXmlWithRecords } from './xml.js';
@@ -69,10 +71,13 @@ export function gatewayRoutes(deps: GatewayRouteDeps, fixed: FixedPaths): Router
 
 /**
  * Turns a gateway method into a route: the form read into a `GatewayCall`, the method asked, the
- * answer written, the request journalled and logged. Every gateway path goes through it.
+ * answer written, the request journalled and logged. Every gateway path goes through it. A store
+ * that cannot be read or written (its database down) gets the gateway's system error, signed
+ * with `key` as the method would sign, not the last-resort answer for a bug.
  */
 export function gatewayHandler(
-  deps: Pick<GatewayRouteDeps, 'journal' | 'clock' | 'logger'>,
+  deps: Pick<GatewayRouteDeps, 'journal' | 'clock' | 'logger' | 'envelope'>,
+  key: SecretKeyKind = 'payout',
 ): (
   method: (call: GatewayCall, req: Request) => GatewayAnswer | Promise<GatewayAnswer>,
 ) => (req: Request, res: Response) => Promise<void> {
@@ -88,7 +93,10 @@ export function gatewayHandler(
       scenarioHeader,
       origin: `${req.protocol}://${req.get('host') ?? 'localhost'}`,
     };
-    const answer = await method(call, req);
+    const answer = await answerOf(method, call, req, (reason, error) => {
+      deps.logger.error({ err: error, method: req.method, path }, reason);
+      return deps.envelope.storeFailed(call, key, reason, error.message);
+    });
     sendAnswer(res, answer);
     const ms = Math.round((performance.now() - started) * 10) / 10;
     // A refused request (bad signature, a field that fails its rule) has no order of its own:
@@ -128,6 +136,22 @@ export function gatewayHandler(
       );
     }
   };
+}
+
+/** The method's answer, or `storeFailed`'s when the store could not be read or written. */
+async function answerOf(
+  method: (call: GatewayCall, req: Request) => GatewayAnswer | Promise<GatewayAnswer>,
+  call: GatewayCall,
+  req: Request,
+  storeFailed: (reason: string, error: Error) => GatewayAnswer,
+): Promise<GatewayAnswer> {
+  try {
+    return await method(call, req);
+  } catch (error) {
+    if (error instanceof StoreReadError) return storeFailed('store read failed', error);
+    if (error instanceof StoreWriteError) return storeFailed('store write failed', error);
+    throw error;
+  }
 }
 
 /** The order id as sent, whole, when it is one non-empty value. */

@@ -57,7 +57,8 @@ export class LowdbStore implements Store {
   }
 
   payouts(): Promise<Payout[]> {
-    return Promise.resolve(this.records.payouts());
+    // Records in memory come before those settled on disk: sorted, so oldest first holds.
+    return Promise.resolve(this.records.payouts().sort((a, b) => a.paymentId - b.paymentId));
   }
 
   payoutSummaries(query: PayoutQuery = {}): Promise<PayoutSummary[]> {
@@ -129,7 +130,10 @@ export class LowdbStore implements Store {
   }
 
   postbacks(): Promise<Postback[]> {
-    return Promise.resolve(this.records.postbacks());
+    // By payment, then sequence (`401-9` before `401-10`), wherever each record is held.
+    return Promise.resolve(
+      this.records.postbacks().sort((a, b) => comparePostbacksNewestFirst(b.id, a.id)),
+    );
   }
 
   postbackSummaries(query: PostbackQuery = {}): Promise<PostbackSummary[]> {

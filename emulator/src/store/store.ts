@@ -292,3 +292,14 @@ export class StoreWriteError extends Error {
     this.name = 'StoreWriteError';
   }
 }
+
+/**
+ * The store could not be read (its database cannot be reached, or did not answer in time):
+ * nothing was changed. The message says what happened and what to do, and never holds a password.
+ */
+export class StoreReadError extends Error {
+  constructor(message: string, cause: unknown) {
+    super(message, { cause });
+    this.name = 'StoreReadError';
+  }
+}

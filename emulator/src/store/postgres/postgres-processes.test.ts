@@ -170,4 +170,33 @@ describe.skipIf(noPostgres())('two PostgresStores on one database', () => {
       await c.close();
     }
   });
+
+  it('waits with a reset for a write that read before it, so the write falls before the reset', async () => {
+    await a.commit({ balances: { [MERCHANT]: 100 } });
+    // A third process mid-way through an `atomically`: it has read the balance, not yet written.
+    const c = await rawClient(db.url);
+    try {
+      await c.query('BEGIN');
+      await c.query('SELECT balance_minor FROM balances WHERE merchant_id = $1', [MERCHANT]);
+      const resetting = b.commit({ reset: true });
+      await eventually(async () => {
+        const { rows } = await c.query<{ waiting: number }>(
+          `SELECT count(*)::int AS waiting FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = 'relation'`,
+        );
+        return (rows[0]?.waiting ?? 0) > 0;
+      }, 'the reset to wait for the transaction that read the balance');
+      await c.query(
+        `INSERT INTO balances (merchant_id, balance_minor) VALUES ($1, 90)
+         ON CONFLICT (merchant_id) DO UPDATE SET balance_minor = EXCLUDED.balance_minor`,
+        [MERCHANT],
+      );
+      await c.query('COMMIT');
+      await resetting;
+    } finally {
+      await c.end();
+    }
+    // The decision made before the reset is cleared by it, not left in the store it cleared.
+    expect(await a.balance(MERCHANT)).toBeUndefined();
+  });
 });

@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { Pool, QueryResultRow } from 'pg';
 import type { SavedCard } from '../../cards/card.js';
 import type { CardSession } from '../../cards/card-session.js';
 import type { ClockState } from '../../clock.js';
@@ -12,16 +12,23 @@ import type {
   PostbackQuery,
   PostbackSummary,
 } from '../store.js';
+import type { Target } from './errors.js';
 import * as claims from './postgres-claims.js';
 import * as queries from './postgres-queries.js';
 import { storable } from './postgres-queries.js';
+import { readRefusal } from './write-errors.js';
 
 /**
  * The PostgreSQL store's reads (postgres-store.ts adds the writes): each goes to the database,
- * since another process may have changed anything since; nothing is cached.
+ * since another process may have changed anything since; nothing is cached. A read the database
+ * cannot answer (it is down, or too slow) rejects with a `StoreReadError` saying what to do, not
+ * with the driver's error: callers answer it as they answer a failed write.
  */
 export class PostgresReads {
-  constructor(readonly pool: Pool) {}
+  constructor(
+    readonly pool: Pool,
+    protected readonly target: Target,
+  ) {}
 
   payout(paymentId: number): Promise<Payout | undefined> {
     return this.one('SELECT record FROM payouts WHERE payment_id = $1', [paymentId]);
@@ -47,11 +54,11 @@ export class PostgresReads {
   }
 
   payoutSummaries(query?: PayoutQuery): Promise<PayoutSummary[]> {
-    return queries.payoutSummaries(this.pool, query);
+    return this.read(() => queries.payoutSummaries(this.pool, query));
   }
 
   payoutPage(query: PayoutQuery, page: PageRequest<number>): Promise<Page<Payout>> {
-    return queries.payoutPage(this.pool, query, page);
+    return this.read(() => queries.payoutPage(this.pool, query, page));
   }
 
   openPayouts(): Promise<Payout[]> {
@@ -61,12 +68,12 @@ export class PostgresReads {
   }
 
   duePayouts(dueBy: number, limit: number): Promise<Payout[]> {
-    return claims.duePayouts(this.pool, dueBy, limit);
+    return this.read(() => claims.duePayouts(this.pool, dueBy, limit));
   }
 
   async balance(merchantId: string): Promise<number | undefined> {
     if (!storable(merchantId)) return undefined;
-    const { rows } = await this.pool.query<{ balance_minor: number }>(
+    const { rows } = await this.query<{ balance_minor: number }>(
       'SELECT balance_minor FROM balances WHERE merchant_id = $1',
       [merchantId],
     );
@@ -117,11 +124,11 @@ export class PostgresReads {
   }
 
   postbackSummaries(query?: PostbackQuery): Promise<PostbackSummary[]> {
-    return queries.postbackSummaries(this.pool, query);
+    return this.read(() => queries.postbackSummaries(this.pool, query));
   }
 
   postbackPage(query: PostbackQuery, page: PageRequest<string>): Promise<Page<Postback>> {
-    return queries.postbackPage(this.pool, query, page);
+    return this.read(() => queries.postbackPage(this.pool, query, page));
   }
 
   pendingPostbacks(): Promise<Postback[]> {
@@ -131,30 +138,44 @@ export class PostgresReads {
   }
 
   duePostbacks(dueBy: number, limit: number): Promise<Postback[]> {
-    return claims.duePostbacks(this.pool, dueBy, limit);
+    return this.read(() => claims.duePostbacks(this.pool, dueBy, limit));
   }
 
   async counts(): Promise<{ readonly payouts: number; readonly postbacks: number }> {
-    const { rows } = await this.pool.query<{ payouts: number; postbacks: number }>(
+    const { rows } = await this.query<{ payouts: number; postbacks: number }>(
       'SELECT (SELECT count(*) FROM payouts) AS payouts, (SELECT count(*) FROM postbacks) AS postbacks',
     );
     return { payouts: rows[0]?.payouts ?? 0, postbacks: rows[0]?.postbacks ?? 0 };
   }
 
   async clockState(): Promise<ClockState | undefined> {
-    const { rows } = await this.pool.query<{ state: ClockState }>('SELECT state FROM clock');
+    const { rows } = await this.query<{ state: ClockState }>('SELECT state FROM clock');
     return rows[0]?.state;
+  }
+
+  /** A query of the pool, its failure said for the person running the sandbox. */
+  protected async query<R extends object>(
+    sql: string,
+    params: unknown[] = [],
+  ): Promise<{ rows: R[] }> {
+    return this.read(() => this.pool.query<R & QueryResultRow>(sql, params));
+  }
+
+  protected read<T>(work: () => Promise<T>): Promise<T> {
+    return work().catch((error: unknown) => {
+      throw readRefusal(error, this.target);
+    });
   }
 
   protected async one<T>(sql: string, params: unknown[]): Promise<T | undefined> {
     if (!params.every(storable)) return undefined;
-    const { rows } = await this.pool.query<{ record: T }>(sql, params);
+    const { rows } = await this.query<{ record: T }>(sql, params);
     return rows[0]?.record;
   }
 
   protected async all<T>(sql: string, params: unknown[] = []): Promise<T[]> {
     if (!params.every(storable)) return [];
-    const { rows } = await this.pool.query<{ record: T }>(sql, params);
+    const { rows } = await this.query<{ record: T }>(sql, params);
     return rows.map((row) => row.record);
   }
 }

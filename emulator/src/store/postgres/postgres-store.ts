@@ -4,7 +4,7 @@ import type { Pool } from 'pg';
 import { restoredNow, type ClockState } from '../../clock.js';
 import type { Postback } from '../../postbacks/postback.js';
 import type { ChangeOrigin, Decided, LockedView, LockKeys, Store, StoreChange } from '../store.js';
-import { StoreOpenError } from '../store.js';
+import { StoreOpenError, StoreReadError } from '../store.js';
 import { connectRefusal, type Target } from './errors.js';
 import { openPostgres } from './migrate.js';
 import * as claims from './postgres-claims.js';
@@ -65,9 +65,14 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   } catch (error) {
     await store.close();
     // The listener's own connection: refused as the pool's first one would have been.
+    // (A read that failed is refused by what the database said, as a connection is.)
     throw error instanceof StoreOpenError
       ? error
-      : connectRefusal(error, opened.target, DEFAULT_CONNECT_TIMEOUT_MS);
+      : connectRefusal(
+          error instanceof StoreReadError ? error.cause : error,
+          opened.target,
+          DEFAULT_CONNECT_TIMEOUT_MS,
+        );
   }
   return store;
 }
@@ -98,10 +103,10 @@ export class PostgresStore extends PostgresReads implements Store {
 
   constructor(
     pool: Pool,
-    private readonly target: Target,
+    target: Target,
     private readonly settings: Settings,
   ) {
-    super(pool);
+    super(pool, target);
     this.listener = new NoticeListener({
       url: settings.url,
       origin: settings.origin,

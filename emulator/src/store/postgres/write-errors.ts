@@ -1,4 +1,4 @@
-import { StoreWriteError } from '../store.js';
+import { StoreReadError, StoreWriteError } from '../store.js';
 import { errorCode, type Target } from './errors.js';
 
 /**
@@ -19,11 +19,27 @@ export const LIVE_PAYOUT_INDEX = 'payouts_one_live_payout_per_order';
 /** What went wrong with a write, said for the person running the sandbox. */
 export function writeRefusal(error: unknown, target: Target): PostgresWriteError {
   if (error instanceof PostgresWriteError) return error;
+  return new PostgresWriteError(
+    `could not write to PostgreSQL database ${target.display}; the change was not stored: ${refusalDetail(error, target)}`,
+    error,
+  );
+}
+
+/** What went wrong with a read (the database down, a timeout), said as a write's is. */
+export function readRefusal(error: unknown, target: Target): StoreReadError {
+  if (error instanceof StoreReadError) return error;
+  return new StoreReadError(
+    `could not read from PostgreSQL database ${target.display}; nothing was changed: ${refusalDetail(error, target)}`,
+    error,
+  );
+}
+
+function refusalDetail(error: unknown, target: Target): string {
   const code = errorCode(error);
   const said = (error as { message?: unknown } | null)?.message;
   const text = typeof said === 'string' ? said : String(error);
   const where = `${target.host}:${target.port}`;
-  const detail = ((): string => {
+  return ((): string => {
     if (code === '23505' && (error as { constraint?: string }).constraint === LIVE_PAYOUT_INDEX) {
       // The domain checks the order under `atomically` first; this is the net under that check.
       return `a payout was refused: its merchant already has a payout with that order id that is not in error (${(error as { detail?: string }).detail ?? text}). Use another pg_order_id; if the sandbox itself made this payout, it is a bug: report it`;
@@ -71,8 +87,4 @@ export function writeRefusal(error: unknown, target: Target): PostgresWriteError
     }
     return `${text}`;
   })();
-  return new PostgresWriteError(
-    `could not write to PostgreSQL database ${target.display}; the change was not stored: ${detail}`,
-    error,
-  );
 }
