@@ -11,6 +11,7 @@ import type {
 import type { SavedCard } from '../cards/card.js';
 import type { CardStorage } from '../cards/card-storage.js';
 import type { CardSession, CardSessionState } from '../cards/card-session.js';
+import type { DirectCard } from '../cards/saved-cards.js';
 import { isEveryonesCard } from '../cards/everyone.js';
 import { TEST_CARDS } from '../cards/test-cards.js';
 import type { MerchantDirectory } from '../merchants/merchants.js';
@@ -181,16 +182,6 @@ export function describeSession(session: CardSession): CardSessionView {
   };
 }
 
-export interface SaveCardInput {
-  merchantId: string;
-  userId: string;
-  pan: string;
-  holder?: string;
-  month?: string;
-  year?: string;
-  payoutOnly?: boolean;
-}
-
 const SAVE_CARD_FIELDS = new Set([
   'merchantId',
   'userId',
@@ -208,7 +199,7 @@ const SAVE_CARD_FIELDS = new Set([
 export function parseSaveCard(
   body: unknown,
   merchants: MerchantDirectory,
-): { ok: true; input: SaveCardInput } | { ok: false; problems: Record<string, string> } {
+): { ok: true; input: DirectCard } | { ok: false; problems: Record<string, string> } {
   if (!isRecord(body)) return { ok: false, problems: { body: 'must be a JSON object' } };
   const problems: Record<string, string> = {};
   for (const name of Object.keys(body)) {
