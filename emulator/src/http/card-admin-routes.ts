@@ -20,7 +20,7 @@ import type { Store } from '../store/store.js';
 import { refuse, sendAdminError, sendRefusal, type AdminRefusal } from './admin-errors.js';
 import { isRecord } from './form-body.js';
 import { listLimit } from './list-limit.js';
-import { cardPagePath } from './page-routes.js';
+import { cardPagePath } from './card-page.js';
 
 /**
  * Saved cards and card sessions for tests and QA (issue 11): save a card without a browser, see
