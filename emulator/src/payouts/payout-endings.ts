@@ -3,6 +3,7 @@ import { cardHash } from '../cards/test-cards.js';
 import { isoTime, type ScheduledTask } from '../clock.js';
 import type { Postback, PostbackPlan } from '../postbacks/postback.js';
 import type { Decided, LockedView } from '../store/store.js';
+import { startStoreSweep } from '../store-sweep.js';
 import { cardDecision, fallbackChooser, type ChoiceContext, type FinalOutcome } from './outcome.js';
 import { payoutError, pendingFinalOf } from './pending-final.js';
 import {
@@ -131,25 +132,13 @@ export class PayoutEndings {
    */
   startSweep(): void {
     if (!this.deps.store.shared || this.sweep) return;
-    let running = false;
-    this.sweep = setInterval(() => {
-      if (running) return;
-      running = true;
-      this.deps.store
-        .duePayouts(this.deps.clock.now(), SWEEP_BATCH)
-        .then((due) => {
-          for (const payout of due) {
-            if (payout.pendingFinal && !this.timers.has(payout.paymentId)) {
-              this.scheduleFinal(payout.paymentId, payout.pendingFinal);
-            }
-          }
-        })
-        .catch(() => {
-          // The store could not be read: the next sweep tries again.
-        })
-        .finally(() => (running = false));
-    }, SWEEP_EVERY_MS);
-    this.sweep.unref();
+    this.sweep = startStoreSweep(SWEEP_EVERY_MS, async () => {
+      for (const payout of await this.deps.store.duePayouts(this.deps.clock.now(), SWEEP_BATCH)) {
+        if (payout.pendingFinal && !this.timers.has(payout.paymentId)) {
+          this.scheduleFinal(payout.paymentId, payout.pendingFinal);
+        }
+      }
+    });
   }
 
   /** Moves a `process` payout to its final status now; a no-op for one that is final already. */
