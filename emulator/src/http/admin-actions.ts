@@ -10,7 +10,7 @@ import { formatAmount, parseAmount, type Payout } from '../payouts/payout.js';
 import type { PayoutService } from '../payouts/service.js';
 import type { PostbackDispatcher } from '../postbacks/dispatcher.js';
 import type { ScenarioRegistry } from '../scenarios/registry.js';
-import { parseShorthand } from '../scenarios/schema.js';
+import { parseShorthand } from '../scenarios/outcome-schema.js';
 import type { Store } from '../store/store.js';
 import { badRequest, refuse, type AdminRefusal } from './admin-errors.js';
 import { isRecord } from './form-body.js';
