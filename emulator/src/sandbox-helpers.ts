@@ -8,11 +8,10 @@ import type { Config } from './config/config.js';
 import {
   changeBalance,
   finishPayout,
-  listPayouts,
-  listRequests,
   parseResetRequest,
   resetSandbox,
 } from './http/admin-actions.js';
+import { listPayouts, listRequests } from './http/admin-lists.js';
 import type { AdminRefusal } from './http/admin-errors.js';
 import { listMerchants } from './http/admin-routes.js';
 import {

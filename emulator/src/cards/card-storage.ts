@@ -1,21 +1,26 @@
 import { isoTime, type Clock } from '../clock.js';
-import { gatewayErrorByCode } from '../errors.js';
 import type { ChoiceContext, Decision, OutcomeChooser } from '../payouts/outcome.js';
 import type { OutboxMessage, Postback, PostbackPlan } from '../postbacks/postback.js';
 import type { Randomness } from '../randomness.js';
-import type { Decided, Store, StoreChange } from '../store/store.js';
-import { createSavedCard, deleteCard, type SavedCard } from './card.js';
+import type { Store } from '../store/store.js';
+import type { SavedCard } from './card.js';
 import { cardProfile, threeDsPasswordAccepted } from './card-catalog.js';
 import { validateCardInput, type CardInput, type CardInputErrors } from './card-input.js';
+import {
+  CardSessionEndings,
+  DECLINED,
+  describeFailure,
+  THREE_DS_FAILED,
+} from './card-session-endings.js';
 import {
   createCardSession,
   transitionSession,
   type CardSession,
-  type CardSessionVariant,
+  type NewCardSession,
   type PendingCard,
 } from './card-session.js';
-import { isEveryonesCard } from './everyone.js';
-import { newCardId, newCardToken, newViewId } from './ids.js';
+import { newViewId } from './ids.js';
+import { SavedCards, type DirectCard, type RemoveResult } from './saved-cards.js';
 
 /**
  * Card storage (docs/gateway/card-storage.md): a merchant opens a session, the user types the card on the
@@ -44,14 +49,8 @@ export interface CardStorageDeps {
   readonly key: 'payment' | 'payout';
 }
 
-export interface OpenSession {
-  readonly merchantId: string;
-  readonly userId: string;
-  readonly orderId: string;
-  readonly postLink: string;
-  readonly backLink: string;
-  readonly variant: CardSessionVariant;
-}
+/** What `cardstorage/add` and its twins open a session with; its ids are drawn here. */
+export type OpenSession = Omit<NewCardSession, 'paymentId' | 'viewId'>;
 
 /** What a card submitted on the page (or in a Gateway add) led to. */
 export type SubmitResult =
@@ -67,30 +66,14 @@ export type SubmitResult =
     }
   | { readonly kind: 'failed'; readonly session: CardSession; readonly decision: Decision };
 
-export type RemoveResult =
-  | { readonly kind: 'removed'; readonly card: SavedCard }
-  | { readonly kind: 'not-found'; readonly why: string };
-
-/** The gateway's decline when a card cannot be saved: its "payment error" (docs/gateway/errors.md §2). */
-const DECLINED = { code: 10000, description: 'Payment error. Service unavailable, retry later' };
-const THREE_DS_FAILED = {
-  code: 10001,
-  description: '3-D Secure authentication failed',
-};
-
-/**
- * A failed step's text: the scenario's own, else the catalogue's for its code (a rule's
- * `error 10004` reads "3-D Secure was not entered or is wrong"), else the step's default.
- */
-function describeFailure(
-  outcome: { code: number; description?: string },
-  fallback: string,
-): string {
-  return outcome.description ?? gatewayErrorByCode(outcome.code)?.description ?? fallback;
-}
-
 export class CardStorage {
-  constructor(private readonly deps: CardStorageDeps) {}
+  private readonly endings: CardSessionEndings;
+  private readonly saved: SavedCards;
+
+  constructor(private readonly deps: CardStorageDeps) {
+    this.endings = new CardSessionEndings(deps);
+    this.saved = new SavedCards(deps);
+  }
 
   /** `cardstorage/add` and its twins: a new session, stored before its answer is sent. */
   async open(input: OpenSession): Promise<CardSession> {
@@ -145,7 +128,7 @@ export class CardStorage {
     );
     const outcome = decision.outcome;
     if (outcome.status === 'error') {
-      const failed = await this.fail(session, decision, {
+      const failed = await this.endings.fail(session, decision, {
         code: outcome.code,
         description: describeFailure(outcome, DECLINED.description),
       });
@@ -153,7 +136,7 @@ export class CardStorage {
     }
     const pending: PendingCard = { pan, holder, month, year };
     if (profile.threeDs) {
-      const moved = await this.moveSession(session, (current) => {
+      const moved = await this.endings.moveSession(session, (current) => {
         const waiting = transitionSession(
           current,
           'awaiting-3ds',
@@ -166,7 +149,7 @@ export class CardStorage {
       if (!moved.moved) return { kind: 'closed', session: moved.session };
       return { kind: '3ds', session: moved.result, decision };
     }
-    const saved = await this.approve(session, pending, false, decision);
+    const saved = await this.endings.approve(session, pending, false, decision);
     if ('closed' in saved) return { kind: 'closed', session: saved.closed };
     return { kind: 'approved', ...saved, decision };
   }
@@ -211,13 +194,13 @@ export class CardStorage {
     const decision = await decided;
     const outcome = decision.outcome;
     if (outcome.status === 'error') {
-      const failed = await this.fail(session, decision, {
+      const failed = await this.endings.fail(session, decision, {
         code: outcome.code,
         description: describeFailure(outcome, THREE_DS_FAILED.description),
       });
       return { kind: 'failed', session: failed, decision };
     }
-    const saved = await this.approve(session, session.pendingCard, true, decision);
+    const saved = await this.endings.approve(session, session.pendingCard, true, decision);
     if ('closed' in saved) return { kind: 'closed', session: saved.closed };
     return { kind: 'approved', ...saved, decision };
   }
@@ -273,84 +256,25 @@ export class CardStorage {
     return this.finish3ds(session, decision);
   }
 
-  /**
-   * A card saved without a page, for tests and QA (`POST /__sandbox/cards`): no session, no
-   * callback, no 3DS.
-   */
-  async saveDirect(input: {
-    merchantId: string;
-    userId: string;
-    pan: string;
-    holder?: string;
-    month?: string;
-    year?: string;
-    payoutOnly?: boolean;
-  }): Promise<{ ok: true; card: SavedCard } | { ok: false; errors: CardInputErrors }> {
-    const now = this.deps.clock.now();
-    const expiry = new Date(now);
-    const checked = validateCardInput(
-      {
-        pan: input.pan,
-        holder: input.holder ?? 'SANDBOX USER',
-        month: input.month ?? '12',
-        year: input.year ?? String((expiry.getUTCFullYear() + 3) % 100).padStart(2, '0'),
-        cvc: '123',
-      },
-      expiry,
-    );
-    if (!checked.ok) return { ok: false, errors: checked.errors };
-    // The CVC is checked, never kept (card.ts).
-    const { cvc: _cvc, ...typed } = checked.card;
-    const card = await this.newCard(
-      { merchantId: input.merchantId, userId: input.userId, payoutOnly: input.payoutOnly ?? false },
-      typed,
-      false,
-      now,
-    );
-    await this.deps.store.commit({ cards: [card], lastCardId: card.id });
-    return { ok: true, card };
+  /** See SavedCards.saveDirect: a card saved without a page, for tests and QA. */
+  saveDirect(
+    input: DirectCard,
+  ): Promise<{ ok: true; card: SavedCard } | { ok: false; errors: CardInputErrors }> {
+    return this.saved.saveDirect(input);
   }
 
   /** The cards a user saved with a merchant and has not removed, oldest first. */
-  async list(merchantId: string, userId: string): Promise<SavedCard[]> {
-    const found: SavedCard[] = [];
-    for (const card of await this.deps.store.cards({ merchantId, userId })) {
-      if (card.status !== 'approved' || isEveryonesCard(card)) continue;
-      found.push(card);
-    }
-    return found.sort((a, b) => a.id - b.id);
+  list(merchantId: string, userId: string): Promise<SavedCard[]> {
+    return this.saved.list(merchantId, userId);
   }
 
   /** Removes a user's card, by token or id. The test cards are everyone's: nobody removes them. */
-  async remove(
+  remove(
     merchantId: string,
     userId: string,
     ref: { token?: string; id?: number },
   ): Promise<RemoveResult> {
-    const { store } = this.deps;
-    const card =
-      ref.token !== undefined
-        ? await store.card(ref.token.toLowerCase())
-        : ref.id !== undefined
-          ? await store.cardById(ref.id)
-          : undefined;
-    const which = ref.token !== undefined ? `token ${ref.token}` : `id ${ref.id ?? ''}`;
-    if (!card) return { kind: 'not-found', why: `no card with ${which}` };
-    if (isEveryonesCard(card)) {
-      return {
-        kind: 'not-found',
-        why: `${which} is a documented test card, which cannot be removed`,
-      };
-    }
-    if (card.merchantId !== merchantId || card.userId !== userId) {
-      return { kind: 'not-found', why: `${which} is not a card of user ${userId}` };
-    }
-    if (card.status === 'deleted') {
-      return { kind: 'not-found', why: `${which} was removed already at ${card.deletedAt ?? ''}` };
-    }
-    const removed = deleteCard(card, isoTime(this.deps.clock.now()));
-    await store.commit({ cards: [removed] });
-    return { kind: 'removed', card: removed };
+    return this.saved.remove(merchantId, userId, ref);
   }
 
   private choose(
@@ -380,153 +304,6 @@ export class CardStorage {
         fallback,
         context,
       ),
-    );
-  }
-
-  /** A new saved card; its id is allocated now (the commit that saves it may still not come). */
-  private async newCard(
-    owner: { merchantId: string; userId: string; payoutOnly: boolean },
-    typed: PendingCard,
-    threeDs: boolean,
-    now: number,
-    sessionId?: number,
-  ): Promise<SavedCard> {
-    const { store, randomness } = this.deps;
-    const profile = cardProfile(typed.pan);
-    const token = newCardToken(() => randomness.idDraw());
-    const id = await store.nextCardId(newCardId);
-    return createSavedCard({
-      token,
-      id,
-      ...owner,
-      ...typed,
-      bank: profile.bank,
-      country: profile.country,
-      threeDs,
-      createdAt: isoTime(now),
-      ...(sessionId !== undefined ? { sessionId } : {}),
-    });
-  }
-
-  /** Saves the card, approves the session and queues its callback, in one commit. */
-  private async approve(
-    session: CardSession,
-    typed: PendingCard,
-    threeDs: boolean,
-    decision: Decision,
-  ): Promise<{ session: CardSession; card: SavedCard } | { closed: CardSession }> {
-    const now = this.deps.clock.now();
-    const card = await this.newCard(
-      {
-        merchantId: session.merchantId,
-        userId: session.userId,
-        payoutOnly: session.variant === 'payout',
-      },
-      typed,
-      threeDs,
-      now,
-      session.paymentId,
-    );
-    const moved = await this.moveSession(session, (current, already) => {
-      const approved = transitionSession(current, 'approved', isoTime(now), decision.reason, {
-        cardToken: card.token,
-      });
-      const callbacks = this.callbacks(approved, decision, already, card);
-      return {
-        change: {
-          cards: [card],
-          lastCardId: card.id,
-          cardSessions: [approved],
-          postbacks: callbacks,
-        },
-        callbacks,
-        result: approved,
-      };
-    });
-    if (!moved.moved) return { closed: moved.session };
-    return { session: moved.result, card };
-  }
-
-  private async fail(
-    session: CardSession,
-    decision: Decision,
-    failure: { code: number; description: string },
-  ): Promise<CardSession> {
-    const moved = await this.moveSession(session, (current, already) => {
-      const failed = transitionSession(
-        current,
-        'failed',
-        isoTime(this.deps.clock.now()),
-        decision.reason,
-        { failure },
-      );
-      const callbacks = this.callbacks(failed, decision, already);
-      return {
-        change: { cardSessions: [failed], postbacks: callbacks },
-        callbacks,
-        result: failed,
-      };
-    });
-    return moved.moved ? moved.result : moved.session;
-  }
-
-  /**
-   * Moves a session on, under its lock, if it is still in the state it was read in: two
-   * requests (or processes) finishing one session at once move it once, and the other is
-   * answered with the session as it is now. The callbacks are armed once stored.
-   */
-  private async moveSession<T>(
-    session: CardSession,
-    move: (
-      current: CardSession,
-      already: number,
-    ) => { change: StoreChange; callbacks: Postback[]; result: T },
-  ): Promise<{ moved: true; result: T } | { moved: false; session: CardSession }> {
-    const id = session.paymentId;
-    type Moved =
-      { moved: false; session: CardSession } | { moved: true; result: T; callbacks: Postback[] };
-    const done = await this.deps.store.atomically(
-      { cardSessions: [id], payouts: [id] },
-      (view): Decided<Moved> => {
-        // A session a data reset cleared meanwhile is written back, as before the lock.
-        const current = view.cardSession(id) ?? session;
-        if (current.state !== session.state) {
-          return { result: { moved: false, session: current } };
-        }
-        const made = move(current, view.postbacksOf(id).length);
-        return {
-          change: made.change,
-          result: { moved: true, result: made.result, callbacks: made.callbacks },
-        };
-      },
-    );
-    if (!done.moved) return done;
-    this.deps.outbox?.activate(done.callbacks);
-    return { moved: true, result: done.result };
-  }
-
-  /** The callback to `pg_post_link`; the Gateway's add answers at once and sends none. */
-  private callbacks(
-    session: CardSession,
-    decision: Decision,
-    already: number,
-    card?: SavedCard,
-  ): Postback[] {
-    const { outbox } = this.deps;
-    if (!outbox || session.variant === 'gateway' || session.postLink === '') return [];
-    return outbox.prepareMessage(
-      {
-        paymentId: session.paymentId,
-        merchantId: session.merchantId,
-        orderId: session.orderId,
-        url: session.postLink,
-        fields: this.deps.callbackFields(session, card),
-        kind: 'card-callback',
-        ...(this.deps.callbackFormat === 'pg_xml' ? { format: 'pg_xml' as const } : {}),
-        ...(this.deps.key === 'payment' ? { key: 'payment' as const } : {}),
-      },
-      decision.postback,
-      already,
     );
   }
 }

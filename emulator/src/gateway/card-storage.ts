@@ -1,4 +1,5 @@
-import type { CardStorage, RemoveResult } from '../cards/card-storage.js';
+import type { CardStorage } from '../cards/card-storage.js';
+import type { RemoveResult } from '../cards/saved-cards.js';
 import type { CardSession, CardSessionVariant } from '../cards/card-session.js';
 import { GatewayErrors } from '../errors.js';
 import type { Merchant, SecretKeyKind } from '../merchants/merchants.js';

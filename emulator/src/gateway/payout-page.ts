@@ -13,7 +13,7 @@ import type { Gateway, MadePayoutAnswer } from './gateway.js';
  * The payout page (docs/gateway/payouts.md §2): `POST /api/reg2nonreg` makes a payout that waits for the
  * recipient to type a card number at `pg_redirect_url`; the page then pays to it. This file is the
  * method (fields, answer) and the one rule for the typed number; the page is in
- * http/payout-page-routes.ts, the payout's life in payouts/service.ts (docs/decisions/0013).
+ * http/payout-page-routes.ts, the payout's life in payouts/service.ts and payouts/payout-endings.ts (docs/decisions/0013).
  */
 export interface PayoutPageGatewayDeps {
   readonly gateway: Gateway;

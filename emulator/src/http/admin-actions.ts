@@ -1,38 +1,24 @@
-import type {
-  MerchantBalance,
-  PayoutFilter,
-  PayoutPage,
-  RequestFilter,
-  RequestPage,
-  ResetAnswer,
-} from '../admin/api-types.js';
+import type { MerchantBalance, ResetAnswer } from '../admin/api-types.js';
 import { testCardAsSaved } from '../cards/card-catalog.js';
 import { EVERYONE, isEveryonesCard } from '../cards/everyone.js';
 import { TEST_CARDS } from '../cards/test-cards.js';
 import { isoTime, type Clock } from '../clock.js';
-import { JOURNAL_LIMITS, type RequestJournal } from '../gateway/journal.js';
+import type { RequestJournal } from '../gateway/journal.js';
 import type { MerchantDirectory } from '../merchants/merchants.js';
 import type { FinalOutcome } from '../payouts/outcome.js';
-import {
-  formatAmount,
-  parseAmount,
-  PAYOUT_METHODS,
-  type Payout,
-  type PayoutStatus,
-} from '../payouts/payout.js';
+import { formatAmount, parseAmount, type Payout } from '../payouts/payout.js';
 import type { PayoutService } from '../payouts/service.js';
 import type { PostbackDispatcher } from '../postbacks/dispatcher.js';
 import type { ScenarioRegistry } from '../scenarios/registry.js';
-import { parseShorthand } from '../scenarios/schema.js';
+import { parseShorthand } from '../scenarios/outcome-schema.js';
 import type { Store } from '../store/store.js';
-import { refuse, type AdminRefusal } from './admin-errors.js';
+import { badRequest, refuse, type AdminRefusal } from './admin-errors.js';
 import { isRecord } from './form-body.js';
-import { listCursor, listLimit } from './list-limit.js';
 
 /**
  * The QA actions of the admin API (issue 13), as plain functions of the domain: the routes and
  * `startSandbox()` both call them, so a helper and its route take the same fields, answer the
- * same shapes and refuse with the same code and message.
+ * same shapes and refuse with the same code and message. The lists are in admin-lists.ts.
  */
 
 type Result<T> = ({ readonly ok: true } & T) | AdminRefusal;
@@ -281,119 +267,4 @@ function count<T>(items: Iterable<T>, keep: (item: T) => boolean = () => true): 
   let n = 0;
   for (const item of items) if (keep(item)) n++;
   return n;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Lists with filters, a cursor and a total
-
-const PAYOUT_STATUSES: readonly PayoutStatus[] = ['waiting', 'process', 'ok', 'error'];
-const PAYMENT_ID = /^\d{1,15}$/;
-/** A payment id as the store writes it: no leading zeros. */
-const CANONICAL_PAYMENT_ID = /^(?:0|[1-9]\d{0,14})$/;
-
-/** The payouts that match `query` (a query string's values, or a `PayoutFilter`), newest first. */
-export async function listPayouts(
-  store: Store,
-  filter: PayoutFilter | Readonly<Record<string, unknown>>,
-): Promise<Result<{ page: PayoutPage }>> {
-  const query = filter as Readonly<Record<string, unknown>>;
-  const merchantId = text(query.merchant_id);
-  const orderId = text(query.order_id);
-  const paymentId = text(query.payment_id);
-  const status = text(query.status);
-  const method = text(query.method);
-  const card = text(query.card);
-  const cursor = listCursor(asQueryValue(query.cursor), PAYMENT_ID);
-  const problems: Record<string, string> = {};
-  if (status !== undefined && !(PAYOUT_STATUSES as readonly string[]).includes(status)) {
-    problems.status = `must be one of ${PAYOUT_STATUSES.join(', ')}, not "${status.slice(0, 100)}"`;
-  }
-  if (method !== undefined && !(PAYOUT_METHODS as readonly string[]).includes(method)) {
-    problems.method = `must be one of ${PAYOUT_METHODS.join(', ')}, not "${method.slice(0, 100)}"`;
-  }
-  if (cursor === null) {
-    problems.cursor = 'must be the next_cursor of the previous page: a payment id';
-  }
-  if (Object.keys(problems).length > 0) {
-    return badRequest('a filter of GET /__sandbox/payouts cannot be used; see problems', problems);
-  }
-  const limit = listLimit(asQueryValue(query.limit));
-  // A payment id is matched as written: "007" names no payout, as before the store filtered.
-  if (paymentId !== undefined && !CANONICAL_PAYMENT_ID.test(paymentId)) {
-    return { ok: true, page: { payouts: [], total: 0, limit, next_cursor: null } };
-  }
-  // Newest first, and at most `limit`: a store of 100,000 payouts is no answer to send whole.
-  const found = await store.payoutPage(
-    {
-      ...(merchantId !== undefined ? { merchantId } : {}),
-      ...(orderId !== undefined ? { orderId } : {}),
-      ...(paymentId !== undefined ? { paymentId: Number(paymentId) } : {}),
-      ...(status !== undefined ? { statuses: [status as PayoutStatus] } : {}),
-      ...(method !== undefined ? { method: method as Payout['method'] } : {}),
-      ...(card !== undefined ? { card } : {}),
-    },
-    { limit, ...(cursor !== undefined ? { after: Number(cursor) } : {}) },
-  );
-  const last = found.items.at(-1);
-  return {
-    ok: true,
-    page: {
-      payouts: found.items,
-      total: found.total,
-      limit,
-      next_cursor: last !== undefined && found.more ? String(last.paymentId) : null,
-    },
-  };
-}
-
-/** The journal entries that match `query`, newest first: at most `limit`, older than `cursor`. */
-export async function listRequests(
-  journal: RequestJournal,
-  filter: RequestFilter | Readonly<Record<string, unknown>>,
-): Promise<Result<{ page: RequestPage }>> {
-  const query = filter as Readonly<Record<string, unknown>>;
-  const cursor = listCursor(asQueryValue(query.cursor), /^\d{1,15}$/);
-  if (cursor === null) {
-    return badRequest('the cursor of GET /__sandbox/requests cannot be used; see problems', {
-      cursor: 'must be the next_cursor of the previous page: an entry id',
-    });
-  }
-  const limit = listLimit(asQueryValue(query.limit), JOURNAL_LIMITS.entries);
-  const path = text(query.path);
-  const merchantId = text(query.merchant_id);
-  const orderId = text(query.order_id);
-  const outcome = text(query.outcome);
-  const found = await journal.page({
-    ...(path !== undefined ? { path } : {}),
-    ...(merchantId !== undefined ? { merchantId } : {}),
-    ...(orderId !== undefined ? { orderId } : {}),
-    ...(outcome !== undefined ? { outcome } : {}),
-    ...(cursor !== undefined ? { before: Number(cursor) } : {}),
-    limit,
-  });
-  return {
-    ok: true,
-    page: {
-      requests: found.entries,
-      total: found.total,
-      limit,
-      next_cursor: found.nextBefore === undefined ? null : String(found.nextBefore),
-    },
-  };
-}
-
-/** A filter's value from a query string (`?a=x`), or from a helper's typed filter (numbers). */
-function text(value: unknown): string | undefined {
-  const v = asQueryValue(value);
-  return v === undefined || v === '' ? undefined : v;
-}
-
-function asQueryValue(value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  return undefined;
-}
-
-function badRequest(error: string, problems: Record<string, string>): AdminRefusal {
-  return refuse('bad-request', error, { problems });
 }

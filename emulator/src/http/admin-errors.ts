@@ -69,6 +69,11 @@ export function refuse(
   return { ok: false, code, error, ...(extra ? { extra } : {}) };
 }
 
+/** A `bad-request` refusal that lists what is wrong, field by field. */
+export function badRequest(error: string, problems: Record<string, string>): AdminRefusal {
+  return refuse('bad-request', error, { problems });
+}
+
 export function sendRefusal(res: Response, refusal: AdminRefusal): void {
   sendAdminError(res, refusal.code, refusal.error, refusal.extra);
 }

@@ -11,6 +11,7 @@ import type {
 import type { SavedCard } from '../cards/card.js';
 import type { CardStorage } from '../cards/card-storage.js';
 import type { CardSession, CardSessionState } from '../cards/card-session.js';
+import type { DirectCard } from '../cards/saved-cards.js';
 import { isEveryonesCard } from '../cards/everyone.js';
 import { TEST_CARDS } from '../cards/test-cards.js';
 import type { MerchantDirectory } from '../merchants/merchants.js';
@@ -18,8 +19,8 @@ import { USER_ID } from '../payouts/request.js';
 import type { Store } from '../store/store.js';
 import { refuse, sendAdminError, sendRefusal, type AdminRefusal } from './admin-errors.js';
 import { isRecord } from './form-body.js';
-import { listLimit } from './list-limit.js';
-import { cardPagePath } from './page-routes.js';
+import { filterText, listLimit } from './list-query.js';
+import { cardPagePath } from './card-page.js';
 
 /**
  * Saved cards and card sessions for tests and QA (issue 11): save a card without a browser, see
@@ -87,16 +88,16 @@ export async function listCards(
   filter: CardFilter | Readonly<Record<string, unknown>>,
 ): Promise<{ ok: true; list: CardList } | AdminRefusal> {
   const query = filter as Readonly<Record<string, unknown>>;
-  const merchantId = text(query.merchant_id);
-  const userId = text(query.user_id);
-  const status = text(query.status);
+  const merchantId = filterText(query.merchant_id);
+  const userId = filterText(query.user_id);
+  const status = filterText(query.status);
   if (status !== undefined && status !== 'approved' && status !== 'deleted') {
     return refuse(
       'bad-request',
       `status must be approved or deleted, not "${status.slice(0, 100)}"`,
     );
   }
-  const limit = listLimit(text(query.limit));
+  const limit = listLimit(filterText(query.limit));
   const saved: SavedCard[] = [];
   for (const card of await store.cards()) {
     // The test cards are everyone's: they are listed once, under `cards`.
@@ -124,16 +125,16 @@ export async function listCardSessions(
   filter: CardSessionFilter | Readonly<Record<string, unknown>>,
 ): Promise<{ ok: true; list: CardSessionList } | AdminRefusal> {
   const query = filter as Readonly<Record<string, unknown>>;
-  const merchantId = text(query.merchant_id);
-  const userId = text(query.user_id);
-  const state = text(query.state);
+  const merchantId = filterText(query.merchant_id);
+  const userId = filterText(query.user_id);
+  const state = filterText(query.state);
   if (state !== undefined && !(SESSION_STATES as readonly string[]).includes(state)) {
     return refuse(
       'bad-request',
       `state must be one of ${SESSION_STATES.join(', ')}, not "${state.slice(0, 100)}"`,
     );
   }
-  const limit = listLimit(text(query.limit));
+  const limit = listLimit(filterText(query.limit));
   const found: CardSession[] = [];
   for (const session of await store.cardSessions()) {
     if (merchantId !== undefined && session.merchantId !== merchantId) continue;
@@ -181,16 +182,6 @@ export function describeSession(session: CardSession): CardSessionView {
   };
 }
 
-export interface SaveCardInput {
-  merchantId: string;
-  userId: string;
-  pan: string;
-  holder?: string;
-  month?: string;
-  year?: string;
-  payoutOnly?: boolean;
-}
-
 const SAVE_CARD_FIELDS = new Set([
   'merchantId',
   'userId',
@@ -208,7 +199,7 @@ const SAVE_CARD_FIELDS = new Set([
 export function parseSaveCard(
   body: unknown,
   merchants: MerchantDirectory,
-): { ok: true; input: SaveCardInput } | { ok: false; problems: Record<string, string> } {
+): { ok: true; input: DirectCard } | { ok: false; problems: Record<string, string> } {
   if (!isRecord(body)) return { ok: false, problems: { body: 'must be a JSON object' } };
   const problems: Record<string, string> = {};
   for (const name of Object.keys(body)) {
@@ -260,10 +251,4 @@ export function parseSaveCard(
       ...(typeof payoutOnly === 'boolean' ? { payoutOnly } : {}),
     },
   };
-}
-
-/** A filter's value from a query string (`?a=x`), or from a helper's typed filter (numbers). */
-function text(value: unknown): string | undefined {
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  return typeof value === 'string' && value !== '' ? value : undefined;
 }

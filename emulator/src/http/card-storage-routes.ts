@@ -2,7 +2,7 @@ import { Router, type Request } from 'express';
 import type { AppDeps } from '../app.js';
 import { CardStorageGateway, type MerchantPath } from '../gateway/card-storage.js';
 import { gatewayHandler } from './gateway-routes.js';
-import { cardPagePath } from './page-routes.js';
+import { cardPagePath } from './card-page.js';
 
 /**
  * The Merchant API's card storage (docs/gateway/card-storage.md §1–§7): `add`, `add2`,

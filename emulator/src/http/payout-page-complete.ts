@@ -3,7 +3,7 @@ import type { ChoiceContext } from '../payouts/outcome.js';
 import type { Payout } from '../payouts/payout.js';
 import type { PayoutService } from '../payouts/service.js';
 import type { Store } from '../store/store.js';
-import { clip, KeyedQueue } from './page-routes.js';
+import { clip, KeyedQueue } from './hosted-page.js';
 
 /**
  * Completing a payout page (payout-page-routes.ts): the page's form, the admin route and

@@ -16,7 +16,7 @@ import { isRecord, readFormBody } from './form-body.js';
 import type { FixedPaths } from './fixed-paths.js';
 import { completePayoutPage, type PageCompletion } from './payout-page-complete.js';
 import { gatewayHandler } from './gateway-routes.js';
-import { choiceContext, clip, pageHandler, sendPage, type Handled } from './page-routes.js';
+import { choiceContext, clip, pageHandler, sendPage, type Handled } from './hosted-page.js';
 
 /**
  * The payout page (docs/gateway/payouts.md §2): `POST /api/reg2nonreg`, the page at its

@@ -9,7 +9,7 @@ import { POSTBACK_STATES, type Postback } from '../postbacks/postback.js';
 import type { Store } from '../store/store.js';
 import { refuse, sendAdminError, sendRefusal, type AdminRefusal } from './admin-errors.js';
 import { isRecord } from './form-body.js';
-import { listCursor, listLimit } from './list-limit.js';
+import { filterText, listCursor, listLimit, queryValue } from './list-query.js';
 import { describe, waitForPostback } from './postback-wait.js';
 
 const MAX_WAIT_MS = 120_000;
@@ -62,9 +62,9 @@ export function postbackRoutes(deps: PostbackDeps): Router {
   });
 
   router.get('/__sandbox/postbacks/wait', async (req, res) => {
-    const orderId = text(req.query.order_id);
-    const paymentId = text(req.query.payment_id);
-    const timeout = text(req.query.timeout_ms) ?? String(DEFAULT_WAIT_MS);
+    const orderId = filterText(req.query.order_id);
+    const paymentId = filterText(req.query.payment_id);
+    const timeout = filterText(req.query.timeout_ms) ?? String(DEFAULT_WAIT_MS);
     if (
       (orderId === undefined && paymentId === undefined) ||
       !/^\d+$/.test(timeout) ||
@@ -169,7 +169,7 @@ export async function listPostbacks(
   filter: PostbackFilter | Readonly<Record<string, unknown>>,
 ): Promise<Result<{ page: PostbackPage }>> {
   const query = filter as Readonly<Record<string, unknown>>;
-  const state = text(query.state);
+  const state = filterText(query.state);
   if (state !== undefined && !(POSTBACK_STATES as readonly string[]).includes(state)) {
     return refuse(
       'bad-request',
@@ -184,8 +184,8 @@ export async function listPostbacks(
     );
   }
   const limit = listLimit(queryValue(query.limit));
-  const orderId = text(query.order_id);
-  const paymentId = text(query.payment_id);
+  const orderId = filterText(query.order_id);
+  const paymentId = filterText(query.payment_id);
   // A payment id is matched as written: "007" names no postback.
   if (paymentId !== undefined && !/^(?:0|[1-9]\d{0,14})$/.test(paymentId)) {
     return { ok: true, page: { postbacks: [], total: 0, limit, next_cursor: null } };
@@ -229,16 +229,4 @@ export async function resendPostback(
     case 'resent':
       return { ok: true, postback: describe(result.postback) };
   }
-}
-
-function text(value: unknown): string | undefined {
-  const v = queryValue(value);
-  return v === undefined || v === '' ? undefined : v;
-}
-
-/** A filter's value from a query string (`?a=x`), or from a helper's typed filter (numbers). */
-function queryValue(value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  return undefined;
 }

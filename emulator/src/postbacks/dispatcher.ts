@@ -4,8 +4,9 @@ import type { Payout } from '../payouts/payout.js';
 import type { Randomness } from '../randomness.js';
 import type { Store } from '../store/store.js';
 import { sendAttempt, withAttempt } from './attempt.js';
+import { startStoreSweep } from '../store-sweep.js';
+import { plannedPostbacks, resendOf } from './planned-postbacks.js';
 import {
-  newPostback,
   isSandboxAdminLink,
   type DeliveryAttempt,
   type HostAllowlist,
@@ -49,11 +50,6 @@ export type ResendResult =
 /** A shared store is swept for due postbacks this often (real time), this many at a time. */
 const SWEEP_EVERY_MS = 1_000;
 const SWEEP_BATCH = 100;
-
-/** A duplicate arrives this long after the original. */
-const DUPLICATE_GAP_MS = 1_000;
-/** An out-of-order postback waits at most this long for the merchant's next one. */
-const MAX_HOLD_MS = 60_000;
 
 /**
  * The outbox: turns final payouts into postbacks, delivers them on the clock, retries on the
@@ -112,26 +108,13 @@ export class PostbackDispatcher {
    * (their ids are `<payment id>-1`, `-2`, …), read under the lock of that commit.
    */
   prepareMessage(message: OutboxMessage, plan: PostbackPlan = {}, already = 0): Postback[] {
-    const now = this.deps.clock.now();
-    const dueAt = now + (plan.delayMs ?? this.deps.defaultDelayMs);
-    const createdAt = isoTime(now);
-    const sequence = already;
-    const first = newPostback(message, plan, createdAt, {
-      id: `${message.paymentId}-${sequence + 1}`,
-      kind: message.kind,
-      dueAt: isoTime(plan.outOfOrder ? dueAt + MAX_HOLD_MS : dueAt),
-      holdForNext: plan.outOfOrder === true,
-    });
-    if (!plan.duplicate) return [first];
-    return [
-      first,
-      newPostback(message, plan, createdAt, {
-        id: `${message.paymentId}-${sequence + 2}`,
-        kind: 'duplicate',
-        dueAt: isoTime(dueAt + DUPLICATE_GAP_MS),
-        holdForNext: false,
-      }),
-    ];
+    return plannedPostbacks(
+      message,
+      plan,
+      this.deps.clock.now(),
+      this.deps.defaultDelayMs,
+      already,
+    );
   }
 
   /** Why no more payouts can be taken, when the outbox is full. */
@@ -176,22 +159,10 @@ export class PostbackDispatcher {
    */
   private startSweep(): void {
     if (!this.deps.store.shared || this.sweep || this.stopped) return;
-    let running = false;
-    this.sweep = setInterval(() => {
-      if (running) return;
-      running = true;
-      this.deps.store
-        .duePostbacks(this.deps.clock.now(), SWEEP_BATCH)
-        .then((due) => {
-          const orphans = due.filter((p) => !this.timers.has(p.id) && !this.inFlight.has(p.id));
-          this.activate(orphans);
-        })
-        .catch(() => {
-          // The store could not be read: the next sweep tries again.
-        })
-        .finally(() => (running = false));
-    }, SWEEP_EVERY_MS);
-    this.sweep.unref();
+    this.sweep = startStoreSweep(SWEEP_EVERY_MS, async () => {
+      const due = await this.deps.store.duePostbacks(this.deps.clock.now(), SWEEP_BATCH);
+      this.activate(due.filter((p) => !this.timers.has(p.id) && !this.inFlight.has(p.id)));
+    });
   }
 
   /** Another process's commit: the long polls here hear of the postbacks it recorded. */
@@ -219,19 +190,7 @@ export class PostbackDispatcher {
     let copy: Postback;
     try {
       copy = await this.deps.store.atomically({ payouts: [original.paymentId] }, (view) => {
-        const made: Postback = {
-          id: `${original.paymentId}-${view.postbacksOf(original.paymentId).length + 1}`,
-          paymentId: original.paymentId,
-          merchantId: original.merchantId,
-          orderId: original.orderId,
-          url: original.url,
-          fields: original.fields,
-          kind: 'resend',
-          state: 'pending',
-          createdAt: isoTime(now),
-          dueAt: isoTime(now),
-          attempts: [],
-        };
+        const made = resendOf(original, view.postbacksOf(original.paymentId).length, now);
         return { change: { postbacks: [made] }, result: made };
       });
     } finally {

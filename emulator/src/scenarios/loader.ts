@@ -4,15 +4,9 @@ import { LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { didYouMean, nearest } from '../config/suggest.js';
 import type { Scenario } from './model.js';
-import {
-  describeValue,
-  mustBe,
-  NormaliseError,
-  normaliseScenario,
-  orList,
-  scenarioFileSchema,
-  suggestWord,
-} from './schema.js';
+import { describeValue, mustBe, orList, suggestWord } from './messages.js';
+import { NormaliseError, normaliseScenario } from './normalise.js';
+import { scenarioFileSchema } from './schema.js';
 
 /**
  * Reads scenario files. A file that does not parse or does not fit the schema is a `LoadProblem`

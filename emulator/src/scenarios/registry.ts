@@ -8,7 +8,8 @@ import {
   type ScenarioFilesEvent,
   type ScenarioFilesOptions,
 } from './scenario-files.js';
-import { normaliseRule, ruleSchema, type NormaliseProblem } from './schema.js';
+import { normaliseRule, type NormaliseProblem } from './normalise.js';
+import { ruleSchema } from './schema.js';
 import { selectOutcome, usageKeys, type Selection } from './selector.js';
 import {
   ALL_MERCHANTS,

@@ -4,14 +4,10 @@ import type { CardSession } from '../cards/card-session.js';
 import { restoredNow, type ClockState } from '../clock.js';
 import type { Payout } from '../payouts/payout.js';
 import type { Postback } from '../postbacks/postback.js';
-import {
-  ColdRecords,
-  isSettledPayout,
-  isSettledPostback,
-  type ColdPostback,
-  type Spot,
-} from './cold.js';
+import { ColdRecords, isSettledPayout, isSettledPostback, type Spot } from './cold.js';
 import { spotKey, type DataFile } from './data-file.js';
+import { applyChange, type RecordsInMemory } from './lowdb-apply.js';
+import { orderKey, RecordLookups } from './lowdb-lookups.js';
 import type { FileLock } from './file-lock.js';
 import { StringPool } from './intern.js';
 import type { Journal, JournalSpot } from './journal.js';
@@ -25,9 +21,6 @@ import type {
   StoreData,
 } from './store.js';
 
-/** Puts back what one commit changed in memory. */
-type Undo = () => void;
-
 /**
  * The file store's state: lowdb's document holds the records still moving, `ColdRecords` where
  * the settled ones are on disk (cold.ts). A record moves to disk once the write that settled it
@@ -36,9 +29,11 @@ type Undo = () => void;
  * `atomically` hands its `decide`.
  */
 export class LowdbRecords implements LockedView {
-  private readonly byOrder = new Map<string, number>();
   private readonly strings = new StringPool();
+  private readonly lookups = new RecordLookups();
   private readonly cold: ColdRecords | undefined;
+  /** What a commit's change is applied to (lowdb-apply.ts). */
+  private readonly memory: RecordsInMemory;
   private journal: Journal | undefined;
   private lock: FileLock | undefined;
   private adapter: DataFile | undefined;
@@ -46,25 +41,19 @@ export class LowdbRecords implements LockedView {
   private closed = false;
   private readonly listeners = new Set<(change: StoreChange) => void>();
 
-  /** Payout pages' payment ids by the id in their URL. */
-  private readonly payoutViews = new Map<string, number>();
-  /** Card tokens by card id. */
-  private readonly cardIds = new Map<number, string>();
-  /** Card session payment ids by the id in their page URL. */
-  private readonly sessionViews = new Map<string, number>();
-
   constructor(
     private readonly db: Low<StoreData>,
     files?: { readonly data: string; readonly journal: string },
   ) {
     this.cold = files ? new ColdRecords(this.strings, files) : undefined;
+    this.memory = { db, cold: this.cold, strings: this.strings, lookups: this.lookups };
   }
 
   /** A settled record, from the summary an intact data file gives of it: it stays on disk. */
   takeSettled(record: SettledEntry): void {
     if (!this.cold) return;
     if (record.section === 'payouts') {
-      this.index(record.entry);
+      this.lookups.indexPayout(record.entry);
       this.cold.adoptPayout(record.entry);
     } else {
       this.cold.adoptPostback(record.entry);
@@ -79,7 +68,7 @@ export class LowdbRecords implements LockedView {
     if (!this.cold) return false;
     if (section === 'payouts') {
       const payout = record as Payout;
-      this.index(payout);
+      this.lookups.indexPayout(payout);
       if (!isSettledPayout(payout)) return false;
       this.cold.addPayout(payout, spot);
       return true;
@@ -94,14 +83,15 @@ export class LowdbRecords implements LockedView {
   /** After the data file was read: indexes and shared strings for what stayed in memory. */
   loaded(): void {
     const data = this.db.data;
-    for (const payout of Object.values(data.payouts)) this.index(this.strings.record(payout));
+    for (const payout of Object.values(data.payouts))
+      this.lookups.indexPayout(this.strings.record(payout));
     for (const postback of Object.values(data.postbacks)) this.strings.record(postback);
     for (const [token, card] of Object.entries(data.cards)) {
       this.strings.record(card);
-      this.cardIds.set(card.id, token);
+      this.lookups.cardIds.set(card.id, token);
     }
     for (const session of Object.values(data.cardSessions)) {
-      this.sessionViews.set(session.viewId, session.paymentId);
+      this.lookups.sessionViews.set(session.viewId, session.paymentId);
     }
   }
 
@@ -116,12 +106,12 @@ export class LowdbRecords implements LockedView {
   }
 
   latestPayoutForOrder(merchantId: string, orderId: string): Payout | undefined {
-    const paymentId = this.byOrder.get(orderKey(merchantId, orderId));
+    const paymentId = this.lookups.byOrder.get(orderKey(merchantId, orderId));
     return paymentId === undefined ? undefined : this.payout(paymentId);
   }
 
   payoutByView(viewId: string): Payout | undefined {
-    const paymentId = this.payoutViews.get(viewId);
+    const paymentId = this.lookups.payoutViews.get(viewId);
     return paymentId === undefined ? undefined : this.payout(paymentId);
   }
 
@@ -210,7 +200,7 @@ export class LowdbRecords implements LockedView {
   }
 
   cardById(id: number): SavedCard | undefined {
-    const token = this.cardIds.get(id);
+    const token = this.lookups.cardIds.get(id);
     return token === undefined ? undefined : this.card(token);
   }
 
@@ -227,7 +217,7 @@ export class LowdbRecords implements LockedView {
   }
 
   cardSessionByView(viewId: string): CardSession | undefined {
-    const paymentId = this.sessionViews.get(viewId);
+    const paymentId = this.lookups.sessionViews.get(viewId);
     return paymentId === undefined ? undefined : this.cardSession(paymentId);
   }
 
@@ -246,7 +236,7 @@ export class LowdbRecords implements LockedView {
   commit(change: StoreChange): Promise<void> {
     const full = this.withClock(change);
     const line = this.journal ? JSON.stringify(full) : '';
-    const undo = this.apply(full);
+    const undo = applyChange(this.memory, full);
     if (!this.journal) {
       this.tell(full);
       return Promise.resolve();
@@ -265,7 +255,7 @@ export class LowdbRecords implements LockedView {
 
   /** Applies a journal line read at start; `spot` is where that line is. */
   replay(change: StoreChange, spot: JournalSpot): void {
-    this.apply(change);
+    applyChange(this.memory, change);
     this.settle(change, spot);
   }
 
@@ -353,191 +343,4 @@ export class LowdbRecords implements LockedView {
     if (saved && Math.abs(restoredNow(saved, now.realMs) - now.nowMs) < 1) return change;
     return { ...change, clock: now };
   }
-
-  /** Applies a change to memory and returns how to take it back. */
-  private apply(change: StoreChange): Undo {
-    const data = this.db.data;
-    const undo: Undo[] = [];
-    if (change.reset) undo.push(this.clearRecords());
-    for (const paymentId of change.forget?.payouts ?? []) undo.push(this.forgetPayout(paymentId));
-    // With a file, payouts and postbacks soon settle and leave memory: sharing their strings
-    // would cost every commit and save nothing. Without one, they stay: share them.
-    const share = !this.cold;
-    for (const payout of change.payouts ?? []) {
-      if (share) this.strings.record(payout);
-      const key = String(payout.paymentId);
-      const before = data.payouts[key];
-      const coldBefore = this.cold?.payouts.get(payout.paymentId);
-      const order = orderKey(payout.merchantId, payout.orderId);
-      const indexed = this.byOrder.get(order);
-      undo.push(() => {
-        restore(data.payouts, key, before);
-        if (coldBefore) this.cold?.payouts.set(payout.paymentId, coldBefore);
-        if (indexed === undefined) this.byOrder.delete(order);
-        else this.byOrder.set(order, indexed);
-      });
-      if (coldBefore) this.cold?.removePayout(payout.paymentId);
-      data.payouts[key] = payout;
-      this.index(payout);
-    }
-    for (const postback of change.postbacks ?? []) {
-      if (share) this.strings.record(postback);
-      const before = data.postbacks[postback.id];
-      const coldBefore = this.cold?.postbacks.get(postback.id);
-      undo.push(() => {
-        restore(data.postbacks, postback.id, before);
-        if (coldBefore) this.cold?.postbacks.set(postback.id, coldBefore);
-      });
-      if (coldBefore) this.cold?.removePostback(postback.id);
-      data.postbacks[postback.id] = postback;
-    }
-    for (const card of change.cards ?? []) {
-      const before = data.cards[card.token];
-      const idBefore = this.cardIds.get(card.id);
-      undo.push(() => {
-        restore(data.cards, card.token, before);
-        if (idBefore === undefined) this.cardIds.delete(card.id);
-        else this.cardIds.set(card.id, idBefore);
-      });
-      data.cards[card.token] = this.strings.record(card);
-      this.cardIds.set(card.id, card.token);
-    }
-    for (const session of change.cardSessions ?? []) {
-      const key = String(session.paymentId);
-      const before = data.cardSessions[key];
-      const viewBefore = this.sessionViews.get(session.viewId);
-      undo.push(() => {
-        restore(data.cardSessions, key, before);
-        if (viewBefore === undefined) this.sessionViews.delete(session.viewId);
-        else this.sessionViews.set(session.viewId, viewBefore);
-      });
-      data.cardSessions[key] = session;
-      this.sessionViews.set(session.viewId, session.paymentId);
-    }
-    if (change.lastCardId !== undefined && change.lastCardId > data.lastCardId) {
-      const before = data.lastCardId;
-      undo.push(() => (data.lastCardId = before));
-      data.lastCardId = change.lastCardId;
-    }
-    for (const [merchantId, balance] of Object.entries(change.balances ?? {})) {
-      const before = data.balances[merchantId];
-      undo.push(() => restore(data.balances, merchantId, before));
-      data.balances[merchantId] = balance;
-    }
-    if (change.lastPaymentId !== undefined && change.lastPaymentId > data.lastPaymentId) {
-      const before = data.lastPaymentId;
-      undo.push(() => (data.lastPaymentId = before));
-      data.lastPaymentId = change.lastPaymentId;
-    }
-    if (change.clock) {
-      const before = data.clock;
-      undo.push(() => (before ? (data.clock = before) : delete data.clock));
-      data.clock = change.clock;
-    }
-    return () => {
-      for (let i = undo.length - 1; i >= 0; i--) undo[i]?.();
-    };
-  }
-
-  /**
-   * Removes a payout, in memory or on disk, with its postbacks, its order id (when the index
-   * points at it) and its payout page's id; returns how to put all of it back. A payout the
-   * store does not hold (forgotten already, or replayed twice) changes nothing.
-   */
-  private forgetPayout(paymentId: number): Undo {
-    const data = this.db.data;
-    const cold = this.cold;
-    const key = String(paymentId);
-    const hot = data.payouts[key];
-    const coldEntry = cold?.payouts.get(paymentId);
-    const summary: PayoutSummary | undefined = hot ?? coldEntry;
-    if (!summary) return () => {};
-    const postbacks: { id: string; hot?: Postback; cold?: ColdPostback }[] = [];
-    for (let k = 1; ; k++) {
-      const id = `${paymentId}-${k}`;
-      const hotPostback = data.postbacks[id];
-      const coldPostback = cold?.postbacks.get(id);
-      if (!hotPostback && !coldPostback) break;
-      postbacks.push({
-        id,
-        ...(hotPostback ? { hot: hotPostback } : {}),
-        ...(coldPostback ? { cold: coldPostback } : {}),
-      });
-    }
-    const order = orderKey(summary.merchantId, summary.orderId);
-    const ownsOrder = this.byOrder.get(order) === paymentId;
-    const viewId =
-      summary.destination.kind === 'payout-page' ? summary.destination.viewId : undefined;
-    const ownsView = viewId !== undefined && this.payoutViews.get(viewId) === paymentId;
-
-    delete data.payouts[key];
-    cold?.removePayout(paymentId);
-    for (const postback of postbacks) {
-      delete data.postbacks[postback.id];
-      cold?.removePostback(postback.id);
-    }
-    if (ownsOrder) this.byOrder.delete(order);
-    if (ownsView) this.payoutViews.delete(viewId);
-    // The very objects go back: a fold meanwhile moved the cold entries' spots in place.
-    return () => {
-      if (hot) data.payouts[key] = hot;
-      if (coldEntry) cold?.payouts.set(paymentId, coldEntry);
-      for (const postback of postbacks) {
-        if (postback.hot) data.postbacks[postback.id] = postback.hot;
-        if (postback.cold) cold?.postbacks.set(postback.id, postback.cold);
-      }
-      if (ownsOrder) this.byOrder.set(order, paymentId);
-      if (ownsView) this.payoutViews.set(viewId, paymentId);
-    };
-  }
-
-  /** Empties the record collections and their indexes; returns how to put them back. */
-  private clearRecords(): Undo {
-    const data = this.db.data;
-    const before = {
-      payouts: data.payouts,
-      postbacks: data.postbacks,
-      cards: data.cards,
-      cardSessions: data.cardSessions,
-      balances: data.balances,
-    };
-    const indexes = [this.byOrder, this.payoutViews, this.cardIds, this.sessionViews] as const;
-    const saved = indexes.map((index) => new Map<unknown, unknown>(index));
-    const cold = this.cold;
-    const coldPayouts = [...(cold?.payouts ?? [])];
-    const coldPostbacks = [...(cold?.postbacks ?? [])];
-    Object.assign(data, { payouts: {}, postbacks: {}, cards: {}, cardSessions: {}, balances: {} });
-    for (const index of indexes) index.clear();
-    cold?.clear();
-    return () => {
-      Object.assign(data, before);
-      indexes.forEach((index, i) => {
-        index.clear();
-        for (const [key, value] of saved[i] ?? []) (index as Map<unknown, unknown>).set(key, value);
-      });
-      for (const [key, entry] of coldPayouts) cold?.payouts.set(key, entry);
-      for (const [key, entry] of coldPostbacks) cold?.postbacks.set(key, entry);
-    };
-  }
-
-  private index(payout: PayoutSummary): void {
-    // A page's id never changes and never names another payout: no undo is needed for it
-    // (forgetting one takes it out, and its undo puts it back).
-    if (payout.destination.kind === 'payout-page') {
-      this.payoutViews.set(payout.destination.viewId, payout.paymentId);
-    }
-    const key = orderKey(payout.merchantId, payout.orderId);
-    const current = this.byOrder.get(key);
-    if (current === undefined || current <= payout.paymentId)
-      this.byOrder.set(key, payout.paymentId);
-  }
-}
-
-function restore<T>(record: Record<string, T>, key: string, before: T | undefined): void {
-  if (before === undefined) delete record[key];
-  else record[key] = before;
-}
-
-function orderKey(merchantId: string, orderId: string): string {
-  return `${merchantId}\u0000${orderId}`;
 }
