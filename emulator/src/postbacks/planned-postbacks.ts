@@ -43,7 +43,11 @@ export function plannedPostbacks(
   ];
 }
 
-/** A resend of `original`, due at once, as the payment's postback number `already + 1`. */
+/**
+ * A resend of `original`, due at once, as the payment's postback number `already + 1`: the same
+ * message, in the same form (a card callback goes as `pg_xml` signed with the payment key, as
+ * the original did).
+ */
 export function resendOf(original: Postback, already: number, now: number): Postback {
   return {
     id: `${original.paymentId}-${already + 1}`,
@@ -57,5 +61,7 @@ export function resendOf(original: Postback, already: number, now: number): Post
     createdAt: isoTime(now),
     dueAt: isoTime(now),
     attempts: [],
+    ...(original.format ? { format: original.format } : {}),
+    ...(original.key ? { key: original.key } : {}),
   };
 }
