@@ -17,6 +17,40 @@ describe('the virtual clock', () => {
     expect(seen).toEqual(['a@100', 'b@100', 'c@300']);
   });
 
+  it('runs the work a catch-up finds due elsewhere, again until none is left, before advance resolves', async () => {
+    const clock = new VirtualClock({ speed: 0, start: START });
+    // Another process's work, as a shared store lists it: a payout due at +30 s whose end makes
+    // a postback due at once; the catch-up schedules here what is due and not done yet.
+    const elsewhere = [{ id: 'payout', at: START + 30_000 }];
+    const done: string[] = [];
+    const asked: number[] = [];
+    clock.addCatchUp((dueBy) => {
+      asked.push(dueBy - START);
+      for (const work of elsewhere.filter((w) => w.at <= dueBy && !done.includes(w.id))) {
+        clock.schedule(work.at, async () => {
+          await Promise.resolve();
+          done.push(work.id);
+          if (work.id === 'payout') elsewhere.push({ id: 'postback', at: clock.now() });
+        });
+      }
+      return Promise.resolve();
+    });
+    await clock.advance(31_000);
+    expect(done).toEqual(['payout', 'postback']);
+    // Asked once more after each round ran: the third found nothing due.
+    expect(asked).toEqual([31_000, 31_000, 31_000]);
+    expect(clock.now()).toBe(START + 31_000);
+  });
+
+  it('answers an advance whose catch-up cannot read the store with its own work done', async () => {
+    const clock = new VirtualClock({ speed: 0, start: START });
+    const seen: number[] = [];
+    clock.schedule(START + 1_000, () => void seen.push(clock.now() - START));
+    clock.addCatchUp(() => Promise.reject(new Error('the store is down')));
+    await clock.advance(2_000);
+    expect(seen).toEqual([1_000]);
+  });
+
   it('runs within the same advance what a task schedules inside the window', async () => {
     const clock = new VirtualClock({ speed: 0, start: START });
     const seen: number[] = [];

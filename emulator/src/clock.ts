@@ -52,6 +52,13 @@ export function restoredNow(state: ClockState, realNow: number): number {
   return Math.max(state.nowMs, realNow + (state.nowMs - state.realMs));
 }
 
+/**
+ * A bound on the catch-up rounds of one advance (each ends up to a batch of payouts or sends a
+ * batch of postbacks), so a store that keeps reporting the same work due cannot hold an
+ * advance forever; what is left is swept up in real time.
+ */
+const MAX_CATCH_UP_ROUNDS = 100;
+
 /** Node's timers overflow past 2^31-1 ms (about 24.8 days) and then fire at once. */
 const MAX_TIMEOUT_MS = 2_147_483_647;
 
@@ -74,6 +81,8 @@ export class VirtualClock implements Clock {
   /** Advances run one after another. */
   private advancing: Promise<void> = Promise.resolve();
   private stopped = false;
+  /** Finds work due elsewhere (a shared store's) and schedules it here: `advance` runs it too. */
+  private readonly catchUps: ((dueBy: number) => Promise<void>)[] = [];
 
   constructor(
     private readonly options: {
@@ -146,6 +155,7 @@ export class VirtualClock implements Clock {
     const run = this.advancing.then(async () => {
       const target = this.now() + ms;
       if (ms > 0) await this.options.persist?.(this.stateAt(target));
+      let catchUpRounds = 0;
       for (;;) {
         const due = this.queue.peek();
         if (due && due.at <= target) {
@@ -154,9 +164,14 @@ export class VirtualClock implements Clock {
           this.start(due);
           continue;
         }
-        if (this.inFlight.size === 0) break;
-        // Started tasks may schedule more within the window: let them finish, then look again.
-        await Promise.all(this.inFlight);
+        if (this.inFlight.size > 0) {
+          // Started tasks may schedule more within the window: let them finish, then look again.
+          await Promise.all(this.inFlight);
+          continue;
+        }
+        // Nothing due here: work due elsewhere (another process's payout) is scheduled here and
+        // run in the next round; a round that schedules nothing due ends the advance.
+        if (catchUpRounds++ >= MAX_CATCH_UP_ROUNDS || !(await this.caughtUp(target))) break;
       }
       this.moveTo(target);
       this.arm();
@@ -186,6 +201,16 @@ export class VirtualClock implements Clock {
     return run;
   }
 
+  /**
+   * On a shared store, `advance` answers only once what became due in the store has run, not
+   * just this process's timers: `catchUp(dueBy)` schedules that work here (at its due time, so
+   * at once), and is asked again after it has run, until it schedules nothing more that is due.
+   * A catch-up that fails (the store could not be read) is skipped; the periodic sweeps remain.
+   */
+  addCatchUp(catchUp: (dueBy: number) => Promise<void>): void {
+    this.catchUps.push(catchUp);
+  }
+
   /** The state to save so that a restart continues from now (one reading of real time). */
   state(): ClockState {
     const real = this.realNow();
@@ -213,6 +238,14 @@ export class VirtualClock implements Clock {
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
+  }
+
+  /** Whether the catch-ups scheduled (or started) work due by `target`. */
+  private async caughtUp(target: number): Promise<boolean> {
+    if (this.catchUps.length === 0) return false;
+    await Promise.all(this.catchUps.map((catchUp) => catchUp(target).catch(() => {})));
+    const due = this.queue.peek();
+    return (due !== undefined && due.at <= target) || this.inFlight.size > 0;
   }
 
   private nowAt(real: number): number {

@@ -156,6 +156,14 @@ export async function openSandbox(config: Config, options: SandboxOptions = {}):
   await payouts.resumePending();
   await postbacks.resumePending();
   payouts.startSweep();
+  if (store.shared) {
+    // An advance here answers after other processes' due work too: payouts first, since an
+    // ended payout makes its postbacks due (the clock asks again until nothing more is due).
+    clock.addCatchUp(async (dueBy) => {
+      await payouts.armDue(dueBy);
+      await postbacks.armDue(dueBy);
+    });
+  }
   const stopFollowing = followOtherProcesses(store, clock, postbacks);
   // Off unless a retention setting is given: then a sweep now, and one a minute of sandbox time.
   const retention = new Retention({

@@ -262,6 +262,62 @@ describe.skipIf(noPostgres())('two sandbox processes on one PostgreSQL database'
     TEST_MS,
   );
 
+  describe('a clock advance on one replica', () => {
+    /** Payouts in `process` made on B, each ending 5 s later and then notifying the receiver. */
+    async function processPayoutsOn(url: string, count: number): Promise<string[]> {
+      const ids: string[] = [];
+      for (let i = 0; i < count; i += 1) {
+        const answer = await postPayout(
+          url,
+          payoutFields({
+            pg_post_link: receiver!.url('/payout/notify'),
+            pg_card_token_to: PROCESS_CARD,
+          }),
+        );
+        expect(answer.pg_status).toBe('process');
+        ids.push(answer.pg_payment_id ?? '');
+      }
+      return ids;
+    }
+
+    async function statusesOn(url: string, ids: readonly string[]): Promise<string[]> {
+      return Promise.all(
+        ids.map(
+          async (id) => (await admin<{ status: string }>(url, `/__sandbox/payouts/${id}`)).status,
+        ),
+      );
+    }
+
+    it(
+      "answers after the other replica's payouts that became due have ended",
+      async () => {
+        const { a, b } = await start({ SANDBOX_CLOCK_SPEED: '0' });
+        const ids = await processPayoutsOn(b.url, 5);
+        await admin(a.url, '/__sandbox/clock/advance', { body: { by: '31s' } });
+        // Read at once: whichever replica ended each payout, it ended before A answered.
+        expect(await statusesOn(a.url, ids)).toEqual(Array(5).fill('ok'));
+      },
+      TEST_MS,
+    );
+
+    it(
+      'ends and notifies what a replica killed with kill -9 left due, before it answers',
+      async () => {
+        const { a, b } = await start({ SANDBOX_CLOCK_SPEED: '0' });
+        const ids = await processPayoutsOn(b.url, 3);
+        await b.kill9();
+        await admin(a.url, '/__sandbox/clock/advance', { body: { by: '31s' } });
+        expect(await statusesOn(a.url, ids)).toEqual(Array(3).fill('ok'));
+        // Their postbacks became due when A ended them, inside the window: A sent them too.
+        const pending = await admin<PostbackList>(a.url, '/__sandbox/postbacks?state=pending');
+        expect(pending.total).toBe(0);
+        const sent = receiver!.received.map((postback) => postback.body.get('pg_payment_id'));
+        expect(sent.sort()).toEqual([...ids].sort());
+      },
+      TEST_MS,
+    );
+  });
+
   describe('a replica killed mid-delivery', () => {
     let database: TestDatabase | undefined;
     const started: SandboxProcess[] = [];

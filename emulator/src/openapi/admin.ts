@@ -344,7 +344,9 @@ export function adminSchemas(): Record<string, Json> {
         nowMs: integer('The same, in ms since 1970.'),
         speed: { type: 'number', description: '0 stopped, 1 real time.' },
         advancedMs: integer('How far it was moved by hand.'),
-        pending: integer('Timers waiting.'),
+        pending: integer(
+          "This process's timers waiting (on a shared store, not the other replicas').",
+        ),
         next: text('When the next timer is due.'),
       },
       ['now', 'nowMs', 'speed', 'advancedMs', 'pending'],

@@ -132,13 +132,20 @@ export class PayoutEndings {
    */
   startSweep(): void {
     if (!this.deps.store.shared || this.sweep) return;
-    this.sweep = startStoreSweep(SWEEP_EVERY_MS, async () => {
-      for (const payout of await this.deps.store.duePayouts(this.deps.clock.now(), SWEEP_BATCH)) {
-        if (payout.pendingFinal && !this.timers.has(payout.paymentId)) {
-          this.scheduleFinal(payout.paymentId, payout.pendingFinal);
-        }
+    this.sweep = startStoreSweep(SWEEP_EVERY_MS, () => this.armDue(this.deps.clock.now()));
+  }
+
+  /**
+   * Arms a timer here for each open payout of the shared store whose end is due by `dueBy` and
+   * that no timer here holds (the sweep, and a clock advance catching up on other processes'
+   * payouts). A payout another process ends first is ended once: `end` is a compare-and-set.
+   */
+  async armDue(dueBy: number): Promise<void> {
+    for (const payout of await this.deps.store.duePayouts(dueBy, SWEEP_BATCH)) {
+      if (payout.pendingFinal && !this.timers.has(payout.paymentId)) {
+        this.scheduleFinal(payout.paymentId, payout.pendingFinal);
       }
-    });
+    }
   }
 
   /** Moves a `process` payout to its final status now; a no-op for one that is final already. */

@@ -261,6 +261,11 @@ export class PayoutService {
     this.endings.startSweep();
   }
 
+  /** See PayoutEndings.armDue: a clock advance catching up on other processes' due payouts. */
+  armDue(dueBy: number): Promise<void> {
+    return this.endings.armDue(dueBy);
+  }
+
   /** Moves a `process` payout to its final status now; a no-op for one that is final already. */
   finalize(paymentId: number): Promise<Payout | undefined> {
     return this.endings.finalize(paymentId);

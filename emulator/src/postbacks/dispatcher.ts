@@ -159,10 +159,17 @@ export class PostbackDispatcher {
    */
   private startSweep(): void {
     if (!this.deps.store.shared || this.sweep || this.stopped) return;
-    this.sweep = startStoreSweep(SWEEP_EVERY_MS, async () => {
-      const due = await this.deps.store.duePostbacks(this.deps.clock.now(), SWEEP_BATCH);
-      this.activate(due.filter((p) => !this.timers.has(p.id) && !this.inFlight.has(p.id)));
-    });
+    this.sweep = startStoreSweep(SWEEP_EVERY_MS, () => this.armDue(this.deps.clock.now()));
+  }
+
+  /**
+   * Arms the shared store's postbacks due by `dueBy` that nothing here has a timer or an attempt
+   * for (the sweep, and a clock advance catching up on other processes' postbacks). One another
+   * process holds a claim on is not listed: that process's attempt is under way.
+   */
+  async armDue(dueBy: number): Promise<void> {
+    const due = await this.deps.store.duePostbacks(dueBy, SWEEP_BATCH);
+    this.activate(due.filter((p) => !this.timers.has(p.id) && !this.inFlight.has(p.id)));
   }
 
   /** Another process's commit: the long polls here hear of the postbacks it recorded. */
