@@ -225,10 +225,7 @@ export class NoticeListener {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.start().then(
-        () =>
-          this.options.onWarning(
-            `hearing other sandboxes' changes again on ${this.options.display}; changes made while it was down were not heard`,
-          ),
+        () => this.readClockAgain(),
         () => {
           this.pauseMs = Math.min(this.pauseMs * 2, MAX_RECONNECT_MS);
           this.retry();
@@ -236,6 +233,27 @@ export class NoticeListener {
       );
     }, this.pauseMs);
     this.timer.unref();
+  }
+
+  /**
+   * Listening again. A clock moved while nobody here listened (an advance, a speed change) would
+   * leave this process's clock disagreeing for good: it is read again now, handled as another
+   * process's notice saying the clock was saved (in turn with the notices that follow).
+   */
+  private readClockAgain(): void {
+    const again = `hearing other sandboxes' changes again on ${this.options.display}; changes made while it was down were not heard`;
+    const clockSaved: ChangeNotice = { o: '', k: 1 };
+    this.queue = this.queue
+      .then(() => this.options.onNotice(clockSaved))
+      .then(
+        () => this.options.onWarning(`${again}, but the shared clock was read again`),
+        (error: unknown) => {
+          if (this.closed) return;
+          this.options.onWarning(
+            `${again}, and the shared clock could not be read again (${(error as Error).message}): a clock move made meanwhile is followed here from the next one`,
+          );
+        },
+      );
   }
 
   /** Whether it is listening now. */

@@ -171,6 +171,39 @@ describe.skipIf(noPostgres())('two PostgresStores on one database', () => {
     }
   });
 
+  it('reads the shared clock again once it listens again, and says so', async () => {
+    const warnings: string[] = [];
+    const c = await openPostgresStore({ url: db.url, onWarning: (m) => warnings.push(m) });
+    try {
+      const clocks: { clock: unknown; origin: ChangeOrigin }[] = [];
+      c.onCommitted((change, origin) => {
+        if (change.clock) clocks.push({ clock: change.clock, origin });
+      });
+      const raw = await rawClient(db.url);
+      try {
+        await a.commit({ clock: { nowMs: 1_000, realMs: 1_000, speed: 1 } });
+        await eventually(() => clocks.length === 1, 'c to hear the first clock');
+        // A clock saved with no notice c hears: as one saved while c's listener was down.
+        const stopped = { nowMs: 5_000, realMs: 2_000, speed: 0 };
+        await raw.query('UPDATE clock SET state = $1', [JSON.stringify(stopped)]);
+        await raw.query(
+          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'freedompay-sandbox listener ' || $1",
+          [c.origin.slice(-8)],
+        );
+        await eventually(() => clocks.length === 2, 'c to read the clock again');
+        expect(clocks[1]).toEqual({ clock: stopped, origin: 'elsewhere' });
+        await eventually(
+          () => warnings.some((w) => w.includes('the shared clock was read again')),
+          'the warning that says so',
+        );
+      } finally {
+        await raw.end();
+      }
+    } finally {
+      await c.close();
+    }
+  });
+
   it('waits with a reset for a write that read before it, so the write falls before the reset', async () => {
     await a.commit({ balances: { [MERCHANT]: 100 } });
     // A third process mid-way through an `atomically`: it has read the balance, not yet written.
