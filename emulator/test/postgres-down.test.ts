@@ -30,6 +30,8 @@ describe.skipIf(noPostgres())('a sandbox whose database is down', () => {
       .type('form')
       .send(signed(payoutFields({ pg_order_id: 'before-the-cut' })));
     expect(parseAnswer(made.text).pg_status).toBe('ok');
+    const healthy = await request(sandbox.app).get('/__sandbox/health');
+    expect([healthy.status, healthy.body]).toEqual([200, { status: 'ok' }]);
     await database.cut();
   });
   afterAll(async () => {
@@ -46,6 +48,18 @@ describe.skipIf(noPostgres())('a sandbox whose database is down', () => {
       /(cannot be reached \(ECONNREFUSED\)|was lost mid-way): check that (it|the server) is running/,
     );
     expect(message).not.toContain(new URL(db.url).password);
+  });
+
+  it('fails its health check with 503 and the problem, without the password', async () => {
+    const res = await request(sandbox.app).get('/__sandbox/health');
+    expect(res.status).toBe(503);
+    expect(res.type).toBe('application/json');
+    expect(res.body).toEqual({ status: 'unavailable', problem: expect.any(String) as string });
+    const problem = (res.body as { problem: string }).problem;
+    expect(problem).toMatch(
+      /could not read from PostgreSQL database .*check that (it|the server) is running/,
+    );
+    expect(problem).not.toContain(new URL(db.url).password);
   });
 
   it('answers a status request with the signed system error', async () => {

@@ -51,8 +51,12 @@ export interface AdminDeps {
 export function adminRoutes(deps: AdminDeps): Router {
   const router = Router();
   router.use('/__sandbox', codeEveryAdminError);
-  router.get('/__sandbox/health', (_req, res) => {
-    res.json({ status: 'ok' });
+  // Health is the store's: a replica whose database is down can serve nothing, so a health
+  // check (Docker's, Compose's, a balancer's) must see it fail, with what is wrong.
+  router.get('/__sandbox/health', async (_req, res) => {
+    const health = await deps.store.health();
+    if (health.ok) res.json({ status: 'ok' });
+    else res.status(503).json({ status: 'unavailable', problem: health.problem });
   });
   // The dashboard's own files load without the token: the page is where it is typed in.
   router.use(dashboardRoutes());

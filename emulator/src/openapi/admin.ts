@@ -435,6 +435,12 @@ interface AdminRoute {
   readonly query?: readonly Json[];
   readonly body?: Json;
   readonly ok: { readonly status: number; readonly description: string; readonly schema: Json };
+  /** An answer that is not an admin error (health's 503), in the route's own shape. */
+  readonly otherwise?: {
+    readonly status: number;
+    readonly description: string;
+    readonly schema: Json;
+  };
   readonly errors?: readonly AdminErrorCode[];
   /** Served without the admin token. */
   readonly open?: true;
@@ -454,12 +460,24 @@ const ADMIN_ROUTES: readonly AdminRoute[] = [
     path: '/__sandbox/health',
     id: 'health',
     tag: ADMIN_TAGS.sandbox,
-    summary: 'Whether the sandbox is up',
+    summary: 'Whether the sandbox is up and its store answers',
     open: true,
     ok: {
       status: 200,
-      description: 'Up.',
+      description: 'Up, and its store can be used.',
       schema: object({ status: { type: 'string', enum: ['ok'] } }, ['status']),
+    },
+    otherwise: {
+      status: 503,
+      description:
+        'Up, but its store cannot be used (PostgreSQL down, unreachable or not answering within 2 s): it can serve nothing now. `problem` says what is wrong, without the password.',
+      schema: object(
+        {
+          status: { type: 'string', enum: ['unavailable'] },
+          problem: { type: 'string' },
+        },
+        ['status', 'problem'],
+      ),
     },
   },
   {
@@ -1039,6 +1057,14 @@ function adminOperation(route: AdminRoute): Operation {
         : json(route.ok.schema);
   const responses: Record<string, Json> = {
     [String(route.ok.status)]: { description: route.ok.description, content: okContent },
+    ...(route.otherwise
+      ? {
+          [String(route.otherwise.status)]: {
+            description: route.otherwise.description,
+            content: json(route.otherwise.schema),
+          },
+        }
+      : {}),
   };
   for (const [status, group] of byStatus) {
     responses[String(status)] = {

@@ -18,6 +18,7 @@ import type {
   PostbackSummary,
   Store,
   StoreChange,
+  StoreHealth,
   StoreKind,
 } from './store.js';
 
@@ -209,6 +210,11 @@ export class LowdbStore implements Store {
 
   onCommitted(listener: (change: StoreChange, origin: ChangeOrigin) => void): () => void {
     return this.records.onCommitted((change) => listener(change, 'here'));
+  }
+
+  /** Open means usable: a write that fails later says so itself (StoreWriteError). */
+  health(): Promise<StoreHealth> {
+    return Promise.resolve({ ok: true });
   }
 
   close(): Promise<void> {

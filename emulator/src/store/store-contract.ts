@@ -47,6 +47,10 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
     };
     afterEach(closeAll);
 
+    it('reports itself healthy while it can be used', async () => {
+      expect(await store.health()).toEqual({ ok: true });
+    });
+
     it('gives back each record exactly as committed, keys in their order', async () => {
       const made = payout(101, {
         destination: { kind: 'payout-page', viewId: 'page-101', backLink: 'http://b.test/' },

@@ -119,8 +119,16 @@ export interface Store {
    * Returns how to stop listening.
    */
   onCommitted(listener: (change: StoreChange, origin: ChangeOrigin) => void): () => void;
+  /**
+   * Whether the store can serve now, cheaply (`GET /__sandbox/health`): the file store always
+   * can once open; the PostgreSQL store when its database answers in a couple of seconds. Never
+   * rejects: a failure is `{ ok: false, problem }`, said without a password.
+   */
+  health(): Promise<StoreHealth>;
   close(): Promise<void>;
 }
+
+export type StoreHealth = { readonly ok: true } | { readonly ok: false; readonly problem: string };
 
 export type StoreKind = 'file' | 'memory' | 'postgres';
 export type ChangeOrigin = 'here' | 'elsewhere';

@@ -3,12 +3,21 @@ import { hostname } from 'node:os';
 import type { Pool } from 'pg';
 import { restoredNow, type ClockState } from '../../clock.js';
 import type { Postback } from '../../postbacks/postback.js';
-import type { ChangeOrigin, Decided, LockedView, LockKeys, Store, StoreChange } from '../store.js';
+import type {
+  ChangeOrigin,
+  Decided,
+  LockedView,
+  LockKeys,
+  Store,
+  StoreChange,
+  StoreHealth,
+} from '../store.js';
 import { StoreOpenError, StoreReadError } from '../store.js';
 import { connectRefusal, type Target } from './errors.js';
 import { openPostgres } from './migrate.js';
 import * as claims from './postgres-claims.js';
 import { lockNamesOfChange, lockNamesOfKeys, readLockedView, takeLocks } from './postgres-locks.js';
+import { checkHealth } from './postgres-health.js';
 import { NoticeListener, readBack, sendNotices, type ChangeNotice } from './postgres-notify.js';
 import { storable } from './postgres-queries.js';
 import { applyChange } from './postgres-writes.js';
@@ -192,6 +201,11 @@ export class PostgresStore extends PostgresReads implements Store {
   onCommitted(listener: (change: StoreChange, origin: ChangeOrigin) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** `SELECT 1` on the pool, within 2 s (postgres-health.ts). */
+  health(): Promise<StoreHealth> {
+    return checkHealth(this.pool, this.target);
   }
 
   close(): Promise<void> {
