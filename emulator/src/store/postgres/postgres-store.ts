@@ -3,15 +3,7 @@ import { hostname } from 'node:os';
 import type { Pool } from 'pg';
 import { restoredNow, type ClockState } from '../../clock.js';
 import type { Postback } from '../../postbacks/postback.js';
-import type {
-  ChangeOrigin,
-  Decided,
-  LockedView,
-  LockKeys,
-  Store,
-  StoreChange,
-  StoreHealth,
-} from '../store.js';
+import type { ChangeOrigin, Decided, LockedView, LockKeys, Store, StoreChange } from '../store.js';
 import { StoreOpenError, StoreReadError } from '../store.js';
 import { connectRefusal, type Target } from './errors.js';
 import { openPostgres } from './migrate.js';
@@ -204,7 +196,7 @@ export class PostgresStore extends PostgresReads implements Store {
   }
 
   /** `SELECT 1` on the pool, within 2 s (postgres-health.ts). */
-  health(): Promise<StoreHealth> {
+  health(): ReturnType<Store['health']> {
     return checkHealth(this.pool, this.target);
   }
 
