@@ -5,6 +5,7 @@ import {
   type SandboxProcess,
 } from '../../client-tests/support/sandbox-process.js';
 import { createTestDatabase, noPostgres, type TestDatabase } from './postgres.js';
+import { rawClient } from './postgres-store-helpers.js';
 import { answers, Receiver } from './receiver.js';
 import {
   admin,
@@ -258,6 +259,31 @@ describe.skipIf(noPostgres())('two sandbox processes on one PostgreSQL database'
       });
       // Stopped on both: B is where A went, not further on (but for a start a few ms apart).
       expect(seen.nowMs).toBeLessThan(before.nowMs + 3_600_000 + 60_000);
+    },
+    TEST_MS,
+  );
+
+  it(
+    "shares a speed set while the other replica's change listener was cut off",
+    async () => {
+      const { a, b, database } = await start();
+      // Both replicas' listening connections cut, as a network blip or a restarted pooler does.
+      const raw = await rawClient(database.url);
+      try {
+        await raw.query(
+          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+            WHERE datname = current_database() AND application_name LIKE 'freedompay-sandbox listener %'`,
+        );
+      } finally {
+        await raw.end();
+      }
+      // At once, inside A's pause before it listens again (usually): A cannot hear this NOTIFY,
+      // and reads the clock again once it listens (postgres-processes.test.ts pins that down).
+      await admin(b.url, '/__sandbox/clock/speed', { body: { speed: 0 } });
+      await eventually('A runs at the speed B set', async () => {
+        const clock = await admin<{ speed: number }>(a.url, '/__sandbox/clock');
+        return clock.speed === 0 ? true : undefined;
+      });
     },
     TEST_MS,
   );
