@@ -171,7 +171,8 @@ export class VirtualClock implements Clock {
         }
         // Nothing due here: work due elsewhere (another process's payout) is scheduled here and
         // run in the next round; a round that schedules nothing due ends the advance.
-        if (catchUpRounds++ >= MAX_CATCH_UP_ROUNDS || !(await this.caughtUp(target))) break;
+        if (catchUpRounds++ >= MAX_CATCH_UP_ROUNDS || !(await this.foundWorkElsewhere(target)))
+          break;
       }
       this.moveTo(target);
       this.arm();
@@ -241,7 +242,7 @@ export class VirtualClock implements Clock {
   }
 
   /** Whether the catch-ups scheduled (or started) work due by `target`. */
-  private async caughtUp(target: number): Promise<boolean> {
+  private async foundWorkElsewhere(target: number): Promise<boolean> {
     if (this.catchUps.length === 0) return false;
     await Promise.all(this.catchUps.map((catchUp) => catchUp(target).catch(() => {})));
     const due = this.queue.peek();
