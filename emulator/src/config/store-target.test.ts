@@ -1,4 +1,5 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -136,5 +137,88 @@ describe('selecting PostgreSQL from the command line and the config file', () =>
     }
     expect(message).toContain('--port="x"');
     expect(message).not.toContain(PASSWORD);
+  });
+});
+
+describe('a value that looks like a URL but is no postgres:// one', () => {
+  const typos = [
+    `postgress://sandbox:${PASSWORD}@127.0.0.1:39125/sandbox`,
+    `postgres//sandbox:${PASSWORD}@127.0.0.1:39125/sandbox`,
+    `postgres:/sandbox:${PASSWORD}@127.0.0.1:39125/sandbox`,
+    `postgresql:sandbox:${PASSWORD}@127.0.0.1:39125/sandbox`,
+    `pg://sandbox:${PASSWORD}@127.0.0.1:39125/sandbox`,
+  ];
+
+  it.each(typos)(
+    'refuses %s as a near miss, without the password, creating nothing',
+    async (value) => {
+      const dir = await mkdtemp(join(tmpdir(), 'fp-store-'));
+      const message = problemOf({ SANDBOX_DB: value });
+      expect(message).toContain('SANDBOX_DB / --data-file / dataFile="');
+      expect(message).toContain('did you mean postgres://sandbox:***@127.0.0.1:39125/sandbox?');
+      expect(message).not.toContain(PASSWORD);
+      expect(await readdir(dir)).toEqual([]);
+      expect(existsSync(resolve(value))).toBe(false);
+      expect(existsSync(resolve(value.split('/')[0]!))).toBe(false);
+    },
+  );
+
+  it('shows the value with *** for the password', () => {
+    expect(problemOf({ SANDBOX_DB: typos[0]! })).toContain(
+      `="postgress://sandbox:***@127.0.0.1:39125/sandbox" looks like a URL but is not a postgres:// one`,
+    );
+  });
+
+  it('refuses any other scheme, or user:secret@host, saying what to give instead', () => {
+    for (const value of [
+      `mysql://root:${PASSWORD}@db/sandbox`,
+      `https://db.internal/sandbox`,
+      `file:/var/data.json`,
+      `root:${PASSWORD}@db.internal/sandbox`,
+    ]) {
+      const message = problemOf({ SANDBOX_DB: value });
+      expect(message).toContain('give a file path, or a postgres:// URL');
+      expect(message).not.toContain(PASSWORD);
+    }
+    expect(problemOf({ SANDBOX_DB: `root:${PASSWORD}@db.internal/sandbox` })).toContain(
+      '"root:***@db.internal/sandbox"',
+    );
+  });
+
+  it('still takes file paths, Windows ones and names starting with pg included', () => {
+    for (const value of [
+      'data/sandbox.json',
+      'pgdata.json',
+      'postgres/data.json',
+      'C:/data/x.json',
+    ]) {
+      expect(loadConfig({ SANDBOX_DB: value }).store.kind).toBe('file');
+    }
+  });
+
+  it('names --data, --data-file or dataFile as the user set it, and is never read as a path in a config file', async () => {
+    const typo = typos[0]!;
+    const named = (argv: string[]) => {
+      try {
+        loadResolved(resolveSettings(argv, {}));
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return 'accepted';
+    };
+    expect(named(['--data', typo])).toContain('--data="postgress://sandbox:***@');
+    expect(named(['--data-file', typo])).toContain('--data-file="postgress://sandbox:***@');
+    const dir = await mkdtemp(join(tmpdir(), 'fp-store-'));
+    await writeFile(join(dir, 'sandbox.yaml'), `dataFile: "${typo}"\n`);
+    let message = '';
+    try {
+      loadResolved(resolveSettings(['-c', 'sandbox.yaml'], {}, dir));
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('="postgress://sandbox:***@127.0.0.1:39125/sandbox"');
+    expect(message).toContain('did you mean postgres://');
+    expect(message).not.toContain(PASSWORD);
+    expect(await readdir(dir)).toEqual(['sandbox.yaml']);
   });
 });
