@@ -104,11 +104,8 @@ export function readStoreTarget(
     if (looksLikeUrl(value)) return { problem: notPostgresProblem(value, setting) };
     return { kind: 'file', file: resolve(value) };
   }
-  const target = readDatabaseUrl(value);
-  if ('problem' in target) {
-    // Its messages name the setting as SANDBOX_DB; the user may have set it another way.
-    return { problem: target.problem.replace(/^SANDBOX_DB\b/, setting) };
-  }
+  const target = readDatabaseUrl(value, setting);
+  if ('problem' in target) return { problem: target.problem };
   return { kind: 'postgres', url: value, display: target.display };
 }
 

@@ -1,4 +1,12 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { loadResolved, resolveSettings } from '../../config/settings.js';
+import { openStore } from '../open-store.js';
+import { writeRefusal } from './write-errors.js';
 import {
   connectRefusal,
   readDatabaseUrl,
@@ -17,6 +25,7 @@ describe('reading SANDBOX_DB as a PostgreSQL URL', () => {
       database: 'sandbox',
       user: 'app',
       display: 'postgres://app@db.internal:6543/sandbox',
+      setting: 'SANDBOX_DB',
     });
   });
 
@@ -60,7 +69,7 @@ describe('what a refused connection means', () => {
     [
       'a server out of connections',
       { code: '53300' },
-      "raise its max_connections, or lower SANDBOX_DB's pool size",
+      'raise its max_connections, or run fewer sandboxes on it',
     ],
     ['a server starting up', { code: '57P03' }, 'is starting up or shutting down'],
     [
@@ -131,3 +140,54 @@ describe('what the sandbox_migrations table may hold', () => {
     );
   });
 });
+
+describe('the setting a message names', () => {
+  it('is the one the URL came from, as the user named it', () => {
+    const fromFlag = readDatabaseUrl('postgres://app:s3cret@db.internal:6543/sandbox', '--data');
+    expect(fromFlag).toMatchObject({ setting: '--data' });
+    const said = connectRefusal({ code: 'ECONNREFUSED' }, fromFlag as Target, 10_000).message;
+    expect(said).toContain('correct the host and port in --data');
+    expect(said).not.toContain('SANDBOX_DB');
+    expect(readDatabaseUrl('postgres://db/sandbox', 'dataFile (in sandbox.yaml)')).toEqual({
+      problem:
+        'dataFile (in sandbox.yaml) (postgres://db/sandbox) must name a user: postgres://user:password@host:5432/database',
+    });
+  });
+
+  it('reaches the store from --data, --data-file and dataFile in a config file', async () => {
+    const closed = await closedPort();
+    const url = `postgres://app:s3cret@127.0.0.1:${closed}/sandbox`;
+    const dir = await mkdtemp(join(tmpdir(), 'fp-setting-'));
+    await writeFile(join(dir, 'sandbox.yaml'), `dataFile: ${url}\n`);
+    const logger = pino({ level: 'silent' });
+    for (const [argv, named] of [
+      [['--data', url], '--data'],
+      [['--data-file', url], '--data-file'],
+      [['-c', 'sandbox.yaml'], 'dataFile (in sandbox.yaml)'],
+    ] as const) {
+      const config = loadResolved(resolveSettings([...argv], {}, dir));
+      const refused = await openStore(config, logger).then(
+        () => new Error('opened'),
+        (error: Error) => error,
+      );
+      expect(refused.message).toContain(`correct the host and port in ${named}`);
+      expect(refused.message).not.toContain('s3cret');
+    }
+  });
+
+  it('names it in a write refusal too', () => {
+    const fromFlag = readDatabaseUrl('postgres://app@db/sandbox', '--data') as Target;
+    expect(writeRefusal({ code: '25006' }, fromFlag).message).toContain(
+      'point --data at the primary',
+    );
+  });
+});
+
+/** A port nothing listens on: one the system gave, closed again. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

@@ -17,34 +17,44 @@ export interface Target {
   readonly user: string;
   /** `postgres://user@host:port/database`. */
   readonly display: string;
+  /**
+   * How the user named the setting the URL came from (`SANDBOX_DB`, `--data`, `dataFile (in
+   * sandbox.yaml)`…): messages name it so.
+   */
+  readonly setting: string;
 }
 
-/** Reads a `postgres://` or `postgresql://` URL; a message saying what is wrong, otherwise. */
-export function readDatabaseUrl(url: string): Target | { readonly problem: string } {
+/**
+ * Reads a `postgres://` or `postgresql://` URL; a message saying what is wrong, otherwise.
+ * `setting` is how the user named where it came from.
+ */
+export function readDatabaseUrl(
+  url: string,
+  setting = 'SANDBOX_DB',
+): Target | { readonly problem: string } {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
     return {
-      problem:
-        'SANDBOX_DB is not a URL PostgreSQL accepts; write it as postgres://user:password@host:5432/database (escape @, : and / in the password as %40, %3A and %2F)',
+      problem: `${setting} is not a URL PostgreSQL accepts; write it as postgres://user:password@host:5432/database (escape @, : and / in the password as %40, %3A and %2F)`,
     };
   }
   if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
     return {
-      problem: `SANDBOX_DB starts with ${parsed.protocol}//, not postgres://; write it as postgres://user:password@host:5432/database`,
+      problem: `${setting} starts with ${parsed.protocol}//, not postgres://; write it as postgres://user:password@host:5432/database`,
     };
   }
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
   const user = decodeURIComponent(parsed.username);
   if (database === '' || user === '') {
     return {
-      problem: `SANDBOX_DB (${redact(parsed)}) must name ${database === '' ? 'a database' : 'a user'}: postgres://user:password@host:5432/database`,
+      problem: `${setting} (${redact(parsed)}) must name ${database === '' ? 'a database' : 'a user'}: postgres://user:password@host:5432/database`,
     };
   }
   const host = parsed.hostname === '' ? 'localhost' : parsed.hostname;
   const port = parsed.port === '' ? 5432 : Number(parsed.port);
-  return { host, port, database, user, display: redact(parsed) };
+  return { host, port, database, user, display: redact(parsed), setting };
 }
 
 function redact(url: URL): string {
@@ -60,35 +70,35 @@ export function connectRefusal(error: unknown, target: Target, timeoutMs: number
   const message = ((): string => {
     switch (code) {
       case 'ECONNREFUSED':
-        return `nothing accepts connections at ${where}: start PostgreSQL there, or correct the host and port in SANDBOX_DB`;
+        return `nothing accepts connections at ${where}: start PostgreSQL there, or correct the host and port in ${target.setting}`;
       case 'ENOTFOUND':
       case 'EAI_AGAIN':
-        return `the host "${target.host}" is not known here: correct the host in SANDBOX_DB, or check this machine's DNS`;
+        return `the host "${target.host}" is not known here: correct the host in ${target.setting}, or check this machine's DNS`;
       case 'EHOSTUNREACH':
       case 'ENETUNREACH':
-        return `${where} cannot be reached from here (${code}): check the host in SANDBOX_DB and the network between`;
+        return `${where} cannot be reached from here (${code}): check the host in ${target.setting} and the network between`;
       case '28P01':
-        return `PostgreSQL refused the password of user "${target.user}": correct the password in SANDBOX_DB (postgres://user:password@host/database; escape @, : and / in it as %40, %3A and %2F)`;
+        return `PostgreSQL refused the password of user "${target.user}": correct the password in ${target.setting} (postgres://user:password@host/database; escape @, : and / in it as %40, %3A and %2F)`;
       case '28000':
         // No pg_hba.conf line for this host, user and database, or no such role.
         return `PostgreSQL refused user "${target.user}" on database "${target.database}": ${said}. Create the role, or add a pg_hba.conf line that lets it in from this host`;
       case '3D000':
         return `there is no database "${target.database}" at ${where}: create it (CREATE DATABASE "${target.database}" OWNER "${target.user}", or createdb -h ${target.host} -p ${target.port} -O ${target.user} ${target.database}) and start again`;
       case '53300':
-        return `PostgreSQL at ${where} has no free connection: raise its max_connections, or lower SANDBOX_DB's pool size (several replicas each open a pool)`;
+        return `PostgreSQL at ${where} has no free connection: raise its max_connections, or run fewer sandboxes on it (each opens a pool of connections)`;
       case '57P03':
         return `PostgreSQL at ${where} is starting up or shutting down: start the sandbox again in a moment`;
       case '42501':
         return `user "${target.user}" may not connect to database "${target.database}": GRANT CONNECT ON DATABASE "${target.database}" TO "${target.user}"`;
     }
     if (said === 'Connection terminated unexpectedly') {
-      return `the server at ${where} closed the connection without answering as PostgreSQL does: is that port a PostgreSQL server's (5432 by default)? If the server requires SSL, add ?sslmode=require to SANDBOX_DB`;
+      return `the server at ${where} closed the connection without answering as PostgreSQL does: is that port a PostgreSQL server's (5432 by default)? If the server requires SSL, add ?sslmode=require to ${target.setting}`;
     }
     if (said === 'timeout expired' || /timeout/i.test(said)) {
       return `no PostgreSQL answer from ${where} within ${timeoutMs / 1000} s: is that port a PostgreSQL server's (5432 by default), and does a firewall let this machine in?`;
     }
     if (said.includes('SSL')) {
-      return `the SSL handshake with ${where} failed (${said}): set sslmode in SANDBOX_DB (?sslmode=require, or ?sslmode=disable for a server without SSL)`;
+      return `the SSL handshake with ${where} failed (${said}): set sslmode in ${target.setting} (?sslmode=require, or ?sslmode=disable for a server without SSL)`;
     }
     return `could not connect to ${where}: ${said}`;
   })();
@@ -128,7 +138,7 @@ export function migrationRefusal(error: unknown, target: Target, what: string): 
       case '42501':
         return `user "${target.user}" may not create tables there (${said}): make it the database's owner (ALTER DATABASE "${target.database}" OWNER TO "${target.user}") or GRANT CREATE ON SCHEMA public TO "${target.user}"`;
       case '25006':
-        return `the server is a read-only standby: point SANDBOX_DB at the primary`;
+        return `the server is a read-only standby: point ${target.setting} at the primary`;
       case '3F000':
         return `the user has no schema to create tables in (an empty search_path): set one, e.g. ALTER ROLE "${target.user}" SET search_path = public`;
     }
@@ -157,18 +167,18 @@ export function schemaRefusal(
   if (found.newer.length > 0) {
     const newest = found.newer[found.newer.length - 1]!;
     return new StoreOpenError(
-      `${start} a newer sandbox migrated it to schema version ${newest.version} (${newest.name}); this one knows versions up to ${known}. Run that sandbox's version or a later one, or point SANDBOX_DB at another database`,
+      `${start} a newer sandbox migrated it to schema version ${newest.version} (${newest.name}); this one knows versions up to ${known}. Run that sandbox's version or a later one, or point ${target.setting} at another database`,
     );
   }
   if (found.changed.length > 0) {
     const first = found.changed[0]!;
     return new StoreOpenError(
-      `${start} its migration ${first.version} (${first.name}) is not the one this sandbox has (another build of the sandbox applied it); run the sandbox that set the database up, or point SANDBOX_DB at a new database`,
+      `${start} its migration ${first.version} (${first.name}) is not the one this sandbox has (another build of the sandbox applied it); run the sandbox that set the database up, or point ${target.setting} at a new database`,
     );
   }
   if (found.missing.length > 0) {
     return new StoreOpenError(
-      `${start} sandbox_migrations records later migrations but not ${found.missing.join(', ')}; the schema was changed by hand. Point SANDBOX_DB at a new database`,
+      `${start} sandbox_migrations records later migrations but not ${found.missing.join(', ')}; the schema was changed by hand. Point ${target.setting} at a new database`,
     );
   }
   return undefined;
@@ -181,7 +191,7 @@ export function schemaRefusal(
 export function foreignDatabaseRefusal(tables: readonly string[], target: Target): StoreOpenError {
   const shown = tables.slice(0, 5).join(', ') + (tables.length > 5 ? ', …' : '');
   return new StoreOpenError(
-    `cannot use database ${target.display}: it already has tables (${shown}) and none of the sandbox's; give the sandbox a database of its own (CREATE DATABASE sandbox OWNER "${target.user}") and point SANDBOX_DB at it`,
+    `cannot use database ${target.display}: it already has tables (${shown}) and none of the sandbox's; give the sandbox a database of its own (CREATE DATABASE sandbox OWNER "${target.user}") and point ${target.setting} at it`,
   );
 }
 

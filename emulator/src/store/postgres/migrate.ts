@@ -43,6 +43,8 @@ export interface PostgresOptions {
    * instead of holding it, and its connection, forever.
    */
   readonly statementTimeoutMs?: number;
+  /** How the user named the setting the URL came from, for messages: `SANDBOX_DB` by default. */
+  readonly setting?: string;
 }
 
 export interface ServerInfo {
@@ -228,7 +230,7 @@ export async function openPostgres(
   url: string,
   options: PostgresOptions = {},
 ): Promise<OpenedDatabase> {
-  const target = readDatabaseUrl(url);
+  const target = readDatabaseUrl(url, options.setting);
   if ('problem' in target) throw new StoreOpenError(target.problem);
   const pool = createPool(url, options);
   try {

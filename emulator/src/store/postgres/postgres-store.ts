@@ -33,6 +33,8 @@ export interface PostgresStoreOptions {
   readonly poolSize?: number;
   /** How long a statement may run or wait for a lock: 15 s by default. */
   readonly statementTimeoutMs?: number;
+  /** How the user named the setting the URL came from (`--data`…), for messages: `SANDBOX_DB` by default. */
+  readonly setting?: string;
 }
 
 const DEFAULT_LEASE_MS = 30_000;
@@ -51,6 +53,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     log: warn,
     poolSize: options.poolSize ?? 10,
     statementTimeoutMs: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
+    setting: options.setting,
   });
   const origin = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const store = new PostgresStore(opened.pool, opened.target, {

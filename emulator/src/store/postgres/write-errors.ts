@@ -63,7 +63,7 @@ function refusalDetail(error: unknown, target: Target): string {
       case '53100':
         return `PostgreSQL at ${where} is out of disk space: free space on its server, then try again`;
       case '25006':
-        return `the database is a read-only standby: point SANDBOX_DB at the primary`;
+        return `the database is a read-only standby: point ${target.setting} at the primary`;
       case '40P01':
       case '40001':
         return `the database broke a deadlock between two sandboxes' writes (${code}); try again`;
