@@ -95,6 +95,22 @@ describe('freedompay-sandbox (the CLI)', () => {
     expect(await readdir(dir)).toEqual(['sandbox.yaml']);
   });
 
+  it("says what an sslmode URL's failure means without the PostgreSQL driver's SECURITY WARNING before it", async () => {
+    // Port 1: nothing listens there; the driver warns when it reads the URL, before connecting.
+    const { code, out } = await run([
+      '--port',
+      '0',
+      '--data',
+      'postgres://sandbox:pw@127.0.0.1:1/sandbox?sslmode=require',
+    ]);
+    expect(code).toBe(1);
+    expect(out).not.toContain('SECURITY WARNING');
+    expect(out).not.toContain('uselibpqcompat');
+    expect(out).toBe(
+      'cannot use PostgreSQL database postgres://sandbox@127.0.0.1:1/sandbox: nothing accepts connections at 127.0.0.1:1: start PostgreSQL there, or correct the host and port in --data\n',
+    );
+  });
+
   it('suggests --port for --prot, on one line', async () => {
     const { code, out } = await run(['--prot', '4020']);
     expect(code).toBe(1);

@@ -82,6 +82,11 @@ describe('what a refused connection means', () => {
       new Error('The server does not support SSL connections'),
       'set sslmode in SANDBOX_DB',
     ],
+    [
+      'a certificate the driver cannot verify (sslmode=require checks it)',
+      Object.assign(new Error('self-signed certificate'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }),
+      "the server's SSL certificate did not pass the check (self-signed certificate): the driver checks it for every sslmode but disable and no-verify; give the CA that signed it with &sslrootcert=/path/to/ca.pem in SANDBOX_DB, or, on a network you trust, use ?sslmode=no-verify",
+    ],
   ])('%s says what to do, without the password', (_case, error, says) => {
     const refusal = connectRefusal(error, target, 10_000);
     expect(refusal.name).toBe('StoreOpenError');

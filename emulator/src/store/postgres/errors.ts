@@ -1,4 +1,5 @@
 import { StoreOpenError } from '../store.js';
+import { spendDriverSslModeWarning } from './driver-warnings.js';
 
 /**
  * Why the sandbox cannot use a PostgreSQL database, said so that the reader knows what to do
@@ -52,6 +53,8 @@ export function readDatabaseUrl(
       problem: `${setting} (${redact(parsed)}) must name ${database === '' ? 'a database' : 'a user'}: postgres://user:password@host:5432/database`,
     };
   }
+  // Before any pool reads the URL: the sandbox's messages say what an sslmode failure means.
+  if (parsed.searchParams.has('sslmode')) spendDriverSslModeWarning();
   const host = parsed.hostname === '' ? 'localhost' : parsed.hostname;
   const port = parsed.port === '' ? 5432 : Number(parsed.port);
   return { host, port, database, user, display: redact(parsed), setting };
@@ -88,6 +91,14 @@ export function connectRefusal(error: unknown, target: Target, timeoutMs: number
         return `PostgreSQL at ${where} has no free connection: raise its max_connections, or run fewer sandboxes on it (each opens a pool of connections)`;
       case '57P03':
         return `PostgreSQL at ${where} is starting up or shutting down: start the sandbox again in a moment`;
+      case 'SELF_SIGNED_CERT_IN_CHAIN':
+      case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+      case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+      case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+      case 'CERT_HAS_EXPIRED':
+      case 'ERR_TLS_CERT_ALTNAME_INVALID':
+        // pg checks the certificate for sslmode=require as libpq does only for verify-full.
+        return `the server's SSL certificate did not pass the check (${said}): the driver checks it for every sslmode but disable and no-verify; give the CA that signed it with &sslrootcert=/path/to/ca.pem in ${target.setting}, or, on a network you trust, use ?sslmode=no-verify (encrypted, not verified)`;
       case '42501':
         return `user "${target.user}" may not connect to database "${target.database}": GRANT CONNECT ON DATABASE "${target.database}" TO "${target.user}"`;
     }
