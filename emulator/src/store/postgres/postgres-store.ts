@@ -29,6 +29,8 @@ export interface PostgresStoreOptions {
   /** How long a postback claim lasts: 30 s by default, past an attempt's 10 s timeout. */
   readonly leaseMs?: number;
   readonly onWarning?: (message: string) => void;
+  /** Told what is normal but worth a line: the schema created or migrated. */
+  readonly onInfo?: (message: string) => void;
   /** Connections in the pool: 10 by default. */
   readonly poolSize?: number;
   /** How long a statement may run or wait for a lock: 15 s by default. */
@@ -51,6 +53,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const warn = options.onWarning ?? (() => {});
   const opened = await openPostgres(options.url, {
     log: warn,
+    info: options.onInfo,
     poolSize: options.poolSize ?? 10,
     statementTimeoutMs: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
     setting: options.setting,
