@@ -47,7 +47,7 @@ describe('the CLI given a PostgreSQL URL', () => {
     expect(code).toBe(1);
     expect(out).not.toContain('n0t-shown');
     expect(out).toContain(`postgres://sandbox@127.0.0.1:${port}/qa`);
-    expect(out).toContain('start PostgreSQL there, or correct the host and port in SANDBOX_DB');
+    expect(out).toContain('start PostgreSQL there, or correct the host and port in --data');
   });
 
   it('refuses a URL it cannot read before connecting, naming --data', async () => {
