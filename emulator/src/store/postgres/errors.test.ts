@@ -26,6 +26,7 @@ describe('reading SANDBOX_DB as a PostgreSQL URL', () => {
       user: 'app',
       display: 'postgres://app@db.internal:6543/sandbox',
       setting: 'SANDBOX_DB',
+      hasPassword: true,
     });
   });
 
@@ -196,3 +197,27 @@ async function closedPort(): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
 }
+
+describe('a URL without a password', () => {
+  const noPassword = readDatabaseUrl('postgres://app@db.internal:6543/sandbox') as Target;
+
+  it('says the URL needs one when the driver has none to send', () => {
+    const sasl = new Error('SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string');
+    expect(connectRefusal(sasl, noPassword, 10_000).message).toBe(
+      'cannot use PostgreSQL database postgres://app@db.internal:6543/sandbox: the server asks for a password and the URL has none: put it in the URL (postgres://user:password@…) or set PGPASSWORD',
+    );
+  });
+
+  it('blames PGPASSWORD when that was the password refused', () => {
+    const saved = process.env.PGPASSWORD;
+    process.env.PGPASSWORD = 'from-the-environment';
+    try {
+      const said = connectRefusal({ code: '28P01' }, noPassword, 10_000).message;
+      expect(said).toContain('with the password of PGPASSWORD (SANDBOX_DB has none)');
+      expect(said).not.toContain('from-the-environment');
+    } finally {
+      if (saved === undefined) delete process.env.PGPASSWORD;
+      else process.env.PGPASSWORD = saved;
+    }
+  });
+});

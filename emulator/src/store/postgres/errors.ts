@@ -23,6 +23,8 @@ export interface Target {
    * sandbox.yaml)`…): messages name it so.
    */
   readonly setting: string;
+  /** Whether the URL holds a password (else the driver takes PGPASSWORD, or sends none). */
+  readonly hasPassword: boolean;
 }
 
 /**
@@ -57,13 +59,24 @@ export function readDatabaseUrl(
   if (parsed.searchParams.has('sslmode')) spendDriverSslModeWarning();
   const host = parsed.hostname === '' ? 'localhost' : parsed.hostname;
   const port = parsed.port === '' ? 5432 : Number(parsed.port);
-  return { host, port, database, user, display: redact(parsed), setting };
+  return {
+    host,
+    port,
+    database,
+    user,
+    display: redact(parsed),
+    setting,
+    hasPassword: parsed.password !== '',
+  };
 }
 
 function redact(url: URL): string {
   const user = url.username === '' ? '' : `${url.username}@`;
   return `${url.protocol}//${user}${url.host}${url.pathname}`;
 }
+
+const NO_PASSWORD =
+  'the server asks for a password and the URL has none: put it in the URL (postgres://user:password@…) or set PGPASSWORD';
 
 /** The connection failed or the server refused us: what it means for this URL. */
 export function connectRefusal(error: unknown, target: Target, timeoutMs: number): StoreOpenError {
@@ -81,6 +94,11 @@ export function connectRefusal(error: unknown, target: Target, timeoutMs: number
       case 'ENETUNREACH':
         return `${where} cannot be reached from here (${code}): check the host in ${target.setting} and the network between`;
       case '28P01':
+        // Without one in the URL, pg sends PGPASSWORD's (or, with none, a hash of nothing).
+        if (!target.hasPassword && !process.env.PGPASSWORD) return NO_PASSWORD;
+        if (!target.hasPassword) {
+          return `PostgreSQL refused user "${target.user}" with the password of PGPASSWORD (${target.setting} has none): correct PGPASSWORD, or put the password in the URL (postgres://user:password@host/database)`;
+        }
         return `PostgreSQL refused the password of user "${target.user}": correct the password in ${target.setting} (postgres://user:password@host/database; escape @, : and / in it as %40, %3A and %2F)`;
       case '28000':
         // No pg_hba.conf line for this host, user and database, or no such role.
@@ -101,6 +119,10 @@ export function connectRefusal(error: unknown, target: Target, timeoutMs: number
         return `the server's SSL certificate did not pass the check (${said}): the driver checks it for every sslmode but disable and no-verify; give the CA that signed it with &sslrootcert=/path/to/ca.pem in ${target.setting}, or, on a network you trust, use ?sslmode=no-verify (encrypted, not verified)`;
       case '42501':
         return `user "${target.user}" may not connect to database "${target.database}": GRANT CONNECT ON DATABASE "${target.database}" TO "${target.user}"`;
+    }
+    // pg asked for a password it does not have: SCRAM fails in the driver, before the server.
+    if (/client password must be a string|password must be a string/i.test(said)) {
+      return NO_PASSWORD;
     }
     if (said === 'Connection terminated unexpectedly') {
       return `the server at ${where} closed the connection without answering as PostgreSQL does: is that port a PostgreSQL server's (5432 by default)? If the server requires SSL, add ?sslmode=require to ${target.setting}`;
