@@ -277,6 +277,60 @@ describe.skipIf(noPostgres())('migrating the PostgreSQL store', () => {
   });
 });
 
+describe.skipIf(noPostgres())(
+  'a second role on a database whose tables another role created',
+  () => {
+    it('is told to use or take over the tables of their owner, advice that works, not to get CREATE rights', async () => {
+      const { url, name } = await freshDatabase();
+      const owner = `${name}_owner`;
+      const second = `${name}_ro`;
+      const as = (role: string): string => {
+        const roleUrl = new URL(url);
+        roleUrl.username = role;
+        roleUrl.password = `${role}-secret`;
+        return roleUrl.toString();
+      };
+      await rows(
+        url,
+        `CREATE ROLE ${owner} LOGIN PASSWORD '${owner}-secret';
+       CREATE ROLE ${second} LOGIN PASSWORD '${second}-secret';
+       GRANT CREATE ON SCHEMA public TO ${owner};`,
+      );
+      try {
+        await open(as(owner));
+        // What the user did on the old advice: it changes nothing for tables another role owns.
+        await rows(
+          url,
+          `ALTER DATABASE ${name} OWNER TO ${second}; GRANT CREATE ON SCHEMA public TO ${second};`,
+        );
+        const error = await refusal(open(as(second)));
+        expect(error.message).toContain(
+          `user "${second}" may not use the sandbox's tables in database "${name}" (permission denied for table sandbox_migrations): another role created them and owns them. Connect as that role (SELECT tableowner FROM pg_tables WHERE tablename = 'sandbox_migrations' names it), or have it give them to "${second}": REASSIGN OWNED BY <owner> TO "${second}"`,
+        );
+        expect(error.message).not.toContain('ALTER DATABASE');
+        expect(error.message).not.toContain(`${second}-secret`);
+        const [found] = await rows<{ tableowner: string }>(
+          url,
+          "SELECT tableowner FROM pg_tables WHERE tablename = 'sandbox_migrations'",
+        );
+        expect(found?.tableowner).toBe(owner);
+
+        // The advice works: the owner's role gives its tables to the second role.
+        await rows(url, `REASSIGN OWNED BY ${owner} TO ${second}`);
+        const opened = await open(as(second));
+        expect(opened.migration.applied).toEqual([]);
+      } finally {
+        await rows(url, `DROP OWNED BY ${owner}, ${second}`).catch(() => undefined);
+        await rows(url, `ALTER DATABASE ${name} OWNER TO CURRENT_USER`).catch(() => undefined);
+        await Promise.all(opened.splice(0).map((database) => database.pool.end()));
+        await rows(url, `DROP ROLE IF EXISTS ${owner}; DROP ROLE IF EXISTS ${second}`).catch(
+          () => undefined,
+        );
+      }
+    });
+  },
+);
+
 describe.skipIf(noPostgres())('refusing a PostgreSQL the sandbox cannot use', () => {
   let base: TestDatabase;
   beforeAll(async () => {

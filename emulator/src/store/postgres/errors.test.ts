@@ -9,6 +9,7 @@ import { openStore } from '../open-store.js';
 import { writeRefusal } from './write-errors.js';
 import {
   connectRefusal,
+  migrationRefusal,
   readDatabaseUrl,
   schemaRefusal,
   serverRefusal,
@@ -219,5 +220,37 @@ describe('a URL without a password', () => {
       if (saved === undefined) delete process.env.PGPASSWORD;
       else process.env.PGPASSWORD = saved;
     }
+  });
+});
+
+describe('a permission the user lacks', () => {
+  it('on the schema: CREATE advice', () => {
+    const said = migrationRefusal(
+      { code: '42501', message: 'permission denied for schema public' },
+      target,
+      'migrate the schema',
+    ).message;
+    expect(said).toContain('may not create tables there');
+    expect(said).toContain('GRANT CREATE ON SCHEMA public TO "app"');
+  });
+
+  it('on a table another role owns, in a migration or a write: the tables owner advice', () => {
+    for (const message of [
+      'permission denied for table payouts',
+      'must be owner of table payouts',
+    ]) {
+      const said = migrationRefusal(
+        { code: '42501', message },
+        target,
+        'migrate the schema',
+      ).message;
+      expect(said).toContain("tablename = 'payouts'");
+      expect(said).toContain('REASSIGN OWNED BY <owner> TO "app"');
+      expect(said).not.toContain('GRANT CREATE ON SCHEMA');
+    }
+    expect(
+      writeRefusal({ code: '42501', message: 'permission denied for table payouts' }, target)
+        .message,
+    ).toContain('another role created them and owns them');
   });
 });

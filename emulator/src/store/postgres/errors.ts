@@ -169,6 +169,7 @@ export function migrationRefusal(error: unknown, target: Target, what: string): 
   const message = ((): string => {
     switch (errorCode(error)) {
       case '42501':
+        if (deniedTable(said) !== undefined) return tableOwnerAdvice(said, target);
         return `user "${target.user}" may not create tables there (${said}): make it the database's owner (ALTER DATABASE "${target.database}" OWNER TO "${target.user}") or GRANT CREATE ON SCHEMA public TO "${target.user}"`;
       case '25006':
         return `the server is a read-only standby: point ${target.setting} at the primary`;
@@ -181,6 +182,26 @@ export function migrationRefusal(error: unknown, target: Target, what: string): 
     new StoreOpenError(`cannot ${what} in database ${target.display}: ${message}`),
     error,
   );
+}
+
+/**
+ * The table a `permission denied for table X` (or `must be owner of table X`: a migration
+ * altering it) names; undefined for another denial (on the schema, the database).
+ */
+export function deniedTable(said: string): string | undefined {
+  return /(?:permission denied for|must be owner of) (?:table|relation|sequence) "?([\w.]+)"?/i.exec(
+    said,
+  )?.[1];
+}
+
+/**
+ * The user may not use a table the sandbox made: another role created the sandbox's tables and
+ * owns them. Making this user the database's owner or granting CREATE does not change that;
+ * owning them does (a later migration alters them, which only their owner may).
+ */
+export function tableOwnerAdvice(said: string, target: Target): string {
+  const table = deniedTable(said) ?? 'sandbox_migrations';
+  return `user "${target.user}" may not use the sandbox's tables in database "${target.database}" (${said}): another role created them and owns them. Connect as that role (SELECT tableowner FROM pg_tables WHERE tablename = '${table}' names it), or have it give them to "${target.user}": REASSIGN OWNED BY <owner> TO "${target.user}" (GRANT ALL ON ALL TABLES IN SCHEMA public TO "${target.user}" and the same ON ALL SEQUENCES lets it run, but only the owner can apply a later migration)`;
 }
 
 /**
