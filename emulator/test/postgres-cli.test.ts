@@ -53,7 +53,9 @@ describe('the CLI given a PostgreSQL URL', () => {
   it('refuses a URL it cannot read before connecting, naming --data', async () => {
     const { code, out } = await run(['--data', 'postgresql://sandbox:n0t-shown@db:port/qa']);
     expect(code).toBe(1);
-    expect(out).toContain('--data is not a URL PostgreSQL accepts');
+    expect(out).toContain(
+      '--data has the port "port" after the host, not a number from 1 to 65535',
+    );
     expect(out).not.toContain('n0t-shown');
   });
 });

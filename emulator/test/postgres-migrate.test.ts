@@ -277,6 +277,26 @@ describe.skipIf(noPostgres())('migrating the PostgreSQL store', () => {
   });
 });
 
+describe.skipIf(noPostgres())('a password with characters that mean something in a URL', () => {
+  it('connects when percent-encoded as the refusal says (encodeURIComponent)', async () => {
+    const { url, name } = await freshDatabase();
+    const role = `${name}_escaped`;
+    const password = 'p@s:s/w#r?d% x';
+    await rows(url, `CREATE ROLE ${role} LOGIN SUPERUSER PASSWORD '${password}'`);
+    try {
+      const written = new URL(url)
+        .toString()
+        .replace(/\/\/[^@]*@/, `//${role}:${encodeURIComponent(password)}@`);
+      const database = await open(written);
+      expect(database.target.user).toBe(role);
+      expect(database.target.display).not.toContain(encodeURIComponent(password));
+    } finally {
+      await Promise.all(opened.splice(0).map((database) => database.pool.end()));
+      await rows(url, `DROP OWNED BY ${role}; DROP ROLE ${role}`).catch(() => undefined);
+    }
+  });
+});
+
 describe.skipIf(noPostgres())(
   'a second role on a database whose tables another role created',
   () => {

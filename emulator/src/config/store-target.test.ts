@@ -69,7 +69,7 @@ describe('a PostgreSQL URL the sandbox cannot read', () => {
   it('is refused with how to write one, naming the setting, never the password', () => {
     const message = problemOf({ SANDBOX_DB: `postgres://u:${PASSWORD}@db:notaport/x` });
     expect(message).toContain(
-      'SANDBOX_DB / --data-file / dataFile is not a URL PostgreSQL accepts',
+      'SANDBOX_DB / --data-file / dataFile has the port "notaport" after the host, not a number from 1 to 65535',
     );
     expect(message).toContain('postgres://user:password@host:5432/database');
     expect(message).not.toContain(PASSWORD);
@@ -93,8 +93,33 @@ describe('a PostgreSQL URL the sandbox cannot read', () => {
     } catch (error) {
       message = (error as Error).message;
     }
-    expect(message).toContain('--data is not a URL PostgreSQL accepts');
+    expect(message).toContain('--data has the port "bad" after the host');
     expect(message).not.toContain(PASSWORD);
+  });
+});
+
+describe('a password with characters that mean something in a URL', () => {
+  it.each(['pa#ss', 'pa?ss', 'pa/ss', 'p%zz'])(
+    'refuses %s unescaped, saying how to escape each, never showing it',
+    (password) => {
+      const message = problemOf({ SANDBOX_DB: `postgres://u:${password}@db.internal:5432/x` });
+      expect(message).toContain(
+        'escape special characters of the password with percent-encoding (encodeURIComponent): @ → %40, : → %3A, / → %2F, # → %23, ? → %3F, % → %25',
+      );
+      expect(message).not.toContain(password);
+    },
+  );
+
+  it('takes it percent-encoded', () => {
+    const escaped = encodeURIComponent('p@s:s/w#r?d%');
+    expect(escaped).toBe('p%40s%3As%2Fw%23r%3Fd%25');
+    expect(loadConfig({ SANDBOX_DB: `postgres://u:${escaped}@db/x` }).store.kind).toBe('postgres');
+  });
+
+  it('says a bad port is the port, naming it', () => {
+    expect(problemOf({ SANDBOX_DB: `postgres://u:${PASSWORD}@127.0.0.1:3912x/sandbox` })).toContain(
+      'SANDBOX_DB / --data-file / dataFile has the port "3912x" after the host, not a number from 1 to 65535',
+    );
   });
 });
 
@@ -113,7 +138,7 @@ describe('selecting PostgreSQL from the command line and the config file', () =>
 
   it('names --data in a message when the URL came from it', () => {
     expect(() => loadResolved(resolveSettings(['--data', 'postgres://u:x@h:bad/d'], {}))).toThrow(
-      '--data is not a URL PostgreSQL accepts',
+      '--data has the port "bad" after the host',
     );
   });
 

@@ -41,7 +41,7 @@ describe('reading SANDBOX_DB as a PostgreSQL URL', () => {
   it.each([
     [
       'not a url',
-      'SANDBOX_DB is not a URL PostgreSQL accepts; write it as postgres://user:password@host:5432/database (escape @, : and / in the password as %40, %3A and %2F)',
+      'SANDBOX_DB is not a URL PostgreSQL accepts; write it as postgres://user:password@host:5432/database: escape special characters of the password with percent-encoding (encodeURIComponent): @ → %40, : → %3A, / → %2F, # → %23, ? → %3F, % → %25 (or leave the password out of the URL and set PGPASSWORD)',
     ],
     [
       'mysql://root@db/sandbox',

@@ -39,17 +39,25 @@ export function readDatabaseUrl(
   try {
     parsed = new URL(url);
   } catch {
-    return {
-      problem: `${setting} is not a URL PostgreSQL accepts; write it as postgres://user:password@host:5432/database (escape @, : and / in the password as %40, %3A and %2F)`,
-    };
+    return { problem: unreadableUrlProblem(url, setting) };
   }
   if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
     return {
       problem: `${setting} starts with ${parsed.protocol}//, not postgres://; write it as postgres://user:password@host:5432/database`,
     };
   }
-  const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
-  const user = decodeURIComponent(parsed.username);
+  let database: string;
+  let user: string;
+  try {
+    database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
+    user = decodeURIComponent(parsed.username);
+    // The driver decodes the password as well: a lone % would fail there, less clearly.
+    decodeURIComponent(parsed.password);
+  } catch {
+    return {
+      problem: `${setting} (${redact(parsed)}) has a % that starts no percent-encoded character; ${ESCAPING}`,
+    };
+  }
   if (database === '' || user === '') {
     return {
       problem: `${setting} (${redact(parsed)}) must name ${database === '' ? 'a database' : 'a user'}: postgres://user:password@host:5432/database`,
@@ -68,6 +76,27 @@ export function readDatabaseUrl(
     setting,
     hasPassword: parsed.password !== '',
   };
+}
+
+/** How to write a password with characters that mean something in a URL. */
+export const ESCAPING =
+  'escape special characters of the password with percent-encoding (encodeURIComponent): @ → %40, : → %3A, / → %2F, # → %23, ? → %3F, % → %25 (or leave the password out of the URL and set PGPASSWORD)';
+
+const URL_FORM = 'postgres://user:password@host:5432/database';
+
+/**
+ * Why `new URL` refused a postgres:// value, without showing the password: a port that is no
+ * number, else (mostly) a password with a character that ends the part of the URL it is in.
+ */
+function unreadableUrlProblem(url: string, setting: string): string {
+  const rest = url.replace(/^[a-z]+:\/\//i, '');
+  // The password ends at the last @ (an unescaped one may be in it): after it, host and port.
+  const server = rest.slice(rest.lastIndexOf('@') + 1).split(/[/?#]/)[0] ?? '';
+  const port = /^(?:\[[^\]]*\]|[^:]*):(.*)$/.exec(server)?.[1];
+  if (port !== undefined && port !== '' && !(/^\d+$/.test(port) && Number(port) <= 65_535)) {
+    return `${setting} has the port "${port}" after the host, not a number from 1 to 65535; write it as ${URL_FORM}`;
+  }
+  return `${setting} is not a URL PostgreSQL accepts; write it as ${URL_FORM}: ${ESCAPING}`;
 }
 
 function redact(url: URL): string {
@@ -99,7 +128,7 @@ export function connectRefusal(error: unknown, target: Target, timeoutMs: number
         if (!target.hasPassword) {
           return `PostgreSQL refused user "${target.user}" with the password of PGPASSWORD (${target.setting} has none): correct PGPASSWORD, or put the password in the URL (postgres://user:password@host/database)`;
         }
-        return `PostgreSQL refused the password of user "${target.user}": correct the password in ${target.setting} (postgres://user:password@host/database; escape @, : and / in it as %40, %3A and %2F)`;
+        return `PostgreSQL refused the password of user "${target.user}": correct the password in ${target.setting} (postgres://user:password@host/database): ${ESCAPING}`;
       case '28000':
         // No pg_hba.conf line for this host, user and database, or no such role.
         return `PostgreSQL refused user "${target.user}" on database "${target.database}": ${said}. Create the role, or add a pg_hba.conf line that lets it in from this host`;
