@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -65,6 +66,48 @@ describe('freedompay-sandbox (the CLI)', () => {
     expect(fromFile.code).toBe(1);
     expect(fromFile.out).toContain(
       `scenarios (in ${config})=${JSON.stringify(join(dir, 'gone'))} does not exist`,
+    );
+  });
+
+  it('refuses a mistyped postgres:// URL at start, never showing its password or making a file of it', async () => {
+    const secret = 'Typo-s3cret';
+    const dir = await mkdtemp(join(tmpdir(), 'fp-cli-'));
+    for (const typo of [
+      `postgress://sandbox:${secret}@127.0.0.1:39125/sandbox`,
+      `postgres//sandbox:${secret}@127.0.0.1:39125/sandbox`,
+      `postgres:/sandbox:${secret}@127.0.0.1:39125/sandbox`,
+    ]) {
+      const { code, out } = await run(['--port', '0', '--data', typo]);
+      expect(code).toBe(1);
+      expect(out).toContain('--data="postgres');
+      expect(out).toContain('did you mean postgres://sandbox:***@127.0.0.1:39125/sandbox?');
+      expect(out).not.toContain(secret);
+      expect(out).not.toContain('listening');
+      // Read as a path, it would have been made relative to the working folder.
+      expect(existsSync(typo.split('/')[0]!)).toBe(false);
+    }
+    const config = join(dir, 'sandbox.yaml');
+    await writeFile(config, `dataFile: "postgress://sandbox:${secret}@127.0.0.1:39125/sandbox"\n`);
+    const fromFile = await run(['--port', '0', '--config', config]);
+    expect(fromFile.code).toBe(1);
+    expect(fromFile.out).toContain(`dataFile (in ${config})="postgress://sandbox:***@`);
+    expect(fromFile.out).not.toContain(secret);
+    expect(await readdir(dir)).toEqual(['sandbox.yaml']);
+  });
+
+  it("says what an sslmode URL's failure means without the PostgreSQL driver's SECURITY WARNING before it", async () => {
+    // Port 1: nothing listens there; the driver warns when it reads the URL, before connecting.
+    const { code, out } = await run([
+      '--port',
+      '0',
+      '--data',
+      'postgres://sandbox:pw@127.0.0.1:1/sandbox?sslmode=require',
+    ]);
+    expect(code).toBe(1);
+    expect(out).not.toContain('SECURITY WARNING');
+    expect(out).not.toContain('uselibpqcompat');
+    expect(out).toBe(
+      'cannot use PostgreSQL database postgres://sandbox@127.0.0.1:1/sandbox: nothing accepts connections at 127.0.0.1:1: start PostgreSQL there, or correct the host and port in --data\n',
     );
   });
 

@@ -47,13 +47,15 @@ describe('the CLI given a PostgreSQL URL', () => {
     expect(code).toBe(1);
     expect(out).not.toContain('n0t-shown');
     expect(out).toContain(`postgres://sandbox@127.0.0.1:${port}/qa`);
-    expect(out).toContain('start PostgreSQL there, or correct the host and port in SANDBOX_DB');
+    expect(out).toContain('start PostgreSQL there, or correct the host and port in --data');
   });
 
   it('refuses a URL it cannot read before connecting, naming --data', async () => {
     const { code, out } = await run(['--data', 'postgresql://sandbox:n0t-shown@db:port/qa']);
     expect(code).toBe(1);
-    expect(out).toContain('--data is not a URL PostgreSQL accepts');
+    expect(out).toContain(
+      '--data has the port "port" after the host, not a number from 1 to 65535',
+    );
     expect(out).not.toContain('n0t-shown');
   });
 });
@@ -72,5 +74,27 @@ describe.skipIf(noPostgres())('the CLI on a PostgreSQL database', () => {
     const shown = `postgres://${url.username}@${url.host}${url.pathname}`;
     expect((JSON.parse(line ?? '{}') as { database?: string }).database).toBe(shown);
     expect(out).not.toContain(password);
+  });
+
+  it('says a URL without a password needs one, instead of the driver SASL error', async () => {
+    // In a process of its own: pg leaves the server waiting for the password it never sends
+    // (and every DROP DATABASE of the cluster with it) until the process ends.
+    const url = new URL(database.url);
+    url.password = '';
+    const env = { ...process.env };
+    delete env.PGPASSWORD;
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'emulator/src/main.ts', '--data', url.toString()],
+      { env: { ...env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    expect(code).toBe(1);
+    expect(out).toBe(
+      `cannot use PostgreSQL database ${url.toString()}: the server asks for a password and the URL has none: put it in the URL (postgres://user:password@…) or set PGPASSWORD\n`,
+    );
   });
 });

@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readDatabaseUrl, type Target } from '../src/store/postgres/errors.js';
 import {
@@ -13,6 +14,8 @@ import {
   type OpenedDatabase,
 } from '../src/store/postgres/migrate.js';
 import { MIGRATIONS, migrationChecksum, type Migration } from '../src/store/postgres/migrations.js';
+import { loadConfig } from '../src/config/config.js';
+import { openStore } from '../src/store/open-store.js';
 import { StoreOpenError } from '../src/store/store.js';
 import { createTestDatabase, noPostgres, type TestDatabase } from './postgres.js';
 
@@ -75,7 +78,11 @@ describe.skipIf(noPostgres())('migrating the PostgreSQL store', () => {
   it('creates the whole schema in an empty database and records each migration with its checksum', async () => {
     const { url } = await freshDatabase();
     const logged: string[] = [];
-    const database = await open(url, { log: (message) => logged.push(message) });
+    const warned: string[] = [];
+    const database = await open(url, {
+      info: (message) => logged.push(message),
+      log: (message) => warned.push(message),
+    });
 
     expect(database.migration.applied.map((m) => m.version)).toEqual(
       MIGRATIONS.map((m) => m.version),
@@ -86,6 +93,8 @@ describe.skipIf(noPostgres())('migrating the PostgreSQL store', () => {
       new RegExp(`migrated database postgres://sandbox@.* to schema version ${MIGRATIONS.length}`),
     );
     expect(logged.join('\n')).not.toContain(new URL(url).password);
+    // A fresh database's schema is a normal start, not a warning.
+    expect(warned).toEqual([]);
 
     const recorded = await rows<{ version: number; name: string; checksum: string }>(
       url,
@@ -113,6 +122,21 @@ describe.skipIf(noPostgres())('migrating the PostgreSQL store', () => {
       'scenario_pins',
       'scenario_rules',
     ]);
+  });
+
+  it('logs the schema it creates at info level when the sandbox opens a fresh database, warning of nothing', async () => {
+    const { url } = await freshDatabase();
+    const lines: { level: number; msg: string }[] = [];
+    const logger = pino(
+      { level: 'info' },
+      { write: (line: string) => lines.push(JSON.parse(line) as { level: number; msg: string }) },
+    );
+    const store = await openStore(loadConfig({ SANDBOX_DB: url }), logger);
+    await store.close();
+    const migrated = lines.filter((line) => line.msg.startsWith('migrated database'));
+    expect(migrated).toHaveLength(1);
+    expect(migrated[0]?.level).toBe(30); // info
+    expect(lines.filter((line) => line.level >= 40)).toEqual([]);
   });
 
   it('finds nothing to do in a database it already migrated', async () => {

@@ -11,7 +11,7 @@ import {
   type Config,
 } from './config.js';
 import { flagName, SETTINGS } from './settings-table.js';
-import { isPostgresUrl } from './store-target.js';
+import { looksLikeUrl } from './store-target.js';
 import { didYouMean, nearest } from './suggest.js';
 
 export { SETTINGS, settingNames, type SettingEnv, type SettingSpec } from './settings-table.js';
@@ -192,12 +192,12 @@ export function readConfigFile(path: string): { values: SettingValues; problems:
       problems.push(`${path}: ${key} must be a single value`);
     } else if (value !== null && value !== undefined) {
       // Paths in the file are relative to the file, not to where the sandbox was started; a
-      // database URL is no path.
+      // database URL is no path, nor is a mistyped one (refused later, shown without its password).
       const text = String(value);
       values[setting.env] =
         ['dataFile', 'scenarios', 'merchants'].includes(key) &&
         text !== ':memory:' &&
-        !isPostgresUrl(text)
+        !looksLikeUrl(text)
           ? resolve(dirname(path), text)
           : text;
     }

@@ -1,4 +1,5 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -68,7 +69,7 @@ describe('a PostgreSQL URL the sandbox cannot read', () => {
   it('is refused with how to write one, naming the setting, never the password', () => {
     const message = problemOf({ SANDBOX_DB: `postgres://u:${PASSWORD}@db:notaport/x` });
     expect(message).toContain(
-      'SANDBOX_DB / --data-file / dataFile is not a URL PostgreSQL accepts',
+      'SANDBOX_DB / --data-file / dataFile has the port "notaport" after the host, not a number from 1 to 65535',
     );
     expect(message).toContain('postgres://user:password@host:5432/database');
     expect(message).not.toContain(PASSWORD);
@@ -92,8 +93,33 @@ describe('a PostgreSQL URL the sandbox cannot read', () => {
     } catch (error) {
       message = (error as Error).message;
     }
-    expect(message).toContain('--data is not a URL PostgreSQL accepts');
+    expect(message).toContain('--data has the port "bad" after the host');
     expect(message).not.toContain(PASSWORD);
+  });
+});
+
+describe('a password with characters that mean something in a URL', () => {
+  it.each(['pa#ss', 'pa?ss', 'pa/ss', 'p%zz'])(
+    'refuses %s unescaped, saying how to escape each, never showing it',
+    (password) => {
+      const message = problemOf({ SANDBOX_DB: `postgres://u:${password}@db.internal:5432/x` });
+      expect(message).toContain(
+        'escape special characters of the password with percent-encoding (encodeURIComponent): @ → %40, : → %3A, / → %2F, # → %23, ? → %3F, % → %25',
+      );
+      expect(message).not.toContain(password);
+    },
+  );
+
+  it('takes it percent-encoded', () => {
+    const escaped = encodeURIComponent('p@s:s/w#r?d%');
+    expect(escaped).toBe('p%40s%3As%2Fw%23r%3Fd%25');
+    expect(loadConfig({ SANDBOX_DB: `postgres://u:${escaped}@db/x` }).store.kind).toBe('postgres');
+  });
+
+  it('says a bad port is the port, naming it', () => {
+    expect(problemOf({ SANDBOX_DB: `postgres://u:${PASSWORD}@127.0.0.1:3912x/sandbox` })).toContain(
+      'SANDBOX_DB / --data-file / dataFile has the port "3912x" after the host, not a number from 1 to 65535',
+    );
   });
 });
 
@@ -112,7 +138,7 @@ describe('selecting PostgreSQL from the command line and the config file', () =>
 
   it('names --data in a message when the URL came from it', () => {
     expect(() => loadResolved(resolveSettings(['--data', 'postgres://u:x@h:bad/d'], {}))).toThrow(
-      '--data is not a URL PostgreSQL accepts',
+      '--data has the port "bad" after the host',
     );
   });
 
@@ -136,5 +162,88 @@ describe('selecting PostgreSQL from the command line and the config file', () =>
     }
     expect(message).toContain('--port="x"');
     expect(message).not.toContain(PASSWORD);
+  });
+});
+
+describe('a value that looks like a URL but is no postgres:// one', () => {
+  const typos = [
+    `postgress://sandbox:${PASSWORD}@127.0.0.1:39125/sandbox`,
+    `postgres//sandbox:${PASSWORD}@127.0.0.1:39125/sandbox`,
+    `postgres:/sandbox:${PASSWORD}@127.0.0.1:39125/sandbox`,
+    `postgresql:sandbox:${PASSWORD}@127.0.0.1:39125/sandbox`,
+    `pg://sandbox:${PASSWORD}@127.0.0.1:39125/sandbox`,
+  ];
+
+  it.each(typos)(
+    'refuses %s as a near miss, without the password, creating nothing',
+    async (value) => {
+      const dir = await mkdtemp(join(tmpdir(), 'fp-store-'));
+      const message = problemOf({ SANDBOX_DB: value });
+      expect(message).toContain('SANDBOX_DB / --data-file / dataFile="');
+      expect(message).toContain('did you mean postgres://sandbox:***@127.0.0.1:39125/sandbox?');
+      expect(message).not.toContain(PASSWORD);
+      expect(await readdir(dir)).toEqual([]);
+      expect(existsSync(resolve(value))).toBe(false);
+      expect(existsSync(resolve(value.split('/')[0]!))).toBe(false);
+    },
+  );
+
+  it('shows the value with *** for the password', () => {
+    expect(problemOf({ SANDBOX_DB: typos[0]! })).toContain(
+      `="postgress://sandbox:***@127.0.0.1:39125/sandbox" looks like a URL but is not a postgres:// one`,
+    );
+  });
+
+  it('refuses any other scheme, or user:secret@host, saying what to give instead', () => {
+    for (const value of [
+      `mysql://root:${PASSWORD}@db/sandbox`,
+      `https://db.internal/sandbox`,
+      `file:/var/data.json`,
+      `root:${PASSWORD}@db.internal/sandbox`,
+    ]) {
+      const message = problemOf({ SANDBOX_DB: value });
+      expect(message).toContain('give a file path, or a postgres:// URL');
+      expect(message).not.toContain(PASSWORD);
+    }
+    expect(problemOf({ SANDBOX_DB: `root:${PASSWORD}@db.internal/sandbox` })).toContain(
+      '"root:***@db.internal/sandbox"',
+    );
+  });
+
+  it('still takes file paths, Windows ones and names starting with pg included', () => {
+    for (const value of [
+      'data/sandbox.json',
+      'pgdata.json',
+      'postgres/data.json',
+      'C:/data/x.json',
+    ]) {
+      expect(loadConfig({ SANDBOX_DB: value }).store.kind).toBe('file');
+    }
+  });
+
+  it('names --data, --data-file or dataFile as the user set it, and is never read as a path in a config file', async () => {
+    const typo = typos[0]!;
+    const named = (argv: string[]) => {
+      try {
+        loadResolved(resolveSettings(argv, {}));
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return 'accepted';
+    };
+    expect(named(['--data', typo])).toContain('--data="postgress://sandbox:***@');
+    expect(named(['--data-file', typo])).toContain('--data-file="postgress://sandbox:***@');
+    const dir = await mkdtemp(join(tmpdir(), 'fp-store-'));
+    await writeFile(join(dir, 'sandbox.yaml'), `dataFile: "${typo}"\n`);
+    let message = '';
+    try {
+      loadResolved(resolveSettings(['-c', 'sandbox.yaml'], {}, dir));
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('="postgress://sandbox:***@127.0.0.1:39125/sandbox"');
+    expect(message).toContain('did you mean postgres://');
+    expect(message).not.toContain(PASSWORD);
+    expect(await readdir(dir)).toEqual(['sandbox.yaml']);
   });
 });

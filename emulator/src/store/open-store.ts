@@ -23,6 +23,9 @@ export function openStore(config: Config, logger: Logger): Promise<Store> {
       url: target.url,
       leaseMs: config.postbacks.timeoutMs + LEASE_MARGIN_MS,
       onWarning,
+      onInfo: (message) => logger.info(message),
+      // Its messages name the setting the way the user set it (--data, dataFile in a file…).
+      setting: config.settingNames.SANDBOX_DB,
     });
   }
   return openLowdbStore({

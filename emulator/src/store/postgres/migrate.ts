@@ -32,8 +32,13 @@ export interface PostgresOptions {
   readonly connectTimeoutMs?: number;
   /** `application_name`, as pg_stat_activity shows it; `freedompay-sandbox` by default. */
   readonly applicationName?: string;
-  /** Told what was applied, and that another sandbox holds the migration lock. */
+  /** Told what is odd: another sandbox holds the migration lock, an idle connection failed. */
   readonly log?: (message: string) => void;
+  /**
+   * Told what was applied: a normal start (the first one on a fresh database, or the first of
+   * a newer sandbox), so info, not a warning. `log` when not given.
+   */
+  readonly info?: (message: string) => void;
   /** The migrations to apply: this sandbox's (`MIGRATIONS`) unless a test passes others. */
   readonly migrations?: readonly Migration[];
   /**
@@ -43,6 +48,8 @@ export interface PostgresOptions {
    * instead of holding it, and its connection, forever.
    */
   readonly statementTimeoutMs?: number;
+  /** How the user named the setting the URL came from, for messages: `SANDBOX_DB` by default. */
+  readonly setting?: string;
 }
 
 export interface ServerInfo {
@@ -154,7 +161,7 @@ export async function checkServer(
 export async function migrate(
   pool: Pool,
   target: Target,
-  options: Pick<PostgresOptions, 'log' | 'migrations' | 'connectTimeoutMs'> = {},
+  options: Pick<PostgresOptions, 'log' | 'info' | 'migrations' | 'connectTimeoutMs'> = {},
 ): Promise<MigrationResult> {
   const migrations = checkedList(options.migrations ?? MIGRATIONS);
   const started = performance.now();
@@ -204,7 +211,7 @@ export async function migrate(
     await client.query('COMMIT');
     const ms = Math.round(performance.now() - started);
     if (pending.length > 0) {
-      options.log?.(
+      (options.info ?? options.log)?.(
         `migrated database ${target.display} to schema version ${known} (${pending
           .map((migration) => `${migration.version} ${migration.name}`)
           .join(', ')}) in ${ms} ms`,
@@ -228,7 +235,7 @@ export async function openPostgres(
   url: string,
   options: PostgresOptions = {},
 ): Promise<OpenedDatabase> {
-  const target = readDatabaseUrl(url);
+  const target = readDatabaseUrl(url, options.setting);
   if ('problem' in target) throw new StoreOpenError(target.problem);
   const pool = createPool(url, options);
   try {

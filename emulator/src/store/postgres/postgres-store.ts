@@ -30,10 +30,14 @@ export interface PostgresStoreOptions {
   /** How long a postback claim lasts: 30 s by default, past an attempt's 10 s timeout. */
   readonly leaseMs?: number;
   readonly onWarning?: (message: string) => void;
+  /** Told what is normal but worth a line: the schema created or migrated. */
+  readonly onInfo?: (message: string) => void;
   /** Connections in the pool: 10 by default. */
   readonly poolSize?: number;
   /** How long a statement may run or wait for a lock: 15 s by default. */
   readonly statementTimeoutMs?: number;
+  /** How the user named the setting the URL came from (`--data`…), for messages: `SANDBOX_DB` by default. */
+  readonly setting?: string;
 }
 
 const DEFAULT_LEASE_MS = 30_000;
@@ -50,8 +54,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const warn = options.onWarning ?? (() => {});
   const opened = await openPostgres(options.url, {
     log: warn,
+    info: options.onInfo,
     poolSize: options.poolSize ?? 10,
     statementTimeoutMs: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
+    setting: options.setting,
   });
   const origin = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const store = new PostgresStore(opened.pool, opened.target, {

@@ -1,5 +1,5 @@
 import { StoreReadError, StoreWriteError } from '../store.js';
-import { errorCode, type Target } from './errors.js';
+import { deniedTable, errorCode, tableOwnerAdvice, type Target } from './errors.js';
 
 /**
  * A change the PostgreSQL store could not commit: nothing of it was kept (it ran in one
@@ -44,6 +44,8 @@ function refusalDetail(error: unknown, target: Target): string {
       // The domain checks the order under `atomically` first; this is the net under that check.
       return `a payout was refused: its merchant already has a payout with that order id that is not in error (${(error as { detail?: string }).detail ?? text}). Use another pg_order_id; if the sandbox itself made this payout, it is a bug: report it`;
     }
+    // A table another role owns (the schema was made by another user): what to do about it.
+    if (code === '42501' && deniedTable(text) !== undefined) return tableOwnerAdvice(text, target);
     switch (code) {
       case 'ECONNREFUSED':
       case 'ECONNRESET':
@@ -63,7 +65,7 @@ function refusalDetail(error: unknown, target: Target): string {
       case '53100':
         return `PostgreSQL at ${where} is out of disk space: free space on its server, then try again`;
       case '25006':
-        return `the database is a read-only standby: point SANDBOX_DB at the primary`;
+        return `the database is a read-only standby: point ${target.setting} at the primary`;
       case '40P01':
       case '40001':
         return `the database broke a deadlock between two sandboxes' writes (${code}); try again`;
