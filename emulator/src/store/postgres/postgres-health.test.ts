@@ -34,6 +34,8 @@ describe('the PostgreSQL health check', () => {
       database: 'sandbox',
       user: 'sandbox',
       display: `postgres://sandbox@127.0.0.1:${port}/sandbox`,
+      setting: 'SANDBOX_DB',
+      hasPassword: true,
     };
     try {
       const health = await checkHealth(pool, target, 50);
