@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
 import type { SavedCard } from '../../cards/card.js';
 import type { CardSession } from '../../cards/card-session.js';
 import type { ClockState } from '../../clock.js';
@@ -75,17 +75,6 @@ export function noticePayloads(origin: string, change: StoreChange): string[] {
   for (const merchantId of Object.keys(change.balances ?? {})) add('m', merchantId);
   if (!empty) flush();
   return payloads;
-}
-
-/** Sends the change's notices in the caller's transaction: delivered when (and if) it commits. */
-export async function sendNotices(
-  client: PoolClient,
-  origin: string,
-  change: StoreChange,
-): Promise<void> {
-  for (const payload of noticePayloads(origin, change)) {
-    await client.query('SELECT pg_notify($1, $2)', [CHANNEL, payload]);
-  }
 }
 
 export function readNotice(payload: string | undefined): ChangeNotice | undefined {
