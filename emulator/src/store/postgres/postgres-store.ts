@@ -102,6 +102,8 @@ export class PostgresStore extends PostgresReads implements Store {
    * only other processes' requests can make one retry then.
    */
   private readonly idTurns = new Map<string, Promise<unknown>>();
+  /** The last id this process set per counter: where its next compare-and-set starts. */
+  private readonly lastIds = new Map<string, number>();
 
   constructor(
     pool: Pool,
@@ -141,11 +143,27 @@ export class PostgresStore extends PostgresReads implements Store {
   }
 
   nextPaymentId(next: (last: number) => number): Promise<number> {
-    return this.inTurn('payment_id', () => claims.nextId(this.pool, 'payment_id', next));
+    return this.nextId('payment_id', next);
   }
 
   nextCardId(next: (last: number) => number): Promise<number> {
-    return this.inTurn('card_id', () => claims.nextId(this.pool, 'card_id', next));
+    return this.nextId('card_id', next);
+  }
+
+  private nextId(
+    counter: 'payment_id' | 'card_id',
+    next: (last: number) => number,
+  ): Promise<number> {
+    return this.inTurn(counter, async () => {
+      const id = await claims
+        .nextId(this.pool, counter, next, this.lastIds.get(counter))
+        .catch((error: unknown) => {
+          this.lastIds.delete(counter);
+          throw error;
+        });
+      this.lastIds.set(counter, id);
+      return id;
+    });
   }
 
   private inTurn<T>(counter: string, work: () => Promise<T>): Promise<T> {
