@@ -189,4 +189,25 @@ describe.skipIf(noPostgres())('the request journal in PostgreSQL', () => {
     await expect(gone.list()).rejects.toThrow();
     expect(errors).toHaveLength(1);
   });
+
+  it('keeps what the in-memory journal keeps batch after batch past its bounds, another process writing in between', async () => {
+    const limits: JournalLimits = { entries: 7, bytes: 2_600, valueChars: 2_000 };
+    const here = await journal(limits);
+    const there = await journal(limits);
+    const memory = new MemoryJournal(limits);
+    for (let n = 1; n <= 60; n++) {
+      // Mostly this process; now and then the other. Sizes vary far more than an id's digits.
+      const writer = n % 9 === 0 ? there : here;
+      for (let k = 0; k < 1 + (n % 3); k++) {
+        const made = entry(n * 10 + k, { reason: 'r'.repeat((n * 37 + k * 101) % 500) });
+        writer.record(made);
+        memory.record(made);
+      }
+      await writer.settled();
+      const orders = (list: { orderId?: string }[]): (string | undefined)[] =>
+        list.map((kept) => kept.orderId);
+      expect(orders(await here.list()), `after batch ${n}`).toEqual(orders(memory.list()));
+    }
+    expect(errors).toEqual([]);
+  });
 });

@@ -53,6 +53,8 @@ export class PostgresJournal implements RequestJournal {
    */
   private queue: Queued[] = [];
   private writing: Promise<void> | undefined;
+  /** What the last trim kept and this process wrote since (write): whether to trim again. */
+  private tally: Tally | undefined;
   /** Entries recorded, and entries written or given up, since the start: for `settled`. */
   private recorded = 0;
   private done = 0;
@@ -106,11 +108,25 @@ export class PostgresJournal implements RequestJournal {
 
   /**
    * Inserts the batch in its order, then trims: the ids given, in the batch's order. Two
-   * statements, so that the entries are visible before the trim is done.
+   * statements, so that the entries are visible before the trim is done. The full trim (a window
+   * over every entry) runs only when this process does not know what the journal holds: while
+   * each batch's ids follow the last it saw with no gap (nobody else, another replica, wrote in
+   * between), it knows the size of every entry kept, drops the oldest itself, as the trim would,
+   * and deletes below an id (an index range), or nothing while the batch fits.
    */
   private async write(batch: readonly Queued[]): Promise<number[]> {
     const ids = await insert(this.pool, batch);
-    await trim(this.pool, this.limits);
+    const tally = this.tally;
+    this.tally = undefined;
+    if (tally && ids.length === batch.length && ids.every((id, n) => id === tally.lastId + 1 + n)) {
+      batch.forEach((queued, n) => tally.add(trimmedSize(queued.bytes, ids[n] ?? 0)));
+      const before = tally.firstId;
+      tally.keepWithin(this.limits);
+      if (tally.firstId !== before) await dropBelow(this.pool, tally.firstId);
+      this.tally = tally;
+    } else {
+      this.tally = await trim(this.pool, this.limits);
+    }
     return ids;
   }
 
@@ -163,6 +179,8 @@ export class PostgresJournal implements RequestJournal {
     await this.settled();
     // DELETE, not TRUNCATE … RESTART IDENTITY: ids go on after a clear.
     const { rowCount } = await this.pool.query('DELETE FROM request_journal');
+    // Fewer entries than counted: the next batch trims and counts again.
+    this.tally = undefined;
     this.tell({ type: 'clear' });
     return rowCount ?? 0;
   }
@@ -221,22 +239,84 @@ async function insert(pool: Pool, batch: readonly Queued[]): Promise<number[]> {
 }
 
 /**
- * Drops the oldest entries, as in memory: the newest that fit both bounds stay, and the newest
- * one always does.
+ * The entries the journal holds, ids `firstId` to `lastId` with no gap, oldest first: their
+ * sizes as the trim counts them.
  */
-async function trim(pool: Pool, limits: JournalLimits): Promise<void> {
+class Tally {
+  private bytes: number;
+
+  constructor(
+    public firstId: number,
+    public lastId: number,
+    private readonly sizes: number[],
+  ) {
+    this.bytes = sizes.reduce((sum, size) => sum + size, 0);
+  }
+
+  add(size: number): void {
+    this.sizes.push(size);
+    this.bytes += size;
+    this.lastId += 1;
+  }
+
+  /** Drops the oldest as the trim does: the newest that fit both bounds stay, at least one. */
+  keepWithin(limits: JournalLimits): void {
+    while (
+      this.sizes.length > 1 &&
+      (this.sizes.length > limits.entries || this.bytes > limits.bytes)
+    ) {
+      this.bytes -= this.sizes.shift() ?? 0;
+      this.firstId += 1;
+    }
+  }
+}
+
+/** An entry's bytes as the trim counts them: sized with a one-digit id, then its real length. */
+function trimmedSize(bytes: number, id: number): number {
+  return bytes + String(id).length - 1;
+}
+
+/** Deletes the entries before `firstKept` (an index range): what the tally dropped. */
+async function dropBelow(pool: Pool, firstKept: number): Promise<void> {
   await pool.query(
     `DELETE FROM request_journal WHERE id IN (
-         SELECT id FROM (
-           SELECT id,
-                  row_number() OVER newest AS n,
-                  sum(bytes + length(id::text) - 1) OVER newest AS total
-             FROM request_journal
-           WINDOW newest AS (ORDER BY id DESC)
-         ) kept, ${UNFLUSHED}
-         WHERE n > 1 AND (n > $1 OR total > $2))`,
+       SELECT id FROM request_journal, ${UNFLUSHED} WHERE id < $1)`,
+    [firstKept],
+  );
+}
+
+/**
+ * Drops the oldest entries, as in memory: the newest that fit both bounds stay, and the newest
+ * one always does. Resolves with what stays, when its ids have no gap (an entry a replica is
+ * still inserting would be one, or a failed insert's id: then nothing is counted, and the next
+ * batch trims again).
+ */
+async function trim(pool: Pool, limits: JournalLimits): Promise<Tally | undefined> {
+  const { rows } = await pool.query<{
+    first_id: number | null;
+    last_id: number | null;
+    sizes: number[] | null;
+  }>(
+    `WITH ranked AS (
+       SELECT id, bytes + length(id::text) - 1 AS size,
+              row_number() OVER newest AS n,
+              sum(bytes + length(id::text) - 1) OVER newest AS total
+         FROM request_journal
+       WINDOW newest AS (ORDER BY id DESC)
+     ),
+     dropped AS (
+       DELETE FROM request_journal
+        WHERE id IN (SELECT id FROM ranked WHERE n > 1 AND (n > $1 OR total > $2))
+     )
+     SELECT min(id) AS first_id, max(id) AS last_id, json_agg(size ORDER BY id) AS sizes
+       FROM ranked, ${UNFLUSHED}
+      WHERE NOT (n > 1 AND (n > $1 OR total > $2))`,
     [limits.entries, limits.bytes],
   );
+  const kept = rows[0];
+  if (!kept || kept.first_id === null || kept.last_id === null || !kept.sizes) return undefined;
+  if (kept.last_id - kept.first_id + 1 !== kept.sizes.length) return undefined;
+  return new Tally(kept.first_id, kept.last_id, kept.sizes);
 }
 
 /**

@@ -38,6 +38,9 @@ interface StoredRule {
 export class PostgresScenarioState implements ScenarioState {
   readonly shared = true;
   private cached: { version: number; view: RuntimeView } | undefined;
+  /** The version read under way, and the one that starts when it ends (versionNow). */
+  private readUnderWay: Promise<number> | undefined;
+  private nextRead: Promise<number> | undefined;
   /** Compiled rules by position and text: a reload compiles only the rules added since. */
   private compiled = new Map<string, Rule>();
 
@@ -47,13 +50,40 @@ export class PostgresScenarioState implements ScenarioState {
   ) {}
 
   async view(): Promise<RuntimeView> {
-    const { rows } = await this.pool.query<{ value: number }>(
-      'SELECT value FROM counters WHERE name = $1',
-      [VERSION_COUNTER],
-    );
-    const version = rows[0]?.value ?? 0;
+    const version = await this.versionNow();
     if (this.cached?.version === version) return this.cached.view;
     return this.reload();
+  }
+
+  /**
+   * The version, read by a statement that starts after this call: decisions asked for at once
+   * share one read. One under way may have started before the admin call a request follows, so
+   * a decision asked for meanwhile waits for the next read, which starts when that one ends and
+   * serves every decision asked for until then.
+   */
+  private versionNow(): Promise<number> {
+    if (this.nextRead) return this.nextRead;
+    if (!this.readUnderWay) return this.readVersion();
+    const next = this.readUnderWay
+      .catch(() => undefined)
+      .then(() => {
+        this.nextRead = undefined;
+        return this.readVersion();
+      });
+    this.nextRead = next;
+    return next;
+  }
+
+  private readVersion(): Promise<number> {
+    const read = this.pool
+      .query<{ value: number }>('SELECT value FROM counters WHERE name = $1', [VERSION_COUNTER])
+      .then(({ rows }) => rows[0]?.value ?? 0);
+    this.readUnderWay = read;
+    const done = (): void => {
+      if (this.readUnderWay === read) this.readUnderWay = undefined;
+    };
+    read.then(done, done);
+    return read;
   }
 
   /** Pins and rules with the version they are at, in one statement: one snapshot. */

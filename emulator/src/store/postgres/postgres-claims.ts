@@ -23,29 +23,46 @@ const UNFLUSHED = "(SELECT set_config('synchronous_commit', 'off', true)) AS unf
  * hand out one id. Not sandbox_next_id (migration 1): its step is fixed per call, and the payment
  * id's step is a seeded random gap that `next` draws from the last id. Runs in its own short
  * statements, outside any payout's transaction, so payouts never queue on the counter's row.
+ *
+ * `known` is the value the caller last set or read (this process's ids go one at a time): the
+ * compare-and-set is tried on it at once, so a process alone on the database takes an id in one
+ * statement, not a read and a write. A failed one answers the value it found, and goes round
+ * again from there; `next` is only ever called on a value read or set, so a process alone draws
+ * its gaps as before.
  */
 export async function nextId(
   pool: Pool,
   counter: 'payment_id' | 'card_id',
   next: (last: number) => number,
+  known?: number,
 ): Promise<number> {
+  let last = known;
   for (;;) {
-    const { rows } = await pool.query<{ value: number }>(
-      'SELECT value FROM counters WHERE name = $1',
-      [counter],
-    );
-    const last = rows[0]?.value;
-    if (last === undefined) throw new Error(`the counters table has no ${counter} row`);
+    if (last === undefined) {
+      const { rows } = await pool.query<{ value: number }>(
+        'SELECT value FROM counters WHERE name = $1',
+        [counter],
+      );
+      last = rows[0]?.value;
+      if (last === undefined) throw new Error(`the counters table has no ${counter} row`);
+    }
     const candidate = next(last);
     if (!Number.isSafeInteger(candidate) || candidate <= last) {
       throw new Error(`next(${last}) gave ${candidate}: ids must be integers that only increase`);
     }
-    const set = await pool.query(
-      `UPDATE counters SET value = $3 FROM ${UNFLUSHED} WHERE name = $1 AND value = $2`,
+    const { rows } = await pool.query<{ set: number | null; found: number | null }>(
+      `WITH set AS (
+         UPDATE counters SET value = $3 FROM ${UNFLUSHED}
+          WHERE name = $1 AND value = $2 RETURNING value
+       )
+       SELECT (SELECT value FROM set) AS set,
+              (SELECT value FROM counters WHERE name = $1) AS found`,
       [counter, last, candidate],
     );
-    if (set.rowCount === 1) return candidate;
-    // Another process took an id in between: draw again after its.
+    if (rows[0]?.set === candidate) return candidate;
+    // Another process took an id in between: draw again after the one found (the statement's
+    // snapshot may miss a commit under way; then the next try fails and finds it).
+    last = rows[0]?.found ?? undefined;
   }
 }
 

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
 import type { SavedCard } from '../../cards/card.js';
 import type { CardSession } from '../../cards/card-session.js';
 import type { ClockState } from '../../clock.js';
@@ -77,17 +77,6 @@ export function noticePayloads(origin: string, change: StoreChange): string[] {
   return payloads;
 }
 
-/** Sends the change's notices in the caller's transaction: delivered when (and if) it commits. */
-export async function sendNotices(
-  client: PoolClient,
-  origin: string,
-  change: StoreChange,
-): Promise<void> {
-  for (const payload of noticePayloads(origin, change)) {
-    await client.query('SELECT pg_notify($1, $2)', [CHANNEL, payload]);
-  }
-}
-
 export function readNotice(payload: string | undefined): ChangeNotice | undefined {
   try {
     const notice = JSON.parse(payload ?? '') as ChangeNotice;
@@ -99,44 +88,30 @@ export function readNotice(payload: string | undefined): ChangeNotice | undefine
 
 /**
  * Another process's change, with its records as they are now (a record deleted since is left
- * out: a later notice says so).
+ * out: a later notice says so). One statement (json arrays keep each record's text, so its key
+ * order): each replica reads back every change of the others, so this runs once per change
+ * made anywhere else.
  */
 export async function readBack(pool: Pool, notice: ChangeNotice): Promise<StoreChange> {
-  const records = async <T>(sql: string, ids: readonly unknown[] | undefined): Promise<T[]> => {
-    if (!ids || ids.length === 0) return [];
-    const { rows } = await pool.query<{ record: T }>(sql, [ids]);
-    return rows.map((row) => row.record);
-  };
-  const [payouts, postbacks, cards, cardSessions, balanceRows, clockRows] = await Promise.all([
-    records<Payout>(
-      'SELECT record FROM payouts WHERE payment_id = ANY($1::bigint[]) ORDER BY payment_id',
-      notice.p,
-    ),
-    records<Postback>(
-      'SELECT record FROM postbacks WHERE id = ANY($1::text[]) ORDER BY payment_id, sequence',
-      notice.b,
-    ),
-    records<SavedCard>('SELECT record FROM saved_cards WHERE token = ANY($1::text[])', notice.c),
-    records<CardSession>(
-      'SELECT record FROM card_sessions WHERE payment_id = ANY($1::bigint[])',
-      notice.s,
-    ),
-    notice.m && notice.m.length > 0
-      ? pool
-          .query<{ merchant_id: string; balance_minor: number }>(
-            'SELECT merchant_id, balance_minor FROM balances WHERE merchant_id = ANY($1::text[])',
-            [notice.m],
-          )
-          .then((result) => result.rows)
-      : Promise.resolve([]),
-    notice.k
-      ? pool.query<{ state: ClockState }>('SELECT state FROM clock').then((result) => result.rows)
-      : Promise.resolve([]),
-  ]);
-  const balances = Object.fromEntries(
-    balanceRows.map((row) => [row.merchant_id, row.balance_minor]),
-  );
-  const clock = clockRows[0]?.state;
+  const { rows } = await pool.query<ReadBackRow>({
+    ...READ_BACK,
+    values: [
+      notice.p ?? [],
+      notice.b ?? [],
+      notice.c ?? [],
+      notice.s ?? [],
+      notice.m ?? [],
+      notice.k === 1,
+    ],
+  });
+  const row = rows[0];
+  const payouts = row?.payouts ?? [];
+  const postbacks = row?.postbacks ?? [];
+  const cards = row?.cards ?? [];
+  const cardSessions = row?.sessions ?? [];
+  const balanceRows = row?.balances ?? [];
+  const balances = Object.fromEntries(balanceRows);
+  const clock = row?.clock ?? undefined;
   return {
     ...(notice.r ? { reset: true as const } : {}),
     ...(notice.f ? { forget: { payouts: notice.f } } : {}),
@@ -148,6 +123,29 @@ export async function readBack(pool: Pool, notice: ChangeNotice): Promise<StoreC
     ...(clock ? { clock } : {}),
   };
 }
+
+interface ReadBackRow {
+  payouts: Payout[] | null;
+  postbacks: Postback[] | null;
+  cards: SavedCard[] | null;
+  sessions: CardSession[] | null;
+  balances: [string, number][] | null;
+  clock: ClockState | null;
+}
+
+const READ_BACK = {
+  name: 'sandbox_read_back',
+  text: `SELECT
+    (SELECT json_agg(record ORDER BY payment_id) FROM payouts
+      WHERE payment_id = ANY($1::bigint[])) AS payouts,
+    (SELECT json_agg(record ORDER BY payment_id, sequence) FROM postbacks
+      WHERE id = ANY($2::text[])) AS postbacks,
+    (SELECT json_agg(record) FROM saved_cards WHERE token = ANY($3::text[])) AS cards,
+    (SELECT json_agg(record) FROM card_sessions WHERE payment_id = ANY($4::bigint[])) AS sessions,
+    (SELECT json_agg(json_build_array(merchant_id, balance_minor)) FROM balances
+      WHERE merchant_id = ANY($5::text[])) AS balances,
+    (SELECT state FROM clock WHERE $6::boolean) AS clock`,
+};
 
 export interface NoticeListenerOptions {
   readonly url: string;

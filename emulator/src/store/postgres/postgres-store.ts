@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Pool } from 'pg';
+import type { Pool, QueryResult } from 'pg';
 import { restoredNow, type ClockState } from '../../clock.js';
 import type { Postback } from '../../postbacks/postback.js';
 import type { ChangeOrigin, Decided, LockedView, LockKeys, Store, StoreChange } from '../store.js';
@@ -8,13 +8,15 @@ import { StoreOpenError, StoreReadError } from '../store.js';
 import { connectRefusal, type Target } from './errors.js';
 import { openPostgres } from './migrate.js';
 import * as claims from './postgres-claims.js';
-import { lockNamesOfChange, lockNamesOfKeys, readLockedView, takeLocks } from './postgres-locks.js';
 import { checkHealth } from './postgres-health.js';
-import { NoticeListener, readBack, sendNotices, type ChangeNotice } from './postgres-notify.js';
+import { inlined } from './postgres-inline.js';
+import { lockNamesOfChange, lockNamesOfKeys, lockStatement } from './postgres-locks.js';
+import { NoticeListener, readBack, type ChangeNotice } from './postgres-notify.js';
 import { storable } from './postgres-queries.js';
-import { applyChange } from './postgres-writes.js';
 import { PostgresReads } from './postgres-reads.js';
-import { inTransaction } from './postgres-transaction.js';
+import { inOneStatement, inTransaction } from './postgres-transaction.js';
+import { lockedView, lockedViewQuery, type ViewRow } from './postgres-view.js';
+import { changeStatement, needsPrelude, writeChange } from './postgres-writes.js';
 
 /**
  * The Store on PostgreSQL (docs/decisions/0017-postgres-store.md): several sandbox processes on
@@ -107,6 +109,8 @@ export class PostgresStore extends PostgresReads implements Store {
    * only other processes' requests can make one retry then.
    */
   private readonly idTurns = new Map<string, Promise<unknown>>();
+  /** The last id this process set per counter: where its next compare-and-set starts. */
+  private readonly lastIds = new Map<string, number>();
 
   constructor(
     pool: Pool,
@@ -146,11 +150,27 @@ export class PostgresStore extends PostgresReads implements Store {
   }
 
   nextPaymentId(next: (last: number) => number): Promise<number> {
-    return this.inTurn('payment_id', () => claims.nextId(this.pool, 'payment_id', next));
+    return this.nextId('payment_id', next);
   }
 
   nextCardId(next: (last: number) => number): Promise<number> {
-    return this.inTurn('card_id', () => claims.nextId(this.pool, 'card_id', next));
+    return this.nextId('card_id', next);
+  }
+
+  private nextId(
+    counter: 'payment_id' | 'card_id',
+    next: (last: number) => number,
+  ): Promise<number> {
+    return this.inTurn(counter, async () => {
+      const id = await claims
+        .nextId(this.pool, counter, next, this.lastIds.get(counter))
+        .catch((error: unknown) => {
+          this.lastIds.delete(counter);
+          throw error;
+        });
+      this.lastIds.set(counter, id);
+      return id;
+    });
   }
 
   private inTurn<T>(counter: string, work: () => Promise<T>): Promise<T> {
@@ -165,30 +185,57 @@ export class PostgresStore extends PostgresReads implements Store {
   // Writes -----------------------------------------------------------------------------------
 
   async atomically<T>(keys: LockKeys, decide: (view: LockedView) => Decided<T>): Promise<T> {
-    const done = await inTransaction(this.pool, this.target, async (client) => {
-      await takeLocks(client, lockNamesOfKeys(keys));
-      const view = await readLockedView(client, keys);
-      const decided = decide(view);
-      if (!decided.change) return { decided, change: undefined };
-      const change = this.withClock(decided.change);
-      // Keys the change writes beyond those named: locked too (taken after the others, so a
-      // deadlock is possible there; PostgreSQL breaks it and the transaction runs again).
-      await takeLocks(client, lockNamesOfChange(change));
-      await applyChange(client, change);
-      await sendNotices(client, this.settings.origin, change);
-      return { decided, change };
-    });
+    const held = lockNamesOfKeys(keys);
+    const done = await inTransaction(
+      this.pool,
+      this.target,
+      async (client) => {
+        // The locks are a statement of their own, before the read: in READ COMMITTED a
+        // statement sees what was committed when it began, so a read in the statement that
+        // waited for a lock would miss what the lock's previous holder committed. The two go in
+        // one simple query with the BEGIN (a statement each, one round trip). From the locks to
+        // the COMMIT, every other `atomically` on these keys (a merchant's payouts) waits: one
+        // statement reads, one writes (postgres-writes.ts), then the COMMIT.
+        const opening = [
+          'BEGIN',
+          ...(held.length > 0 ? [inlined(lockStatement(held))] : []),
+          inlined(lockedViewQuery(keys)),
+        ].join('; ');
+        const results = (await client.query(opening)) as unknown as QueryResult<ViewRow>[];
+        const view = lockedView(results[results.length - 1]?.rows[0], keys);
+        const decided = decide(view);
+        if (!decided.change) return { decided, change: undefined };
+        const change = this.withClock(decided.change);
+        // Keys the change writes beyond those named are locked in its statement, before it
+        // writes (taken after the others, so a deadlock is possible there; PostgreSQL breaks it
+        // and the transaction runs again).
+        const taken = new Set(held);
+        const more = lockNamesOfChange(change).filter((name) => !taken.has(name));
+        await writeChange(client, change, this.settings.origin, more);
+        return { decided, change };
+      },
+      { begins: true },
+    );
     if (done.change) this.committed(done.change);
     return done.decided.result;
   }
 
   async commit(change: StoreChange): Promise<void> {
     const full = this.withClock(change);
-    await inTransaction(this.pool, this.target, async (client) => {
-      await takeLocks(client, lockNamesOfChange(full));
-      await applyChange(client, full);
-      await sendNotices(client, this.settings.origin, full);
-    });
+    const locks = lockNamesOfChange(full);
+    if (needsPrelude(full)) {
+      await inTransaction(this.pool, this.target, (client) =>
+        writeChange(client, full, this.settings.origin, locks),
+      );
+    } else {
+      // One statement, its own transaction: it takes the locks before it writes, and lets
+      // them go when it commits.
+      await inOneStatement(
+        this.pool,
+        this.target,
+        changeStatement(full, this.settings.origin, locks),
+      );
+    }
     this.committed(full);
   }
 

@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from 'pg';
+import type { Pool, PoolClient, QueryConfig } from 'pg';
 import type { Target } from './errors.js';
 import { writeRefusal } from './write-errors.js';
 
@@ -6,15 +6,22 @@ import { writeRefusal } from './write-errors.js';
 const RETRIED_CODES = new Set(['40P01', '40001']);
 const ATTEMPTS = 3;
 
+export interface TransactionOptions {
+  /** `work`'s first query begins the transaction itself (`BEGIN; <locks>; <read>`). */
+  readonly begins?: boolean;
+}
+
 /**
  * Runs `work` in one transaction on one connection: COMMIT when it returns, ROLLBACK when it
- * throws. A database error becomes a `StoreWriteError` saying what to do (a programming error
- * thrown by `decide` passes as it is); a deadlock runs the whole transaction again.
+ * throws. A database error becomes a `StoreWriteError` saying what to do
+ * (a programming error thrown by `decide` passes as it is); a deadlock runs the whole transaction
+ * again.
  */
 export async function inTransaction<R>(
   pool: Pool,
   target: Target,
   work: (client: PoolClient) => Promise<R>,
+  options: TransactionOptions = {},
 ): Promise<R> {
   for (let attempt = 1; ; attempt++) {
     let client: PoolClient;
@@ -31,11 +38,12 @@ export async function inTransaction<R>(
     };
     client.on('error', cut);
     try {
-      await client.query('BEGIN');
+      if (!options.begins) await client.query('BEGIN');
       const result = await work(client);
       await client.query('COMMIT');
       return result;
     } catch (error) {
+      // Also when `work` failed before its BEGIN ran (a warning then, not an error).
       await client.query('ROLLBACK').catch((failed: Error) => (broken ??= failed));
       const code = (error as { code?: unknown }).code;
       if (typeof code === 'string' && RETRIED_CODES.has(code) && attempt < ATTEMPTS) continue;
@@ -45,6 +53,27 @@ export async function inTransaction<R>(
       // A connection that could not even roll back is not handed out again.
       client.off('error', cut);
       client.release(broken);
+    }
+  }
+}
+
+/**
+ * Runs one statement as its own transaction (autocommit): one round trip where BEGIN, the
+ * statement and COMMIT took three. Errors as inTransaction's; a deadlock runs it again.
+ */
+export async function inOneStatement(
+  pool: Pool,
+  target: Target,
+  query: QueryConfig,
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await pool.query(query);
+      return;
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (typeof code === 'string' && RETRIED_CODES.has(code) && attempt < ATTEMPTS) continue;
+      throw writeRefusal(error, target);
     }
   }
 }
