@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { measure } from './load.js';
+import type { BenchMerchant } from './merchants.js';
 import { pendingPostbacks, type Punctuality } from './pending.js';
 import { postgresRows, type PostgresRows } from './postgres.js';
 import { installPrism, prismVersion, startPrism } from './prism.js';
@@ -31,6 +32,12 @@ import { startSandbox, startSandboxGrowingHeap } from './sandbox.js';
 import { seedStore } from './seed-store.js';
 import { readSettings, ROOT, type BenchSettings } from './settings.js';
 
+/** `postbacks`: count the postbacks the row's payouts sent; `merchants`: whose payouts. */
+interface RowOptions {
+  readonly postbacks?: boolean;
+  readonly merchants?: readonly BenchMerchant[];
+}
+
 interface Started {
   /** One server, or the replicas of one sandbox that share each load. */
   readonly server: Server | readonly Server[];
@@ -43,7 +50,7 @@ async function row(
   settings: BenchSettings,
   sink: Receiver,
   starting: () => Promise<Started>,
-  options: { postbacks?: boolean } = {},
+  options: RowOptions = {},
 ): Promise<Row> {
   progress(`${name}: starting`);
   if (options.postbacks) await sink.clear();
@@ -63,6 +70,7 @@ async function row(
       sink.url,
       settings.seconds,
       settings.warmupSeconds,
+      options.merchants,
     );
     const postbacksReceived = options.postbacks ? await settledCount(sink) : undefined;
     return {
@@ -108,7 +116,7 @@ function floor(name: string, file: string, postLink: string): () => Promise<Star
 type RunRow = (
   name: string,
   starting: () => Promise<Started>,
-  options?: { postbacks?: boolean },
+  options?: RowOptions,
 ) => Promise<Row>;
 
 async function main(): Promise<void> {
@@ -178,6 +186,8 @@ async function main(): Promise<void> {
           ? {
               postgresOne: postgres.one,
               postgresTwo: postgres.two,
+              ...(postgres.oneSpread ? { postgresOneSpread: postgres.oneSpread } : {}),
+              ...(postgres.twoSpread ? { postgresTwoSpread: postgres.twoSpread } : {}),
               ...(postgres.huge ? { postgresHuge: postgres.huge } : {}),
             }
           : {}),

@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import { DEFAULT_MERCHANTS, type BenchMerchant } from './merchants.js';
 import { CONTENT_TYPE, isPaid, payoutBody, type BodyKind } from './requests.js';
 import { peakRssMb, type Server } from './processes.js';
 
@@ -27,13 +28,17 @@ export interface Measured {
   readonly paidTotal: number;
 }
 
-/** `url`: one server, or several (replicas) that autocannon's connections take in turn. */
+/**
+ * `url`: one server, or several (replicas) that autocannon's connections take in turn; each
+ * request is a payout of the next of `merchants`.
+ */
 export async function load(
   url: string | readonly string[],
   kind: BodyKind,
   connections: number,
   seconds: number,
   postLink: string,
+  merchants: readonly BenchMerchant[] = DEFAULT_MERCHANTS,
 ): Promise<LoadResult> {
   let answered = 0;
   let paid = 0;
@@ -48,7 +53,7 @@ export async function load(
     headers: { 'content-type': CONTENT_TYPE[kind] },
     requests: [
       {
-        setupRequest: (request) => ({ ...request, body: payoutBody(kind, postLink) }),
+        setupRequest: (request) => ({ ...request, body: payoutBody(kind, postLink, merchants) }),
         onResponse: (_status, body) => {
           answered++;
           if (isPaid(body)) paid++;
@@ -71,24 +76,26 @@ export async function load(
  * Warms the server up (each body type, so the JIT has seen both), then measures multipart at 10
  * and 50 connections and urlencoded at 10, and reads its peak RSS. Several servers (replicas of
  * one sandbox) share each load's connections; start-up is the slowest one's, RSS their sum.
+ * The payouts are `merchants`' in turn (the default merchant's unless given).
  */
 export async function measure(
   server: Server | readonly Server[],
   postLink: string,
   seconds: number,
   warmupSeconds: number,
+  merchants: readonly BenchMerchant[] = DEFAULT_MERCHANTS,
 ): Promise<Measured> {
   const servers: readonly Server[] = 'url' in server ? [server] : server;
   const urls = servers.map((one) => one.url);
   let warmPaid = 0;
   if (warmupSeconds > 0) {
     for (const kind of ['multipart', 'urlencoded'] as const) {
-      warmPaid += (await load(urls, kind, 10, warmupSeconds, postLink)).paid;
+      warmPaid += (await load(urls, kind, 10, warmupSeconds, postLink, merchants)).paid;
     }
   }
-  const multipart10 = await load(urls, 'multipart', 10, seconds, postLink);
-  const multipart50 = await load(urls, 'multipart', 50, seconds, postLink);
-  const urlencoded10 = await load(urls, 'urlencoded', 10, seconds, postLink);
+  const multipart10 = await load(urls, 'multipart', 10, seconds, postLink, merchants);
+  const multipart50 = await load(urls, 'multipart', 50, seconds, postLink, merchants);
+  const urlencoded10 = await load(urls, 'urlencoded', 10, seconds, postLink, merchants);
   const sum = (of: (one: Server) => number): number =>
     servers.reduce((total, one) => total + of(one), 0);
   return {

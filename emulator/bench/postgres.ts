@@ -1,15 +1,20 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
+import { benchMerchants, writeMerchantsFile, type BenchMerchant } from './merchants.js';
 import { progress, type Server } from './processes.js';
 import type { Row } from './report.js';
-import { startSandbox } from './sandbox.js';
+import { OPENING_BALANCE, startSandbox } from './sandbox.js';
 import { seedPostgres } from './seed-postgres.js';
 import { ROOT, type BenchSettings } from './settings.js';
 
 /**
  * The PostgreSQL store's rows (issue 16): one replica, two replicas on one database (the load's
- * connections spread over both, as a balancer would), and one replica on a database holding
- * BENCH_HUGE payouts. The database runs in a throwaway cluster of `.ci/postgres.sh serve` (fsync
+ * connections spread over both, as a balancer would), the same two with the payouts spread over
+ * BENCH_MERCHANTS merchants (each merchant's balance lock apart), and one replica on a database
+ * holding BENCH_HUGE payouts. The database runs in a throwaway cluster of `.ci/postgres.sh serve` (fsync
  * on, in a temporary folder), on this machine, sharing its cores with the sandboxes.
  */
 
@@ -17,12 +22,15 @@ import { ROOT, type BenchSettings } from './settings.js';
 export type RunServers = (
   name: string,
   starting: () => Promise<{ server: Server | readonly Server[]; note?: string }>,
-  options?: { postbacks?: boolean },
+  options?: { postbacks?: boolean; merchants?: readonly BenchMerchant[] },
 ) => Promise<Row>;
 
 export interface PostgresRows {
   readonly one: Row;
   readonly two: Row;
+  /** One and two replicas, the payouts spread over BENCH_MERCHANTS merchants. */
+  readonly oneSpread?: Row;
+  readonly twoSpread?: Row;
   readonly huge?: Row;
 }
 
@@ -41,8 +49,33 @@ export async function postgresRows(
       two: { name: 'sandbox on PostgreSQL, two replicas', problem },
     };
   }
-  const replica = (name: string, url: string) =>
-    startSandbox({ name, dataFile: url, postLink, logLevel: settings.logLevel });
+  const work = mkdtempSync(join(tmpdir(), 'fp-bench-merchants-'));
+  const replica = (name: string, url: string, merchantsFile?: string) =>
+    startSandbox({
+      name,
+      dataFile: url,
+      postLink,
+      logLevel: settings.logLevel,
+      ...(merchantsFile === undefined ? {} : { merchantsFile }),
+    });
+  /** Two replicas on one database, started together as a Compose file starts them. */
+  const replicaPair = async (name: string, url: string, merchantsFile?: string) => {
+    // One migrates, the other waits.
+    const started = await Promise.allSettled([
+      replica(`${name} (A)`, url, merchantsFile),
+      replica(`${name} (B)`, url, merchantsFile),
+    ]);
+    const servers = started.flatMap((one) => (one.status === 'fulfilled' ? [one.value] : []));
+    const failed = started.find((one) => one.status === 'rejected');
+    if (failed) {
+      for (const server of servers) server.child.kill('SIGKILL');
+      throw failed.reason;
+    }
+    return {
+      server: servers,
+      note: 'start-up is the slower replica’s, peak RSS the sum of both',
+    };
+  };
   try {
     const oneName = 'sandbox on PostgreSQL, one replica';
     const oneUrl = await cluster.database('bench_one');
@@ -52,27 +85,29 @@ export async function postgresRows(
 
     const twoName = 'sandbox on PostgreSQL, two replicas';
     const twoUrl = await cluster.database('bench_two');
-    const two = await run(
-      twoName,
-      async () => {
-        // Started together, as a Compose file starts them: one migrates, the other waits.
-        const started = await Promise.allSettled([
-          replica(`${twoName} (A)`, twoUrl),
-          replica(`${twoName} (B)`, twoUrl),
-        ]);
-        const servers = started.flatMap((one) => (one.status === 'fulfilled' ? [one.value] : []));
-        const failed = started.find((one) => one.status === 'rejected');
-        if (failed) {
-          for (const server of servers) server.child.kill('SIGKILL');
-          throw failed.reason;
-        }
-        return {
-          server: servers,
-          note: 'start-up is the slower replica’s, peak RSS the sum of both',
-        };
-      },
-      { postbacks: true },
-    );
+    const two = await run(twoName, () => replicaPair(twoName, twoUrl), { postbacks: true });
+
+    let oneSpread: Row | undefined;
+    let twoSpread: Row | undefined;
+    if (settings.merchants >= 2) {
+      const merchants = benchMerchants(settings.merchants);
+      const merchantsFile = writeMerchantsFile(work, merchants, OPENING_BALANCE);
+      const spread = { postbacks: true, merchants };
+      const oneSpreadName = `${oneName}, ${merchants.length} merchants`;
+      const oneSpreadUrl = await cluster.database('bench_one_merchants');
+      oneSpread = await run(
+        oneSpreadName,
+        async () => ({ server: await replica(oneSpreadName, oneSpreadUrl, merchantsFile) }),
+        spread,
+      );
+      const twoSpreadName = `${twoName}, ${merchants.length} merchants`;
+      const twoSpreadUrl = await cluster.database('bench_two_merchants');
+      twoSpread = await run(
+        twoSpreadName,
+        () => replicaPair(twoSpreadName, twoSpreadUrl, merchantsFile),
+        spread,
+      );
+    }
 
     let huge: Row | undefined;
     if (settings.huge > 0) {
@@ -105,9 +140,16 @@ export async function postgresRows(
         };
       }
     }
-    return { one, two, ...(huge ? { huge } : {}) };
+    return {
+      one,
+      two,
+      ...(oneSpread ? { oneSpread } : {}),
+      ...(twoSpread ? { twoSpread } : {}),
+      ...(huge ? { huge } : {}),
+    };
   } finally {
     await cluster.stop();
+    rmSync(work, { recursive: true, force: true });
   }
 }
 

@@ -25,6 +25,9 @@ export interface Rows {
   /** The PostgreSQL store (issue 16): one replica, two on one database, BENCH_HUGE stored. */
   readonly postgresOne?: Row;
   readonly postgresTwo?: Row;
+  /** The one- and two-replica loads again, the payouts spread over BENCH_MERCHANTS merchants. */
+  readonly postgresOneSpread?: Row;
+  readonly postgresTwoSpread?: Row;
   readonly postgresHuge?: Row;
 }
 
@@ -39,8 +42,8 @@ export interface BenchResults {
 }
 
 /** What the numbers are, for docs/benchmark.md (the terminal shows the report alone). */
-export const HOW_TO_READ = `Every server gets the same requests: validly signed reg2reg payouts (default merchant, the
-always-ok test card, a new order id each), as multipart/form-data and as
+export const HOW_TO_READ = `Every server gets the same requests: validly signed reg2reg payouts (default merchant but in the
+"N merchants" rows, the always-ok test card, a new order id each), as multipart/form-data and as
 application/x-www-form-urlencoded bodies, with a pg_post_link to a merchant process of the bench,
 so the sandbox's postbacks are really delivered. Start-up is timed from the process's spawn to
 its first answered payout; peak RSS is the process's VmHWM after the loads.
@@ -57,11 +60,15 @@ its first answered payout; peak RSS is the process's VmHWM after the loads.
 - sandbox on PostgreSQL rows: the same dist/ with SANDBOX_DB a database of a throwaway cluster
   (.ci/postgres.sh serve: fsync on, on this machine); two replicas share each load's
   connections, as a balancer would; the stored payouts are the file rows' records, inserted in
-  batches into the store's schema.
+  batches into the store's schema. A payout holds its merchant's balance lock for its read and
+  write, so one merchant's payouts take turns; the "N merchants" rows run the one- and
+  two-replica loads again with each payout the next of N merchants' in turn (the default one and
+  N - 1 from a merchants file the bench writes, each signed with its own payout key), on fresh
+  databases like theirs.
 
 Sizes: BENCH_SECONDS, BENCH_WARMUP_SECONDS, BENCH_STORED, BENCH_HUGE (0: no row), BENCH_PENDING
-(0: no row), BENCH_HUGE_HEAP_MB, BENCH_PRISM=0, BENCH_POSTGRES=0, BENCH_LOG_LEVEL
-(emulator/bench/settings.ts).`;
+(0: no row), BENCH_HUGE_HEAP_MB, BENCH_PRISM=0, BENCH_POSTGRES=0, BENCH_MERCHANTS (8; below 2:
+no "N merchants" rows), BENCH_LOG_LEVEL (emulator/bench/settings.ts).`;
 
 /** The report: machine line, servers table, targets table, answers line, notes. */
 export function renderReport(results: BenchResults): string {
@@ -176,10 +183,15 @@ function targetsTable(results: BenchResults): string {
  */
 function postgresVerdicts(rows: Rows, settings: BenchSettings): Verdict[] {
   const { postgresOne: one, postgresTwo: two, postgresHuge: huge } = rows;
+  const { postgresOneSpread: oneSpread, postgresTwoSpread: twoSpread } = rows;
   if (!one || !two) return [];
   const against = (row: Row, other: Row | undefined, what: string): string =>
     other?.measured && row.measured
       ? `, ${ratio(row.measured.multipart10.rps, other.measured.multipart10.rps)} ${what}`
+      : '';
+  const against50 = (row: Row, other: Row): string =>
+    other.measured && row.measured
+      ? ` (${ratio(row.measured.multipart50.rps, other.measured.multipart50.rps)} at 50 conn)`
       : '';
   return [
     check(one, 'PostgreSQL, one replica: throughput and p99 (reported, no target)', (m) => [
@@ -190,6 +202,22 @@ function postgresVerdicts(rows: Rows, settings: BenchSettings): Verdict[] {
       `${m.multipart10.rps} req/s, p99 ${m.multipart10.p99} ms (10 conn), ${m.multipart50.p99} ms (50)${against(two, one, 'one replica')}`,
       true,
     ]),
+    ...(oneSpread
+      ? [
+          check(oneSpread, `${oneSpread.name} (reported, no target)`, (m) => [
+            `${m.multipart10.rps} req/s, p99 ${m.multipart10.p99} ms (10 conn), ${m.multipart50.rps} req/s, p99 ${m.multipart50.p99} ms (50)${against(oneSpread, one, 'one merchant')}${against50(oneSpread, one)}`,
+            true,
+          ]),
+        ]
+      : []),
+    ...(twoSpread
+      ? [
+          check(twoSpread, `${twoSpread.name} (reported, no target)`, (m) => [
+            `${m.multipart10.rps} req/s, p99 ${m.multipart10.p99} ms (10 conn), ${m.multipart50.rps} req/s, p99 ${m.multipart50.p99} ms (50)${against(twoSpread, two, 'one merchant')}${against50(twoSpread, two)}${against(twoSpread, oneSpread, 'one replica of as many merchants')}`,
+            true,
+          ]),
+        ]
+      : []),
     ...(huge
       ? [
           check(

@@ -1,6 +1,6 @@
 import { TEST_CARDS } from '../src/cards/test-cards.js';
 import { sign } from '../src/signature/signature.js';
-import { MERCHANT_ID, PAYOUT_SECRET } from './settings.js';
+import { DEFAULT_MERCHANTS, type BenchMerchant } from './merchants.js';
 
 /**
  * The requests every server gets: validly signed reg2reg payouts to the default ok card, each
@@ -21,11 +21,19 @@ export const CONTENT_TYPE: Record<BodyKind, string> = {
 const card = TEST_CARDS[0]?.token ?? '';
 let sequence = 0;
 
-/** The fields of one payout, `pg_sig` last. */
-export function payoutFields(postLink: string): Record<string, string> {
+/**
+ * The fields of one payout, `pg_sig` last: for the next of `merchants` in turn, signed with its
+ * payout key.
+ */
+export function payoutFields(
+  postLink: string,
+  merchants: readonly BenchMerchant[] = DEFAULT_MERCHANTS,
+): Record<string, string> {
   const n = sequence++;
+  const merchant = merchants[n % merchants.length] ?? DEFAULT_MERCHANTS[0];
+  if (!merchant) throw new Error('a payout needs a merchant');
   const fields: Record<string, string> = {
-    pg_merchant_id: MERCHANT_ID,
+    pg_merchant_id: merchant.id,
     pg_amount: '10.00',
     pg_order_id: `bench-${process.pid}-${n}`,
     pg_user_id: `user-${n % 100}`,
@@ -35,7 +43,7 @@ export function payoutFields(postLink: string): Record<string, string> {
     pg_order_time_limit: '2030-12-31 23:59:59',
     pg_salt: `s${n}`,
   };
-  fields.pg_sig = sign('reg2reg', fields, PAYOUT_SECRET);
+  fields.pg_sig = sign('reg2reg', fields, merchant.secretKey);
   return fields;
 }
 
@@ -48,9 +56,13 @@ export function encodeBody(kind: BodyKind, fields: Record<string, string>): Buff
   return Buffer.from(`${body}--${BOUNDARY}--\r\n`);
 }
 
-/** A new payout's body of this kind. */
-export function payoutBody(kind: BodyKind, postLink: string): Buffer {
-  return encodeBody(kind, payoutFields(postLink));
+/** A new payout's body of this kind, for the next of `merchants` in turn. */
+export function payoutBody(
+  kind: BodyKind,
+  postLink: string,
+  merchants: readonly BenchMerchant[] = DEFAULT_MERCHANTS,
+): Buffer {
+  return encodeBody(kind, payoutFields(postLink, merchants));
 }
 
 /** Whether an answer is a paid payout: HTTP 200 alone proves nothing here. */

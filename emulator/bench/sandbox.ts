@@ -4,12 +4,20 @@ import { answersPayout, progress, start, StartError, type Server } from './proce
 /** The sandbox as built into dist/ (`npm run bench` builds it first). */
 const MAIN = 'dist/emulator/src/main.js';
 
-export function sandboxEnv(dataFile: string, logLevel: string): Record<string, string> {
+/** What every sandbox of the bench gets: the default merchant's balance, and others'. */
+export const OPENING_BALANCE = '99999999.00';
+
+export function sandboxEnv(
+  dataFile: string,
+  logLevel: string,
+  merchantsFile?: string,
+): Record<string, string> {
   return {
     PORT: '0',
     SANDBOX_DB: dataFile,
     SANDBOX_SEED: '1',
-    SANDBOX_OPENING_BALANCE: '99999999.00',
+    SANDBOX_OPENING_BALANCE: OPENING_BALANCE,
+    ...(merchantsFile === undefined ? {} : { SANDBOX_MERCHANTS: merchantsFile }),
     // One log line per request at thousands a second goes to a pipe nobody reads here.
     SANDBOX_LOG_LEVEL: logLevel,
   };
@@ -21,6 +29,8 @@ export interface SandboxStart {
   readonly dataFile: string;
   readonly postLink: string;
   readonly logLevel: string;
+  /** SANDBOX_MERCHANTS: a merchants file (merchants.ts) besides the default merchant. */
+  readonly merchantsFile?: string;
   /** node's --max-old-space-size, in MB; node's default heap when unset. */
   readonly heapMb?: number;
   readonly timeoutMs?: number;
@@ -34,7 +44,7 @@ export function startSandbox(options: SandboxStart): Promise<Server> {
       ...(options.heapMb === undefined ? [] : [`--max-old-space-size=${options.heapMb}`]),
       MAIN,
     ],
-    env: sandboxEnv(options.dataFile, options.logLevel),
+    env: sandboxEnv(options.dataFile, options.logLevel, options.merchantsFile),
     ready: answersPayout(options.postLink),
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
   });

@@ -27,6 +27,12 @@ export interface BenchSettings {
    * (BENCH_POSTGRES=0 leaves it out). Its cluster comes from `.ci/postgres.sh serve`.
    */
   readonly postgres: boolean;
+  /**
+   * Merchants the PostgreSQL "N merchants" rows spread their payouts over (BENCH_MERCHANTS, 8;
+   * below 2 leaves those rows out): the one- and two-replica loads again, each payout the next
+   * merchant's in turn, beside the one-merchant rows whose payouts all take one balance lock.
+   */
+  readonly merchants: number;
   /** The sandbox's log level during the bench (BENCH_LOG_LEVEL, warn). */
   readonly logLevel: string;
 }
@@ -35,7 +41,10 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BENCH_DIR = fileURLToPath(new URL('./', import.meta.url));
 export const PEERS_DIR = fileURLToPath(new URL('./peers/', import.meta.url));
 
-/** The default merchant's payout key (SANDBOX_SECRET_KEY's default): every request is signed with it. */
+/**
+ * The default merchant's payout key (SANDBOX_SECRET_KEY's default): every request is signed with
+ * it, except the "N merchants" rows' (merchants.ts).
+ */
 export const PAYOUT_SECRET = 'sandbox-payout-secret';
 export const MERCHANT_ID = '100001';
 
@@ -60,6 +69,7 @@ export function readSettings(env: NodeJS.ProcessEnv): BenchSettings {
     hugeHeapMb: env.BENCH_HUGE_HEAP_MB ? count('BENCH_HUGE_HEAP_MB', 0, 256) : undefined,
     prism: env.BENCH_PRISM !== '0',
     postgres: env.BENCH_POSTGRES !== '0',
+    merchants: count('BENCH_MERCHANTS', 8),
     logLevel: env.BENCH_LOG_LEVEL ?? 'warn',
   };
   if (problems.length > 0) throw new Error(`bench settings: ${problems.join('; ')}`);
