@@ -1,13 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  ADMIN_SECURITY_SCHEMES,
-  ADMIN_TAGS,
-  adminPaths,
-  adminSchemas,
-  OPENAPI_PATH,
-} from './admin.js';
+import { ADMIN_SECURITY_SCHEMES, adminPaths } from './admin.js';
+import { adminSchemas } from './admin-schemas.js';
+import { ADMIN_TAGS, OPENAPI_PATH } from './admin-shared.js';
 import { answerSchemas } from './answers.js';
 import { gatewayPaths, TAGS } from './gateway.js';
 import { PAGES_TAG, pagePaths } from './pages.js';
