@@ -5,7 +5,8 @@ import { ADMIN_SECURITY_SCHEMES, adminPaths } from './admin.js';
 import { adminSchemas } from './admin-schemas.js';
 import { ADMIN_TAGS, OPENAPI_PATH } from './admin-shared.js';
 import { answerSchemas } from './answers.js';
-import { gatewayPaths, TAGS } from './gateway.js';
+import { gatewayPaths } from './gateway.js';
+import { TAGS } from './gateway-shared.js';
 import { PAGES_TAG, pagePaths } from './pages.js';
 import type { Json } from './schema.js';
 

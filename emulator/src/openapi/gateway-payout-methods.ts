@@ -1,0 +1,198 @@
+import { GatewayErrors } from '../errors.js';
+import { integerField, payoutLinkField, textField } from './fields.js';
+import {
+  CARD_NUMBER_TEXT,
+  DECLINES,
+  digitsField,
+  type GatewayMethod,
+  ibanField,
+  M,
+  PAYOUT_REFUSALS,
+  payoutCommon,
+  TAGS,
+} from './gateway-shared.js';
+
+/** The payout methods (GATEWAY_METHODS in gateway.ts lists them all). */
+export const PAYOUT_GATEWAY_METHODS: readonly GatewayMethod[] = [
+  {
+    name: 'Reg2reg',
+    paths: ['/api/reg2reg', '/g2g/reg2reg'],
+    tag: TAGS.payouts,
+    summary: 'Token payout to a saved card (reg2reg)',
+    description:
+      'A payout to a card the user saved (docs/gateway/payouts.md §1). The test cards are saved for every merchant and user (README, "Test cards"); a card that is unknown, removed, or another user\'s or merchant\'s is 10010.',
+    key: 'payout',
+    fields: [
+      ...payoutCommon({ userId: true, timeLimit: true, postLink: true }),
+      {
+        name: 'pg_card_token_to',
+        required: false,
+        description:
+          "The saved card's token (pg_card_token of the card-add callback or list). This or pg_card_id_to; the token decides when both come.",
+        example: '7a3e1a7c-5b0f-4b8e-9d4f-000000000001',
+      },
+      {
+        ...integerField(
+          'pg_card_id_to',
+          false,
+          "The saved card's numeric id (pg_card_id; the legacy SDK sends only this).",
+        ),
+        example: '1001',
+      },
+    ],
+    anyOf: [['pg_card_token_to', 'pg_card_id_to']],
+    answer: 'Reg2regAnswer',
+    errors: [GatewayErrors.cardNotFound.code, ...PAYOUT_REFUSALS, ...DECLINES],
+    example: {
+      pg_merchant_id: M,
+      pg_order_id: 'order-reg2reg-1',
+      pg_user_id: '42',
+      pg_amount: '1500.50',
+      pg_description: 'Winnings payout',
+      pg_post_link: 'https://merchant.example/payout/notify',
+      pg_order_time_limit: '2030-12-31 23:59:59',
+      pg_card_token_to: '7a3e1a7c-5b0f-4b8e-9d4f-000000000001',
+      pg_salt: 'a1b2c3d4e5f60718',
+    },
+  },
+  {
+    name: 'PayoutPage',
+    paths: ['/api/reg2nonreg'],
+    tag: TAGS.payouts,
+    summary: 'Payout page: the recipient types the card number (reg2nonreg)',
+    description:
+      "Opens the sandbox's payout page at pg_redirect_url; the payout waits (its amount held) until a number is typed there or by POST /__sandbox/payout-pages/{paymentId}/complete (docs/gateway/payouts.md §2).",
+    key: 'payout',
+    fields: [
+      ...payoutCommon({ userId: false, timeLimit: true, postLink: true }),
+      payoutLinkField(
+        'pg_back_link',
+        true,
+        'Where the page sends the browser once the payout is done.',
+      ),
+    ],
+    answer: 'PayoutPageAnswer',
+    errors: [...PAYOUT_REFUSALS, ...DECLINES],
+    example: {
+      pg_merchant_id: M,
+      pg_order_id: 'order-reg2nonreg-1',
+      pg_amount: '250.00',
+      pg_description: 'Refund',
+      pg_post_link: 'https://merchant.example/payout/notify',
+      pg_back_link: 'https://merchant.example/payout/done',
+      pg_order_time_limit: '2030-12-31 23:59:59',
+      pg_salt: 'a1b2c3d4e5f60719',
+    },
+  },
+  {
+    name: 'CardNumberPayout',
+    paths: ['/g2g/p2p2nonreg'],
+    tag: TAGS.payouts,
+    summary: 'Payout by card number (p2p2nonreg)',
+    description:
+      'A Gateway (PCI) payout to a card number sent in the request (docs/gateway/payouts.md §3).',
+    key: 'payout',
+    fields: [
+      ...payoutCommon({ userId: false, timeLimit: false, postLink: true }),
+      {
+        name: 'pg_payment_to',
+        required: true,
+        description: `The card number, 13 to 20 digits, no spaces or dashes; it ${CARD_NUMBER_TEXT}.`,
+        rules: { pattern: '^[0-9]{13,20}$' },
+        example: '4671593866478252',
+      },
+      textField(
+        'pg_card_name',
+        'The holder, e.g. Ivan Ivanov; kept as sent.',
+        'Ivan Ivanov',
+        false,
+      ),
+      {
+        name: 'pg_currency',
+        required: false,
+        description:
+          'Three letters, e.g. KZT. The sandbox keeps one balance, in KZT: another currency is not converted, only named in the X-Sandbox-Hint header.',
+        rules: { pattern: '^[A-Za-z]{3}$' },
+        example: 'KZT',
+      },
+    ],
+    answer: 'CardNumberPayoutAnswer',
+    errors: [...PAYOUT_REFUSALS, ...DECLINES],
+    example: {
+      pg_merchant_id: M,
+      pg_order_id: 'order-p2p2nonreg-1',
+      pg_amount: '100.00',
+      pg_description: 'Payout to a card',
+      pg_post_link: 'https://merchant.example/payout/notify',
+      pg_payment_to: '4671593866478252',
+      pg_salt: 'a1b2c3d4e5f6071a',
+    },
+  },
+  {
+    name: 'ToIban',
+    paths: ['/g2g/to_iban', '/api/to_iban'],
+    tag: TAGS.payouts,
+    summary: 'Payout to a bank account (to_iban)',
+    description:
+      "A payout to an IBAN (docs/gateway/payouts.md §4). The sandbox's test IBANs force outcomes: KZ85125KZT0000000001 success, KZ58125KZT0000000002 error 10000, KZ31125KZT0000000003 process then success, KZ04125KZT0000000004 process then error 10001.",
+    key: 'payout',
+    fields: [
+      ...payoutCommon({ userId: false, timeLimit: false, postLink: true }),
+      ibanField('pg_recipient_iban'),
+      digitsField('pg_recipient_iin', 12, "The recipient's IIN or BIN.", '900101300123'),
+      textField('pg_recipient_name', "The recipient's name.", 'IVAN PETROV'),
+      digitsField('pg_recipient_kbe', 2, 'The beneficiary code (KBE).', '19'),
+      digitsField('pg_knp', 3, 'The payment purpose code (KNP).', '119'),
+      textField(
+        'pg_bank_bik',
+        "The bank's BIK, taken as sent (the docs' samples disagree on its form).",
+        'KZZSAE',
+      ),
+    ],
+    answer: 'ToIbanAnswer',
+    errors: [...PAYOUT_REFUSALS, ...DECLINES],
+    example: {
+      pg_merchant_id: M,
+      pg_order_id: 'order-to-iban-1',
+      pg_amount: '5000.00',
+      pg_description: 'Payout to an account',
+      pg_post_link: 'https://merchant.example/payout/notify',
+      pg_recipient_iban: 'KZ85125KZT0000000001',
+      pg_recipient_iin: '900101300123',
+      pg_recipient_name: 'IVAN PETROV',
+      pg_recipient_kbe: '19',
+      pg_knp: '119',
+      pg_bank_bik: 'KZZSAE',
+      pg_salt: 'a1b2c3d4e5f6071b',
+    },
+  },
+  {
+    name: 'IbanPayout',
+    paths: ['/api/iban_payout'],
+    tag: TAGS.payouts,
+    summary: "The legacy PHP SDK's IBAN payout (iban_payout)",
+    description:
+      "What the official PHP SDK's toIban() sends (to `…//api/iban_payout`: runs of / count as one). pg_order_id is required: getIbanStatus() finds the payout by it (docs/gateway/payouts.md §4, docs/gateway/php-sdk.md §2).",
+    key: 'payout',
+    fields: [
+      ...payoutCommon({ userId: false, timeLimit: false, postLink: false }),
+      textField('pg_recipient_bank_bic', "The bank's BIC, taken as sent.", 'KZZSAE'),
+      ibanField('pg_recipient_iban'),
+      digitsField('pg_recipient_iin_bin', 12, "The recipient's IIN or BIN.", '900101300123'),
+      textField('pg_recipient_name', "The recipient's name.", 'IVAN PETROV'),
+    ],
+    answer: 'IbanPayoutAnswer',
+    errors: [...PAYOUT_REFUSALS, ...DECLINES],
+    example: {
+      pg_merchant_id: M,
+      pg_order_id: 'order-iban-payout-1',
+      pg_amount: '5000.00',
+      pg_description: 'Payout to an account',
+      pg_recipient_bank_bic: 'KZZSAE',
+      pg_recipient_iban: 'KZ85125KZT0000000001',
+      pg_recipient_iin_bin: '900101300123',
+      pg_recipient_name: 'IVAN PETROV',
+      pg_salt: 'a1b2c3d4e5f6071c',
+    },
+  },
+];
