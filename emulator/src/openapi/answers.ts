@@ -32,7 +32,7 @@ import type { Json } from './schema.js';
  * The XML answers of the gateway methods, as schemas of the `<response>` element's children.
  * The field names, their order and the values of the closed ones come from the code that renders
  * the answers (gateway/render.ts, gateway/gateway-cards.ts), run on sample records in every state
- * they can be in; only the descriptions are written here. A field missing from some states is
+ * they can be in (answer-samples.ts); only the descriptions are written by hand (answer-schema-builders.ts). A field missing from some states is
  * optional; a field a new render adds without a description stops the document from building.
  */
 
