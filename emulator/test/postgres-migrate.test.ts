@@ -3,7 +3,6 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readDatabaseUrl, type Target } from '../src/store/postgres/errors.js';
@@ -16,8 +15,8 @@ import {
 import { MIGRATIONS, migrationChecksum, type Migration } from '../src/store/postgres/migrations.js';
 import { loadConfig } from '../src/config/config.js';
 import { openStore } from '../src/store/open-store.js';
-import { StoreOpenError } from '../src/store/store.js';
 import { createTestDatabase, noPostgres, type TestDatabase } from './postgres.js';
+import { refusal, rows } from './postgres-store-helpers.js';
 
 /** The PostgreSQL store's schema is created and kept by versioned migrations (issue 16). */
 
@@ -43,25 +42,6 @@ function target(url: string): Target {
   const read = readDatabaseUrl(url);
   if ('problem' in read) throw new Error(read.problem);
   return read;
-}
-
-async function rows<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(sql)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
-async function refusal(promise: Promise<unknown>): Promise<StoreOpenError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(StoreOpenError);
-  return error as StoreOpenError;
 }
 
 /** The version a migration after this sandbox's would have. */

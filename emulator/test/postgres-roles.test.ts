@@ -1,8 +1,7 @@
-import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { openPostgres, type OpenedDatabase } from '../src/store/postgres/migrate.js';
-import { StoreOpenError } from '../src/store/store.js';
 import { createTestDatabase, noPostgres, type TestDatabase } from './postgres.js';
+import { refusal, rows } from './postgres-store-helpers.js';
 
 /**
  * Roles and passwords on a real PostgreSQL, as users of a shared sandbox meet them: a password
@@ -23,25 +22,6 @@ async function open(url: string): Promise<OpenedDatabase> {
   const database = await openPostgres(url, { poolSize: 2 });
   opened.push(database);
   return database;
-}
-
-async function rows<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(sql)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
-async function refusal(promise: Promise<unknown>): Promise<StoreOpenError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(StoreOpenError);
-  return error as StoreOpenError;
 }
 
 afterEach(async () => {

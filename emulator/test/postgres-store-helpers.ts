@@ -1,5 +1,7 @@
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import pg from 'pg';
+import { expect } from 'vitest';
+import { StoreOpenError } from '../src/store/store.js';
 
 /** Test support for the PostgreSQL store's own tests: polling, a raw connection, lock holding. */
 
@@ -23,6 +25,26 @@ export async function rawClient(url: string): Promise<pg.Client> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   return client;
+}
+
+/** The rows `sql` gives on a connection of its own, closed again. */
+export async function rows<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
+  const client = await rawClient(url);
+  try {
+    return (await client.query<T>(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** The StoreOpenError `promise` rejects with; fails the test when it resolves or rejects otherwise. */
+export async function refusal(promise: Promise<unknown>): Promise<StoreOpenError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(StoreOpenError);
+  return error as StoreOpenError;
 }
 
 /** The pids of connections waiting for an advisory lock in this database. */
