@@ -1,7 +1,6 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { openPostgres, type OpenedDatabase } from '../src/store/postgres/migrate.js';
-import { createTestDatabase, noPostgres, type TestDatabase } from './postgres.js';
-import { refusal, rows } from './postgres-store-helpers.js';
+import { describe, expect, it } from 'vitest';
+import { noPostgres } from './postgres.js';
+import { refusal, rows, useDatabasesPerTest } from './postgres-store-helpers.js';
 
 /**
  * Roles and passwords on a real PostgreSQL, as users of a shared sandbox meet them: a password
@@ -9,28 +8,7 @@ import { refusal, rows } from './postgres-store-helpers.js';
  * another role created. The advice the refusals give is followed here, and works.
  */
 
-const opened: OpenedDatabase[] = [];
-const databases: TestDatabase[] = [];
-
-async function freshDatabase(): Promise<TestDatabase> {
-  const database = await createTestDatabase();
-  databases.push(database);
-  return database;
-}
-
-async function open(url: string): Promise<OpenedDatabase> {
-  const database = await openPostgres(url, { poolSize: 2 });
-  opened.push(database);
-  return database;
-}
-
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((database) => database.pool.end()));
-});
-
-afterAll(async () => {
-  await Promise.all(databases.splice(0).map((database) => database.drop()));
-});
+const { fresh: freshDatabase, open, closeOpened } = useDatabasesPerTest();
 
 describe.skipIf(noPostgres())('a password with characters that mean something in a URL', () => {
   it('connects when percent-encoded as the refusal says (encodeURIComponent)', async () => {
@@ -46,7 +24,7 @@ describe.skipIf(noPostgres())('a password with characters that mean something in
       expect(database.target.user).toBe(role);
       expect(database.target.display).not.toContain(encodeURIComponent(password));
     } finally {
-      await Promise.all(opened.splice(0).map((database) => database.pool.end()));
+      await closeOpened();
       await rows(url, `DROP OWNED BY ${role}; DROP ROLE ${role}`).catch(() => undefined);
     }
   });
@@ -97,7 +75,7 @@ describe.skipIf(noPostgres())(
       } finally {
         await rows(url, `DROP OWNED BY ${owner}, ${second}`).catch(() => undefined);
         await rows(url, `ALTER DATABASE ${name} OWNER TO CURRENT_USER`).catch(() => undefined);
-        await Promise.all(opened.splice(0).map((database) => database.pool.end()));
+        await closeOpened();
         await rows(url, `DROP ROLE IF EXISTS ${owner}; DROP ROLE IF EXISTS ${second}`).catch(
           () => undefined,
         );
