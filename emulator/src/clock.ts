@@ -53,6 +53,22 @@ export function restoredNow(state: ClockState, realNow: number): number {
 }
 
 /**
+ * `change` with the clock's state riding along when restoring the `saved` one would no longer
+ * give the clock's time (a clock faster or slower than real time drifts from it); both stores
+ * commit through this so a restart (or another process) finds the clock where it was.
+ */
+export function withClockIfDrifted<C extends { readonly clock?: ClockState }>(
+  change: C,
+  saved: ClockState | undefined,
+  current: (() => ClockState) | undefined,
+): C {
+  if (change.clock || !current) return change;
+  const now = current();
+  if (saved && Math.abs(restoredNow(saved, now.realMs) - now.nowMs) < 1) return change;
+  return { ...change, clock: now };
+}
+
+/**
  * A bound on the catch-up rounds of one advance (each ends up to a batch of payouts or sends a
  * batch of postbacks), so a store that keeps reporting the same work due cannot hold an
  * advance forever; what is left is swept up in real time.

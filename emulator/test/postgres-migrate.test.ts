@@ -3,41 +3,22 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import pg from 'pg';
 import { pino } from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { readDatabaseUrl, type Target } from '../src/store/postgres/errors.js';
-import {
-  createPool,
-  migrate,
-  openPostgres,
-  type OpenedDatabase,
-} from '../src/store/postgres/migrate.js';
+import { createPool, migrate } from '../src/store/postgres/migrate.js';
 import { MIGRATIONS, migrationChecksum, type Migration } from '../src/store/postgres/migrations.js';
 import { loadConfig } from '../src/config/config.js';
 import { openStore } from '../src/store/open-store.js';
-import { StoreOpenError } from '../src/store/store.js';
-import { createTestDatabase, noPostgres, type TestDatabase } from './postgres.js';
+import { noPostgres, type TestDatabase } from './postgres.js';
+import { refusal, rows, useDatabasesPerTest } from './postgres-store-helpers.js';
 
 /** The PostgreSQL store's schema is created and kept by versioned migrations (issue 16). */
 
+const { fresh: freshDatabase, open } = useDatabasesPerTest();
+
 const run = promisify(execFile);
 const program = fileURLToPath(new URL('./programs/migrate-postgres.ts', import.meta.url));
-
-const opened: OpenedDatabase[] = [];
-const databases: TestDatabase[] = [];
-
-async function freshDatabase(): Promise<TestDatabase> {
-  const database = await createTestDatabase();
-  databases.push(database);
-  return database;
-}
-
-async function open(url: string, options: Parameters<typeof openPostgres>[1] = {}) {
-  const database = await openPostgres(url, { poolSize: 2, ...options });
-  opened.push(database);
-  return database;
-}
 
 function target(url: string): Target {
   const read = readDatabaseUrl(url);
@@ -45,34 +26,8 @@ function target(url: string): Target {
   return read;
 }
 
-async function rows<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(sql)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
-async function refusal(promise: Promise<unknown>): Promise<StoreOpenError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(StoreOpenError);
-  return error as StoreOpenError;
-}
-
 /** The version a migration after this sandbox's would have. */
 const NEXT = MIGRATIONS.length + 1;
-
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((database) => database.pool.end()));
-});
-afterAll(async () => {
-  await Promise.all(databases.splice(0).map((database) => database.drop()));
-});
 
 describe.skipIf(noPostgres())('migrating the PostgreSQL store', () => {
   it('creates the whole schema in an empty database and records each migration with its checksum', async () => {

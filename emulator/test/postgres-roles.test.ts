@@ -1,8 +1,6 @@
-import pg from 'pg';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { openPostgres, type OpenedDatabase } from '../src/store/postgres/migrate.js';
-import { StoreOpenError } from '../src/store/store.js';
-import { createTestDatabase, noPostgres, type TestDatabase } from './postgres.js';
+import { describe, expect, it } from 'vitest';
+import { noPostgres } from './postgres.js';
+import { refusal, rows, useDatabasesPerTest } from './postgres-store-helpers.js';
 
 /**
  * Roles and passwords on a real PostgreSQL, as users of a shared sandbox meet them: a password
@@ -10,47 +8,7 @@ import { createTestDatabase, noPostgres, type TestDatabase } from './postgres.js
  * another role created. The advice the refusals give is followed here, and works.
  */
 
-const opened: OpenedDatabase[] = [];
-const databases: TestDatabase[] = [];
-
-async function freshDatabase(): Promise<TestDatabase> {
-  const database = await createTestDatabase();
-  databases.push(database);
-  return database;
-}
-
-async function open(url: string): Promise<OpenedDatabase> {
-  const database = await openPostgres(url, { poolSize: 2 });
-  opened.push(database);
-  return database;
-}
-
-async function rows<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(sql)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
-async function refusal(promise: Promise<unknown>): Promise<StoreOpenError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(StoreOpenError);
-  return error as StoreOpenError;
-}
-
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((database) => database.pool.end()));
-});
-
-afterAll(async () => {
-  await Promise.all(databases.splice(0).map((database) => database.drop()));
-});
+const { fresh: freshDatabase, open, closeOpened } = useDatabasesPerTest();
 
 describe.skipIf(noPostgres())('a password with characters that mean something in a URL', () => {
   it('connects when percent-encoded as the refusal says (encodeURIComponent)', async () => {
@@ -66,7 +24,7 @@ describe.skipIf(noPostgres())('a password with characters that mean something in
       expect(database.target.user).toBe(role);
       expect(database.target.display).not.toContain(encodeURIComponent(password));
     } finally {
-      await Promise.all(opened.splice(0).map((database) => database.pool.end()));
+      await closeOpened();
       await rows(url, `DROP OWNED BY ${role}; DROP ROLE ${role}`).catch(() => undefined);
     }
   });
@@ -117,7 +75,7 @@ describe.skipIf(noPostgres())(
       } finally {
         await rows(url, `DROP OWNED BY ${owner}, ${second}`).catch(() => undefined);
         await rows(url, `ALTER DATABASE ${name} OWNER TO CURRENT_USER`).catch(() => undefined);
-        await Promise.all(opened.splice(0).map((database) => database.pool.end()));
+        await closeOpened();
         await rows(url, `DROP ROLE IF EXISTS ${owner}; DROP ROLE IF EXISTS ${second}`).catch(
           () => undefined,
         );

@@ -1,5 +1,9 @@
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import pg from 'pg';
+import { afterAll, afterEach, expect } from 'vitest';
+import { openPostgres, type OpenedDatabase } from '../src/store/postgres/migrate.js';
+import { StoreOpenError } from '../src/store/store.js';
+import { createTestDatabase, type TestDatabase } from './postgres.js';
 
 /** Test support for the PostgreSQL store's own tests: polling, a raw connection, lock holding. */
 
@@ -23,6 +27,65 @@ export async function rawClient(url: string): Promise<pg.Client> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   return client;
+}
+
+/** A database a test, and pools opened on them, for a file that migrates or opens its own. */
+export interface DatabasesPerTest {
+  /** A new empty database; all are dropped after the file. */
+  readonly fresh: () => Promise<TestDatabase>;
+  /** `openPostgres` with a pool of 2 unless told; its pool is ended after the test. */
+  readonly open: (
+    url: string,
+    options?: Parameters<typeof openPostgres>[1],
+  ) => Promise<OpenedDatabase>;
+  /** Ends the pools opened so far, before the test ends. */
+  readonly closeOpened: () => Promise<void>;
+}
+
+/** At a test file's top level: registers the hooks that end the pools and drop the databases. */
+export function useDatabasesPerTest(): DatabasesPerTest {
+  const opened: OpenedDatabase[] = [];
+  const databases: TestDatabase[] = [];
+  const closeOpened = async (): Promise<void> => {
+    await Promise.all(opened.splice(0).map((database) => database.pool.end()));
+  };
+  afterEach(closeOpened);
+  afterAll(async () => {
+    await Promise.all(databases.splice(0).map((database) => database.drop()));
+  });
+  return {
+    fresh: async () => {
+      const database = await createTestDatabase();
+      databases.push(database);
+      return database;
+    },
+    open: async (url, options = {}) => {
+      const database = await openPostgres(url, { poolSize: 2, ...options });
+      opened.push(database);
+      return database;
+    },
+    closeOpened,
+  };
+}
+
+/** The rows `sql` gives on a connection of its own, closed again. */
+export async function rows<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
+  const client = await rawClient(url);
+  try {
+    return (await client.query<T>(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** The StoreOpenError `promise` rejects with; fails the test when it resolves or rejects otherwise. */
+export async function refusal(promise: Promise<unknown>): Promise<StoreOpenError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(StoreOpenError);
+  return error as StoreOpenError;
 }
 
 /** The pids of connections waiting for an advisory lock in this database. */

@@ -20,7 +20,7 @@ export type StoreTarget =
 const POSTGRES_SCHEME = /^postgres(ql)?:\/\//i;
 
 /** Whether a `SANDBOX_DB` value names a PostgreSQL database rather than a file. */
-export function isPostgresUrl(value: string): boolean {
+function isPostgresUrl(value: string): boolean {
   return POSTGRES_SCHEME.test(value);
 }
 
@@ -51,7 +51,7 @@ const START = /^(?:[a-z][a-z0-9+.-]*:\/{0,2}|(?:postgres(?:ql)?|pg)[a-z]*\/\/)/i
  * A URL-like value without its password, as a message may show it: whatever lies between the
  * first `:` after the scheme (the start, without one) and the last `@` becomes `***`.
  */
-export function withoutPassword(value: string): string {
+function withoutPassword(value: string): string {
   const start = START.exec(value)?.[0] ?? '';
   // `root:secret@db` has no scheme: its `root:` only looks like one.
   for (const skipped of [start.length, 0]) {

@@ -67,28 +67,20 @@ describe('prepareMessage', () => {
       { ...message, kind: 'notify', format: undefined, key: undefined },
       { duplicate: true },
     );
-    expect(postbacks.map((postback) => Object.keys(postback))).toEqual([
-      [
-        'paymentId',
-        'merchantId',
-        'orderId',
-        'url',
-        'fields',
-        'state',
-        'createdAt',
-        'attempts',
-      ].concat(['id', 'kind', 'dueAt']),
-      [
-        'paymentId',
-        'merchantId',
-        'orderId',
-        'url',
-        'fields',
-        'state',
-        'createdAt',
-        'attempts',
-      ].concat(['id', 'kind', 'dueAt']),
-    ]);
+    const keys = [
+      'paymentId',
+      'merchantId',
+      'orderId',
+      'url',
+      'fields',
+      'state',
+      'createdAt',
+      'attempts',
+      'id',
+      'kind',
+      'dueAt',
+    ];
+    expect(postbacks.map((postback) => Object.keys(postback))).toEqual([keys, keys]);
     expect(postbacks.map((postback) => [postback.id, postback.kind, postback.dueAt])).toEqual([
       ['7-1', 'notify', '2026-01-02T03:04:08.000Z'],
       ['7-2', 'duplicate', '2026-01-02T03:04:09.000Z'],

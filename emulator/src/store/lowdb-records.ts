@@ -1,7 +1,7 @@
 import type { Low } from 'lowdb';
 import type { SavedCard } from '../cards/card.js';
 import type { CardSession } from '../cards/card-session.js';
-import { restoredNow, type ClockState } from '../clock.js';
+import { withClockIfDrifted, type ClockState } from '../clock.js';
 import type { Payout } from '../payouts/payout.js';
 import type { Postback } from '../postbacks/postback.js';
 import { ColdRecords, isSettledPayout, isSettledPostback, type Spot } from './cold.js';
@@ -332,15 +332,7 @@ export class LowdbRecords implements LockedView {
     settleRecords(this.db.data, this.cold, change, () => where);
   }
 
-  /**
-   * The clock's state rides along with a commit when restoring the saved one would no longer
-   * give the clock's time (a clock faster or slower than real time drifts from it).
-   */
   private withClock(change: StoreChange): StoreChange {
-    if (change.clock || !this.clockSource) return change;
-    const now = this.clockSource();
-    const saved = this.db.data.clock;
-    if (saved && Math.abs(restoredNow(saved, now.realMs) - now.nowMs) < 1) return change;
-    return { ...change, clock: now };
+    return withClockIfDrifted(change, this.db.data.clock, this.clockSource);
   }
 }

@@ -52,7 +52,7 @@ export function matchesPostback(postback: PostbackSummary, query: PostbackQuery)
 }
 
 /** Postback ids are `<payment id>-<n>`: newest first is by payment, then its latest first. */
-export function postbackSortKey(id: string): readonly [number, number] {
+function postbackSortKey(id: string): readonly [number, number] {
   const [payment = '0', sequence = '0'] = id.split('-');
   return [Number(payment), Number(sequence)];
 }

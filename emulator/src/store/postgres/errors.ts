@@ -79,7 +79,7 @@ export function readDatabaseUrl(
 }
 
 /** How to write a password with characters that mean something in a URL. */
-export const ESCAPING =
+const ESCAPING =
   'escape special characters of the password with percent-encoding (encodeURIComponent): @ → %40, : → %3A, / → %2F, # → %23, ? → %3F, % → %25 (or leave the password out of the URL and set PGPASSWORD)';
 
 const URL_FORM = 'postgres://user:password@host:5432/database';

@@ -8,7 +8,7 @@ import { readRefusal } from './write-errors.js';
  * few), shorter than a container health check's own timeout (3 s in the Compose example), so
  * the check reports the problem rather than being cut off with nothing said.
  */
-export const HEALTH_TIMEOUT_MS = 2_000;
+const HEALTH_TIMEOUT_MS = 2_000;
 
 /**
  * Whether the database answers a trivial statement on the store's pool in time: when it does

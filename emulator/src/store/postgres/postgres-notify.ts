@@ -77,7 +77,7 @@ export function noticePayloads(origin: string, change: StoreChange): string[] {
   return payloads;
 }
 
-export function readNotice(payload: string | undefined): ChangeNotice | undefined {
+function readNotice(payload: string | undefined): ChangeNotice | undefined {
   try {
     const notice = JSON.parse(payload ?? '') as ChangeNotice;
     return typeof notice?.o === 'string' ? notice : undefined;

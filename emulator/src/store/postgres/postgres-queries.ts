@@ -40,6 +40,37 @@ interface Where {
   readonly params: unknown[];
 }
 
+/**
+ * One page of `table`: everything `counted` selects counted, and the records `listed` selects
+ * (the filter and the cursor) read in `order`, one past the page to tell whether more follow.
+ */
+async function readPage<T>(
+  pool: Pool,
+  table: 'payouts' | 'postbacks',
+  order: string,
+  counted: Where,
+  listed: Where,
+  limit: number,
+): Promise<Page<T>> {
+  listed.params.push(limit + 1);
+  const [total, items] = await Promise.all([
+    pool.query<{ total: number }>(
+      `SELECT count(*) AS total FROM ${table} WHERE ${counted.sql}`,
+      counted.params,
+    ),
+    pool.query<{ record: T }>(
+      `SELECT record FROM ${table} WHERE ${listed.sql}
+        ORDER BY ${order} LIMIT $${listed.params.length}`,
+      listed.params,
+    ),
+  ]);
+  return {
+    items: items.rows.slice(0, limit).map((row) => row.record),
+    total: total.rows[0]?.total ?? 0,
+    more: items.rows.length > limit,
+  };
+}
+
 function payoutWhere(query: PayoutQuery, params: unknown[] = []): Where {
   const terms: string[] = [];
   const param = (value: unknown): string => {
@@ -115,22 +146,14 @@ export async function payoutPage(
     listed.params.push(storable(page.after) ? page.after : 0);
     sql += ` AND payment_id < $${listed.params.length}`;
   }
-  listed.params.push(limit + 1);
-  const [total, items] = await Promise.all([
-    pool.query<{ total: number }>(
-      `SELECT count(*) AS total FROM payouts WHERE ${counted.sql}`,
-      counted.params,
-    ),
-    pool.query<{ record: Payout }>(
-      `SELECT record FROM payouts WHERE ${sql} ORDER BY payment_id DESC LIMIT $${listed.params.length}`,
-      listed.params,
-    ),
-  ]);
-  return {
-    items: items.rows.slice(0, limit).map((row) => row.record),
-    total: total.rows[0]?.total ?? 0,
-    more: items.rows.length > limit,
-  };
+  return readPage(
+    pool,
+    'payouts',
+    'payment_id DESC',
+    counted,
+    { sql, params: listed.params },
+    limit,
+  );
 }
 
 function postbackWhere(query: PostbackQuery, params: unknown[] = []): Where {
@@ -192,21 +215,12 @@ export async function postbackPage(
       sql += ' AND false';
     }
   }
-  listed.params.push(limit + 1);
-  const [total, items] = await Promise.all([
-    pool.query<{ total: number }>(
-      `SELECT count(*) AS total FROM postbacks WHERE ${counted.sql}`,
-      counted.params,
-    ),
-    pool.query<{ record: Postback }>(
-      `SELECT record FROM postbacks WHERE ${sql}
-        ORDER BY payment_id DESC, sequence DESC LIMIT $${listed.params.length}`,
-      listed.params,
-    ),
-  ]);
-  return {
-    items: items.rows.slice(0, limit).map((row) => row.record),
-    total: total.rows[0]?.total ?? 0,
-    more: items.rows.length > limit,
-  };
+  return readPage(
+    pool,
+    'postbacks',
+    'payment_id DESC, sequence DESC',
+    counted,
+    { sql, params: listed.params },
+    limit,
+  );
 }

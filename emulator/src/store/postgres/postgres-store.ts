@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Pool, QueryResult } from 'pg';
-import { restoredNow, type ClockState } from '../../clock.js';
+import { withClockIfDrifted, type ClockState } from '../../clock.js';
 import type { Postback } from '../../postbacks/postback.js';
 import type { ChangeOrigin, Decided, LockedView, LockKeys, Store, StoreChange } from '../store.js';
 import { StoreOpenError, StoreReadError } from '../store.js';
@@ -266,14 +266,10 @@ export class PostgresStore extends PostgresReads implements Store {
   /**
    * The clock's state rides along with a commit when restoring the saved one would no longer
    * give the clock's time (a clock faster or slower than real time drifts from it), as the file
-   * store does; the saved state is the last any process committed.
+   * store does (clock.ts); the saved state is the last any process committed.
    */
   private withClock(change: StoreChange): StoreChange {
-    if (change.clock || !this.clockSource) return change;
-    const now = this.clockSource();
-    const saved = this.savedClock;
-    if (saved && Math.abs(restoredNow(saved, now.realMs) - now.nowMs) < 1) return change;
-    return { ...change, clock: now };
+    return withClockIfDrifted(change, this.savedClock, this.clockSource);
   }
 
   private committed(change: StoreChange): void {

@@ -250,7 +250,7 @@ function lastOfEach<T, K>(records: readonly T[], key: (record: T) => K): T[] {
 }
 
 /** `<payment id>-<n>`: n. */
-export function postbackSequence(id: string): number {
+function postbackSequence(id: string): number {
   const match = /^\d+-(\d+)$/.exec(id);
   return match ? Number(match[1]) : Number.NaN;
 }

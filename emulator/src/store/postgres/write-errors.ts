@@ -14,7 +14,7 @@ export class PostgresWriteError extends StoreWriteError {
 }
 
 /** The name of the index that keeps one payout that is not in error per merchant and order. */
-export const LIVE_PAYOUT_INDEX = 'payouts_one_live_payout_per_order';
+const LIVE_PAYOUT_INDEX = 'payouts_one_live_payout_per_order';
 
 /** What went wrong with a write, said for the person running the sandbox. */
 export function writeRefusal(error: unknown, target: Target): PostgresWriteError {
